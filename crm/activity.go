@@ -1,0 +1,296 @@
+package crm
+
+import (
+	"bytes"
+	"strings"
+	"time"
+)
+
+// Activity types.
+const (
+	ActVisit   = "visit"
+	ActCall    = "call"
+	ActEmail   = "email"
+	ActFax     = "fax"
+	ActSMS     = "sms"
+	ActMeeting = "meeting"
+	ActRevisit = "revisit" // field revisit
+	ActTask    = "task"
+)
+
+// ActivityTypes lists the activity types.
+var ActivityTypes = []string{ActVisit, ActCall, ActEmail, ActFax, ActSMS, ActMeeting, ActRevisit, ActTask}
+
+// Activity statuses. Done, rejected and reassigned are final.
+const (
+	StatusOpen       = "open"
+	StatusDone       = "done"
+	StatusRejected   = "rejected"
+	StatusReassigned = "reassigned" // handed to someone else: see ReassignedTo
+)
+
+// Priorities.
+const (
+	PriorityNormal = "normal"
+	PriorityUrgent = "urgent"
+)
+
+// Activity is a visit, call, meeting or task, done or to do.
+type Activity struct {
+	Base
+	Type         string    `json:"type"`
+	Subject      string    `json:"subject"`
+	Notes        string    `json:"notes,omitempty"`
+	Account      int64     `json:"account,omitempty"`
+	Contact      int64     `json:"contact,omitempty"`
+	Opp          int64     `json:"opp,omitempty"`
+	Lead         int64     `json:"lead,omitempty"`
+	AssignedBy   int64     `json:"assigned_by,omitempty"` // 0 when the owner planned it himself
+	AssignedAt   time.Time `json:"assigned_at,omitzero"`
+	Due          time.Time `json:"due,omitzero"`
+	Priority     string    `json:"priority"`
+	Status       string    `json:"status"`
+	Outcome      string    `json:"outcome,omitempty"` // what came of it (done) or why not (rejected)
+	DoneAt       time.Time `json:"done_at,omitzero"`
+	FollowUpOf   int64     `json:"follow_up_of,omitempty"`
+	ReassignedTo int64     `json:"reassigned_to,omitempty"` // the activity that replaced this one
+	ReassignedOf int64     `json:"reassigned_of,omitempty"` // the activity this one replaced
+	// scheduler bookkeeping: when the overdue reminder, escalation and
+	// take-back happened
+	Escalated time.Time `json:"escalated,omitzero"`
+}
+
+func (*Activity) RecordKind() Kind { return KindActivity }
+func (a *Activity) label() string  { return a.Subject }
+
+// Finished reports whether the activity can no longer change.
+func (a *Activity) Finished() bool {
+	return a.Status == StatusDone || a.Status == StatusRejected || a.Status == StatusReassigned
+}
+
+func dueKey(due time.Time, id int64) []byte {
+	// offset so that dates before 1970 still sort
+	return append(u64(uint64(due.UnixNano())+1<<63), itob(id)...)
+}
+
+func (a *Activity) indexes() []ientry {
+	var ix []ientry
+	if a.Status == StatusOpen && !a.Due.IsZero() {
+		ix = append(ix, ientry{bkt: bktDue, key: dueKey(a.Due, a.ID)})
+	}
+	if a.Account != 0 {
+		ix = append(ix, ientry{bkt: bktByAccount, key: linkKey(a.Account, KindActivity, a.ID)})
+	}
+	return ix
+}
+
+// ParseActivityType reads an activity type as people write it.
+func ParseActivityType(s string) (string, bool) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "visit", "v", "拜访":
+		return ActVisit, true
+	case "call", "phone", "c", "电话":
+		return ActCall, true
+	case "email", "mail", "邮件":
+		return ActEmail, true
+	case "fax", "传真":
+		return ActFax, true
+	case "sms", "text", "短信":
+		return ActSMS, true
+	case "meeting", "meet", "m", "会议", "开会":
+		return ActMeeting, true
+	case "revisit", "field revisit", "回访":
+		return ActRevisit, true
+	case "task", "todo", "任务":
+		return ActTask, true
+	}
+	return "", false
+}
+
+func (a *Activity) validate(tx *Tx, old Record) error {
+	if old != nil {
+		o := old.(*Activity)
+		if o.Finished() && !tx.importing() {
+			return Errorf(ECONFLICT, "Activity #%d is finished (%s) and cannot be changed.", a.ID, o.Status).
+				withHint("PLAN <what> <when> for a new one")
+		}
+	}
+	t, ok := ParseActivityType(a.Type)
+	if !ok {
+		return Errorf(EINVALID, "Unknown activity type %q.", a.Type).withHint("visit, call, email, fax, sms, meeting, revisit or task")
+	}
+	a.Type = t
+	a.Subject = strings.TrimSpace(a.Subject)
+	if a.Subject == "" {
+		a.Subject = t
+	}
+	switch a.Priority {
+	case "":
+		a.Priority = PriorityNormal
+	case PriorityNormal, PriorityUrgent:
+	default:
+		return Errorf(EINVALID, "Priority is urgent or normal, not %q.", a.Priority)
+	}
+	switch a.Status {
+	case "":
+		a.Status = StatusOpen
+	case StatusOpen:
+	case StatusDone:
+		if a.DoneAt.IsZero() {
+			a.DoneAt = tx.now
+		}
+	case StatusRejected:
+		if a.Outcome = strings.TrimSpace(a.Outcome); a.Outcome == "" {
+			return Errorf(EINVALID, "Rejecting an activity needs a reason.").withHint("REJECT #" + itoa(a.ID) + " <reason>")
+		}
+	case StatusReassigned:
+		if !tx.reassigning && !tx.importing() {
+			return Errorf(EINVALID, "An activity is reassigned with ASSIGN.").withHint("ASSIGN #" + itoa(a.ID) + " <name>")
+		}
+	default:
+		return Errorf(EINVALID, "Unknown activity status %q.", a.Status)
+	}
+	if a.Account != 0 {
+		if _, err := loadAs[Account](tx, a.Account); err != nil {
+			return Errorf(EINVALID, "Account #%d does not exist.", a.Account)
+		}
+	}
+	if a.Contact != 0 {
+		c, err := loadAs[Contact](tx, a.Contact)
+		if err != nil {
+			return Errorf(EINVALID, "Contact #%d does not exist.", a.Contact)
+		}
+		if a.Account == 0 {
+			a.Account = c.Account
+		}
+	}
+	if a.Opp != 0 {
+		o, err := loadAs[Opportunity](tx, a.Opp)
+		if err != nil {
+			return Errorf(EINVALID, "Opportunity #%d does not exist.", a.Opp)
+		}
+		if a.Account == 0 {
+			a.Account = o.Account
+		}
+	}
+	if a.Lead != 0 {
+		if _, err := loadAs[Lead](tx, a.Lead); err != nil {
+			return Errorf(EINVALID, "Lead #%d does not exist.", a.Lead)
+		}
+	}
+	if a.Owner != tx.meta.Actor.ID && tx.meta.Actor != System && (old == nil || old.base().Owner != a.Owner) {
+		a.AssignedBy, a.AssignedAt = tx.meta.Actor.ID, tx.now
+	}
+	return nil
+}
+
+// Activity reads an activity as the actor.
+func (tx *Tx) Activity(id int64) (*Activity, error) { return getAs[Activity](tx, id) }
+
+// CreateActivity records a done activity (a visit report) or plans one.
+// Planning for someone else is an assignment: he is told.
+func (tx *Tx) CreateActivity(a *Activity) error { return tx.save(a) }
+
+// UpdateActivity changes an open activity.
+func (tx *Tx) UpdateActivity(id int64, change func(*Activity) error) (*Activity, error) {
+	a, err := getAs[Activity](tx, id)
+	if err != nil {
+		return nil, err
+	}
+	if a.Finished() {
+		return nil, Errorf(ECONFLICT, "Activity #%d is finished (%s) and cannot be changed.", id, a.Status)
+	}
+	if err := change(a); err != nil {
+		return nil, err
+	}
+	return a, tx.save(a)
+}
+
+// CompleteActivity marks an open activity done with its outcome.
+func (tx *Tx) CompleteActivity(id int64, outcome string) (*Activity, error) {
+	return tx.UpdateActivity(id, func(a *Activity) error {
+		a.Status, a.Outcome, a.DoneAt = StatusDone, strings.TrimSpace(outcome), tx.now
+		return nil
+	})
+}
+
+// RejectActivity refuses an assigned activity with a reason; whoever assigned
+// it (or the owner's manager) is told and can re-assign it.
+func (tx *Tx) RejectActivity(id int64, reason string) (*Activity, error) {
+	a, err := tx.UpdateActivity(id, func(a *Activity) error {
+		a.Status, a.Outcome = StatusRejected, strings.TrimSpace(reason)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	to := a.AssignedBy
+	if to == 0 || to == a.Owner {
+		to = tx.managerOf(a.Owner)
+	}
+	if to != 0 {
+		tx.Emit(Event{Type: EvActivityRejected, Kind: KindActivity, ID: a.ID, To: []int64{to}, By: tx.meta.Actor.ID, Detail: a.Outcome})
+	}
+	return a, nil
+}
+
+// AssignActivity gives an activity to another user. An open activity is
+// closed as reassigned and a new one created for the assignee (so each
+// person's clock for escalation starts at his own assignment); a rejected
+// one stays rejected and a new one is created. The assignee is told.
+func (tx *Tx) AssignActivity(id, to int64) (*Activity, error) {
+	a, err := getAs[Activity](tx, id)
+	if err != nil {
+		return nil, err
+	}
+	switch a.Status {
+	case StatusDone:
+		return nil, Errorf(ECONFLICT, "Activity #%d is done and cannot be reassigned.", id)
+	case StatusReassigned:
+		return nil, Errorf(ECONFLICT, "Activity #%d was already reassigned (now #%d).", id, a.ReassignedTo)
+	}
+	if a.Owner == to && a.Status == StatusOpen {
+		return nil, Errorf(ECONFLICT, "Activity #%d is already his.", id)
+	}
+	if err := tx.mustWrite(a); err != nil {
+		return nil, err
+	}
+	n := *a
+	n.Base = Base{Owner: to}
+	n.Status, n.Outcome, n.DoneAt, n.Escalated = StatusOpen, "", time.Time{}, time.Time{}
+	n.ReassignedOf, n.ReassignedTo, n.AssignedBy, n.AssignedAt = a.ID, 0, 0, time.Time{}
+	if err := tx.save(&n); err != nil {
+		return nil, err
+	}
+	if a.Status == StatusOpen {
+		a.Status, a.ReassignedTo = StatusReassigned, n.ID
+		tx.reassigning = true
+		err = tx.save(a)
+		tx.reassigning = false
+		if err != nil {
+			return nil, err
+		}
+	}
+	return &n, nil
+}
+
+// OpenDue calls fn for each open activity due before t that the actor may
+// see, earliest first, until fn returns false. It reads only the due index:
+// the time follows the number of activities due, not the number stored.
+func (tx *Tx) OpenDue(before time.Time, fn func(*Activity) bool) error {
+	end := dueKey(before, 0)
+	c := tx.btx.Bucket(bktDue).Cursor()
+	for k, _ := c.First(); k != nil && bytes.Compare(k, end) < 0; k, _ = c.Next() {
+		a, err := loadAs[Activity](tx, int64(btou(k[8:])))
+		if err != nil {
+			return err
+		}
+		if !tx.canRead(a) {
+			continue
+		}
+		if !fn(a) {
+			return nil
+		}
+	}
+	return nil
+}

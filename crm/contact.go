@@ -1,0 +1,159 @@
+package crm
+
+import (
+	"bytes"
+	"strings"
+	"time"
+)
+
+// Contact is a person at an account.
+type Contact struct {
+	Base
+	Account       int64     `json:"account"`
+	Name          string    `json:"name"` // as on the ID or business card
+	Mobile        string    `json:"mobile,omitempty"`
+	Landline      string    `json:"landline,omitempty"`
+	Email         string    `json:"email,omitempty"`
+	Title         string    `json:"title,omitempty"`
+	Background    string    `json:"background,omitempty"`
+	Removed       bool      `json:"removed,omitempty"` // deleted with a manager's approval
+	RemovedReason string    `json:"removed_reason,omitempty"`
+	RemovedAt     time.Time `json:"removed_at,omitzero"`
+}
+
+func (*Contact) RecordKind() Kind { return KindContact }
+func (c *Contact) label() string  { return c.Name }
+
+func (c *Contact) indexes() []ientry {
+	var phones []string
+	for _, p := range []string{c.Mobile, c.Landline} {
+		if p != "" {
+			phones = append(phones, p)
+		}
+	}
+	ix := nameEntries(KindContact, c.ID, c.Name, nil, phones)
+	if c.Account != 0 {
+		ix = append(ix, ientry{bkt: bktByAccount, key: linkKey(c.Account, KindContact, c.ID)})
+	}
+	return ix
+}
+
+func (c *Contact) validate(tx *Tx, old Record) error {
+	c.Name = strings.TrimSpace(c.Name)
+	if c.Name == "" {
+		return Errorf(EINVALID, "A contact needs a name.").withHint("CONTACT <account>; <name>; <mobile>; <title>")
+	}
+	if c.Account == 0 {
+		return Errorf(EINVALID, "Contact %s must belong to an account.", c.Name).withHint("CONTACT <account>; <name>; <mobile>; <title>")
+	}
+	if _, err := loadAs[Account](tx, c.Account); err != nil {
+		return Errorf(EINVALID, "Contact %s: account #%d does not exist.", c.Name, c.Account)
+	}
+	if c.Mobile != "" {
+		p, ok := NormalizePhone(c.Mobile)
+		if !ok || p.Kind == PhoneLandline {
+			return Errorf(EINVALID, "%q is not a mobile number.", c.Mobile).withHint("13901395136")
+		}
+		c.Mobile = p.E164
+	}
+	if c.Landline != "" {
+		p, ok := NormalizePhone(c.Landline)
+		if !ok {
+			return Errorf(EINVALID, "%q is not a phone number.", c.Landline).withHint("010-85868466")
+		}
+		c.Landline = p.E164
+	}
+	c.Email = strings.ToLower(strings.TrimSpace(c.Email))
+	if old != nil {
+		o := old.(*Contact)
+		if o.Removed && c.Removed {
+			return Errorf(ECONFLICT, "Contact %s was removed.", c.Name)
+		}
+		if c.Removed && !o.Removed && !tx.approving {
+			return Errorf(EFORBIDDEN, "Removing a contact needs a manager's approval.").withHint("CONTACT #" + itoa(c.ID) + " remove; <reason>")
+		}
+		if o.Account != c.Account && o.Account != 0 {
+			return Errorf(EINVALID, "A contact cannot move to another account; add a new contact there.")
+		}
+	} else if c.Removed && !tx.importing() {
+		return Errorf(EINVALID, "A new contact cannot be removed.")
+	}
+	return nil
+}
+
+// importing reports whether the request is a bulk import by an A-level writer,
+// which may write records in any state they were exported in.
+func (tx *Tx) importing() bool {
+	return tx.meta.Channel == "import" && tx.s.policy.levels(tx.meta.Actor, KindContact).Write == LevelA
+}
+
+// CreateContact adds a contact to an existing account.
+func (tx *Tx) CreateContact(c *Contact) error {
+	if c.ID != 0 && !tx.importing() {
+		return Errorf(EINVALID, "A new contact has no id yet.")
+	}
+	return tx.save(c)
+}
+
+// Contact reads a contact as the actor.
+func (tx *Tx) Contact(id int64) (*Contact, error) { return getAs[Contact](tx, id) }
+
+// UpdateContact loads contact id, applies change and saves it with the rules.
+func (tx *Tx) UpdateContact(id int64, change func(*Contact) error) (*Contact, error) {
+	c, err := getAs[Contact](tx, id)
+	if err != nil {
+		return nil, err
+	}
+	if c.Removed {
+		return nil, Errorf(ECONFLICT, "Contact %s was removed.", c.Name)
+	}
+	if err := change(c); err != nil {
+		return nil, err
+	}
+	return c, tx.save(c)
+}
+
+// linkKey is account | kind 0 id in the by-account index.
+func linkKey(account int64, k Kind, id int64) []byte {
+	b := make([]byte, 0, 18+len(k))
+	b = append(b, itob(account)...)
+	b = append(b, k...)
+	b = append(b, 0)
+	return append(b, itob(id)...)
+}
+
+// hasLinked reports whether account has any record of kind k.
+func (tx *Tx) hasLinked(account int64, k Kind) bool {
+	prefix := linkKey(account, k, 0)
+	prefix = prefix[:len(prefix)-8]
+	key, _ := tx.btx.Bucket(bktByAccount).Cursor().Seek(prefix)
+	return key != nil && bytes.HasPrefix(key, prefix)
+}
+
+// linked lists the ids of account's records of kind k.
+func (tx *Tx) linked(account int64, k Kind) []int64 {
+	prefix := linkKey(account, k, 0)
+	prefix = prefix[:len(prefix)-8]
+	var ids []int64
+	c := tx.btx.Bucket(bktByAccount).Cursor()
+	for key, _ := c.Seek(prefix); key != nil && bytes.HasPrefix(key, prefix); key, _ = c.Next() {
+		ids = append(ids, int64(btou(key[len(prefix):])))
+	}
+	return ids
+}
+
+// ContactsOf lists the contacts of an account that the actor may see
+// (removed ones left out).
+func (tx *Tx) ContactsOf(account int64) ([]*Contact, error) {
+	if _, err := tx.Account(account); err != nil {
+		return nil, err
+	}
+	var out []*Contact
+	for _, id := range tx.linked(account, KindContact) {
+		c, err := loadAs[Contact](tx, id)
+		if err == nil && !c.Removed && tx.canRead(c) {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}

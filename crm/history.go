@@ -1,0 +1,256 @@
+package crm
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// Ops of a Change.
+const (
+	OpCreate = "create"
+	OpUpdate = "update"
+	OpDelete = "delete"
+)
+
+// ChangeSet is everything one request (one message, one command line) changed:
+// who, when, through which channel and which message, and each record's value
+// before and after. It is the unit of UNDO.
+type ChangeSet struct {
+	ID        int64     `json:"id"`
+	At        time.Time `json:"at"`
+	User      int64     `json:"user"`
+	Channel   string    `json:"channel,omitempty"`
+	MessageID string    `json:"message_id,omitempty"`
+	Summary   string    `json:"summary,omitempty"`
+	Changes   []Change  `json:"changes"`
+	UndoOf    int64     `json:"undo_of,omitempty"`    // this change set undid that one
+	UndoneBy  int64     `json:"undone_by,omitempty"`  // set on the original when undone
+	Events    []Event   `json:"events,omitempty"`     // what the rules want to tell people
+}
+
+// Change is one record's change within a change set.
+type Change struct {
+	Kind   Kind            `json:"kind"`
+	ID     int64           `json:"id"`
+	Op     string          `json:"op"`
+	Before json.RawMessage `json:"before,omitempty"`
+	After  json.RawMessage `json:"after,omitempty"`
+}
+
+// Event is something a business rule wants people told about (a notice, an
+// alert). The gateway or scheduler turns events into messages after commit.
+type Event struct {
+	Type    string `json:"type"`              // one of the Ev* constants
+	Kind    Kind   `json:"kind,omitempty"`    // the record concerned
+	ID      int64  `json:"id,omitempty"`
+	To      []int64 `json:"to,omitempty"`     // user ids to tell
+	By      int64  `json:"by,omitempty"`      // who caused it
+	Detail  string `json:"detail,omitempty"`  // reason, old phone number …
+}
+
+// Event types.
+const (
+	EvAssigned          = "assigned"           // a record was given to To by By
+	EvLeadCreated       = "lead_created"       // a new lead: its owner is told
+	EvAccountCreated    = "account_created"    // owner and manager are told
+	EvAccountPhone      = "account_phone"      // phone changed: Detail "old → new"
+	EvAccountInactive   = "account_inactive"   // Detail is the reason; manager and credit told
+	EvActivityRejected  = "activity_rejected"  // the assigner is told
+	EvApprovalRequested = "approval_requested" // a manager must approve a request
+	EvRequestDecided    = "request_decided"    // the requester is told
+	EvEquipmentMissing  = "equipment_missing"  // visit to an account with no equipment on file
+)
+
+func (tx *Tx) ensureCS() {
+	if tx.cs == nil {
+		tx.cs = &ChangeSet{At: tx.now, User: tx.meta.Actor.ID, Channel: tx.meta.Channel,
+			MessageID: tx.meta.MessageID, Summary: tx.meta.Summary}
+	}
+}
+
+func recKey(k Kind, id int64) []byte {
+	b := make([]byte, 0, len(k)+9)
+	b = append(b, k...)
+	b = append(b, 0)
+	return append(b, itob(id)...)
+}
+
+// recordChange notes a record's change in the request's change set.
+func (tx *Tx) recordChange(k Kind, id int64, op string, before, after []byte) error {
+	tx.ensureCS()
+	if tx.cs.ID == 0 {
+		seq, err := tx.btx.Bucket(bktChangeSets).NextSequence()
+		if err != nil {
+			return err
+		}
+		tx.cs.ID = int64(seq)
+	}
+	// the same record changed twice in one request: keep the first before
+	for i := range tx.cs.Changes {
+		c := &tx.cs.Changes[i]
+		if c.Kind == k && c.ID == id {
+			c.After = after
+			if c.Op == OpCreate && op == OpDelete {
+				c.Op = OpDelete // created and deleted: undo has nothing to bring back
+				c.Before = nil
+			} else if op == OpDelete {
+				c.Op = OpDelete
+			}
+			return nil
+		}
+	}
+	tx.cs.Changes = append(tx.cs.Changes, Change{Kind: k, ID: id, Op: op, Before: before, After: after})
+	rk := recKey(k, id)
+	if err := tx.btx.Bucket(bktRecLast).Put(rk, itob(tx.cs.ID)); err != nil {
+		return err
+	}
+	return tx.btx.Bucket(bktRecHist).Put(append(rk, itob(tx.cs.ID)...), nil)
+}
+
+// finish stores the change set, if anything changed.
+func (tx *Tx) finish() error {
+	if err := tx.checkNewAccounts(); err != nil {
+		return err
+	}
+	if tx.cs == nil || tx.cs.ID == 0 {
+		return nil // nothing changed (events alone are not history)
+	}
+	data, err := json.Marshal(tx.cs)
+	if err != nil {
+		return err
+	}
+	if err := tx.btx.Bucket(bktChangeSets).Put(itob(tx.cs.ID), data); err != nil {
+		return err
+	}
+	return tx.btx.Bucket(bktUserCS).Put(append(itob(tx.cs.User), itob(tx.cs.ID)...), nil)
+}
+
+// ChangeSetByID returns a stored change set. Only its author, a manager with
+// access to its records, or an A-level user may read it.
+func (tx *Tx) ChangeSetByID(id int64) (*ChangeSet, error) {
+	v := tx.btx.Bucket(bktChangeSets).Get(itob(id))
+	if v == nil {
+		return nil, Errorf(ENOTFOUND, "No change #%d.", id)
+	}
+	var cs ChangeSet
+	if err := json.Unmarshal(v, &cs); err != nil {
+		return nil, err
+	}
+	return &cs, nil
+}
+
+// LastChangeSet returns the actor's latest change set that is not undone and
+// is not itself an undo, or nil.
+func (tx *Tx) LastChangeSet() (*ChangeSet, error) {
+	prefix := itob(tx.meta.Actor.ID)
+	c := tx.btx.Bucket(bktUserCS).Cursor()
+	k, _ := c.Seek(append(bytes.Clone(prefix), 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff))
+	if k == nil {
+		k, _ = c.Last()
+	} else {
+		k, _ = c.Prev()
+	}
+	for n := 0; k != nil && bytes.HasPrefix(k, prefix) && n < 50; k, _ = c.Prev() {
+		n++
+		cs, err := tx.ChangeSetByID(int64(btou(k[8:])))
+		if err != nil {
+			return nil, err
+		}
+		if cs.UndoOf == 0 && cs.UndoneBy == 0 {
+			return cs, nil
+		}
+	}
+	return nil, nil
+}
+
+// History returns the change sets that touched a record, oldest first. The
+// actor must be able to read the record.
+func (tx *Tx) History(k Kind, id int64) ([]*ChangeSet, error) {
+	if r, err := tx.load(k, id); err == nil {
+		if !tx.canRead(r) {
+			return nil, Errorf(ENOTFOUND, "No %s #%d that you can see.", kindName(k), id)
+		}
+	} else if !tx.isAll(k) {
+		return nil, err // deleted records' history is for A-level users
+	}
+	prefix := recKey(k, id)
+	var out []*ChangeSet
+	c := tx.btx.Bucket(bktRecHist).Cursor()
+	for key, _ := c.Seek(prefix); key != nil && bytes.HasPrefix(key, prefix); key, _ = c.Next() {
+		cs, err := tx.ChangeSetByID(int64(btou(key[len(prefix):])))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, cs)
+	}
+	return out, nil
+}
+
+// Undo reverts change set id as a whole, as a new change set. It is refused
+// when the set is not the actor's (unless the actor is a manager who may write
+// every record in it), was already undone, or when a later change touched any
+// of its records.
+func (tx *Tx) Undo(id int64) (*ChangeSet, error) {
+	cs, err := tx.ChangeSetByID(id)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case cs.UndoneBy != 0:
+		return nil, Errorf(ECONFLICT, "Change #%d was already undone.", id)
+	case cs.UndoOf != 0:
+		return nil, Errorf(ECONFLICT, "Change #%d is itself an undo.", id)
+	case len(cs.Changes) == 0:
+		return nil, Errorf(ECONFLICT, "Change #%d changed nothing.", id)
+	}
+	mine := cs.User == tx.meta.Actor.ID
+	for _, c := range cs.Changes {
+		last := tx.btx.Bucket(bktRecLast).Get(recKey(c.Kind, c.ID))
+		if last == nil || int64(btou(last)) != cs.ID {
+			return nil, Errorf(ECONFLICT, "Cannot undo: %s #%d was changed again since.", kindName(c.Kind), c.ID)
+		}
+		if !mine {
+			src := c.Before
+			if src == nil {
+				src = c.After
+			}
+			r := newRecord(c.Kind)
+			if err := json.Unmarshal(src, r); err != nil {
+				return nil, err
+			}
+			if !tx.actorIsManager() || !tx.canWrite(r) {
+				return nil, Errorf(EFORBIDDEN, "Change #%d is not yours to undo.", id)
+			}
+		}
+	}
+	for i := len(cs.Changes) - 1; i >= 0; i-- {
+		c := cs.Changes[i]
+		switch {
+		case c.Before == nil: // created: delete it
+			if err := tx.remove(c.Kind, c.ID); err != nil {
+				return nil, err
+			}
+		default: // updated or deleted: put the old value back
+			r := newRecord(c.Kind)
+			if err := json.Unmarshal(c.Before, r); err != nil {
+				return nil, fmt.Errorf("undo %s #%d: %w", c.Kind, c.ID, err)
+			}
+			if err := tx.put(r); err != nil {
+				return nil, err
+			}
+		}
+	}
+	tx.ensureCS()
+	tx.cs.UndoOf = cs.ID
+	cs.UndoneBy = tx.cs.ID
+	data, err := json.Marshal(cs)
+	if err != nil {
+		return nil, err
+	}
+	if err := tx.btx.Bucket(bktChangeSets).Put(itob(cs.ID), data); err != nil {
+		return nil, err
+	}
+	return cs, nil
+}

@@ -1,0 +1,182 @@
+package crm
+
+import (
+	"bytes"
+	"encoding/json"
+	"sort"
+	"time"
+)
+
+// Each calls fn for every record of kind k that the actor may see, in id
+// order, until fn returns false. It reads the whole bucket: for reports and
+// exports, not for the message path.
+func (tx *Tx) Each(k Kind, fn func(Record) bool) error {
+	c := tx.btx.Bucket(recBucket(k)).Cursor()
+	for key, v := c.First(); key != nil; key, v = c.Next() {
+		r := newRecord(k)
+		if err := json.Unmarshal(v, r); err != nil {
+			return err
+		}
+		if !tx.canRead(r) {
+			continue
+		}
+		if !fn(r) {
+			return nil
+		}
+	}
+	return nil
+}
+
+// OwnedBy lists the ids of records of kind k owned by user, through the owner
+// index, keeping those the actor may see.
+func (tx *Tx) OwnedBy(k Kind, owner int64, fn func(Record) bool) error {
+	prefix := ownerKey(k, owner, 0)
+	prefix = prefix[:len(prefix)-8]
+	c := tx.btx.Bucket(bktOwner).Cursor()
+	for key, _ := c.Seek(prefix); key != nil && bytes.HasPrefix(key, prefix); key, _ = c.Next() {
+		r, err := tx.load(k, int64(btou(key[len(prefix):])))
+		if err != nil {
+			return err
+		}
+		if tx.canRead(r) && !fn(r) {
+			return nil
+		}
+	}
+	return nil
+}
+
+// Agenda is what a user has to do: his open activities due by the end of the
+// day, overdue ones first.
+type Agenda struct {
+	Overdue []*Activity
+	Today   []*Activity
+	Later   int // open activities due after today or without a due time
+}
+
+// AgendaOf returns user's agenda for the day of now in loc.
+func (tx *Tx) AgendaOf(user int64, loc *time.Location) (*Agenda, error) {
+	start := day(tx.now, loc)
+	end := start.AddDate(0, 0, 1)
+	ag := &Agenda{}
+	err := tx.OwnedBy(KindActivity, user, func(r Record) bool {
+		a := r.(*Activity)
+		switch {
+		case a.Status != StatusOpen:
+		case a.Due.IsZero() || !a.Due.Before(end):
+			ag.Later++
+		case a.Due.Before(start):
+			ag.Overdue = append(ag.Overdue, a)
+		default:
+			ag.Today = append(ag.Today, a)
+		}
+		return true
+	})
+	byDue := func(s []*Activity) {
+		sort.Slice(s, func(i, j int) bool { return s[i].Due.Before(s[j].Due) })
+	}
+	byDue(ag.Overdue)
+	byDue(ag.Today)
+	return ag, err
+}
+
+// OppsByStage calls fn for the opportunities at stage s the actor may see.
+func (tx *Tx) OppsByStage(s Stage, fn func(*Opportunity) bool) error {
+	prefix := []byte{byte(s)}
+	c := tx.btx.Bucket(bktStage).Cursor()
+	for key, _ := c.Seek(prefix); key != nil && bytes.HasPrefix(key, prefix); key, _ = c.Next() {
+		o, err := loadAs[Opportunity](tx, int64(btou(key[1:])))
+		if err != nil {
+			return err
+		}
+		if tx.canRead(o) && !fn(o) {
+			return nil
+		}
+	}
+	return nil
+}
+
+// LinkedTo lists the records of kind k linked to an account (contacts,
+// opportunities, activities, equipment, documents) that the actor may see.
+func (tx *Tx) LinkedTo(account int64, k Kind) ([]Record, error) {
+	var out []Record
+	for _, id := range tx.linked(account, k) {
+		r, err := tx.load(k, id)
+		if err != nil {
+			return nil, err
+		}
+		if tx.canRead(r) {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+// UserByPhone finds the user with a phone number (any form NormalizePhone reads).
+func (tx *Tx) UserByPhone(phone string) (*User, error) {
+	p, ok := NormalizePhone(phone)
+	if !ok {
+		return nil, Errorf(ENOTFOUND, "%q is not a phone number.", phone)
+	}
+	v := tx.btx.Bucket(bktUserPhone).Get([]byte(p.E164))
+	if v == nil {
+		return nil, Errorf(ENOTFOUND, "No user with phone %s.", p.E164)
+	}
+	return loadAs[User](tx, int64(btou(v)))
+}
+
+// UserByEmail finds the user with an email address (case-insensitive).
+func (tx *Tx) UserByEmail(email string) (*User, error) {
+	v := tx.btx.Bucket(bktUserEmail).Get([]byte(normText(email)))
+	if v == nil {
+		return nil, Errorf(ENOTFOUND, "No user with email %s.", email)
+	}
+	return loadAs[User](tx, int64(btou(v)))
+}
+
+// User reads a user as the actor.
+func (tx *Tx) User(id int64) (*User, error) { return getAs[User](tx, id) }
+
+// SaveUser creates or changes a user. When his branch or department changes,
+// his records move with him (their team is his).
+func (tx *Tx) SaveUser(u *User) error {
+	if err := u.validate(); err != nil {
+		return err
+	}
+	if u.Manager != 0 {
+		if u.Manager == u.ID {
+			return Errorf(EINVALID, "A user cannot be his own manager.")
+		}
+		if _, err := loadAs[User](tx, u.Manager); err != nil {
+			return Errorf(EINVALID, "Manager #%d is not a user.", u.Manager)
+		}
+	}
+	var old *User
+	if u.ID != 0 {
+		if o, err := loadAs[User](tx, u.ID); err == nil {
+			old = o
+		}
+	}
+	if err := tx.save(u); err != nil {
+		return err
+	}
+	if old != nil && (old.Branch != u.Branch || old.Dept != u.Dept) {
+		for _, k := range Kinds {
+			if !ownedKind(k) {
+				continue
+			}
+			var ids []int64
+			tx.OwnedBy(k, u.ID, func(r Record) bool { ids = append(ids, r.RecordID()); return true })
+			for _, id := range ids {
+				r, err := tx.load(k, id)
+				if err != nil {
+					return err
+				}
+				r.base().Branch, r.base().Dept = u.Branch, u.Dept
+				if err := tx.put(r); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}

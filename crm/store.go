@@ -1,0 +1,355 @@
+package crm
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Bucket names. Records live in one bucket per kind ("rec/<kind>"), keyed by
+// 8-byte big-endian id; secondary indexes are kept in the same transaction as
+// the record they point to.
+var (
+	bktMeta       = []byte("meta")
+	bktChangeSets = []byte("changesets")    // csid → ChangeSet JSON
+	bktRecLast    = []byte("rec_last")      // kind|id → last csid that touched it
+	bktRecHist    = []byte("rec_hist")      // kind|id|csid → nil: a record's history
+	bktUserCS     = []byte("user_cs")       // user|csid → nil: a user's change sets
+	bktUserPhone  = []byte("idx_user_phone") // E.164 → user id (unique)
+	bktUserEmail  = []byte("idx_user_email") // email → user id (unique)
+	bktName       = []byte("idx_name")       // kind 0 token 0 id → nameMeta: fuzzy lookup
+	bktOwner      = []byte("idx_owner")      // kind 0 owner id → nil
+	bktDue        = []byte("idx_due")        // due unix ns | activity id → nil: open activities with a due time
+	bktStage      = []byte("idx_stage")      // stage | opp id → nil
+	bktByAccount  = []byte("idx_account")    // account id | kind 0 id → nil: contacts, opps, activities, equipment, documents of an account
+	bktEqSerial   = []byte("idx_eq_serial")  // own-brand serial → equipment id (unique)
+	bktEqIdent    = []byte("idx_eq_ident")   // brand 0 model 0 purchase date → equipment id (unique)
+	bktPending    = []byte("idx_pending")    // request id → nil: requests waiting for a manager
+	bktDocData    = []byte("doc_data")       // document id → content
+	bktLeadStatus = []byte("idx_lead_status") // status 0 lead id → nil
+)
+
+func recBucket(k Kind) []byte { return []byte("rec/" + string(k)) }
+
+var allBuckets = func() [][]byte {
+	b := [][]byte{bktMeta, bktChangeSets, bktRecLast, bktRecHist, bktUserCS, bktUserPhone,
+		bktUserEmail, bktName, bktOwner, bktDue, bktStage, bktByAccount, bktEqSerial, bktEqIdent,
+		bktPending, bktDocData, bktLeadStatus}
+	for _, k := range Kinds {
+		b = append(b, recBucket(k))
+	}
+	return b
+}()
+
+// SchemaVersion is the version of the store's layout written by this code.
+const SchemaVersion = 1
+
+// Options configure Open.
+type Options struct {
+	Now      func() time.Time // the clock; time.Now when nil
+	Policy   Policy           // access levels; DefaultPolicy() when nil
+	Timeout  time.Duration    // how long to wait for the file lock; 2s when zero
+	NoSync   bool             // skip fsync (tests and bulk benchmarks only)
+	MaxBatch int              // most write requests committed in one transaction; 1000 when zero
+	Location *time.Location   // the default time zone; Asia/Shanghai when nil
+}
+
+// Store is the CRM's database: a bbolt file, the rules, the access policy and
+// the single writer that commits whatever has queued up as one transaction.
+type Store struct {
+	db     *bolt.DB
+	now    func() time.Time
+	policy Policy
+	loc    *time.Location
+
+	writes   chan *writeReq
+	maxBatch int
+	closing  chan struct{}
+	wg       sync.WaitGroup
+	closeMu  sync.Once
+}
+
+// Open opens (creating if needed) the database at path and starts its writer.
+func Open(path string, o Options) (*Store, error) {
+	if o.Timeout == 0 {
+		o.Timeout = 2 * time.Second
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{
+		Timeout:      o.Timeout,
+		FreelistType: bolt.FreelistMapType,
+		NoSync:       o.NoSync,
+	})
+	if errors.Is(err, bolt.ErrTimeout) {
+		return nil, fmt.Errorf("open %s: the database is in use by another fieldcrm process", path)
+	} else if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	s := &Store{db: db, now: o.Now, policy: o.Policy, loc: o.Location,
+		writes: make(chan *writeReq, 4096), maxBatch: o.MaxBatch, closing: make(chan struct{})}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.policy == nil {
+		s.policy = DefaultPolicy()
+	}
+	if s.loc == nil {
+		s.loc, _ = time.LoadLocation("Asia/Shanghai")
+		if s.loc == nil {
+			s.loc = time.UTC
+		}
+	}
+	if s.maxBatch <= 0 {
+		s.maxBatch = 1000
+	}
+	if err := s.init(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	s.wg.Add(1)
+	go s.writer()
+	return s, nil
+}
+
+func (s *Store) init() error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		for _, b := range allBuckets {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		m := tx.Bucket(bktMeta)
+		if v := m.Get([]byte("schema")); v == nil {
+			return m.Put([]byte("schema"), u64(SchemaVersion))
+		} else if int(btou(v)) > SchemaVersion {
+			return fmt.Errorf("the database was written by a newer fieldcrm (schema %d, this one knows %d)", btou(v), SchemaVersion)
+		}
+		return nil
+	})
+}
+
+// Close stops the writer after the queued writes and closes the file.
+func (s *Store) Close() error {
+	var err error
+	s.closeMu.Do(func() {
+		close(s.closing)
+		s.wg.Wait()
+		err = s.db.Close()
+	})
+	return err
+}
+
+// DB gives the bbolt handle to code that keeps its own buckets in the same
+// file (the outbox, message claims). It must not touch crm's buckets.
+func (s *Store) DB() *bolt.DB { return s.db }
+
+// Now returns the store's clock reading.
+func (s *Store) Now() time.Time { return s.now() }
+
+// Location returns the default time zone.
+func (s *Store) Location() *time.Location { return s.loc }
+
+// Policy returns the access policy in force.
+func (s *Store) Policy() Policy { return s.policy }
+
+// Path returns the database file's path.
+func (s *Store) Path() string { return s.db.Path() }
+
+// Backup writes a consistent copy of the database to w while writes go on.
+func (s *Store) Backup(w io.Writer) (int64, error) {
+	var n int64
+	err := s.db.View(func(tx *bolt.Tx) error {
+		var err error
+		n, err = tx.WriteTo(w)
+		return err
+	})
+	return n, err
+}
+
+// BackupFile writes a consistent copy of the database to path (through a
+// temporary file renamed into place, so a failed backup leaves no torn file).
+func (s *Store) BackupFile(path string) (int64, error) {
+	tmp := path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+	if err != nil {
+		return 0, err
+	}
+	n, err := s.Backup(f)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return 0, err
+	}
+	return n, nil
+}
+
+// Meta says who changes the store and why: it is written into the history.
+type Meta struct {
+	Actor     *User
+	Channel   string // "sms", "email", "cli", "import", "scheduler", "test"
+	MessageID string // the provider's message id, when a message caused it
+	Summary   string // the message text or command line, for the audit trail
+}
+
+type writeReq struct {
+	ctx  context.Context
+	meta Meta
+	fn   func(*Tx) error
+	cs   *ChangeSet
+	err  error
+	done chan struct{}
+}
+
+// Update runs fn in a write transaction as meta.Actor and returns the change
+// set it recorded (nil when it changed nothing). fn's changes are durable when
+// Update returns nil. Requests from many goroutines are committed together
+// (group commit): fn may run more than once when another request in the same
+// group fails after writing, so fn must not have effects outside the Tx.
+func (s *Store) Update(ctx context.Context, meta Meta, fn func(*Tx) error) (*ChangeSet, error) {
+	if meta.Actor == nil {
+		return nil, Errorf(EINTERNAL, "no actor")
+	}
+	r := &writeReq{ctx: ctx, meta: meta, fn: fn, done: make(chan struct{})}
+	select {
+	case s.writes <- r:
+	case <-s.closing:
+		return nil, errors.New("crm: store closed")
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	<-r.done // once queued, the request is carried out: its outcome must be known
+	return r.cs, r.err
+}
+
+// View runs fn in a read-only transaction as actor.
+func (s *Store) View(actor *User, fn func(*Tx) error) error {
+	return s.db.View(func(btx *bolt.Tx) error {
+		return fn(&Tx{s: s, btx: btx, meta: Meta{Actor: actor}, now: s.now()})
+	})
+}
+
+// writer is the single goroutine that commits. It takes one request, then
+// whatever else queued up meanwhile (up to maxBatch), runs them in one bolt
+// transaction and commits once: one fsync for the group.
+func (s *Store) writer() {
+	defer s.wg.Done()
+	batch := make([]*writeReq, 0, s.maxBatch)
+	for {
+		var first *writeReq
+		select {
+		case first = <-s.writes:
+		case <-s.closing:
+			// drain what was queued before Close
+			for {
+				select {
+				case r := <-s.writes:
+					s.commit([]*writeReq{r})
+				default:
+					return
+				}
+			}
+		}
+		batch = append(batch[:0], first)
+	fill:
+		for len(batch) < s.maxBatch {
+			select {
+			case r := <-s.writes:
+				batch = append(batch, r)
+			default:
+				break fill
+			}
+		}
+		s.commit(batch)
+	}
+}
+
+// commit runs the batch in one transaction. A request that fails before
+// writing anything is simply refused; one that fails after writing spoils the
+// transaction, which is rolled back and the batch run again without it.
+func (s *Store) commit(batch []*writeReq) {
+	pending := batch
+	for len(pending) > 0 {
+		now := s.now()
+		var failedAt = -1
+		err := s.db.Update(func(btx *bolt.Tx) error {
+			for i, r := range pending {
+				if r.ctx.Err() != nil {
+					r.err, r.cs = r.ctx.Err(), nil
+					continue
+				}
+				tx := &Tx{s: s, btx: btx, meta: r.meta, now: now, writable: true}
+				err := safeRun(tx, r.fn)
+				if err == nil {
+					err = tx.finish()
+				}
+				if err != nil {
+					r.err, r.cs = err, nil
+					if tx.dirty {
+						failedAt = i
+						return errRollback
+					}
+					continue
+				}
+				r.err, r.cs = nil, tx.cs
+			}
+			return nil
+		})
+		switch {
+		case failedAt >= 0:
+			// done with the failed one; run the others again
+			close(pending[failedAt].done)
+			rest := make([]*writeReq, 0, len(pending)-1)
+			rest = append(rest, pending[:failedAt]...)
+			pending = append(rest, pending[failedAt+1:]...)
+		case err != nil:
+			for _, r := range pending {
+				r.err, r.cs = fmt.Errorf("commit: %w", err), nil
+				close(r.done)
+			}
+			return
+		default:
+			for _, r := range pending {
+				close(r.done)
+			}
+			return
+		}
+	}
+}
+
+var errRollback = errors.New("rollback")
+
+// safeRun turns a panic in fn into an internal error so that one bad request
+// cannot take the writer down.
+func safeRun(tx *Tx, fn func(*Tx) error) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			tx.dirty = true
+			err = &Error{Code: EINTERNAL, Message: fmt.Sprintf("panic: %v", p)}
+		}
+	}()
+	return fn(tx)
+}
+
+func u64(v uint64) []byte {
+	b := make([]byte, 8)
+	binary.BigEndian.PutUint64(b, v)
+	return b
+}
+
+func btou(b []byte) uint64 { return binary.BigEndian.Uint64(b) }
+
+func itob(id int64) []byte { return u64(uint64(id)) }

@@ -1,0 +1,277 @@
+package crm
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Tx is one request's view of the store: reads and writes as Meta.Actor, with
+// every change recorded in the request's change set.
+type Tx struct {
+	s        *Store
+	btx      *bolt.Tx
+	meta     Meta
+	now      time.Time
+	writable bool
+	dirty    bool       // something was written: a failure now needs a rollback
+	cs       *ChangeSet // created at the first write
+
+	newAccounts []*Account // created in this request: each needs a contact by the end
+	// set while a rule-owning method saves a change that plain saves refuse
+	approving, converting, staging, reassigning bool
+}
+
+// Now is the time of the transaction (the store's clock when it began).
+func (tx *Tx) Now() time.Time { return tx.now }
+
+// Actor is the user the transaction acts as.
+func (tx *Tx) Actor() *User { return tx.meta.Actor }
+
+// Bolt exposes the underlying transaction to packages that keep their own
+// buckets in the same file and must commit atomically with a change (message
+// claims, the outbox). They must not write crm's buckets.
+func (tx *Tx) Bolt() *bolt.Tx { return tx.btx }
+
+// ChangeSet returns the change set so far (nil before the first write).
+func (tx *Tx) ChangeSet() *ChangeSet { return tx.cs }
+
+// Emit records an event for the code that sends notices after the commit.
+func (tx *Tx) Emit(e Event) {
+	tx.ensureCS()
+	tx.cs.Events = append(tx.cs.Events, e)
+}
+
+// ientry is one secondary index entry of a record.
+type ientry struct {
+	bkt    []byte
+	key    []byte
+	unique bool   // key → record id, at most one record per key
+	val    []byte // the value of a non-unique entry (the name index keeps ranking hints)
+}
+
+func newRecord(k Kind) Record {
+	switch k {
+	case KindUser:
+		return &User{}
+	case KindAccount:
+		return &Account{}
+	case KindContact:
+		return &Contact{}
+	case KindLead:
+		return &Lead{}
+	case KindOpp:
+		return &Opportunity{}
+	case KindActivity:
+		return &Activity{}
+	case KindEquipment:
+		return &Equipment{}
+	case KindCompetitor:
+		return &Competitor{}
+	case KindCampaign:
+		return &Campaign{}
+	case KindDocument:
+		return &Document{}
+	case KindRequest:
+		return &Request{}
+	}
+	panic("crm: unknown kind " + string(k))
+}
+
+// load reads a record of kind k without an access check.
+func (tx *Tx) load(k Kind, id int64) (Record, error) {
+	v := tx.btx.Bucket(recBucket(k)).Get(itob(id))
+	if v == nil {
+		return nil, Errorf(ENOTFOUND, "No %s #%d.", kindName(k), id)
+	}
+	r := newRecord(k)
+	if err := json.Unmarshal(v, r); err != nil {
+		return nil, fmt.Errorf("decode %s #%d: %w", k, id, err)
+	}
+	return r, nil
+}
+
+// loadAs reads a record of type P by id without an access check.
+func loadAs[T any, P interface {
+	*T
+	Record
+}](tx *Tx, id int64) (P, error) {
+	var zero P
+	r, err := tx.load(P(new(T)).RecordKind(), id)
+	if err != nil {
+		return zero, err
+	}
+	return r.(P), nil
+}
+
+// getAs reads a record of type P by id as the actor: refused when the actor
+// may not read it.
+func getAs[T any, P interface {
+	*T
+	Record
+}](tx *Tx, id int64) (P, error) {
+	r, err := loadAs[T, P](tx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !tx.canRead(r) {
+		return nil, Errorf(ENOTFOUND, "No %s #%d that you can see.", kindName(r.RecordKind()), id)
+	}
+	return r, nil
+}
+
+// indexesOf returns every index entry of r: its own and the common ones.
+func indexesOf(r Record) []ientry {
+	ix := r.indexes()
+	if o := r.ownedBy(); o.User != 0 && r.RecordKind() != KindUser {
+		ix = append(ix, ientry{bkt: bktOwner, key: ownerKey(r.RecordKind(), o.User, r.RecordID())})
+	}
+	return ix
+}
+
+func ownerKey(k Kind, owner, id int64) []byte {
+	b := make([]byte, 0, len(k)+17)
+	b = append(b, k...)
+	b = append(b, 0)
+	b = append(b, itob(owner)...)
+	return append(b, itob(id)...)
+}
+
+// put writes r, creating it when its id is 0 (or not stored yet), keeping its
+// indexes and recording the change. It checks no access: callers do.
+func (tx *Tx) put(r Record) error {
+	if !tx.writable {
+		return Errorf(EINTERNAL, "write in a read-only transaction")
+	}
+	k := r.RecordKind()
+	b := tx.btx.Bucket(recBucket(k))
+	var before []byte
+	var old Record
+	if r.RecordID() == 0 {
+		seq, err := b.NextSequence()
+		if err != nil {
+			return err
+		}
+		r.setID(int64(seq))
+	} else if v := b.Get(itob(r.RecordID())); v != nil {
+		before = bytes.Clone(v)
+		old = newRecord(k)
+		if err := json.Unmarshal(v, old); err != nil {
+			return fmt.Errorf("decode %s #%d: %w", k, r.RecordID(), err)
+		}
+	} else if uint64(r.RecordID()) > b.Sequence() {
+		// an import that keeps its ids: ids stay unique and are never reused
+		if err := b.SetSequence(uint64(r.RecordID())); err != nil {
+			return err
+		}
+	}
+	bs := r.base()
+	if old == nil {
+		if bs.Created.IsZero() {
+			bs.Created = tx.now
+		}
+	} else {
+		bs.Created = old.base().Created
+	}
+	bs.Updated = tx.now
+
+	newIx := indexesOf(r)
+	for _, e := range newIx {
+		if !e.unique {
+			continue
+		}
+		if v := tx.btx.Bucket(e.bkt).Get(e.key); v != nil && int64(btou(v)) != r.RecordID() {
+			return Errorf(ECONFLICT, "%s is already used by %s #%d.", uniqueLabel(e), kindName(k), btou(v))
+		}
+	}
+	tx.dirty = true
+	if old != nil {
+		if err := tx.dropIndexes(old, newIx); err != nil {
+			return err
+		}
+	}
+	for _, e := range newIx {
+		val := e.val
+		if e.unique {
+			val = itob(r.RecordID())
+		}
+		if err := tx.btx.Bucket(e.bkt).Put(e.key, val); err != nil {
+			return err
+		}
+	}
+	data, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	if err := b.Put(itob(r.RecordID()), data); err != nil {
+		return err
+	}
+	op := OpUpdate
+	if old == nil {
+		op = OpCreate
+	}
+	return tx.recordChange(k, r.RecordID(), op, before, data)
+}
+
+// dropIndexes removes old's index entries that are not among keep.
+func (tx *Tx) dropIndexes(old Record, keep []ientry) error {
+	for _, e := range indexesOf(old) {
+		found := false
+		for _, n := range keep {
+			if bytes.Equal(n.bkt, e.bkt) && bytes.Equal(n.key, e.key) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			if err := tx.btx.Bucket(e.bkt).Delete(e.key); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// remove deletes r and its indexes, recording the change (undo brings it back).
+func (tx *Tx) remove(k Kind, id int64) error {
+	old, err := tx.load(k, id)
+	if err != nil {
+		return err
+	}
+	tx.dirty = true
+	if err := tx.dropIndexes(old, nil); err != nil {
+		return err
+	}
+	b := tx.btx.Bucket(recBucket(k))
+	before := bytes.Clone(b.Get(itob(id)))
+	if err := b.Delete(itob(id)); err != nil {
+		return err
+	}
+	return tx.recordChange(k, id, OpDelete, before, nil)
+}
+
+func uniqueLabel(e ientry) string {
+	switch {
+	case bytes.Equal(e.bkt, bktUserPhone):
+		return "Phone " + string(e.key)
+	case bytes.Equal(e.bkt, bktUserEmail):
+		return "Email " + string(e.key)
+	case bytes.Equal(e.bkt, bktEqSerial):
+		return "Serial number " + string(e.key)
+	case bytes.Equal(e.bkt, bktEqIdent):
+		return "This brand, model and purchase date"
+	}
+	return string(e.key)
+}
+
+// kindName is how a kind is named in replies.
+func kindName(k Kind) string {
+	switch k {
+	case KindOpp:
+		return "opportunity"
+	}
+	return string(k)
+}
