@@ -31,10 +31,10 @@ type Equipment struct {
 	SMUAt       time.Time   `json:"smu_at,omitzero"`
 	GPS         string      `json:"gps,omitempty"` // GPS status: on, off, none …
 	Location    string      `json:"location,omitempty"`
-	Year        int         `json:"year,omitempty"`          // year built: the age follows
-	Bought      time.Time   `json:"bought,omitzero"`         // purchase date: identity of other brands
-	Delivered   time.Time   `json:"delivered,omitzero"`      // delivery date
-	Condition   string      `json:"condition,omitempty"`     // working condition
+	Year        int         `json:"year,omitempty"`      // year built: the age follows
+	Bought      time.Time   `json:"bought,omitzero"`     // purchase date: identity of other brands
+	Delivered   time.Time   `json:"delivered,omitzero"`  // delivery date
+	Condition   string      `json:"condition,omitempty"` // working condition
 	RepairNeeds string      `json:"repair_needs,omitempty"`
 	History     []EqReading `json:"history,omitempty"`
 	// Note explains the change being saved (needed when SMU goes down). It is

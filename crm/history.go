@@ -25,9 +25,9 @@ type ChangeSet struct {
 	MessageID string    `json:"message_id,omitempty"`
 	Summary   string    `json:"summary,omitempty"`
 	Changes   []Change  `json:"changes"`
-	UndoOf    int64     `json:"undo_of,omitempty"`    // this change set undid that one
-	UndoneBy  int64     `json:"undone_by,omitempty"`  // set on the original when undone
-	Events    []Event   `json:"events,omitempty"`     // what the rules want to tell people
+	UndoOf    int64     `json:"undo_of,omitempty"`   // this change set undid that one
+	UndoneBy  int64     `json:"undone_by,omitempty"` // set on the original when undone
+	Events    []Event   `json:"events,omitempty"`    // what the rules want to tell people
 }
 
 // Change is one record's change within a change set.
@@ -42,12 +42,12 @@ type Change struct {
 // Event is something a business rule wants people told about (a notice, an
 // alert). The gateway or scheduler turns events into messages after commit.
 type Event struct {
-	Type    string `json:"type"`              // one of the Ev* constants
-	Kind    Kind   `json:"kind,omitempty"`    // the record concerned
-	ID      int64  `json:"id,omitempty"`
-	To      []int64 `json:"to,omitempty"`     // user ids to tell
-	By      int64  `json:"by,omitempty"`      // who caused it
-	Detail  string `json:"detail,omitempty"`  // reason, old phone number …
+	Type   string  `json:"type"`           // one of the Ev* constants
+	Kind   Kind    `json:"kind,omitempty"` // the record concerned
+	ID     int64   `json:"id,omitempty"`
+	To     []int64 `json:"to,omitempty"`     // user ids to tell
+	By     int64   `json:"by,omitempty"`     // who caused it
+	Detail string  `json:"detail,omitempty"` // reason, old phone number …
 }
 
 // Event types.

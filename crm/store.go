@@ -18,21 +18,21 @@ import (
 // the record they point to.
 var (
 	bktMeta       = []byte("meta")
-	bktChangeSets = []byte("changesets")    // csid → ChangeSet JSON
-	bktRecLast    = []byte("rec_last")      // kind|id → last csid that touched it
-	bktRecHist    = []byte("rec_hist")      // kind|id|csid → nil: a record's history
-	bktUserCS     = []byte("user_cs")       // user|csid → nil: a user's change sets
-	bktUserPhone  = []byte("idx_user_phone") // E.164 → user id (unique)
-	bktUserEmail  = []byte("idx_user_email") // email → user id (unique)
-	bktName       = []byte("idx_name")       // kind 0 token 0 id → nameMeta: fuzzy lookup
-	bktOwner      = []byte("idx_owner")      // kind 0 owner id → nil
-	bktDue        = []byte("idx_due")        // due unix ns | activity id → nil: open activities with a due time
-	bktStage      = []byte("idx_stage")      // stage | opp id → nil
-	bktByAccount  = []byte("idx_account")    // account id | kind 0 id → nil: contacts, opps, activities, equipment, documents of an account
-	bktEqSerial   = []byte("idx_eq_serial")  // own-brand serial → equipment id (unique)
-	bktEqIdent    = []byte("idx_eq_ident")   // brand 0 model 0 purchase date → equipment id (unique)
-	bktPending    = []byte("idx_pending")    // request id → nil: requests waiting for a manager
-	bktDocData    = []byte("doc_data")       // document id → content
+	bktChangeSets = []byte("changesets")      // csid → ChangeSet JSON
+	bktRecLast    = []byte("rec_last")        // kind|id → last csid that touched it
+	bktRecHist    = []byte("rec_hist")        // kind|id|csid → nil: a record's history
+	bktUserCS     = []byte("user_cs")         // user|csid → nil: a user's change sets
+	bktUserPhone  = []byte("idx_user_phone")  // E.164 → user id (unique)
+	bktUserEmail  = []byte("idx_user_email")  // email → user id (unique)
+	bktName       = []byte("idx_name")        // kind 0 token 0 id → nameMeta: fuzzy lookup
+	bktOwner      = []byte("idx_owner")       // kind 0 owner id → nil
+	bktDue        = []byte("idx_due")         // due unix ns | activity id → nil: open activities with a due time
+	bktStage      = []byte("idx_stage")       // stage | opp id → nil
+	bktByAccount  = []byte("idx_account")     // account id | kind 0 id → nil: contacts, opps, activities, equipment, documents of an account
+	bktEqSerial   = []byte("idx_eq_serial")   // own-brand serial → equipment id (unique)
+	bktEqIdent    = []byte("idx_eq_ident")    // brand 0 model 0 purchase date → equipment id (unique)
+	bktPending    = []byte("idx_pending")     // request id → nil: requests waiting for a manager
+	bktDocData    = []byte("doc_data")        // document id → content
 	bktLeadStatus = []byte("idx_lead_status") // status 0 lead id → nil
 )
 
