@@ -84,12 +84,12 @@ func (a *Account) validate(tx *Tx, old Record) error {
 		if a.Parent == a.ID {
 			return Errorf(EINVALID, "An account cannot be its own parent.")
 		}
-		if _, err := loadAs[Account](tx, a.Parent); err != nil {
+		if !tx.exists(KindAccount, a.Parent) {
 			return Errorf(EINVALID, "Parent account #%d does not exist.", a.Parent)
 		}
 	}
 	for _, id := range a.Team {
-		if _, err := loadAs[User](tx, id); err != nil {
+		if !tx.exists(KindUser, id) {
 			return Errorf(EINVALID, "Team member #%d is not a user.", id)
 		}
 	}

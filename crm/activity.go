@@ -151,7 +151,7 @@ func (a *Activity) validate(tx *Tx, old Record) error {
 		return Errorf(EINVALID, "Unknown activity status %q.", a.Status)
 	}
 	if a.Account != 0 {
-		if _, err := loadAs[Account](tx, a.Account); err != nil {
+		if !tx.exists(KindAccount, a.Account) {
 			return Errorf(EINVALID, "Account #%d does not exist.", a.Account)
 		}
 	}
@@ -174,7 +174,7 @@ func (a *Activity) validate(tx *Tx, old Record) error {
 		}
 	}
 	if a.Lead != 0 {
-		if _, err := loadAs[Lead](tx, a.Lead); err != nil {
+		if !tx.exists(KindLead, a.Lead) {
 			return Errorf(EINVALID, "Lead #%d does not exist.", a.Lead)
 		}
 	}

@@ -46,7 +46,7 @@ func (c *Contact) validate(tx *Tx, old Record) error {
 	if c.Account == 0 {
 		return Errorf(EINVALID, "Contact %s must belong to an account.", c.Name).withHint("CONTACT <account>; <name>; <mobile>; <title>")
 	}
-	if _, err := loadAs[Account](tx, c.Account); err != nil {
+	if !tx.exists(KindAccount, c.Account) {
 		return Errorf(EINVALID, "Contact %s: account #%d does not exist.", c.Name, c.Account)
 	}
 	if c.Mobile != "" {

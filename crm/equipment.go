@@ -87,7 +87,7 @@ func (e *Equipment) validate(tx *Tx, old Record) error {
 	if e.Account == 0 {
 		return Errorf(EINVALID, "Equipment must be at an account.").withHint("EQ <account> CAT 320D sn <serial> smu <hours>")
 	}
-	if _, err := loadAs[Account](tx, e.Account); err != nil {
+	if !tx.exists(KindAccount, e.Account) {
 		return Errorf(EINVALID, "Account #%d does not exist.", e.Account)
 	}
 	if e.Brand == "" || e.Model == "" {

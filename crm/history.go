@@ -88,21 +88,23 @@ func (tx *Tx) recordChange(k Kind, id int64, op string, before, after []byte) er
 		tx.cs.ID = int64(seq)
 	}
 	// the same record changed twice in one request: keep the first before
-	for i := range tx.cs.Changes {
-		c := &tx.cs.Changes[i]
-		if c.Kind == k && c.ID == id {
-			c.After = after
-			if c.Op == OpCreate && op == OpDelete {
-				c.Op = OpDelete // created and deleted: undo has nothing to bring back
-				c.Before = nil
-			} else if op == OpDelete {
-				c.Op = OpDelete
-			}
-			return nil
-		}
-	}
-	tx.cs.Changes = append(tx.cs.Changes, Change{Kind: k, ID: id, Op: op, Before: before, After: after})
 	rk := recKey(k, id)
+	if i, ok := tx.changeAt[string(rk)]; ok {
+		c := &tx.cs.Changes[i]
+		c.After = after
+		if c.Op == OpCreate && op == OpDelete {
+			c.Op = OpDelete // created and deleted: undo has nothing to bring back
+			c.Before = nil
+		} else if op == OpDelete {
+			c.Op = OpDelete
+		}
+		return nil
+	}
+	if tx.changeAt == nil {
+		tx.changeAt = map[string]int{}
+	}
+	tx.changeAt[string(rk)] = len(tx.cs.Changes)
+	tx.cs.Changes = append(tx.cs.Changes, Change{Kind: k, ID: id, Op: op, Before: before, After: after})
 	if err := tx.btx.Bucket(bktRecLast).Put(rk, itob(tx.cs.ID)); err != nil {
 		return err
 	}
@@ -127,9 +129,51 @@ func (tx *Tx) finish() error {
 	return tx.btx.Bucket(bktUserCS).Put(append(itob(tx.cs.User), itob(tx.cs.ID)...), nil)
 }
 
-// ChangeSetByID returns a stored change set. Only its author, a manager with
-// access to its records, or an A-level user may read it.
+// ChangeSetByID returns a stored change set as the actor sees it: only the
+// changes (and events) of records the actor may read. A change set with none
+// of those is not found, unless the actor is its author.
 func (tx *Tx) ChangeSetByID(id int64) (*ChangeSet, error) {
+	cs, err := tx.changeSet(id)
+	if err != nil {
+		return nil, err
+	}
+	if cs = tx.visible(cs); len(cs.Changes) == 0 && cs.User != tx.meta.Actor.ID {
+		return nil, Errorf(ENOTFOUND, "No change #%d.", id)
+	}
+	return cs, nil
+}
+
+// visible returns cs without the changes and events of records the actor may
+// not read (a change set may span branches: an import, a director's request).
+func (tx *Tx) visible(cs *ChangeSet) *ChangeSet {
+	out := *cs
+	out.Changes, out.Events = nil, nil
+	kept := map[string]bool{}
+	for _, c := range cs.Changes {
+		src := c.After
+		if src == nil {
+			src = c.Before
+		}
+		r := newRecord(c.Kind)
+		if src == nil || json.Unmarshal(src, r) != nil || !tx.canRead(r) {
+			continue
+		}
+		out.Changes = append(out.Changes, c)
+		kept[string(recKey(c.Kind, c.ID))] = true
+	}
+	for _, e := range cs.Events {
+		if e.Kind != "" && !kept[string(recKey(e.Kind, e.ID))] {
+			if r, err := tx.load(e.Kind, e.ID); err != nil || !tx.canRead(r) {
+				continue
+			}
+		}
+		out.Events = append(out.Events, e)
+	}
+	return &out
+}
+
+// changeSet reads a stored change set whole, without an access check.
+func (tx *Tx) changeSet(id int64) (*ChangeSet, error) {
 	v := tx.btx.Bucket(bktChangeSets).Get(itob(id))
 	if v == nil {
 		return nil, Errorf(ENOTFOUND, "No change #%d.", id)
@@ -154,12 +198,12 @@ func (tx *Tx) LastChangeSet() (*ChangeSet, error) {
 	}
 	for n := 0; k != nil && bytes.HasPrefix(k, prefix) && n < 50; k, _ = c.Prev() {
 		n++
-		cs, err := tx.ChangeSetByID(int64(btou(k[8:])))
+		cs, err := tx.changeSet(int64(btou(k[8:])))
 		if err != nil {
 			return nil, err
 		}
 		if cs.UndoOf == 0 && cs.UndoneBy == 0 {
-			return cs, nil
+			return tx.visible(cs), nil
 		}
 	}
 	return nil, nil
@@ -179,11 +223,11 @@ func (tx *Tx) History(k Kind, id int64) ([]*ChangeSet, error) {
 	var out []*ChangeSet
 	c := tx.btx.Bucket(bktRecHist).Cursor()
 	for key, _ := c.Seek(prefix); key != nil && bytes.HasPrefix(key, prefix); key, _ = c.Next() {
-		cs, err := tx.ChangeSetByID(int64(btou(key[len(prefix):])))
+		cs, err := tx.changeSet(int64(btou(key[len(prefix):])))
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, cs)
+		out = append(out, tx.visible(cs))
 	}
 	return out, nil
 }
@@ -193,7 +237,7 @@ func (tx *Tx) History(k Kind, id int64) ([]*ChangeSet, error) {
 // every record in it), was already undone, or when a later change touched any
 // of its records.
 func (tx *Tx) Undo(id int64) (*ChangeSet, error) {
-	cs, err := tx.ChangeSetByID(id)
+	cs, err := tx.changeSet(id)
 	if err != nil {
 		return nil, err
 	}

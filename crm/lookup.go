@@ -196,7 +196,7 @@ func phoneQuery(q string) (string, bool) {
 	s := d.String()
 	if strings.HasPrefix(q, "+86") || strings.HasPrefix(s, "0086") {
 		s = strings.TrimPrefix(strings.TrimPrefix(s, "00"), "86")
-		if len(s) > 0 && s[0] != '1' {
+		if !(len(s) == 11 && s[0] == '1') {
 			s = "0" + s
 		}
 	}

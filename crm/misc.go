@@ -125,7 +125,7 @@ func (d *Document) indexes() []ientry {
 }
 
 func (d *Document) validate(tx *Tx, old Record) error {
-	if _, err := loadAs[Account](tx, d.Account); err != nil {
+	if !tx.exists(KindAccount, d.Account) {
 		return Errorf(EINVALID, "Account #%d does not exist.", d.Account)
 	}
 	if d.Name = strings.TrimSpace(d.Name); d.Name == "" {
@@ -161,3 +161,6 @@ func (tx *Tx) DocumentData(id int64) (*Document, []byte, error) {
 	}
 	return d, tx.btx.Bucket(bktDocData).Get(itob(id)), nil
 }
+
+// FormatID formats a record id as people type it (without the #).
+func FormatID(id int64) string { return itoa(id) }

@@ -63,10 +63,10 @@ func cnPhone(n string, intl bool) (Phone, bool) {
 // index: "+8613901395136" → "13901395136"; landlines get back their leading 0.
 func phoneDigits(e164 string) string {
 	if rest, ok := strings.CutPrefix(e164, "+86"); ok {
-		if len(rest) > 0 && rest[0] != '1' {
-			return "0" + rest
+		if len(rest) == 11 && rest[0] == '1' {
+			return rest // mobile
 		}
-		return rest
+		return "0" + rest // landline: area code with its trunk 0
 	}
 	return strings.TrimPrefix(e164, "+")
 }

@@ -94,7 +94,7 @@ func (tx *Tx) save(r Record) error {
 		}
 	}
 	if b.Owner != 0 && (old == nil || old.base().Owner != b.Owner || b.Branch == "") {
-		u, err := loadAs[User](tx, b.Owner)
+		u, err := tx.user(b.Owner)
 		if err != nil {
 			return Errorf(EINVALID, "Owner #%d is not a user.", b.Owner)
 		}
@@ -102,7 +102,7 @@ func (tx *Tx) save(r Record) error {
 			return Errorf(EINVALID, "%s has left; choose another owner.", u.Name)
 		}
 		b.Branch, b.Dept = u.Branch, u.Dept
-	} else if old != nil {
+	} else if old != nil && k != KindUser { // a user's own branch and department are his record's
 		b.Branch, b.Dept = old.base().Branch, old.base().Dept
 	}
 	if k == KindUser {
@@ -120,7 +120,7 @@ func (tx *Tx) save(r Record) error {
 			return err
 		}
 	}
-	if ownedKind(k) && b.Owner != 0 && b.Owner != tx.meta.Actor.ID &&
+	if ownedKind(k) && b.Owner != 0 && b.Owner != tx.meta.Actor.ID && tx.meta.Actor != System &&
 		(old == nil || old.base().Owner != b.Owner) && k != KindRequest {
 		tx.Emit(Event{Type: EvAssigned, Kind: k, ID: -1, To: []int64{b.Owner}, By: tx.meta.Actor.ID})
 	}
@@ -128,19 +128,16 @@ func (tx *Tx) save(r Record) error {
 		return err
 	}
 	// the id is known only now
-	if tx.cs != nil {
-		for i := range tx.cs.Events {
-			if tx.cs.Events[i].ID == -1 {
-				tx.cs.Events[i].ID = r.RecordID()
-			}
-		}
+	for _, i := range tx.idPending {
+		tx.cs.Events[i].ID = r.RecordID()
 	}
+	tx.idPending = tx.idPending[:0]
 	return nil
 }
 
 // managerOf returns the manager of user id (0 when none).
 func (tx *Tx) managerOf(id int64) int64 {
-	u, err := loadAs[User](tx, id)
+	u, err := tx.user(id)
 	if err != nil {
 		return 0
 	}

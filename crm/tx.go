@@ -20,7 +20,10 @@ type Tx struct {
 	dirty    bool       // something was written: a failure now needs a rollback
 	cs       *ChangeSet // created at the first write
 
-	newAccounts []*Account // created in this request: each needs a contact by the end
+	newAccounts []*Account      // created in this request: each needs a contact by the end
+	changeAt    map[string]int  // kind|id → index in cs.Changes
+	idPending   []int           // events emitted before their record had an id
+	users       map[int64]*User // users read in this request (owners, managers)
 	// set while a rule-owning method saves a change that plain saves refuse
 	approving, converting, staging, reassigning bool
 }
@@ -42,6 +45,9 @@ func (tx *Tx) ChangeSet() *ChangeSet { return tx.cs }
 // Emit records an event for the code that sends notices after the commit.
 func (tx *Tx) Emit(e Event) {
 	tx.ensureCS()
+	if e.ID == -1 { // about the record being saved: its id is filled in by save
+		tx.idPending = append(tx.idPending, len(tx.cs.Events))
+	}
 	tx.cs.Events = append(tx.cs.Events, e)
 }
 
@@ -92,6 +98,27 @@ func (tx *Tx) load(k Kind, id int64) (Record, error) {
 		return nil, fmt.Errorf("decode %s #%d: %w", k, id, err)
 	}
 	return r, nil
+}
+
+// exists reports whether a record of kind k with id is stored.
+func (tx *Tx) exists(k Kind, id int64) bool {
+	return id > 0 && tx.btx.Bucket(recBucket(k)).Get(itob(id)) != nil
+}
+
+// user reads a user without an access check, once per request.
+func (tx *Tx) user(id int64) (*User, error) {
+	if u, ok := tx.users[id]; ok {
+		return u, nil
+	}
+	u, err := loadAs[User](tx, id)
+	if err != nil {
+		return nil, err
+	}
+	if tx.users == nil {
+		tx.users = map[int64]*User{}
+	}
+	tx.users[id] = u
+	return u, nil
 }
 
 // loadAs reads a record of type P by id without an access check.
@@ -150,6 +177,9 @@ func (tx *Tx) put(r Record) error {
 	b := tx.btx.Bucket(recBucket(k))
 	var before []byte
 	var old Record
+	if k == KindUser {
+		delete(tx.users, r.RecordID())
+	}
 	if r.RecordID() == 0 {
 		seq, err := b.NextSequence()
 		if err != nil {
