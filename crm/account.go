@@ -192,7 +192,9 @@ func (tx *Tx) CreateAccount(a *Account, contacts ...*Contact) error {
 			return err
 		}
 	}
-	tx.Emit(Event{Type: EvAccountCreated, Kind: KindAccount, ID: a.ID, By: tx.meta.Actor.ID, To: tx.accountPeople(a)})
+	if !tx.importing() {
+		tx.Emit(Event{Type: EvAccountCreated, Kind: KindAccount, ID: a.ID, By: tx.meta.Actor.ID, To: tx.accountPeople(a)})
+	}
 	return nil
 }
 

@@ -16,10 +16,11 @@ const (
 	ActMeeting = "meeting"
 	ActRevisit = "revisit" // field revisit
 	ActTask    = "task"
+	ActNote    = "note" // a note on a record, kept as a done activity
 )
 
 // ActivityTypes lists the activity types.
-var ActivityTypes = []string{ActVisit, ActCall, ActEmail, ActFax, ActSMS, ActMeeting, ActRevisit, ActTask}
+var ActivityTypes = []string{ActVisit, ActCall, ActEmail, ActFax, ActSMS, ActMeeting, ActRevisit, ActTask, ActNote}
 
 // Activity statuses. Done, rejected and reassigned are final.
 const (
@@ -58,6 +59,7 @@ type Activity struct {
 	// scheduler bookkeeping: when the overdue reminder, escalation and
 	// take-back happened
 	Escalated time.Time `json:"escalated,omitzero"`
+	Acked     time.Time `json:"acked,omitzero"` // a manager acknowledged the escalation
 }
 
 func (*Activity) RecordKind() Kind { return KindActivity }
@@ -103,6 +105,8 @@ func ParseActivityType(s string) (string, bool) {
 		return ActRevisit, true
 	case "task", "todo", "任务":
 		return ActTask, true
+	case "note", "备注":
+		return ActNote, true
 	}
 	return "", false
 }
@@ -151,7 +155,7 @@ func (a *Activity) validate(tx *Tx, old Record) error {
 		return Errorf(EINVALID, "Unknown activity status %q.", a.Status)
 	}
 	if a.Account != 0 {
-		if !tx.exists(KindAccount, a.Account) {
+		if !tx.linkable(KindAccount, a.Account) {
 			return Errorf(EINVALID, "Account #%d does not exist.", a.Account)
 		}
 	}

@@ -46,7 +46,7 @@ func (c *Contact) validate(tx *Tx, old Record) error {
 	if c.Account == 0 {
 		return Errorf(EINVALID, "Contact %s must belong to an account.", c.Name).withHint("CONTACT <account>; <name>; <mobile>; <title>")
 	}
-	if !tx.exists(KindAccount, c.Account) {
+	if !tx.linkable(KindAccount, c.Account) {
 		return Errorf(EINVALID, "Contact %s: account #%d does not exist.", c.Name, c.Account)
 	}
 	if c.Mobile != "" {
@@ -69,7 +69,7 @@ func (c *Contact) validate(tx *Tx, old Record) error {
 		if o.Removed && c.Removed {
 			return Errorf(ECONFLICT, "Contact %s was removed.", c.Name)
 		}
-		if c.Removed && !o.Removed && !tx.approving {
+		if c.Removed && !o.Removed && !tx.approving && !tx.importing() {
 			return Errorf(EFORBIDDEN, "Removing a contact needs a manager's approval.").withHint("CONTACT #" + itoa(c.ID) + " remove; <reason>")
 		}
 		if o.Account != c.Account && o.Account != 0 {

@@ -87,7 +87,7 @@ func (e *Equipment) validate(tx *Tx, old Record) error {
 	if e.Account == 0 {
 		return Errorf(EINVALID, "Equipment must be at an account.").withHint("EQ <account> CAT 320D sn <serial> smu <hours>")
 	}
-	if !tx.exists(KindAccount, e.Account) {
+	if !tx.linkable(KindAccount, e.Account) {
 		return Errorf(EINVALID, "Account #%d does not exist.", e.Account)
 	}
 	if e.Brand == "" || e.Model == "" {
@@ -130,6 +130,13 @@ func (e *Equipment) validate(tx *Tx, old Record) error {
 		if e.Location != o.Location {
 			reading.Location, changed = e.Location, true
 		}
+	}
+	if tx.importing() {
+		// an import writes the machine as it was exported, readings and all
+		if old != nil && len(e.History) == 0 {
+			e.History = old.(*Equipment).History
+		}
+		return nil
 	}
 	if e.SMU != 0 && (old == nil || e.SMU != old.(*Equipment).SMU) {
 		e.SMUAt = tx.now

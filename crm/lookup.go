@@ -42,7 +42,7 @@ func (tx *Tx) Lookup(k Kind, query string, limit int) ([]Candidate, error) {
 	}
 	if id, ok := parseRef(q); ok {
 		r, err := tx.load(k, id)
-		if err != nil || !tx.canRead(r) {
+		if err != nil || !tx.canRead(r) || inactiveForLookup(r) {
 			return nil, nil
 		}
 		return []Candidate{{Kind: k, ID: id, Name: r.label(), Score: 10}}, nil

@@ -125,7 +125,7 @@ func (d *Document) indexes() []ientry {
 }
 
 func (d *Document) validate(tx *Tx, old Record) error {
-	if !tx.exists(KindAccount, d.Account) {
+	if !tx.linkable(KindAccount, d.Account) {
 		return Errorf(EINVALID, "Account #%d does not exist.", d.Account)
 	}
 	if d.Name = strings.TrimSpace(d.Name); d.Name == "" {

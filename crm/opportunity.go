@@ -131,7 +131,7 @@ func (o *Opportunity) validate(tx *Tx, old Record) error {
 		return Errorf(EINVALID, "An opportunity needs an account.").withHint("OPP <account>; 2x 320D; 2.4m; close 15/12")
 	}
 	acct, err := loadAs[Account](tx, o.Account)
-	if err != nil {
+	if err != nil || !tx.linkable(KindAccount, o.Account) {
 		return Errorf(EINVALID, "Account #%d does not exist.", o.Account)
 	}
 	if o.Name == "" {

@@ -53,7 +53,8 @@ func cnPhone(n string, intl bool) (Phone, bool) {
 		return Phone{"+86" + n, PhoneMobile}, true
 	case !intl && len(n) >= 10 && len(n) <= 12 && n[0] == '0' && n[1] != '0':
 		return Phone{"+86" + n[1:], PhoneLandline}, true
-	case intl && len(n) >= 9 && len(n) <= 11 && n[0] != '1' && n[0] != '0':
+	case intl && len(n) >= 9 && len(n) <= 11 && n[0] != '0' && !(len(n) == 11 && n[0] == '1'):
+		// +86 then the area code without its trunk 0: +86 10 85868466 (Beijing)
 		return Phone{"+86" + n, PhoneLandline}, true
 	}
 	return Phone{}, false

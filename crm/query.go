@@ -156,6 +156,12 @@ func (tx *Tx) SaveUser(u *User) error {
 			old = o
 		}
 	}
+	// a branch-level user writer (a manager) must not hand out more access
+	// than a salesman's, to others or to himself
+	if tx.s.policy.levels(tx.meta.Actor, KindUser).Write != LevelA && (old == nil || old.Role != u.Role) &&
+		u.Role != RoleSalesman && u.Role != RoleCSR {
+		return Errorf(EFORBIDDEN, "Only an administrator can make someone %s.", u.Role)
+	}
 	if err := tx.save(u); err != nil {
 		return err
 	}
@@ -180,3 +186,7 @@ func (tx *Tx) SaveUser(u *User) error {
 	}
 	return nil
 }
+
+// Recipient reads a user to send him a notice, whatever the actor may see:
+// the rules decide who is told, not the sender's access level.
+func (tx *Tx) Recipient(id int64) (*User, error) { return tx.user(id) }

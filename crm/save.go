@@ -93,12 +93,14 @@ func (tx *Tx) save(r Record) error {
 			}
 		}
 	}
-	if b.Owner != 0 && (old == nil || old.base().Owner != b.Owner || b.Branch == "") {
+	if k == KindUser {
+		// a user's team is his own branch and department, as given
+	} else if b.Owner != 0 && (old == nil || old.base().Owner != b.Owner || b.Branch == "") {
 		u, err := tx.user(b.Owner)
 		if err != nil {
 			return Errorf(EINVALID, "Owner #%d is not a user.", b.Owner)
 		}
-		if u.Disabled {
+		if u.Disabled && !tx.importing() {
 			return Errorf(EINVALID, "%s has left; choose another owner.", u.Name)
 		}
 		b.Branch, b.Dept = u.Branch, u.Dept
@@ -111,7 +113,7 @@ func (tx *Tx) save(r Record) error {
 	}
 	if !tx.canWrite(r) {
 		if old == nil && b.Owner != tx.meta.Actor.ID && ownedKind(k) {
-			return Errorf(EFORBIDDEN, "You cannot create a %s for someone outside your team.", kindName(k))
+			return Errorf(EFORBIDDEN, "You cannot create %s for someone outside your team.", article(kindName(k)))
 		}
 		return tx.mustWrite(r)
 	}
@@ -125,6 +127,10 @@ func (tx *Tx) save(r Record) error {
 		tx.Emit(Event{Type: EvAssigned, Kind: k, ID: -1, To: []int64{b.Owner}, By: tx.meta.Actor.ID})
 	}
 	if err := tx.put(r); err != nil {
+		if len(tx.idPending) > 0 { // not saved: nobody is told about it
+			tx.cs.Events = tx.cs.Events[:tx.idPending[0]]
+			tx.idPending = tx.idPending[:0]
+		}
 		return err
 	}
 	// the id is known only now
@@ -176,3 +182,11 @@ func (tx *Tx) Get(k Kind, id int64) (Record, error) {
 // specific methods (CreateAccount, SetOppStage, …) do the same with clearer
 // arguments; Save is for imports and administration.
 func (tx *Tx) Save(r Record) error { return tx.save(r) }
+
+// article puts "a" or "an" before a noun.
+func article(noun string) string {
+	if noun != "" && strings.ContainsRune("aeiou", rune(noun[0])) {
+		return "an " + noun
+	}
+	return "a " + noun
+}

@@ -34,6 +34,7 @@ var (
 	bktPending    = []byte("idx_pending")     // request id → nil: requests waiting for a manager
 	bktDocData    = []byte("doc_data")        // document id → content
 	bktLeadStatus = []byte("idx_lead_status") // status 0 lead id → nil
+	bktConv       = []byte("conv")            // user id → conversation state (pending choice, last day seen)
 )
 
 func recBucket(k Kind) []byte { return []byte("rec/" + string(k)) }
@@ -41,7 +42,7 @@ func recBucket(k Kind) []byte { return []byte("rec/" + string(k)) }
 var allBuckets = func() [][]byte {
 	b := [][]byte{bktMeta, bktChangeSets, bktRecLast, bktRecHist, bktUserCS, bktUserPhone,
 		bktUserEmail, bktName, bktOwner, bktDue, bktStage, bktByAccount, bktEqSerial, bktEqIdent,
-		bktPending, bktDocData, bktLeadStatus}
+		bktPending, bktDocData, bktLeadStatus, bktConv}
 	for _, k := range Kinds {
 		b = append(b, recBucket(k))
 	}
@@ -305,6 +306,9 @@ func (s *Store) commit(batch []*writeReq) {
 					continue
 				}
 				r.err, r.cs = nil, tx.cs
+				if tx.cs != nil && tx.cs.ID == 0 {
+					r.cs = nil // events without changes are not a change set
+				}
 			}
 			return nil
 		})

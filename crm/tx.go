@@ -105,6 +105,17 @@ func (tx *Tx) exists(k Kind, id int64) bool {
 	return id > 0 && tx.btx.Bucket(recBucket(k)).Get(itob(id)) != nil
 }
 
+// linkable reports whether a record may point to account id: it exists and
+// the actor may see it (a salesman cannot attach things to, or probe, the
+// other branch's accounts).
+func (tx *Tx) linkable(k Kind, id int64) bool {
+	if tx.meta.Actor == System {
+		return tx.exists(k, id)
+	}
+	r, err := tx.load(k, id)
+	return err == nil && tx.canRead(r)
+}
+
 // user reads a user without an access check, once per request.
 func (tx *Tx) user(id int64) (*User, error) {
 	if u, ok := tx.users[id]; ok {

@@ -111,9 +111,11 @@ func (u *User) validate() error {
 	if u.Email != "" && !validEmail(u.Email) {
 		return Errorf(EINVALID, "User email %q is not an address.", u.Email)
 	}
-	if _, ok := ParseRole(string(u.Role)); !ok {
+	role, ok := ParseRole(string(u.Role))
+	if !ok {
 		return Errorf(EINVALID, "Unknown role %q.", u.Role).withHint(rolesHint())
 	}
+	u.Role = role // the policy is keyed by the canonical name
 	switch u.Locale {
 	case "":
 		u.Locale = "en"
