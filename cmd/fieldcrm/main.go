@@ -21,7 +21,12 @@ type command struct {
 
 func commands() map[string]command {
 	return map[string]command{
-		"parse": {"parse one message and print the command as JSON", runParse},
+		"parse":  {"parse one message and print the command as JSON", runParse},
+		"user":   {"add, list and change users", runUser},
+		"import": {"import records from a CSV or Excel file", runImport},
+		"export": {"export records to a CSV or Excel file", runExport},
+		"backup": {"write a consistent copy of the database", runBackup},
+		"check":  {"check (and --repair) the database's indexes", runCheck},
 	}
 }
 

@@ -1,0 +1,332 @@
+package csvio
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/fieldcrm/fieldcrm/crm"
+)
+
+// Options configure Import.
+type Options struct {
+	// SkipBad imports the good rows of a file that has bad ones; without it
+	// a file with any bad row imports nothing.
+	SkipBad bool
+	// Meta is who imports and why (Channel should be "import": crm then lets
+	// an A-level writer create records with the ids of the file and write
+	// records in the state they were exported in).
+	Meta crm.Meta
+	// Chunk is the most rows written in one transaction; 2000 when zero.
+	Chunk int
+}
+
+// RowError is a bad row: its line in the file and what is wrong with it.
+type RowError struct {
+	Line   int
+	Reason string
+}
+
+func (e RowError) String() string { return fmt.Sprintf("line %d: %s", e.Line, e.Reason) }
+
+// Result is what an import did.
+type Result struct {
+	Kind                        string // plural: "accounts"
+	Created, Updated, Unchanged int
+	Bad                         []RowError // by line
+	Imported                    bool       // false: nothing was written
+}
+
+// Rows is the number of rows imported (created, updated or found unchanged).
+func (r *Result) Rows() int { return r.Created + r.Updated + r.Unchanged }
+
+// HeaderError is a problem with the header row: nothing is imported.
+type HeaderError struct{ Msg string }
+
+func (e *HeaderError) Error() string { return e.Msg }
+
+var errDryRun = errors.New("csvio: dry run")
+var errRetry = errors.New("csvio: rows failed")
+
+type prow struct {
+	line  int
+	cells map[string]string
+}
+
+// Import reads the rows of a table into the store as records of kind.
+//
+// Every row is first applied in a transaction that is then rolled back (a dry
+// run), collecting every bad row with its reason. A file with bad rows
+// imports nothing unless o.SkipBad; otherwise the rows are written in
+// transactions of at most o.Chunk rows. Rows that refer to other rows of the
+// same file (a user's manager, an account's parent) are written after them.
+func Import(cx context.Context, s *crm.Store, kind string, t *Table, o Options) (*Result, error) {
+	sp, ok := specFor(kind)
+	if !ok {
+		return nil, fmt.Errorf("unknown kind %q (one of %s; opps for opportunities)", kind, strings.Join(Kinds, ", "))
+	}
+	if o.Chunk <= 0 {
+		o.Chunk = 2000
+	}
+	res := &Result{Kind: sp.name}
+	has, err := sp.checkHeader(t.Header)
+	if err != nil {
+		return res, err
+	}
+	var rows []prow
+	var badAll = map[int]string{} // row index → reason
+	for _, r := range t.Rows {
+		m := make(map[string]string, len(t.Header))
+		extra := false
+		for i, c := range r.Cells {
+			if i < len(t.Header) {
+				m[t.Header[i]] = c
+			} else if strings.TrimSpace(c) != "" {
+				extra = true
+			}
+		}
+		if extra {
+			badAll[len(rows)] = fmt.Sprintf("has %d cells but the header names %d columns", len(r.Cells), len(t.Header))
+		}
+		rows = append(rows, prow{line: r.Line, cells: m})
+	}
+	order := sp.order(rows)
+	loc := s.Location()
+
+	// apply runs the rows idx in tx; it is pure over tx (Update may run it
+	// twice), reporting each row's outcome or error.
+	apply := func(tx *crm.Tx, idx []int) (outs map[outcome]int, bad map[int]string) {
+		outs, bad = map[outcome]int{}, map[int]string{}
+		x := &ctx{tx: tx, loc: loc, has: has}
+		for _, i := range idx {
+			x.row = rows[i].cells
+			out, err := sp.applyRow(x)
+			if err != nil {
+				bad[i] = ErrText(err)
+				continue
+			}
+			outs[out]++
+		}
+		return outs, bad
+	}
+
+	// the dry run
+	todo := make([]int, 0, len(order))
+	for _, i := range order {
+		if _, b := badAll[i]; !b {
+			todo = append(todo, i)
+		}
+	}
+	var dryBad map[int]string
+	_, err = s.Update(cx, o.Meta, func(tx *crm.Tx) error {
+		_, dryBad = apply(tx, todo)
+		return errDryRun
+	})
+	if !errors.Is(err, errDryRun) {
+		return res, err
+	}
+	for i, r := range dryBad {
+		badAll[i] = r
+	}
+	report := func() {
+		res.Bad = res.Bad[:0]
+		for i, r := range badAll {
+			res.Bad = append(res.Bad, RowError{Line: rows[i].line, Reason: r})
+		}
+		sort.Slice(res.Bad, func(a, b int) bool { return res.Bad[a].Line < res.Bad[b].Line })
+	}
+	report()
+	if len(badAll) > 0 && !o.SkipBad {
+		return res, nil
+	}
+
+	// the writes, chunk by chunk
+	good := todo[:0]
+	for _, i := range todo {
+		if _, b := badAll[i]; !b {
+			good = append(good, i)
+		}
+	}
+	for start := 0; start < len(good); start += o.Chunk {
+		chunk := append([]int(nil), good[start:min(start+o.Chunk, len(good))]...)
+		for len(chunk) > 0 {
+			var outs map[outcome]int
+			var bad map[int]string
+			_, err := s.Update(cx, o.Meta, func(tx *crm.Tx) error {
+				outs, bad = apply(tx, chunk)
+				if len(bad) > 0 {
+					return errRetry
+				}
+				return nil
+			})
+			if err == nil {
+				res.Created += outs[created]
+				res.Updated += outs[updated]
+				res.Unchanged += outs[unchanged]
+				res.Imported = true
+				break
+			}
+			if !errors.Is(err, errRetry) {
+				report()
+				return res, fmt.Errorf("after %d rows: %w", res.Rows(), err)
+			}
+			// a row that passed the dry run failed now (it leaned on a bad
+			// row's partial writes): it is bad too
+			for i, r := range bad {
+				badAll[i] = r
+			}
+			report()
+			if !o.SkipBad {
+				return res, fmt.Errorf("line %d failed after the check passed; %d rows were imported before it", rows[firstKey(bad)].line, res.Rows())
+			}
+			kept := chunk[:0]
+			for _, i := range chunk {
+				if _, b := bad[i]; !b {
+					kept = append(kept, i)
+				}
+			}
+			chunk = kept
+		}
+	}
+	report()
+	return res, nil
+}
+
+func firstKey(m map[int]string) int {
+	k := -1
+	for i := range m {
+		if k < 0 || i < k {
+			k = i
+		}
+	}
+	return k
+}
+
+// checkHeader refuses unknown, repeated and missing required columns, and
+// returns the set of columns present.
+func (sp *spec) checkHeader(h []string) (map[string]bool, error) {
+	known := map[string]bool{}
+	var names []string
+	for _, c := range sp.cols {
+		known[c.name] = true
+		names = append(names, c.name)
+	}
+	has := map[string]bool{}
+	var unknown []string
+	for i, c := range h {
+		switch {
+		case c == "":
+			return nil, &HeaderError{fmt.Sprintf("column %d of the header has no name", i+1)}
+		case has[c]:
+			return nil, &HeaderError{fmt.Sprintf("column %q appears twice in the header", c)}
+		case !known[c]:
+			unknown = append(unknown, fmt.Sprintf("%q", c))
+		}
+		has[c] = true
+	}
+	if len(h) == 0 {
+		return nil, &HeaderError{"the file is empty: it needs a header row naming its columns"}
+	}
+	if len(unknown) > 0 {
+		w := "column"
+		if len(unknown) > 1 {
+			w = "columns"
+		}
+		return nil, &HeaderError{fmt.Sprintf("unknown %s %s in the %s file (its columns are: %s)", w, strings.Join(unknown, ", "), sp.name, strings.Join(names, ", "))}
+	}
+	var missing []string
+	for _, c := range sp.required {
+		if !has[c] {
+			missing = append(missing, fmt.Sprintf("%q", c))
+		}
+	}
+	if sp.name == "leads" && !has["subject"] && !has["company"] {
+		missing = append(missing, `"subject" or "company"`)
+	}
+	if len(missing) > 0 {
+		return nil, &HeaderError{fmt.Sprintf("the %s file needs the column(s) %s", sp.name, strings.Join(missing, ", "))}
+	}
+	return has, nil
+}
+
+// order puts rows that others in the file refer to before those.
+func (sp *spec) order(rows []prow) []int {
+	out := make([]int, 0, len(rows))
+	if sp.keys == nil {
+		for i := range rows {
+			out = append(out, i)
+		}
+		return out
+	}
+	byKey := map[string]int{}
+	for i, r := range rows {
+		for _, k := range sp.keys(r.cells) {
+			byKey[k] = i
+		}
+	}
+	state := make([]byte, len(rows)) // 0 new, 1 visiting, 2 done
+	var visit func(i int)
+	visit = func(i int) {
+		if state[i] != 0 {
+			return // done, or a cycle: crm will refuse the row that closes it
+		}
+		state[i] = 1
+		if d := sp.dep(rows[i].cells); d != "" {
+			if j, ok := byKey[d]; ok && j != i {
+				visit(j)
+			}
+		}
+		state[i] = 2
+		out = append(out, i)
+	}
+	for i := range rows {
+		visit(i)
+	}
+	return out
+}
+
+// applyRow reads one row into a new or stored record and saves it.
+func (sp *spec) applyRow(x *ctx) (out outcome, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("internal error: %v", p)
+		}
+	}()
+	id, err := parseInt("id", x.row["id"])
+	if err != nil {
+		return 0, err
+	}
+	if id < 0 {
+		return 0, cellError("id", x.row["id"], "is not an id")
+	}
+	var old, rec crm.Record
+	if id != 0 {
+		o, err := x.tx.Get(sp.kind, id)
+		switch {
+		case err == nil:
+			old = o
+			rec, _ = x.tx.Get(sp.kind, id)
+		case crm.ErrorCode(err) != crm.ENOTFOUND:
+			return 0, err
+		}
+	}
+	if rec == nil {
+		rec = sp.newRec()
+		base(rec).ID = id
+	}
+	var errs []string
+	for _, c := range sp.cols {
+		if c.set == nil || c.noImport || !x.has[c.name] || c.createOnly && old != nil {
+			continue
+		}
+		if err := c.set(x, rec, x.row[c.name]); err != nil {
+			errs = append(errs, err.Error())
+		}
+	}
+	if len(errs) > 0 {
+		return 0, errors.New(strings.Join(errs, "; "))
+	}
+	return sp.save(x, rec, old)
+}
