@@ -1,0 +1,544 @@
+package parser
+
+import (
+	"strings"
+)
+
+// ---- amounts ----
+
+var currencyWords = map[string]string{
+	"¥": "CNY", "rmb": "CNY", "cny": "CNY", "元": "CNY", "块": "CNY", "yuan": "CNY", "人民币": "CNY", "万元": "CNY", "亿元": "CNY", "千元": "CNY",
+	"$": "USD", "usd": "USD", "us$": "USD", "美元": "USD", "美金": "USD",
+	"€": "EUR", "eur": "EUR", "欧元": "EUR",
+}
+
+var multipliers = map[string]int64{
+	"k": 1e3, "K": 1e3, "thousand": 1e3, "千": 1e3, "千元": 1e3,
+	"m": 1e6, "mn": 1e6, "mil": 1e6, "mio": 1e6, "million": 1e6, "百万": 1e6,
+	"b": 1e9, "bn": 1e9, "billion": 1e9,
+	"w": 1e4, "万": 1e4, "万元": 1e4, "千万": 1e7,
+	"亿": 1e8, "亿元": 1e8,
+}
+
+// amountPrefixes are currency signs written before the number, longest first.
+var amountPrefixes = []string{"us$", "rmb", "cny", "usd", "eur", "¥", "$", "€"}
+
+// parseAmount reads one word as an amount: 1.2m, 350k, 350,000, 35万,
+// 1.5亿, ¥350000, $1,200, rmb350k, 350000元, 35w. explicit says a unit or a
+// currency was written (so a bare "2" is not taken for money by accident).
+func parseAmount(w string) (a Amount, explicit, ok bool) {
+	w = lower(w)
+	for _, pre := range amountPrefixes {
+		if strings.HasPrefix(w, pre) {
+			a.Currency = currencyWords[pre]
+			w = w[len(pre):]
+			explicit = true
+			break
+		}
+	}
+	// digits with thousands separators and a fraction
+	i := 0
+	var whole int64
+	groups := 0
+	digits := 0
+	for i < len(w) {
+		c := w[i]
+		if isDigit(c) {
+			if whole > 1e15 {
+				return a, false, false
+			}
+			whole = whole*10 + int64(c-'0')
+			digits++
+			i++
+			continue
+		}
+		if c == ',' && digits > 0 {
+			// must be followed by exactly three digits
+			if i+4 <= len(w) && isDigit(w[i+1]) && isDigit(w[i+2]) && isDigit(w[i+3]) && (i+4 == len(w) || !isDigit(w[i+4])) {
+				groups++
+				i++
+				continue
+			}
+			return a, false, false
+		}
+		break
+	}
+	if digits == 0 {
+		return a, false, false
+	}
+	var frac int64
+	fracDigits := 0
+	if i < len(w) && w[i] == '.' {
+		i++
+		for i < len(w) && isDigit(w[i]) {
+			if fracDigits < 6 {
+				frac = frac*10 + int64(w[i]-'0')
+				fracDigits++
+			}
+			i++
+		}
+		if fracDigits == 0 {
+			return a, false, false
+		}
+	}
+	rest := w[i:]
+	mult := int64(1)
+	if rest != "" {
+		if m, ok := multipliers[rest]; ok {
+			mult = m
+			rest = ""
+			explicit = true
+		} else {
+			// multiplier then currency: 35万元 is in the table; 1.2m rmb is two words
+			for k, m := range multipliers {
+				if strings.HasPrefix(rest, k) {
+					if c, ok := currencyWords[rest[len(k):]]; ok {
+						mult = m
+						a.Currency = c
+						rest = ""
+						explicit = true
+						break
+					}
+				}
+			}
+		}
+	}
+	if rest != "" {
+		c, ok := currencyWords[rest]
+		if !ok {
+			return a, false, false
+		}
+		a.Currency = c
+		explicit = true
+	}
+	if c, ok := currencyWords[w[i:]]; ok && a.Currency == "" {
+		a.Currency = c
+	}
+	if groups > 0 {
+		explicit = true
+	}
+	// cents = (whole + frac/10^fd) * mult * 100
+	p10 := int64(1)
+	for k := 0; k < fracDigits; k++ {
+		p10 *= 10
+	}
+	scale := mult * 100
+	if whole > (1<<62)/scale {
+		return a, false, false
+	}
+	cents := whole * scale
+	cents += frac * scale / p10
+	a.Cents = cents
+	return a, explicit, true
+}
+
+// amountAt reads an amount at ts[i], also as two words: "rmb 350000",
+// "350000 rmb", "35 万", "1.2 m".
+func amountAt(ts []tok, i int) (a Amount, explicit bool, n int) {
+	if i >= len(ts) {
+		return
+	}
+	w := ts[i].l
+	if c, ok := currencyWords[w]; ok && i+1 < len(ts) {
+		if a, _, ok := parseAmount(ts[i+1].l); ok {
+			a.Currency = c
+			return a, true, 2
+		}
+		return
+	}
+	a, explicit, ok := parseAmount(w)
+	if !ok {
+		return
+	}
+	if isPhoneDigits(w) {
+		return Amount{}, false, 0
+	}
+	if i+1 < len(ts) {
+		nw := ts[i+1].l
+		if c, ok := currencyWords[nw]; ok && a.Currency == "" {
+			a.Currency = c
+			return a, true, 2
+		}
+		if m, ok := multipliers[nw]; ok && len(nw) > 1 && !explicit {
+			b, _, _ := parseAmount(w + nw)
+			_ = m
+			return b, true, 2
+		}
+	}
+	return a, explicit, 1
+}
+
+func isPhoneDigits(w string) bool {
+	if len(w) == 11 && w[0] == '1' {
+		for i := 0; i < len(w); i++ {
+			if !isDigit(w[i]) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// ---- phones ----
+
+// phoneAt reads a phone number starting at ts[i], possibly spread over
+// several words ("+1 415 555 0100", "139 0123 4567"). It returns the number
+// in E.164 and how many words it used.
+func phoneAt(ts []tok, i int) (ph Phone, n int) {
+	var buf [20]byte
+	best := 0
+	var bestPh Phone
+	nd := 0
+	plus := false
+	for k := i; k < len(ts) && k < i+6; k++ {
+		w := ts[k].l
+		for _, pre := range []string{"tel:", "tel", "mob:", "mob", "m:", "t:"} {
+			if k == i && strings.HasPrefix(w, pre) && len(w) > len(pre) && (isDigit(w[len(pre)]) || w[len(pre)] == '+') {
+				w = w[len(pre):]
+				break
+			}
+		}
+		for j := 0; j < len(w); j++ {
+			c := w[j]
+			switch {
+			case isDigit(c):
+				if nd >= len(buf) {
+					return bestPh, best
+				}
+				buf[nd] = c
+				nd++
+			case c == '+' && nd == 0 && j == 0 && k == i:
+				plus = true
+			case c == '-' || c == '(' || c == ')' || c == '.':
+			default:
+				return bestPh, best
+			}
+		}
+		if p, ok := phoneFromDigits(string(buf[:nd]), plus, k > i); ok {
+			best, bestPh = k-i+1, p
+		}
+	}
+	return bestPh, best
+}
+
+// phoneFromDigits validates and normalises a number. spread is set when the
+// digits came from several words, which only a few forms allow.
+func phoneFromDigits(d string, plus, spread bool) (Phone, bool) {
+	if len(d) < 7 {
+		return Phone{}, false
+	}
+	if plus {
+		if len(d) < 8 || len(d) > 15 || d[0] == '0' {
+			return Phone{}, false
+		}
+		if strings.HasPrefix(d, "86") {
+			rest := d[2:]
+			if len(rest) == 11 && rest[0] == '1' {
+				return Phone{"+" + d, "mobile"}, true
+			}
+			return Phone{"+" + d, "landline"}, true
+		}
+		return Phone{Number: "+" + d}, true
+	}
+	if strings.HasPrefix(d, "0086") {
+		d = d[4:]
+		if len(d) == 11 && d[0] == '1' {
+			return Phone{"+86" + d, "mobile"}, true
+		}
+		return Phone{}, false
+	}
+	if len(d) == 13 && strings.HasPrefix(d, "86") && d[2] == '1' {
+		return Phone{"+" + d, "mobile"}, true
+	}
+	if len(d) == 11 && d[0] == '1' && d[1] >= '3' && d[1] <= '9' {
+		return Phone{"+86" + d, "mobile"}, true
+	}
+	// landline with area code: 0 + 2-3 digit area + 7-8 digit number
+	if d[0] == '0' && len(d) >= 10 && len(d) <= 12 && d[1] != '0' {
+		return Phone{"+86" + d[1:], "landline"}, true
+	}
+	return Phone{}, false
+}
+
+// ---- e-mail ----
+
+func isEmail(w string) bool {
+	at := strings.IndexByte(w, '@')
+	return at > 0 && strings.IndexByte(w[at+1:], '.') > 0 && !strings.HasSuffix(w, ".")
+}
+
+// ---- products and quantities ----
+
+// isModel says whether w looks like a machine model: 320D, PC200, 950H,
+// SY215C, D6R, ZX200-5G. It must have a letter and a digit and must not be
+// an amount (350k), a time (3pm), a duration (3d), a quantity (2x, x2).
+func isModel(w string) bool {
+	if len(w) < 2 || len(w) > 12 || isXQty(w) {
+		return false
+	}
+	letters, digits := 0, 0
+	for i := 0; i < len(w); i++ {
+		c := w[i]
+		switch {
+		case isDigit(c):
+			digits++
+		case isLetter(c):
+			letters++
+		case c == '-' && i > 0 && i < len(w)-1:
+		default:
+			return false
+		}
+	}
+	if letters == 0 || digits == 0 {
+		return false
+	}
+	l := lower(w)
+	if isDigit(l[0]) {
+		i := 0
+		for i < len(l) && isDigit(l[i]) {
+			i++
+		}
+		suffix := l[i:]
+		if i >= 3 && len(suffix) == 1 && !strings.Contains("kmwb", suffix) {
+			return true // 320D, 950H
+		}
+		// 350k, 1m, 2x, 3pm, 3d, 2w, 28th, 15h: a number and a unit
+		switch suffix {
+		case "k", "m", "mn", "b", "bn", "w", "x", "pm", "am", "st", "nd", "rd", "th", "h", "hr", "hrs", "mil",
+			"km", "kg", "t", "mo", "wk", "wks", "pcs", "pc", "yr", "yrs", "g", "l", "d", "days", "day", "s":
+			return false
+		}
+	}
+	return true
+}
+
+// modelOK is looser, for a word after a quantity or a brand: it also takes
+// 3-4 digit models (336, 950) and models that look like amounts (950K).
+func modelOK(w string) bool {
+	if isModel(w) {
+		return true
+	}
+	if len(w) < 3 || len(w) > 12 || isXQty(w) {
+		return false
+	}
+	digits, letters := 0, 0
+	for i := 0; i < len(w); i++ {
+		switch c := w[i]; {
+		case isDigit(c):
+			digits++
+		case isLetter(c):
+			letters++
+		case c == '-' && i > 0:
+		default:
+			return false
+		}
+	}
+	if letters == 0 {
+		return digits >= 3 && digits <= 4
+	}
+	return digits >= 3
+}
+
+// isXQty matches x2, X2, *2.
+func isXQty(w string) bool {
+	if len(w) < 2 || (w[0]|0x20 != 'x' && w[0] != '*') {
+		return false
+	}
+	_, ok := atoi(w[1:])
+	return ok
+}
+
+// qtyAfter reads a quantity written after a model: "x2", "*2", "x 2", "2台".
+func qtyAfter(ts []tok, i int) (q, n int) {
+	if i >= len(ts) {
+		return 0, 0
+	}
+	nw := ts[i].l
+	if isXQty(nw) {
+		if q, _ := atoi(nw[1:]); q > 0 && q < 1000 {
+			return q, 1
+		}
+	}
+	if (nw == "x" || nw == "*") && i+1 < len(ts) {
+		if q, ok := atoi(ts[i+1].l); ok && q > 0 && q < 1000 {
+			return q, 2
+		}
+	}
+	if q, ok := zhQty(nw); ok {
+		return q, 1
+	}
+	return 0, 0
+}
+
+// productAt reads a quantity and model at ts[i]: "2x 320D", "2 x 320D",
+// "2x320D", "320D*2", "320D x2", "320D x 2", "2台320D", "2台 320D", "2 320D",
+// "CAT 320D", "CAT 336 x2". bare says a model without a quantity counts.
+func productAt(ts []tok, i int, bare bool) (pr Product, n int) {
+	if i >= len(ts) {
+		return
+	}
+	w := ts[i].l
+	if b, ok := brandOf(w); ok && i+1 < len(ts) && modelOK(ts[i+1].s) {
+		pr := Product{Brand: b, Model: upper(ts[i+1].s), Qty: 1}
+		if q, k := qtyAfter(ts, i+2); k > 0 {
+			pr.Qty = q
+			return pr, 2 + k
+		}
+		return pr, 2
+	}
+	if qty, qn := qtyAt(ts, i); qn > 0 && i+qn < len(ts) {
+		j := i + qn
+		brand := ""
+		if b, ok := brandOf(ts[j].l); ok && j+1 < len(ts) && modelOK(ts[j+1].s) {
+			brand = b
+			j++
+		}
+		if modelOK(ts[j].s) {
+			return Product{Brand: brand, Model: upper(ts[j].s), Qty: qty}, j - i + 1
+		}
+		return
+	}
+	// 2x320D / 2*320D in one word
+	for _, sep := range []string{"x", "*"} {
+		if k := strings.Index(w, sep); k > 0 && k < len(w)-1 {
+			if q, ok := atoi(w[:k]); ok && q > 0 && q < 1000 && modelOK(w[k+1:]) {
+				return Product{Model: upper(ts[i].s[k+1:]), Qty: q}, 1
+			}
+		}
+	}
+	// 320D*2
+	if k := strings.LastIndexByte(w, '*'); k > 0 {
+		if q, ok := atoi(w[k+1:]); ok && q > 0 && q < 1000 && modelOK(w[:k]) {
+			return Product{Model: upper(ts[i].s[:k]), Qty: q}, 1
+		}
+	}
+	if modelOK(ts[i].s) {
+		if q, k := qtyAfter(ts, i+1); k > 0 {
+			return Product{Model: upper(ts[i].s), Qty: q}, 1 + k
+		}
+		if bare && isModel(ts[i].s) {
+			return Product{Model: upper(ts[i].s), Qty: 1}, 1
+		}
+	}
+	return
+}
+
+// qtyAt reads a quantity word before a model: "2x", "2", "2 x", "2台".
+func qtyAt(ts []tok, i int) (q, n int) {
+	w := ts[i].l
+	if v, ok := zhQty(w); ok {
+		return v, 1
+	}
+	if strings.HasSuffix(w, "x") || strings.HasSuffix(w, "*") {
+		if v, ok := atoi(w[:len(w)-1]); ok && v > 0 && v < 1000 {
+			return v, 1
+		}
+	}
+	if v, ok := atoi(w); ok && v > 0 && v < 1000 {
+		if i+1 < len(ts) {
+			switch ts[i+1].l {
+			case "x", "*", "units", "unit", "pcs", "sets", "台", "辆":
+				return v, 2
+			}
+		}
+		if i+1 < len(ts) && modelOK(ts[i+1].s) && len(w) <= 2 {
+			return v, 1
+		}
+	}
+	return 0, 0
+}
+
+// zhQty reads 2台, 3辆, 两台.
+func zhQty(w string) (int, bool) {
+	v, n := zhNum(w)
+	if n == 0 || v == 0 {
+		return 0, false
+	}
+	switch w[n:] {
+	case "台", "辆", "部", "套":
+		return v, true
+	}
+	return 0, false
+}
+
+// ---- brands ----
+
+var brands = map[string]string{
+	"cat": "CAT", "caterpillar": "CAT", "卡特": "CAT", "卡特彼勒": "CAT", "卡特皮勒": "CAT",
+	"komatsu": "Komatsu", "小松": "Komatsu",
+	"hitachi": "Hitachi", "日立": "Hitachi",
+	"volvo": "Volvo", "沃尔沃": "Volvo",
+	"sany": "Sany", "三一": "Sany",
+	"xcmg": "XCMG", "徐工": "XCMG",
+	"liugong": "LiuGong", "柳工": "LiuGong",
+	"doosan": "Doosan", "develon": "Doosan", "斗山": "Doosan",
+	"hyundai": "Hyundai", "现代": "Hyundai",
+	"kobelco": "Kobelco", "神钢": "Kobelco",
+	"liebherr": "Liebherr", "利勃海尔": "Liebherr",
+	"jcb":      "JCB",
+	"zoomlion": "Zoomlion", "中联": "Zoomlion", "中联重科": "Zoomlion",
+	"shantui": "Shantui", "山推": "Shantui",
+	"lonking": "Lonking", "龙工": "Lonking",
+	"sdlg": "SDLG", "临工": "SDLG", "山东临工": "SDLG",
+	"sunward": "Sunward", "山河智能": "Sunward",
+	"kubota": "Kubota", "久保田": "Kubota",
+	"deere": "John Deere", "johndeere": "John Deere", "约翰迪尔": "John Deere",
+	"case": "Case", "凯斯": "Case",
+	"sumitomo": "Sumitomo", "住友": "Sumitomo",
+	"yanmar": "Yanmar", "洋马": "Yanmar",
+	"takeuchi": "Takeuchi", "bobcat": "Bobcat", "terex": "Terex", "dressta": "Dressta", "bell": "Bell",
+}
+
+func brandOf(w string) (string, bool) {
+	b, ok := brands[w]
+	return b, ok
+}
+
+// ---- stages, roles, sources, periods, conditions ----
+
+var stages = map[string]Stage{
+	"1": StageIdentification, "identification": StageIdentification, "identify": StageIdentification, "identified": StageIdentification, "ident": StageIdentification, "ide": StageIdentification, "识别": StageIdentification, "发现": StageIdentification, "初步接触": StageIdentification,
+	"2": StageQualification, "qualification": StageQualification, "qualify": StageQualification, "qualified": StageQualification, "qual": StageQualification, "qualif": StageQualification, "确认": StageQualification, "资格确认": StageQualification, "合格": StageQualification, "资格": StageQualification,
+	"3": StageDevelopment, "development": StageDevelopment, "develop": StageDevelopment, "dev": StageDevelopment, "devt": StageDevelopment, "开发": StageDevelopment, "方案开发": StageDevelopment, "需求分析": StageDevelopment,
+	"4": StageProposal, "proposal": StageProposal, "propose": StageProposal, "prop": StageProposal, "quote": StageProposal, "quotation": StageProposal, "quoted": StageProposal, "报价": StageProposal, "方案": StageProposal, "提案": StageProposal, "投标": StageProposal,
+	"5": StageWon, "won": StageWon, "win": StageWon, "closed won": StageWon, "赢单": StageWon, "成交": StageWon, "签约": StageWon, "赢": StageWon,
+	"6": StageLost, "lost": StageLost, "lose": StageLost, "closed lost": StageLost, "丢单": StageLost, "输单": StageLost, "失败": StageLost, "丢了": StageLost,
+	"7": StageNoDeal, "nodeal": StageNoDeal, "no deal": StageNoDeal, "no-deal": StageNoDeal, "no_deal": StageNoDeal, "dead": StageNoDeal, "cancelled": StageNoDeal, "canceled": StageNoDeal, "无交易": StageNoDeal, "取消": StageNoDeal, "无果": StageNoDeal, "搁置": StageNoDeal,
+}
+
+var roles = map[string]string{
+	"economic buyer": "economic_buyer", "eb": "economic_buyer", "economic": "economic_buyer", "buyer": "economic_buyer", "decision maker": "economic_buyer", "dm": "economic_buyer", "boss": "economic_buyer", "决策人": "economic_buyer", "经济决策者": "economic_buyer", "决策者": "economic_buyer", "拍板人": "economic_buyer",
+	"user": "user", "operator": "user", "使用者": "user", "用户": "user", "使用人": "user",
+	"technical evaluator": "technical_evaluator", "technical": "technical_evaluator", "tech": "technical_evaluator", "te": "technical_evaluator", "evaluator": "technical_evaluator", "技术评估": "technical_evaluator", "技术评估者": "technical_evaluator", "技术": "technical_evaluator",
+	"coach": "coach", "champion": "coach", "insider": "coach", "教练": "coach", "内线": "coach",
+}
+
+var sources = map[string]string{
+	"ad": "advertising", "ads": "advertising", "advert": "advertising", "advertising": "advertising", "advertisement": "advertising", "广告": "advertising",
+	"referral": "referral", "ref": "referral", "referred": "referral", "referal": "referral", "operator": "referral", "mechanic": "referral", "推荐": "referral", "介绍": "referral", "转介绍": "referral", "机手": "referral", "机手推荐": "referral", "修理工": "referral", "朋友介绍": "referral",
+	"web": "website", "website": "website", "site": "website", "online": "website", "internet": "website", "网站": "website", "官网": "website", "网络": "website", "网上": "website",
+	"wom": "word_of_mouth", "word of mouth": "word_of_mouth", "mouth": "word_of_mouth", "口碑": "word_of_mouth",
+	"pr": "pr", "公关": "pr", "press": "pr",
+	"campaign": "campaign", "event": "campaign", "expo": "campaign", "show": "campaign", "trade show": "campaign", "exhibition": "campaign", "活动": "campaign", "展会": "campaign", "市场活动": "campaign",
+}
+
+var periods = map[string]string{
+	"today": "today", "今天": "today", "今日": "today",
+	"week": "week", "wk": "week", "this week": "week", "wtd": "week", "本周": "week", "这周": "week",
+	"last week": "last_week", "上周": "last_week",
+	"month": "month", "mtd": "month", "this month": "month", "本月": "month", "这个月": "month",
+	"last month": "last_month", "上月": "last_month", "上个月": "last_month",
+	"quarter": "quarter", "qtr": "quarter", "q": "quarter", "this quarter": "quarter", "本季度": "quarter", "本季": "quarter",
+	"year": "year", "ytd": "year", "this year": "year", "今年": "year", "本年": "year", "年度": "year",
+}
+
+var conditions = map[string]string{
+	"good": "good", "ok": "good", "fine": "good", "excellent": "good", "好": "good", "良好": "good", "正常": "good", "很好": "good",
+	"fair": "fair", "average": "fair", "so-so": "fair", "一般": "fair", "还行": "fair",
+	"poor": "poor", "bad": "poor", "worn": "poor", "差": "poor", "较差": "poor", "磨损": "poor",
+	"down": "down", "broken": "down", "idle": "down", "repair": "down", "needs repair": "down", "故障": "down", "坏了": "down", "待修": "down", "停机": "down",
+}
+
+var urgentWords = map[string]bool{"urgent": true, "asap": true, "urgently": true, "!!": true, "!!!": true, "priority": true, "紧急": true, "加急": true, "急": true, "急件": true, "尽快": true}
+var normalWords = map[string]bool{"normal": true, "普通": true, "一般": false}

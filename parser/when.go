@@ -1,0 +1,869 @@
+package parser
+
+import (
+	"strings"
+	"time"
+)
+
+// dspec is a date as written, before it is resolved against now.
+type dspec struct {
+	typ     byte // 'r' today+k days; 'w' weekday wd in week mode k; 'M' month+k, day d (-1 last); 'a' y-m-d (y 0: unknown); 'D' day d of this month
+	y, m, d int
+	k       int
+	wd      time.Weekday
+	h, mi   int
+	hasTime bool
+}
+
+// week modes of a 'w' dspec
+const (
+	wkNearest  = 0  // fri: the nearest Friday, today included
+	wkNext     = 1  // next fri, 下周五: Friday of next week (weeks start on Monday)
+	wkAfter    = 2  // 下下周五
+	wkThisWeek = -1 // this fri, 本周五: Friday of this week, even if past
+)
+
+// rollDays: a date without a year that is more than this many days in the
+// past is taken to be next year's.
+const rollDays = 60
+
+func (p *parser) today() time.Time {
+	y, m, d := p.now.Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, p.loc)
+}
+
+func validDate(y, m, d int) bool {
+	if m < 1 || m > 12 || d < 1 || d > 31 || y < 1900 || y > 2200 {
+		return false
+	}
+	t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)
+	return t.Day() == d
+}
+
+// resolve turns a dspec into a time in the sender's zone. past is set for
+// dates that are in the past by nature (bought): a date without a year is then
+// never in the future. ok is false for an impossible date (31/11).
+func (p *parser) resolve(ds dspec, past bool) (time.Time, bool) {
+	t0 := p.today()
+	var t time.Time
+	switch ds.typ {
+	case 'r':
+		t = t0.AddDate(0, 0, ds.k)
+	case 'w':
+		wd := int(t0.Weekday())
+		switch ds.k {
+		case wkNearest:
+			t = t0.AddDate(0, 0, (int(ds.wd)-wd+7)%7)
+		default:
+			monday := t0.AddDate(0, 0, -((wd + 6) % 7))
+			weeks := ds.k
+			if weeks < 0 {
+				weeks = 0
+			}
+			t = monday.AddDate(0, 0, 7*weeks+(int(ds.wd)+6)%7)
+		}
+	case 'M':
+		y, m, _ := t0.Date()
+		if ds.d < 0 {
+			t = time.Date(y, m+time.Month(ds.k)+1, 0, 0, 0, 0, 0, p.loc)
+		} else {
+			d := ds.d
+			if d == 0 {
+				d = t0.Day()
+			}
+			t = time.Date(y, m+time.Month(ds.k), d, 0, 0, 0, 0, p.loc)
+		}
+	case 'a':
+		y := ds.y
+		if y == 0 {
+			y = t0.Year()
+			if !validDate(y, ds.m, ds.d) && !validDate(y+1, ds.m, ds.d) {
+				return time.Time{}, false
+			}
+			t = time.Date(y, time.Month(ds.m), ds.d, 0, 0, 0, 0, p.loc)
+			if past {
+				if t.After(t0) {
+					t = time.Date(y-1, time.Month(ds.m), ds.d, 0, 0, 0, 0, p.loc)
+				}
+			} else if t.Before(t0.AddDate(0, 0, -rollDays)) {
+				t = time.Date(y+1, time.Month(ds.m), ds.d, 0, 0, 0, 0, p.loc)
+			}
+		} else {
+			if y < 100 {
+				y += 2000
+			}
+			if !validDate(y, ds.m, ds.d) {
+				return time.Time{}, false
+			}
+			t = time.Date(y, time.Month(ds.m), ds.d, 0, 0, 0, 0, p.loc)
+		}
+	case 'D':
+		y, m, _ := t0.Date()
+		if ds.d < 1 || ds.d > 31 {
+			return time.Time{}, false
+		}
+		if !past && ds.d < t0.Day() {
+			m++
+		}
+		if past && ds.d > t0.Day() {
+			m--
+		}
+		t = time.Date(y, m, ds.d, 0, 0, 0, 0, p.loc)
+		if t.Day() != ds.d {
+			return time.Time{}, false
+		}
+	default:
+		return time.Time{}, false
+	}
+	if ds.hasTime {
+		t = time.Date(t.Year(), t.Month(), t.Day(), ds.h, ds.mi, 0, 0, p.loc)
+	}
+	return t, true
+}
+
+var weekdays = map[string]time.Weekday{
+	"mon": time.Monday, "monday": time.Monday, "mo": time.Monday,
+	"tue": time.Tuesday, "tues": time.Tuesday, "tuesday": time.Tuesday, "tu": time.Tuesday,
+	"wed": time.Wednesday, "weds": time.Wednesday, "wednesday": time.Wednesday, "we": time.Wednesday,
+	"thu": time.Thursday, "thur": time.Thursday, "thurs": time.Thursday, "thursday": time.Thursday, "th": time.Thursday,
+	"fri": time.Friday, "friday": time.Friday, "fr": time.Friday,
+	"sat": time.Saturday, "saturday": time.Saturday, "sa": time.Saturday,
+	"sun": time.Sunday, "sunday": time.Sunday, "su": time.Sunday,
+}
+
+var months = map[string]int{
+	"jan": 1, "january": 1, "feb": 2, "february": 2, "mar": 3, "march": 3, "apr": 4, "april": 4,
+	"may": 5, "jun": 6, "june": 6, "jul": 7, "july": 7, "aug": 8, "august": 8, "sep": 9, "sept": 9,
+	"september": 9, "oct": 10, "october": 10, "nov": 11, "november": 11, "dec": 12, "december": 12,
+}
+
+var relDays = map[string]int{
+	"today": 0, "tod": 0, "tdy": 0, "2day": 0,
+	"tomorrow": 1, "tmr": 1, "tmrw": 1, "tmw": 1, "tomo": 1, "tomorow": 1, "tommorow": 1, "tommorrow": 1, "tomorro": 1, "2moro": 1, "2morrow": 1, "2mr": 1,
+	"yesterday": -1, "yday": -1, "yest": -1, "ystd": -1,
+}
+
+// dateAt reads a date starting at ts[i]; n is the number of words used.
+func (p *parser) dateAt(ts []tok, i int) (ds dspec, n int) {
+	if i >= len(ts) {
+		return ds, 0
+	}
+	w := ts[i].l
+	next := func(k int) string {
+		if i+k < len(ts) {
+			return ts[i+k].l
+		}
+		return ""
+	}
+	if k, ok := relDays[w]; ok {
+		return dspec{typ: 'r', k: k}, 1
+	}
+	if wd, ok := weekdays[w]; ok && len(w) >= 3 {
+		return dspec{typ: 'w', wd: wd, k: wkNearest}, 1
+	}
+	switch w {
+	case "eod", "cob", "tonight":
+		h := 18
+		if w == "tonight" {
+			h = 20
+		}
+		return dspec{typ: 'r', h: h, hasTime: true}, 1
+	case "eow":
+		return dspec{typ: 'w', wd: time.Friday, k: wkNearest}, 1
+	case "eom":
+		return dspec{typ: 'M', d: -1}, 1
+	case "weekend":
+		return dspec{typ: 'w', wd: time.Saturday, k: wkNearest}, 1
+	case "next", "this", "coming":
+		nw := next(1)
+		if wd, ok := weekdays[nw]; ok && len(nw) >= 2 {
+			k := wkNext
+			if w == "this" {
+				k = wkThisWeek
+			} else if w == "coming" {
+				k = wkNearest
+			}
+			return dspec{typ: 'w', wd: wd, k: k}, 2
+		}
+		if w == "next" {
+			switch nw {
+			case "week", "wk":
+				return dspec{typ: 'w', wd: time.Monday, k: wkNext}, 2
+			case "month", "mth":
+				return dspec{typ: 'M', k: 1, d: 1}, 2
+			}
+		}
+		if w == "this" && (nw == "weekend") {
+			return dspec{typ: 'w', wd: time.Saturday, k: wkNearest}, 2
+		}
+	case "end":
+		if next(1) == "of" {
+			switch next(2) {
+			case "day", "today":
+				return dspec{typ: 'r', h: 18, hasTime: true}, 3
+			case "week":
+				return dspec{typ: 'w', wd: time.Friday, k: wkNearest}, 3
+			case "month":
+				return dspec{typ: 'M', d: -1}, 3
+			}
+		}
+	case "day":
+		if next(1) == "after" && next(2) == "tomorrow" {
+			return dspec{typ: 'r', k: 2}, 3
+		}
+	case "in", "within":
+		if d, k := durationAt(ts, i+1); k > 0 {
+			if d.m > 0 {
+				return dspec{typ: 'M', k: d.m}, k + 1
+			}
+			return dspec{typ: 'r', k: d.d}, k + 1
+		}
+	}
+	// numeric dates: 28/11, 11-28, 2026-11-28, 28/11/2026, 2019-05
+	if isDigit(w[0]) {
+		if ds, ok := numDate(w); ok {
+			return ds, 1
+		}
+		// 28 nov, 28th nov
+		if d, ok := dayNum(w); ok {
+			if m, ok := months[next(1)]; ok {
+				ds := dspec{typ: 'a', m: m, d: d}
+				if y, ok := atoi(next(2)); ok && y >= 1990 && y <= 2100 && len(next(2)) == 4 {
+					ds.y = y
+					return ds, 3
+				}
+				return ds, 2
+			}
+		}
+	}
+	if m, ok := months[w]; ok {
+		if y, ok := atoi(next(1)); ok && len(next(1)) == 4 && y >= 1970 && y <= 2100 {
+			return dspec{typ: 'a', y: y, m: m, d: 1}, 2
+		}
+		if d, ok := dayNum(next(1)); ok {
+			ds := dspec{typ: 'a', m: m, d: d}
+			if y, ok := atoi(next(2)); ok && y >= 1990 && y <= 2100 && len(next(2)) == 4 {
+				ds.y = y
+				return ds, 3
+			}
+			return ds, 2
+		}
+	}
+	if ts[i].s[0] >= 0x80 || isDigit(ts[i].s[0]) {
+		if ds, n := zhDate(ts[i].s); n > 0 && n == len(ts[i].s) {
+			return ds, 1
+		}
+	}
+	return ds, 0
+}
+
+// dayNum reads 28, 28th, 1st, 2nd, 3rd.
+func dayNum(w string) (int, bool) {
+	for _, suf := range []string{"st", "nd", "rd", "th"} {
+		if strings.HasSuffix(w, suf) {
+			w = w[:len(w)-2]
+			break
+		}
+	}
+	d, ok := atoi(w)
+	return d, ok && d >= 1 && d <= 31 && len(w) <= 2
+}
+
+// numDate reads 28/11, 28/11/2026, 28/11/26, 11-28, 2026-11-28, 2026/11/28,
+// 2026.11.28, 2019-05. A/B is day/month, falling back to month/day when
+// that is the only valid reading; A-B is month-day, falling back likewise.
+func numDate(w string) (dspec, bool) {
+	var f [3]int
+	var lens [3]int
+	n := 0
+	sep := byte(0)
+	start := 0
+	for i := 0; i <= len(w); i++ {
+		if i == len(w) || w[i] == '/' || w[i] == '-' || w[i] == '.' {
+			if n == 3 || i == start {
+				return dspec{}, false
+			}
+			if i < len(w) {
+				if sep == 0 {
+					sep = w[i]
+				} else if sep != w[i] {
+					return dspec{}, false
+				}
+			}
+			v, ok := atoi(w[start:i])
+			if !ok {
+				return dspec{}, false
+			}
+			f[n], lens[n] = v, i-start
+			n++
+			start = i + 1
+			continue
+		}
+		if !isDigit(w[i]) {
+			return dspec{}, false
+		}
+	}
+	switch {
+	case n == 3 && lens[0] == 4:
+		return dspec{typ: 'a', y: f[0], m: f[1], d: f[2]}, validDate(f[0], f[1], f[2])
+	case n == 3 && (lens[2] == 4 || lens[2] == 2) && sep != '.':
+		y := f[2]
+		if lens[2] == 2 {
+			y += 2000
+		}
+		if validDate(y, f[1], f[0]) {
+			return dspec{typ: 'a', y: y, m: f[1], d: f[0]}, true
+		}
+		return dspec{typ: 'a', y: y, m: f[0], d: f[1]}, validDate(y, f[0], f[1])
+	case n == 2 && lens[1] == 4 && lens[0] <= 2 && sep != '.':
+		return dspec{typ: 'a', y: f[1], m: f[0], d: 1}, validDate(f[1], f[0], 1)
+	case n == 2 && lens[0] == 4 && sep != '/':
+		return dspec{typ: 'a', y: f[0], m: f[1], d: 1}, validDate(f[0], f[1], 1) && sep == '-' || sep == '.' && validDate(f[0], f[1], 1)
+	case n == 2 && lens[0] <= 2 && lens[1] <= 2 && sep == '/':
+		if validDate(2024, f[1], f[0]) {
+			return dspec{typ: 'a', m: f[1], d: f[0]}, true
+		}
+		return dspec{typ: 'a', m: f[0], d: f[1]}, validDate(2024, f[0], f[1])
+	case n == 2 && lens[0] <= 2 && lens[1] <= 2 && sep == '-':
+		if validDate(2024, f[0], f[1]) {
+			return dspec{typ: 'a', m: f[0], d: f[1]}, true
+		}
+		return dspec{typ: 'a', m: f[1], d: f[0]}, validDate(2024, f[1], f[0])
+	}
+	return dspec{}, false
+}
+
+// dur is a length of time: days, or months.
+type dur struct{ d, m int }
+
+// durationAt reads "3 days", "3d", "2 weeks", "2w", "a week", "1 month",
+// "3天", "两周", "一个月".
+func durationAt(ts []tok, i int) (dur, int) {
+	if i >= len(ts) {
+		return dur{}, 0
+	}
+	w := ts[i].l
+	if d, ok := durWord(w); ok {
+		return d, 1
+	}
+	var n int
+	switch w {
+	case "a", "an", "one":
+		n = 1
+	case "two":
+		n = 2
+	case "three":
+		n = 3
+	default:
+		v, ok := atoi(w)
+		if !ok || v > 400 {
+			return dur{}, 0
+		}
+		n = v
+	}
+	if i+1 >= len(ts) {
+		return dur{}, 0
+	}
+	switch ts[i+1].l {
+	case "day", "days", "d":
+		return dur{d: n}, 2
+	case "week", "weeks", "wk", "wks", "w":
+		return dur{d: 7 * n}, 2
+	case "month", "months", "mo", "mth", "mths":
+		return dur{m: n}, 2
+	}
+	return dur{}, 0
+}
+
+// durWord reads one-word durations: 3d, 2w, 1m(th), 3天, 两周, 一个月.
+func durWord(w string) (dur, bool) {
+	i := 0
+	for i < len(w) && isDigit(w[i]) {
+		i++
+	}
+	if i > 0 && i <= 3 {
+		n, _ := atoi(w[:i])
+		switch w[i:] {
+		case "d", "day", "days", "天", "日":
+			return dur{d: n}, true
+		case "w", "wk", "wks", "week", "weeks", "周", "星期", "个星期":
+			return dur{d: 7 * n}, true
+		case "mo", "mth", "month", "months", "个月", "月":
+			return dur{m: n}, true
+		}
+		return dur{}, false
+	}
+	if n, k := zhNum(w); k > 0 {
+		switch w[k:] {
+		case "天", "日":
+			return dur{d: n}, true
+		case "周", "星期", "个星期", "个礼拜":
+			return dur{d: 7 * n}, true
+		case "个月":
+			return dur{m: n}, true
+		}
+	}
+	return dur{}, false
+}
+
+// timeAt reads a time of day at ts[i]: 3pm, 3 pm, 3:30pm, 15:00, noon, 下午3点.
+func timeAt(ts []tok, i int) (h, m, n int) {
+	if i >= len(ts) {
+		return 0, 0, 0
+	}
+	w := ts[i].l
+	switch w {
+	case "noon", "midday":
+		return 12, 0, 1
+	}
+	if w[0] >= 0x80 {
+		if h, m, k := zhTime(ts[i].s); k == len(ts[i].s) {
+			// 下午 3点 in two words
+			if i+1 < len(ts) && (w == "上午" || w == "下午" || w == "晚上" || w == "早上" || w == "中午" || w == "傍晚") {
+				if h2, m2, k2 := zhTime(ts[i+1].s); k2 == len(ts[i+1].s) && strings.ContainsAny(ts[i+1].s, "点时:") {
+					h2 = zhPeriodHour(w, h2)
+					return h2, m2, 2
+				}
+			}
+			return h, m, 1
+		}
+		return 0, 0, 0
+	}
+	if !isDigit(w[0]) {
+		return 0, 0, 0
+	}
+	if h, m, ok := clock(w); ok {
+		return h, m, 1
+	}
+	// "3 pm"
+	if i+1 < len(ts) {
+		if ap := ts[i+1].l; ap == "pm" || ap == "am" || ap == "p.m" || ap == "a.m" {
+			if h, m, ok := clock(w + ap[:1] + "m"); ok {
+				return h, m, 2
+			}
+		}
+	}
+	return 0, 0, 0
+}
+
+// clock reads 3pm, 3:30pm, 3.30pm, 15:00, 9am, 12am.
+func clock(w string) (h, m int, ok bool) {
+	suffix := ""
+	if strings.HasSuffix(w, "pm") || strings.HasSuffix(w, "am") {
+		suffix = w[len(w)-2:]
+		w = w[:len(w)-2]
+	} else if strings.HasSuffix(w, "h") && len(w) == 5 { // 1500h
+		w = w[:2] + ":" + w[2:4]
+	}
+	colon := strings.IndexAny(w, ":.")
+	if colon < 0 {
+		if suffix == "" {
+			return 0, 0, false
+		}
+		h, ok = atoi(w)
+		if !ok || len(w) > 2 {
+			return 0, 0, false
+		}
+	} else {
+		if suffix == "" && w[colon] == '.' {
+			return 0, 0, false
+		}
+		h, ok = atoi(w[:colon])
+		if !ok || colon > 2 || colon == 0 {
+			return 0, 0, false
+		}
+		if len(w)-colon-1 != 2 {
+			return 0, 0, false
+		}
+		m, ok = atoi(w[colon+1:])
+		if !ok || m > 59 {
+			return 0, 0, false
+		}
+	}
+	switch suffix {
+	case "pm":
+		if h < 1 || h > 12 {
+			return 0, 0, false
+		}
+		if h < 12 {
+			h += 12
+		}
+	case "am":
+		if h < 1 || h > 12 {
+			return 0, 0, false
+		}
+		if h == 12 {
+			h = 0
+		}
+	default:
+		if h > 23 {
+			return 0, 0, false
+		}
+	}
+	return h, m, true
+}
+
+var whenConnectors = map[string]bool{"on": true, "by": true, "at": true, "before": true, "due": true, "@": true, "for": true}
+
+// whenAt reads a date and/or time at ts[i]: "fri", "fri 3pm", "3pm tomorrow",
+// "by next mon", "明天 下午3点". A time without a date is today's, or
+// tomorrow's when that time has passed.
+func (p *parser) whenAt(ts []tok, i int, past bool) (t time.Time, hasTime bool, n int) {
+	if i >= len(ts) {
+		return
+	}
+	if whenConnectors[ts[i].l] {
+		if t, h, k := p.whenAt(ts, i+1, past); k > 0 {
+			return t, h, k + 1
+		}
+		return
+	}
+	j := i
+	ds, dn := p.dateAt(ts, j)
+	if dn > 0 {
+		j += dn
+		k := j
+		if k < len(ts) && (ts[k].l == "at" || ts[k].l == "@") {
+			k++
+		}
+		if h, m, tn := timeAt(ts, k); tn > 0 {
+			ds.h, ds.mi, ds.hasTime = h, m, true
+			j = k + tn
+		}
+		t, ok := p.resolve(ds, past)
+		if !ok {
+			return time.Time{}, false, 0
+		}
+		return t, ds.hasTime, j - i
+	}
+	h, m, tn := timeAt(ts, j)
+	if tn == 0 {
+		return
+	}
+	j += tn
+	k := j
+	if k < len(ts) && ts[k].l == "on" {
+		k++
+	}
+	if ds, dn := p.dateAt(ts, k); dn > 0 && !ds.hasTime {
+		ds.h, ds.mi, ds.hasTime = h, m, true
+		if t, ok := p.resolve(ds, past); ok {
+			return t, true, k + dn - i
+		}
+	}
+	t0 := p.today()
+	t = time.Date(t0.Year(), t0.Month(), t0.Day(), h, m, 0, 0, p.loc)
+	if t.Before(p.now) && !past {
+		t = time.Date(t0.Year(), t0.Month(), t0.Day()+1, h, m, 0, 0, p.loc)
+	}
+	return t, true, j - i
+}
+
+// whenSpan finds a date expression at the start or at the end of ts. It
+// returns the date and the words before (a, b) and after it (c, len(ts)).
+func (p *parser) whenSpan(ts []tok, past bool) (t time.Time, hasTime bool, a, b int, ok bool) {
+	if len(ts) == 0 {
+		return
+	}
+	if t, h, n := p.whenAt(ts, 0, past); n > 0 {
+		return t, h, 0, n, true
+	}
+	for s := max(1, len(ts)-6); s < len(ts); s++ {
+		if t, h, n := p.whenAt(ts, s, past); n > 0 && s+n == len(ts) {
+			return t, h, s, len(ts), true
+		}
+	}
+	return
+}
+
+// ---- Chinese dates and times ----
+
+var zhDigits = map[rune]int{'零': 0, '〇': 0, '一': 1, '二': 2, '两': 2, '三': 3, '四': 4, '五': 5, '六': 6, '七': 7, '八': 8, '九': 9}
+
+// zhNum reads a number 0-99 in Arabic or Chinese numerals at the start of s.
+func zhNum(s string) (v, n int) {
+	i := 0
+	for i < len(s) && isDigit(s[i]) && i < 4 {
+		v = v*10 + int(s[i]-'0')
+		i++
+	}
+	if i > 0 {
+		return v, i
+	}
+	// 十, 十五, 二十, 二十八, 五
+	tens := -1
+	for i < len(s) {
+		r, size := decodeRune(s[i:])
+		if r == '十' {
+			if tens >= 0 {
+				break
+			}
+			if v == 0 {
+				v = 1
+			}
+			tens = v
+			v = 0
+			i += size
+			continue
+		}
+		d, ok := zhDigits[r]
+		if !ok || (v > 0 && tens < 0) || (tens >= 0 && v > 0) {
+			break
+		}
+		v = d
+		i += size
+	}
+	if i == 0 {
+		return 0, 0
+	}
+	if tens >= 0 {
+		v += tens * 10
+	}
+	return v, i
+}
+
+func decodeRune(s string) (rune, int) {
+	for _, r := range s {
+		return r, len(string(r))
+	}
+	return 0, 0
+}
+
+var zhWeekdayChars = map[rune]time.Weekday{
+	'一': time.Monday, '二': time.Tuesday, '三': time.Wednesday, '四': time.Thursday,
+	'五': time.Friday, '六': time.Saturday, '日': time.Sunday, '天': time.Sunday, '末': -1,
+	'1': time.Monday, '2': time.Tuesday, '3': time.Wednesday, '4': time.Thursday,
+	'5': time.Friday, '6': time.Saturday, '7': time.Sunday,
+}
+
+type zhWord struct {
+	w  string
+	ds dspec
+}
+
+var zhFixed = []zhWord{
+	{"大后天", dspec{typ: 'r', k: 3}},
+	{"后天", dspec{typ: 'r', k: 2}},
+	{"明天", dspec{typ: 'r', k: 1}}, {"明日", dspec{typ: 'r', k: 1}}, {"明早", dspec{typ: 'r', k: 1, h: 9, hasTime: true}},
+	{"明晚", dspec{typ: 'r', k: 1, h: 20, hasTime: true}},
+	{"今天下班前", dspec{typ: 'r', h: 18, hasTime: true}},
+	{"今天", dspec{typ: 'r'}}, {"今日", dspec{typ: 'r'}}, {"今晚", dspec{typ: 'r', h: 20, hasTime: true}},
+	{"下班前", dspec{typ: 'r', h: 18, hasTime: true}},
+	{"昨天", dspec{typ: 'r', k: -1}}, {"昨日", dspec{typ: 'r', k: -1}}, {"前天", dspec{typ: 'r', k: -2}},
+	{"本月底", dspec{typ: 'M', d: -1}}, {"月底", dspec{typ: 'M', d: -1}}, {"下月底", dspec{typ: 'M', k: 1, d: -1}},
+	{"下个月底", dspec{typ: 'M', k: 1, d: -1}},
+	{"下个月", dspec{typ: 'M', k: 1, d: 1}}, {"下月", dspec{typ: 'M', k: 1, d: 1}},
+}
+
+var zhWeekPrefixes = []struct {
+	w string
+	k int
+}{
+	{"下下周", wkAfter}, {"下下星期", wkAfter}, {"下下礼拜", wkAfter},
+	{"下周", wkNext}, {"下星期", wkNext}, {"下礼拜", wkNext},
+	{"本周", wkThisWeek}, {"这周", wkThisWeek}, {"这个星期", wkThisWeek}, {"本星期", wkThisWeek}, {"这星期", wkThisWeek}, {"这礼拜", wkThisWeek},
+	{"周", wkNearest}, {"星期", wkNearest}, {"礼拜", wkNearest},
+}
+
+// zhDate reads a Chinese date at the start of s and returns its length in
+// bytes (0 when there is none): 明天, 后天, 下周二, 周五, 11月28日, 28号,
+// 2026年11月28日, 2019年5月, 3天后, 月底.
+func zhDate(s string) (dspec, int) {
+	ds, n := zhDate1(s)
+	if n > 0 {
+		// 月底前, 周五之前: "by" that date
+		for _, suf := range []string{"之前", "以前", "前"} {
+			if strings.HasPrefix(s[n:], suf) {
+				return ds, n + len(suf)
+			}
+		}
+	}
+	return ds, n
+}
+
+func zhDate1(s string) (dspec, int) {
+	if s == "" {
+		return dspec{}, 0
+	}
+	if s[0] >= 0x80 {
+		for _, z := range zhFixed {
+			if strings.HasPrefix(s, z.w) {
+				return z.ds, len(z.w)
+			}
+		}
+		for _, z := range zhWeekPrefixes {
+			if strings.HasPrefix(s, z.w) {
+				rest := s[len(z.w):]
+				r, size := decodeRune(rest)
+				if wd, ok := zhWeekdayChars[r]; ok && size > 0 {
+					if wd < 0 { // 周末
+						return dspec{typ: 'w', wd: time.Saturday, k: max(z.k, 0)}, len(z.w) + size
+					}
+					return dspec{typ: 'w', wd: wd, k: z.k}, len(z.w) + size
+				}
+				if z.k == wkNext || z.k == wkAfter {
+					return dspec{typ: 'w', wd: time.Monday, k: z.k}, len(z.w)
+				}
+				return dspec{}, 0
+			}
+		}
+	}
+	// numbers: 11月28日, 28号, 2026年11月28日, 3天后
+	v, n := zhNum(s)
+	if n == 0 {
+		return dspec{}, 0
+	}
+	rest := s[n:]
+	switch {
+	case strings.HasPrefix(rest, "年"):
+		if v < 1900 {
+			return dspec{}, 0
+		}
+		rest = rest[len("年"):]
+		m, k := zhNum(rest)
+		if k == 0 || !strings.HasPrefix(rest[k:], "月") {
+			return dspec{typ: 'a', y: v, m: 1, d: 1}, n + len("年")
+		}
+		i := n + len("年") + k + len("月")
+		d, k2 := zhNum(s[i:])
+		if k2 > 0 && (strings.HasPrefix(s[i+k2:], "日") || strings.HasPrefix(s[i+k2:], "号")) {
+			if !validDate(v, m, d) {
+				return dspec{}, 0
+			}
+			return dspec{typ: 'a', y: v, m: m, d: d}, i + k2 + 3
+		}
+		if !validDate(v, m, 1) {
+			return dspec{}, 0
+		}
+		return dspec{typ: 'a', y: v, m: m, d: 1}, i
+	case strings.HasPrefix(rest, "月"):
+		i := n + len("月")
+		if strings.HasPrefix(s[i:], "底") {
+			if v < 1 || v > 12 {
+				return dspec{}, 0
+			}
+			return dspec{typ: 'a', m: v + 1, d: 0}, 0 // not supported
+		}
+		d, k := zhNum(s[i:])
+		if k > 0 && (strings.HasPrefix(s[i+k:], "日") || strings.HasPrefix(s[i+k:], "号")) {
+			if !validDate(2024, v, d) {
+				return dspec{}, 0
+			}
+			return dspec{typ: 'a', m: v, d: d}, i + k + 3
+		}
+		if k > 0 && i+k == len(s) { // 11月28
+			if !validDate(2024, v, d) {
+				return dspec{}, 0
+			}
+			return dspec{typ: 'a', m: v, d: d}, i + k
+		}
+		return dspec{}, 0
+	case strings.HasPrefix(rest, "号") || strings.HasPrefix(rest, "日") && !strings.HasPrefix(rest, "日后"):
+		if v < 1 || v > 31 {
+			return dspec{}, 0
+		}
+		return dspec{typ: 'D', d: v}, n + 3
+	}
+	for _, u := range []struct {
+		w    string
+		days int
+		mon  int
+	}{
+		{"天以后", 1, 0}, {"天后", 1, 0}, {"天内", 1, 0}, {"日后", 1, 0},
+		{"个星期后", 7, 0}, {"个礼拜后", 7, 0}, {"星期后", 7, 0}, {"周后", 7, 0}, {"周内", 7, 0},
+		{"个月后", 0, 1}, {"个月内", 0, 1},
+	} {
+		if strings.HasPrefix(rest, u.w) {
+			if u.mon > 0 {
+				return dspec{typ: 'M', k: v}, n + len(u.w)
+			}
+			return dspec{typ: 'r', k: v * u.days}, n + len(u.w)
+		}
+	}
+	return dspec{}, 0
+}
+
+var zhPeriods = []string{"上午", "下午", "中午", "晚上", "早上", "早晨", "傍晚", "凌晨"}
+
+func zhPeriodHour(period string, h int) int {
+	switch period {
+	case "下午", "晚上", "傍晚":
+		if h < 12 {
+			h += 12
+		}
+	case "中午":
+		if h < 6 {
+			h += 12
+		}
+	}
+	return h
+}
+
+// zhTime reads a Chinese time at the start of s: 下午3点, 3点半, 15点, 10点30,
+// 上午10:30, 中午. A period word alone is 9:00 (上午), 12:00 (中午), 14:00
+// (下午) or 19:00 (晚上).
+func zhTime(s string) (h, m, n int) {
+	period := ""
+	for _, w := range zhPeriods {
+		if strings.HasPrefix(s, w) {
+			period = w
+			break
+		}
+	}
+	i := len(period)
+	v, k := zhNum(s[i:])
+	if k > 0 {
+		j := i + k
+		switch {
+		case strings.HasPrefix(s[j:], "点") || strings.HasPrefix(s[j:], "时"):
+			j += 3
+			mm := 0
+			if strings.HasPrefix(s[j:], "半") {
+				mm = 30
+				j += 3
+			} else if mv, mk := zhNum(s[j:]); mk > 0 && mv < 60 {
+				mm = mv
+				j += mk
+				if strings.HasPrefix(s[j:], "分") {
+					j += 3
+				}
+			}
+			if v > 23 {
+				return 0, 0, 0
+			}
+			return zhPeriodHour(period, v), mm, j
+		case period != "" && j < len(s) && s[j] == ':':
+			if hh, mm, ok := clock(s[i:]); ok {
+				return zhPeriodHour(period, hh), mm, len(s)
+			}
+		}
+	}
+	switch period {
+	case "上午":
+		return 9, 0, len(period)
+	case "早上", "早晨":
+		return 8, 0, len(period)
+	case "中午":
+		return 12, 0, len(period)
+	case "下午":
+		return 14, 0, len(period)
+	case "晚上", "傍晚":
+		return 19, 0, len(period)
+	}
+	return 0, 0, 0
+}
+
+// atoi reads a non-negative decimal number of at most 9 digits.
+func atoi(s string) (int, bool) {
+	if s == "" || len(s) > 9 {
+		return 0, false
+	}
+	v := 0
+	for i := 0; i < len(s); i++ {
+		if !isDigit(s[i]) {
+			return 0, false
+		}
+		v = v*10 + int(s[i]-'0')
+	}
+	return v, true
+}
