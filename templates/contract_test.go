@@ -1,0 +1,352 @@
+package templates_test
+
+import "time"
+
+// The data each SMS and e-mail template expects. The crm and gateway
+// packages pass their own types; text/template reaches fields by name, so
+// any struct (or pointer to one) with these exported fields works. These
+// types exist only to document the contract and to feed the golden tests;
+// README.md lists the same fields.
+
+// Next is the follow-up activity created with a write, nil when none.
+type Next struct {
+	ID     int64
+	What   string
+	Due    time.Time
+	HasDue bool
+}
+
+// Item is an activity in a list (today, day_reminder).
+type Item struct {
+	ID      int64
+	Due     time.Time
+	HasTime bool
+	Kind    string // visit, call, meeting, task, revisit, email, sms, fax
+	Subject string
+	Account string
+	Urgent  bool
+}
+
+type OkActivity struct {
+	Kind    string // visit, call, meeting
+	ID      int64
+	Account string
+	Contact string
+	Next    *Next
+}
+
+type OkPlanned struct {
+	ID      int64
+	Kind    string
+	Subject string
+	Account string
+	Due     time.Time
+	HasTime bool
+	Owner   string // empty when planned for oneself
+	Urgent  bool
+}
+
+type OkDone struct {
+	ID      int64
+	Subject string
+	Next    *Next
+}
+
+type OkRejected struct {
+	ID      int64
+	Subject string
+	Manager string
+}
+
+type OkLead struct {
+	ID      int64
+	Company string
+	Person  string
+	Source  string // advertising, referral, website, word_of_mouth, pr, campaign, other
+}
+
+type OkContact struct {
+	ID      int64
+	Name    string
+	Account string
+	Phone   string
+}
+
+type OkAccount struct {
+	ID      int64
+	Name    string
+	Contact string // empty: the reply asks for one
+}
+
+type OkOpp struct {
+	ID      int64
+	Name    string
+	Account string
+	Stage   string // identification … nodeal, or 1-7 (anything printing so)
+	Amount  int64  // cents
+	Close   time.Time
+	Action  string // create, stage, won, lost, nodeal, amount, close, product, competitor, role
+}
+
+type OkEquipment struct {
+	ID      int64
+	Brand   string
+	Model   string
+	Serial  string
+	Account string
+	SMU     int
+	New     bool
+}
+
+type OkNote struct {
+	ID int64
+	On string // the record the note is on: an account name, "opp #42"
+}
+
+type OkAssign struct {
+	ID       int64
+	Kind     string // visit, call, …, or lead, opp, account
+	Subject  string
+	Assignee string
+}
+
+type OkApprove struct {
+	ID       int64
+	Subject  string
+	Approved bool
+}
+
+type OkResp struct {
+	N        int64 // the response's id
+	Campaign string
+	Who      string
+}
+
+type OkUndo struct {
+	What string // "visit #231 and follow-up #232"
+}
+
+type OkPending struct {
+	ID      int64 // the request
+	Subject string
+	Manager string
+}
+
+type Empty struct{}
+
+type Err struct {
+	Message string // what was not understood
+	Hint    string // the right form
+}
+
+type ErrDidYouMean struct {
+	Word    string
+	Suggest string
+	Hint    string
+}
+
+type ErrForbidden struct {
+	Message string
+}
+
+type ErrNotFound struct {
+	What string
+	Hint string
+}
+
+type Choice struct {
+	N    int
+	Name string
+	ID   int64
+}
+
+type Choose struct {
+	Word    string
+	Choices []Choice
+}
+
+type Help struct {
+	Text string
+}
+
+type Today struct {
+	Date    time.Time
+	Overdue []Item
+	Today   []Item
+	Later   int // open items due after Date
+}
+
+type Opp struct {
+	ID      int64
+	Name    string
+	Account string
+	Stage   string
+	Amount  int64
+	Close   time.Time
+}
+
+type Opps struct {
+	Opps  []Opp
+	Total int64
+}
+
+type Acct struct {
+	ID        int64
+	Name      string
+	Phones    []string
+	Owner     string
+	Contacts  []string
+	OpenOpps  int
+	LastVisit time.Time // zero: never visited
+	Equipment int
+}
+
+type Result struct {
+	Kind string // account, contact, lead, opp
+	ID   int64
+	Name string
+}
+
+type Find struct {
+	Query   string
+	Results []Result
+}
+
+type FunnelStage struct {
+	Stage  string
+	Count  int
+	Amount int64
+}
+
+type Funnel struct {
+	Period string // as the user should read it: "Q4", "Nov", "本季度"
+	Stages []FunnelStage
+}
+
+type TeamRow struct {
+	Name                         string
+	Visits, Calls, Open, Overdue int
+}
+
+type Team struct {
+	Period string
+	Rows   []TeamRow
+}
+
+type NoticeAssigned struct {
+	ID      int64
+	Kind    string
+	Subject string
+	Account string
+	Due     time.Time
+	HasDue  bool
+	By      string
+	Urgent  bool
+}
+
+type NoticeRejected struct {
+	ID      int64
+	Subject string
+	By      string
+	Reason  string
+}
+
+type NoticeLead struct {
+	ID      int64
+	Company string
+	Person  string
+	Phone   string
+	By      string
+}
+
+type NoticeAccount struct {
+	ID   int64
+	Name string
+	By   string
+}
+
+type NoticeEquipmentMissing struct {
+	Account   string
+	AccountID int64
+}
+
+type NoticeApproval struct {
+	ID      int64
+	Subject string
+	By      string
+}
+
+type NoticeDecided struct {
+	ID       int64
+	Subject  string
+	Approved bool
+	By       string
+}
+
+type DayReminder struct {
+	Count int    // new activities today
+	First []Item // the first one or two
+}
+
+type NoticePhoneChanged struct {
+	Account string
+	Old     string
+	New     string
+	By      string
+}
+
+type NoticeInactive struct {
+	Account string
+	Reason  string
+	By      string
+}
+
+// E-mail.
+
+type ReplyLine struct {
+	Command string
+	Result  string
+}
+
+type Reply struct {
+	Lines []ReplyLine
+}
+
+type NoticeItem struct {
+	Token string // "A17"
+	Text  string
+}
+
+type Notice struct {
+	Subject string
+	Lines   []string
+	Items   []NoticeItem
+}
+
+// OkExtend answers EXTEND: the activity's new due time.
+type OkExtend struct {
+	ID  int64
+	Due time.Time
+}
+
+// OkAck answers ACK of an escalation.
+type OkAck struct {
+	ID      int64
+	Subject string
+}
+
+// LostItem is one opportunity lost to a competitor.
+type LostItem struct {
+	ID         int64
+	Name       string
+	Account    string
+	Competitor string
+	Reason     string
+	Amount     int64
+}
+
+// Lost answers LOST: the period's lost opportunities, largest first.
+type Lost struct {
+	Period string
+	Lost   []LostItem
+}

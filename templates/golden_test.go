@@ -1,0 +1,455 @@
+package templates_test
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fieldcrm/fieldcrm/templates"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
+
+var sh = func() *time.Location {
+	l, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		return time.FixedZone("CST", 8*3600)
+	}
+	return l
+}()
+
+func at(month time.Month, day, hour, min int) time.Time {
+	return time.Date(2025, month, day, hour, min, 0, 0, sh)
+}
+
+// variant is one rendering of a template.
+type variant struct {
+	label string
+	data  any
+}
+
+// s picks the English or the Chinese spelling of a datum.
+func s(zh bool, en, cn string) string {
+	if zh {
+		return cn
+	}
+	return en
+}
+
+// Realistic and longest realistic data.
+const (
+	longAcctEN = "Liaoning Great Wall Heavy Construction Machinery Co. Ltd"
+	longAcctZH = "辽宁长城重型工程机械有限公司"
+)
+
+func longAcct(zh bool) string { return s(zh, longAcctEN, longAcctZH) }
+
+// smsCases returns, per SMS template, its variants; the first is typical,
+// the ones labelled "longest" use the longest realistic data.
+func smsCases(zh bool) map[string][]variant {
+	acme := s(zh, "ACME Mining", "华鑫矿业")
+	zhang := s(zh, "Zhang Wei", "张伟")
+	ouyang := s(zh, "Ouyang Zhongming", "欧阳中明")
+	liu := s(zh, "Liu Jianguo", "刘建国")
+	wang := s(zh, "Wang Jun", "王军")
+	items := []Item{
+		{ID: 17, Due: at(11, 25, 10, 0), HasTime: true, Kind: "visit", Account: acme, Subject: s(zh, "demo 320D", "试机")},
+		{ID: 18, Due: at(11, 25, 0, 0), Kind: "call", Account: s(zh, "Huaxin Quarry", "鑫源建筑")},
+	}
+	longItems := []Item{
+		{ID: 1017, Due: at(11, 25, 9, 30), HasTime: true, Kind: "visit", Account: longAcct(zh), Subject: s(zh, "bring brochure and price list for 336", "带336的宣传册和价格表"), Urgent: true},
+		{ID: 1018, Due: at(11, 25, 11, 0), HasTime: true, Kind: "meeting", Account: s(zh, "Shenyang Northern Mining Group", "沈阳北方矿业集团"), Subject: s(zh, "financing terms", "谈融资条件")},
+		{ID: 1019, Due: at(11, 25, 14, 0), HasTime: true, Kind: "call", Account: s(zh, "Dalian Port Logistics", "大连港物流有限公司")},
+		{ID: 1020, Due: at(11, 25, 0, 0), Kind: "revisit", Account: s(zh, "Anshan Iron & Steel Contracting", "鞍山钢铁工程承包公司"), Subject: s(zh, "check 950H after repair", "维修后检查950H")},
+		{ID: 1021, Due: at(11, 25, 16, 30), HasTime: true, Kind: "task", Account: s(zh, "Fushun Coal Works", "抚顺煤矿"), Subject: s(zh, "send quotation 2x 336", "发2台336报价")},
+	}
+	longOverdue := []Item{
+		{ID: 1002, Due: at(11, 21, 0, 0), Kind: "task", Account: s(zh, "Anshan Steel", "鞍山钢铁"), Subject: s(zh, "quote 2x 950H", "2台950H报价")},
+		{ID: 1005, Due: at(11, 18, 0, 0), Kind: "visit", Account: longAcct(zh), Urgent: true},
+		{ID: 1009, Due: at(11, 24, 0, 0), Kind: "call", Account: s(zh, "Yingkou Harbour Construction", "营口港建设集团")},
+	}
+	next := &Next{ID: 232, What: s(zh, "quote", "报价"), Due: at(11, 28, 0, 0), HasDue: true}
+	longNext := &Next{ID: 100232, What: s(zh, "send quotation for 2x 320D with financing", "发2台320D报价及融资方案"), Due: at(11, 28, 0, 0), HasDue: true}
+	longHint := s(zh, "VISIT <account>; met <name>; <notes>; next: <what> <when>. E.g. V acme; met Zhang; wants 2x 320D; next: quote fri",
+		"拜访 客户；见了谁；情况；下次：事项 时间。例：拜访 华鑫；见了李总；下周二报价")
+
+	return map[string][]variant{
+		"ok_activity": {
+			{"typical", OkActivity{Kind: "visit", ID: 231, Account: acme, Contact: zhang, Next: next}},
+			{"no follow-up", OkActivity{Kind: "call", ID: 233, Account: acme}},
+			{"longest", OkActivity{Kind: "meeting", ID: 100231, Account: longAcct(zh), Contact: ouyang, Next: longNext}},
+		},
+		"ok_planned": {
+			{"typical", OkPlanned{ID: 240, Kind: "visit", Account: acme, Due: at(11, 28, 15, 0), HasTime: true}},
+			{"for someone", OkPlanned{ID: 241, Kind: "call", Account: acme, Due: at(11, 28, 0, 0), Owner: wang, Urgent: true}},
+			{"longest", OkPlanned{ID: 100240, Kind: "meeting", Subject: s(zh, "bring the 320D brochure and financing offer", "带320D宣传册和融资方案"), Account: longAcct(zh), Due: at(11, 28, 15, 30), HasTime: true, Owner: ouyang, Urgent: true}},
+		},
+		"ok_done": {
+			{"typical", OkDone{ID: 17, Subject: s(zh, "visit ACME Mining", "拜访华鑫矿业"), Next: &Next{ID: 241, What: s(zh, "call", "电话"), Due: at(12, 1, 0, 0), HasDue: true}}},
+			{"no follow-up", OkDone{ID: 17}},
+			{"longest", OkDone{ID: 100017, Subject: s(zh, "visit ", "拜访") + longAcct(zh), Next: longNext}},
+		},
+		"ok_rejected": {
+			{"typical", OkRejected{ID: 17, Subject: s(zh, "visit ACME Mining", "拜访华鑫矿业"), Manager: liu}},
+			{"longest", OkRejected{ID: 100017, Subject: s(zh, "visit ", "拜访") + longAcct(zh), Manager: ouyang}},
+		},
+		"ok_lead": {
+			{"typical", OkLead{ID: 51, Company: s(zh, "Huaxin Mining", "华鑫矿业"), Person: s(zh, "Li Gang", "李刚"), Source: "referral"}},
+			{"longest", OkLead{ID: 100051, Company: longAcct(zh), Person: ouyang, Source: "word_of_mouth"}},
+		},
+		"ok_contact": {
+			{"typical", OkContact{ID: 88, Name: s(zh, "Li Wei", "李伟"), Account: acme, Phone: "+8613901234567"}},
+			{"longest", OkContact{ID: 100088, Name: ouyang, Account: longAcct(zh), Phone: "+86-24-85868466"}},
+		},
+		"ok_account": {
+			{"typical", OkAccount{ID: 12, Name: s(zh, "Huaxin Mining", "华鑫矿业")}},
+			{"with contact", OkAccount{ID: 13, Name: acme, Contact: zhang}},
+			{"longest", OkAccount{ID: 100012, Name: longAcct(zh)}},
+		},
+		"ok_opp": {
+			{"create", OkOpp{ID: 42, Name: "2x 320D", Account: acme, Stage: "identification", Amount: 240_000_000, Close: at(12, 15, 0, 0), Action: "create"}},
+			{"stage", OkOpp{ID: 42, Name: "2x 320D", Account: acme, Stage: "proposal", Action: "stage"}},
+			{"won", OkOpp{ID: 42, Name: "2x 320D", Account: acme, Stage: "won", Amount: 120_000_000, Action: "won"}},
+			{"lost", OkOpp{ID: 42, Name: "2x 320D", Account: acme, Stage: "lost", Action: "lost"}},
+			{"nodeal", OkOpp{ID: 42, Name: "2x 320D", Account: acme, Stage: "nodeal", Action: "nodeal"}},
+			{"amount", OkOpp{ID: 42, Name: "2x 320D", Account: acme, Amount: 35_000_000, Action: "amount"}},
+			{"close", OkOpp{ID: 42, Name: "2x 320D", Account: acme, Close: at(12, 15, 0, 0), Action: "close"}},
+			{"product", OkOpp{ID: 42, Name: "2x 320D, 1x 950H", Account: acme, Action: "product"}},
+			{"competitor", OkOpp{ID: 42, Name: "2x 320D", Account: acme, Action: "competitor"}},
+			{"role", OkOpp{ID: 42, Name: "2x 320D", Account: acme, Action: "role"}},
+			{"longest", OkOpp{ID: 100042, Name: s(zh, "3x 336 GC, 2x 950H wheel loaders", "3台336GC和2台950H装载机"), Account: longAcct(zh), Stage: "identification", Amount: 987_654_321, Close: at(12, 15, 0, 0), Action: "create"}},
+		},
+		"ok_equipment": {
+			{"typical", OkEquipment{ID: 9, Brand: "CAT", Model: "320D", Serial: "CAT0320DXYZ", Account: acme, SMU: 4520, New: true}},
+			{"update", OkEquipment{ID: 9, Brand: "CAT", Model: "320D", Account: acme, SMU: 4800}},
+			{"longest", OkEquipment{ID: 100009, Brand: "Komatsu", Model: "PC200-8M0", Serial: "KMTPC200A1234567", Account: longAcct(zh), SMU: 12450, New: true}},
+		},
+		"ok_note": {
+			{"typical", OkNote{ID: 310, On: acme}},
+			{"longest", OkNote{ID: 100310, On: longAcct(zh)}},
+		},
+		"ok_assign": {
+			{"typical", OkAssign{ID: 17, Kind: "visit", Subject: acme, Assignee: wang}},
+			{"longest", OkAssign{ID: 100017, Kind: "meeting", Subject: longAcct(zh), Assignee: ouyang}},
+		},
+		"ok_approve": {
+			{"typical", OkApprove{ID: 88, Subject: s(zh, "remove contact Li Wei (left)", "删除联系人李伟（离职）"), Approved: true}},
+			{"refused", OkApprove{ID: 88, Subject: s(zh, "remove contact Li Wei (left)", "删除联系人李伟（离职）")}},
+			{"longest", OkApprove{ID: 100088, Subject: s(zh, "remove contact Ouyang Zhongming of ", "删除联系人欧阳中明，") + longAcct(zh), Approved: true}},
+		},
+		"ok_resp": {
+			{"typical", OkResp{N: 301, Campaign: "Expo 2026", Who: s(zh, "Zhao Gang", "赵刚")}},
+			{"longest", OkResp{N: 100301, Campaign: s(zh, "Shenyang Spring Construction Machinery Expo 2026", "2026沈阳春季工程机械展会"), Who: s(zh, "Ouyang Zhongming, Dongfang Quarry", "欧阳中明，东方采石场")}},
+		},
+		"ok_undo": {
+			{"typical", OkUndo{What: s(zh, "visit #231 and follow-up #232", "拜访 #231 和后续 #232")}},
+			{"longest", OkUndo{What: s(zh, "meeting #100231 at "+longAcctEN+" and follow-up #100232", "会议 #100231（"+longAcctZH+"）和后续 #100232")}},
+		},
+		"ok_stop":  {{"typical", Empty{}}},
+		"ok_start": {{"typical", Empty{}}},
+		"ok_pending": {
+			{"typical", OkPending{ID: 88, Subject: s(zh, "remove contact Li Wei (left)", "删除联系人李伟（离职）"), Manager: liu}},
+			{"longest", OkPending{ID: 100088, Subject: s(zh, "remove contact Ouyang Zhongming of ", "删除联系人欧阳中明，") + longAcct(zh), Manager: ouyang}},
+		},
+		"opted_out": {{"typical", Empty{}}},
+		"err": {
+			{"typical", Err{Message: s(zh, `"vist"`, "“拜仿”"), Hint: s(zh, "VISIT <account>; met <name>; <notes>", "拜访 客户；见了谁；情况")}},
+			{"longest", Err{Message: s(zh, "the date in \"next: quote after the holiday next month\"", "“下次：节后下个月报价”里的日期"), Hint: longHint}},
+		},
+		"err_did_you_mean": {
+			{"typical", ErrDidYouMean{Word: "vist", Suggest: "VISIT", Hint: s(zh, "VISIT <account>; met <name>; <notes>", "拜访 客户；见了谁；情况")}},
+			{"longest", ErrDidYouMean{Word: "opportunity", Suggest: s(zh, "OPP", "商机"), Hint: s(zh, "OPP <account>; 2x <model>; <amount>; close <date>. OPP #42 stage proposal | won 1.2m | lost <who>; <why>", "商机 客户；2台 型号；金额；成交 日期")}},
+		},
+		"err_forbidden": {
+			{"typical", ErrForbidden{Message: s(zh, "ACME Mining is Wang Jun's account", "华鑫矿业是王军的客户")}},
+			{"longest", ErrForbidden{Message: s(zh, longAcctEN+" belongs to Ouyang Zhongming (Dalian branch).", longAcctZH+"属于大连分公司欧阳中明。")}},
+		},
+		"err_not_found": {
+			{"typical", ErrNotFound{What: s(zh, `account "acmee"`, "客户“华新”"), Hint: s(zh, "FIND acmee", "查找 华新")}},
+			{"longest", ErrNotFound{What: s(zh, "activity #100231", "活动 #100231"), Hint: s(zh, "TODAY lists your open activities; DONE <#id> <outcome>", "今天 列出你的活动；完成 #编号 结果")}},
+		},
+		"err_internal": {{"typical", Empty{}}},
+		"choose": {
+			{"typical", Choose{Word: s(zh, "acme", "华鑫"), Choices: []Choice{{1, s(zh, "ACME Mining", "华鑫矿业"), 12}, {2, s(zh, "ACME Transport", "华鑫运输"), 31}}}},
+			{"longest", Choose{Word: s(zh, "liaoning", "辽宁"), Choices: []Choice{
+				{1, longAcct(zh), 1012}, {2, s(zh, "Liaoning Northern Heavy Industries Group", "辽宁北方重工集团有限公司"), 1031},
+				{3, s(zh, "Liaoning Coastal Port Construction Co.", "辽宁沿海港口建设有限公司"), 1044}}}},
+		},
+		"not_registered": {{"typical", Empty{}}},
+		"help": {
+			{"typical", Help{Text: s(zh, "Commands: VISIT CALL MEET PLAN DONE REJECT LEAD CONTACT ACCOUNT OPP EQ NOTE DOC TODAY OPPS ACCT FIND FUNNEL UNDO. HELP <command> for one",
+				"命令：拜访 电话 会议 计划 完成 拒绝 线索 联系人 商机 设备 备注 今天 查客户 查找 漏斗 撤销。帮助 命令 查看说明")}},
+		},
+		"today": {
+			{"typical", Today{Date: at(11, 25, 7, 0), Today: items, Overdue: []Item{{ID: 12, Due: at(11, 23, 0, 0), Kind: "task", Subject: s(zh, "quote", "报价"), Account: s(zh, "Anshan Steel", "鞍山钢铁")}}}},
+			{"empty", Today{Date: at(11, 25, 7, 0), Later: 3}},
+			{"only overdue", Today{Date: at(11, 25, 7, 0), Overdue: longOverdue[:1]}},
+			{"longest", Today{Date: at(11, 25, 7, 0), Today: longItems, Overdue: longOverdue, Later: 12}},
+		},
+		"opps": {
+			{"typical", Opps{Total: 350_000_000, Opps: []Opp{
+				{ID: 42, Name: "2x 320D", Account: acme, Stage: "proposal", Amount: 240_000_000, Close: at(12, 15, 0, 0)},
+				{ID: 45, Name: "950H", Account: s(zh, "Huaxin Quarry", "鑫源建筑"), Stage: "qualification", Amount: 110_000_000}}}},
+			{"empty", Opps{}},
+			{"longest", Opps{Total: 3_555_555_500, Opps: []Opp{
+				{ID: 1042, Name: s(zh, "3x 336 GC excavators", "3台336GC挖掘机"), Account: longAcct(zh), Stage: "proposal", Amount: 987_654_321, Close: at(12, 15, 0, 0)},
+				{ID: 1045, Name: s(zh, "2x 950H wheel loaders", "2台950H装载机"), Account: s(zh, "Shenyang Northern Mining Group", "沈阳北方矿业集团"), Stage: "development", Amount: 456_000_000, Close: at(1, 20, 0, 0)},
+				{ID: 1047, Name: "D6R", Account: s(zh, "Dalian Port Logistics", "大连港物流有限公司"), Stage: "qualification", Amount: 189_000_000, Close: at(2, 28, 0, 0)},
+				{ID: 1051, Name: s(zh, "parts contract 2026", "2026年配件合同"), Account: s(zh, "Anshan Iron & Steel Contracting", "鞍山钢铁工程承包公司"), Stage: "identification", Amount: 52_500_000},
+				{ID: 1053, Name: "6x 740 GC", Account: s(zh, "Fushun Coal Works", "抚顺煤矿"), Stage: "development", Amount: 1_870_000_000, Close: at(3, 31, 0, 0)}}}},
+		},
+		"acct": {
+			{"typical", Acct{ID: 12, Name: acme, Phones: []string{"024-22334455"}, Owner: wang, Contacts: []string{zhang, s(zh, "Li Wei", "李伟")}, OpenOpps: 2, LastVisit: at(11, 20, 10, 0), Equipment: 3}},
+			{"new", Acct{ID: 13, Name: s(zh, "Huaxin Quarry", "鑫源建筑"), Owner: wang, OpenOpps: 1}},
+			{"longest", Acct{ID: 1012, Name: longAcct(zh), Phones: []string{"024-85868466", "13901395136", "0411-88886666"}, Owner: ouyang,
+				Contacts: []string{ouyang + " 13901234567", s(zh, "Zhang Wei (purchasing manager)", "张伟（采购经理）"), s(zh, "Li Xiaoming (site manager)", "李晓明（工地经理）"), s(zh, "Zhao Gang (finance)", "赵刚（财务）")},
+				OpenOpps: 4, LastVisit: at(11, 20, 10, 0), Equipment: 17}},
+		},
+		"find": {
+			{"typical", Find{Query: "139012", Results: []Result{{"contact", 88, zhang + " 13901234567"}, {"account", 12, acme}}}},
+			{"none", Find{Query: "acmee"}},
+			{"longest", Find{Query: s(zh, "liaoning", "辽宁"), Results: []Result{
+				{"account", 1012, longAcct(zh)}, {"account", 1031, s(zh, "Liaoning Northern Heavy Industries Group", "辽宁北方重工集团有限公司")},
+				{"lead", 1077, s(zh, "Liaoning Coastal Port Construction Co.", "辽宁沿海港口建设有限公司")},
+				{"contact", 1088, ouyang + s(zh, ", Liaoning Great Wall", "，辽宁长城")},
+				{"opp", 1042, s(zh, "3x 336 GC, Liaoning Great Wall", "3台336GC，辽宁长城")}}}},
+		},
+		"funnel": {
+			{"typical", Funnel{Period: s(zh, "Q4", "本季度"), Stages: []FunnelStage{
+				{"identification", 5, 310_000_000}, {"qualification", 4, 280_000_000}, {"development", 2, 190_000_000}, {"proposal", 3, 420_000_000}, {"won", 2, 250_000_000}}}},
+			{"longest", Funnel{Period: s(zh, "2025", "今年"), Stages: []FunnelStage{
+				{"identification", 128, 98_765_432_100}, {"qualification", 96, 87_654_321_000}, {"development", 64, 76_543_210_000}, {"proposal", 48, 65_432_100_000},
+				{"won", 37, 54_321_000_000}, {"lost", 29, 43_210_000_000}, {"nodeal", 18, 3_210_000_000}}}},
+		},
+		"ok_extend": {
+			{"typical", OkExtend{ID: 17, Due: at(11, 28, 18, 0)}},
+			{"longest", OkExtend{ID: 100017, Due: at(12, 31, 18, 0)}},
+		},
+		"ok_ack": {
+			{"typical", OkAck{ID: 17, Subject: s(zh, "visit ACME Mining", "拜访华鑫矿业")}},
+			{"longest", OkAck{ID: 100017, Subject: s(zh, "visit ", "拜访") + longAcct(zh)}},
+		},
+		"lost": {
+			{"typical", Lost{Period: s(zh, "this month", "本月"), Lost: []LostItem{
+				{42, s(zh, "ACME 2x 320D", "华鑫 2台320D"), acme, "Komatsu", s(zh, "price", "价格"), 240_000_000},
+				{57, s(zh, "Huaxin 950H", "鑫源 950H"), s(zh, "Huaxin Quarry", "鑫源建筑"), "Sany", s(zh, "delivery time", "交货期"), 95_000_000}}}},
+			{"none", Lost{Period: s(zh, "last week", "上周")}},
+			{"longest", Lost{Period: s(zh, "this quarter", "本季度"), Lost: []LostItem{
+				{100042, s(zh, "2x 336 with breakers", "2台336带破碎锤"), longAcct(zh), "Komatsu", s(zh, "price 8% lower and 0% financing", "价格低8%且零利率融资"), 4_800_000_000},
+				{100043, "950H", s(zh, "Shenyang Northern Mining Group", "沈阳北方矿业集团"), "Sany", s(zh, "delivery in 2 weeks", "两周交货"), 1_250_000_000},
+				{100044, "320D", s(zh, "Dalian Port Logistics", "大连港物流"), "XCMG", s(zh, "local service", "本地服务"), 120_000_000},
+				{100045, "D6", s(zh, "Fushun Coal Works", "抚顺煤矿"), "Shantui", s(zh, "price", "价格"), 310_000_000}}}},
+		},
+		"team": {
+			{"typical", Team{Period: s(zh, "today", "今天"), Rows: []TeamRow{{wang, 3, 1, 4, 0}, {s(zh, "Li Na", "李娜"), 1, 2, 6, 2}, {s(zh, "Zhao Lei", "赵磊"), 0, 0, 3, 0}}}},
+			{"longest", Team{Period: s(zh, "this month", "本月"), Rows: []TeamRow{
+				{wang, 43, 61, 14, 3}, {s(zh, "Li Na", "李娜"), 38, 52, 9, 0}, {s(zh, "Zhao Lei", "赵磊"), 12, 30, 22, 11}, {ouyang, 27, 44, 17, 5},
+				{s(zh, "Sun Xiaodong", "孙晓东"), 31, 19, 8, 1}, {s(zh, "Zhou Yang", "周洋"), 1, 1, 1, 1}, {s(zh, "Chen Jie", "陈杰"), 22, 40, 12, 0}, {s(zh, "Gao Peng", "高鹏"), 19, 25, 15, 4}}}},
+		},
+		"notice_assigned": {
+			{"typical", NoticeAssigned{ID: 17, Kind: "visit", Account: acme, Due: at(11, 28, 0, 0), HasDue: true, By: liu, Urgent: true}},
+			{"longest", NoticeAssigned{ID: 100017, Kind: "meeting", Subject: s(zh, "bring the 320D brochure and financing offer", "带320D宣传册和融资方案"), Account: longAcct(zh), Due: at(11, 28, 15, 0), HasDue: true, By: ouyang, Urgent: true}},
+		},
+		"notice_rejected": {
+			{"typical", NoticeRejected{ID: 17, Subject: s(zh, "visit ACME Mining", "拜访华鑫矿业"), By: wang, Reason: s(zh, "need pricing approval", "需要价格审批")}},
+			{"longest", NoticeRejected{ID: 100017, Subject: s(zh, "visit ", "拜访") + longAcct(zh), By: ouyang, Reason: s(zh, "customer is away until December, their site manager asked to come back after the new year.", "客户12月前不在本地，工地经理让我们元旦后再去")}},
+		},
+		"notice_lead": {
+			{"typical", NoticeLead{ID: 51, Company: s(zh, "Huaxin Mining", "华鑫矿业"), Person: s(zh, "Li Gang", "李刚"), Phone: "13901234567", By: liu}},
+			{"longest", NoticeLead{ID: 100051, Company: longAcct(zh), Person: ouyang, Phone: "+86-411-88886666", By: s(zh, "Sun Xiaodong", "孙晓东")}},
+		},
+		"notice_account": {
+			{"typical", NoticeAccount{ID: 12, Name: acme, By: liu}},
+			{"longest", NoticeAccount{ID: 100012, Name: longAcct(zh), By: ouyang}},
+		},
+		"notice_equipment_missing": {
+			{"typical", NoticeEquipmentMissing{Account: acme, AccountID: 12}},
+			{"longest", NoticeEquipmentMissing{Account: longAcct(zh), AccountID: 100012}},
+		},
+		"notice_approval": {
+			{"typical", NoticeApproval{ID: 88, Subject: s(zh, "remove contact Li Wei (left)", "删除联系人李伟（离职）"), By: wang}},
+			{"longest", NoticeApproval{ID: 100088, Subject: s(zh, "remove contact Ouyang Zhongming of ", "删除联系人欧阳中明，") + longAcct(zh), By: s(zh, "Sun Xiaodong", "孙晓东")}},
+		},
+		"notice_decided": {
+			{"typical", NoticeDecided{ID: 88, Subject: s(zh, "remove contact Li Wei (left)", "删除联系人李伟（离职）"), Approved: true, By: liu}},
+			{"refused", NoticeDecided{ID: 88, Subject: s(zh, "remove contact Li Wei (left)", "删除联系人李伟（离职）"), By: liu}},
+			{"longest", NoticeDecided{ID: 100088, Subject: s(zh, "remove contact Ouyang Zhongming of ", "删除联系人欧阳中明，") + longAcct(zh), Approved: false, By: ouyang}},
+		},
+		"day_reminder": {
+			{"typical", DayReminder{Count: 2, First: items}},
+			{"one", DayReminder{Count: 1, First: items[:1]}},
+			{"longest", DayReminder{Count: 12, First: longItems[:2]}},
+		},
+		"notice_phone_changed": {
+			{"typical", NoticePhoneChanged{Account: acme, Old: "024-22334455", New: "024-22335566", By: wang}},
+			{"longest", NoticePhoneChanged{Account: longAcct(zh), Old: "+86-411-88886666", New: "+86-411-88887777", By: ouyang}},
+		},
+		"notice_inactive": {
+			{"typical", NoticeInactive{Account: acme, Reason: s(zh, "company closed", "公司已关闭"), By: wang}},
+			{"longest", NoticeInactive{Account: longAcct(zh), Reason: s(zh, "merged into Shenyang Northern Mining Group in October.", "10月并入沈阳北方矿业集团"), By: ouyang}},
+		},
+	}
+}
+
+func emailCases(zh bool) map[string][]variant {
+	return map[string][]variant{
+		"reply": {
+			{"typical", Reply{Lines: []ReplyLine{
+				{s(zh, "VISIT acme; met Zhang Wei; wants 2 x 320D; next: quote fri", "拜访 华鑫矿业；见了张伟；要2台320D；下周五报价"), s(zh, "OK visit #231 ACME Mining, Zhang Wei. Next: quote Fri 28/11 #232. UNDO to undo", "已记录拜访 #231 华鑫矿业，张伟。下次：报价 11月28日周五 #232。回复撤销可撤回")},
+				{s(zh, "OPP #42 won 1.2m", "商机 #42 赢单 120万"), s(zh, "OK opp #42 ACME Mining 2x 320D WON, 1.2m. Well done! UNDO to undo", "商机 #42 华鑫矿业 2x 320D 赢单 120万，恭喜！回复撤销可撤回")},
+				{"<script>alert(1)</script> & co", s(zh, `Not understood: "<script>alert(1)</script>". Try: HELP`, "没看懂：“<script>alert(1)</script>”。格式：帮助")},
+			}}},
+		},
+		"notice": {
+			{"typical", Notice{
+				Subject: s(zh, "fieldcrm: today 25/11, 3 activities, 1 overdue", "fieldcrm：11月25日 3项活动，1项逾期"),
+				Lines:   []string{s(zh, "Good morning Wang Jun. Your day:", "王军，早上好。今天的安排：")},
+				Items: []NoticeItem{
+					{"A17", s(zh, "10:00 visit ACME Mining: demo 320D", "10:00 拜访 华鑫矿业：试机")},
+					{"A18", s(zh, "call Huaxin Quarry", "电话 鑫源建筑")},
+					{"A12", s(zh, "overdue 2 days: quote Anshan Steel", "逾期2天：鞍山钢铁报价")},
+				}}},
+			{"no items", Notice{Subject: s(zh, "fieldcrm: account #12 inactive", "fieldcrm：客户 #12 已停用"),
+				Lines: []string{s(zh, "Wang Jun made ACME Mining #12 inactive: company closed.", "王军已停用客户华鑫矿业 #12：公司已关闭。"), s(zh, "Credit department: please close its credit line.", "信用部：请关闭其信用额度。")}}},
+		},
+	}
+}
+
+// smsLimit is the most segments each SMS template may take with the
+// longest realistic data, per locale. The list templates (today, opps, acct,
+// find, funnel, team) are passed through Page(text, 2, More(locale)), so each
+// page fits 2; for them the limit applies to every page.
+var smsLimit = map[string][2]int{ // name → {en, zh}
+	"ok_activity": {1, 1}, "ok_planned": {1, 1}, "ok_done": {1, 1}, "ok_rejected": {1, 1},
+	"ok_lead": {1, 1}, "ok_contact": {1, 1}, "ok_account": {1, 1}, "ok_opp": {1, 1},
+	"ok_equipment": {1, 2}, "ok_note": {1, 1}, "ok_assign": {1, 1}, "ok_approve": {1, 1},
+	"ok_resp": {1, 1}, "ok_undo": {1, 1}, "ok_stop": {1, 1}, "ok_start": {1, 1}, "ok_pending": {1, 1},
+	"opted_out": {1, 1}, "err": {1, 1}, "err_did_you_mean": {1, 1}, "err_forbidden": {1, 1},
+	"err_not_found": {1, 1}, "err_internal": {1, 1}, "choose": {1, 1}, "not_registered": {1, 1},
+	"help": {1, 1}, "today": {2, 2}, "opps": {2, 2}, "acct": {2, 2}, "find": {2, 2},
+	"funnel": {2, 2}, "team": {2, 2}, "notice_assigned": {1, 2}, "notice_rejected": {1, 1},
+	"notice_lead": {1, 1}, "notice_account": {1, 1}, "notice_equipment_missing": {1, 1},
+	"notice_approval": {1, 1}, "notice_decided": {1, 1}, "day_reminder": {1, 1},
+	"notice_phone_changed": {1, 1}, "notice_inactive": {1, 1},
+	"ok_extend": {1, 1}, "ok_ack": {1, 1}, "lost": {2, 2},
+}
+
+// paged are the templates whose answers go through Page.
+var paged = map[string]bool{"today": true, "opps": true, "acct": true, "find": true, "funnel": true, "team": true, "lost": true}
+
+func describe(text string) string {
+	n, enc := templates.Segments(text)
+	return fmt.Sprintf("%d segment(s), %s, %d chars", n, enc, len([]rune(text)))
+}
+
+func TestGoldenSMS(t *testing.T) {
+	set := templates.MustNew()
+	for _, loc := range templates.Locales {
+		zh := loc == "zh"
+		cases := smsCases(zh)
+		for _, name := range set.SMSNames(loc) {
+			vs, ok := cases[name]
+			if !ok {
+				t.Errorf("sms/%s/%s: no golden test case", loc, name)
+				continue
+			}
+			limit, ok := smsLimit[name]
+			if !ok {
+				t.Errorf("sms %s: no segment limit in smsLimit", name)
+				continue
+			}
+			max := limit[0]
+			if zh {
+				max = limit[1]
+			}
+			t.Run(loc+"/"+name, func(t *testing.T) {
+				var b strings.Builder
+				for _, v := range vs {
+					out, err := set.SMS(loc, name, v.data)
+					if err != nil {
+						t.Fatalf("%s: %v", v.label, err)
+					}
+					if strings.Contains(out, "<no value>") || strings.Contains(out, "%!") {
+						t.Errorf("%s: bad output %q", v.label, out)
+					}
+					pages := []string{out}
+					if paged[name] {
+						first, rest := templates.Page(out, 2, templates.More(loc))
+						pages = append([]string{first}, rest...)
+					}
+					fmt.Fprintf(&b, "--- %s: %s\n", v.label, describe(out))
+					if len(pages) > 1 {
+						for i, p := range pages {
+							fmt.Fprintf(&b, "--- page %d: %s\n%s\n", i+1, describe(p), p)
+						}
+					} else {
+						b.WriteString(out + "\n")
+					}
+					for i, p := range pages {
+						if n, enc := templates.Segments(p); n > max {
+							t.Errorf("%s (page %d): %d %s segments, want at most %d:\n%s", v.label, i+1, n, enc, max, p)
+						}
+					}
+					if !zh {
+						if _, enc := templates.Segments(out); enc != templates.GSM7 {
+							t.Errorf("%s: English text is %s, want GSM-7:\n%s", v.label, enc, out)
+						}
+					}
+				}
+				golden(t, filepath.Join("testdata", "golden", "sms", loc, name+".txt"), b.String())
+			})
+		}
+	}
+}
+
+func TestGoldenEmail(t *testing.T) {
+	set := templates.MustNew()
+	for _, loc := range templates.Locales {
+		cases := emailCases(loc == "zh")
+		for _, name := range set.EmailNames(loc) {
+			vs, ok := cases[name]
+			if !ok {
+				t.Errorf("email/%s/%s: no golden test case", loc, name)
+				continue
+			}
+			t.Run(loc+"/"+name, func(t *testing.T) {
+				var b strings.Builder
+				for _, v := range vs {
+					subj, text, html, err := set.Email(loc, name, v.data)
+					if err != nil {
+						t.Fatalf("%s: %v", v.label, err)
+					}
+					if strings.Contains(html, "<script>") {
+						t.Errorf("%s: HTML not escaped", v.label)
+					}
+					fmt.Fprintf(&b, "=== %s\n--- subject\n%s\n--- text\n%s--- html\n%s\n", v.label, subj, text, html)
+				}
+				golden(t, filepath.Join("testdata", "golden", "email", loc, name+".txt"), b.String())
+			})
+		}
+	}
+}
+
+func golden(t *testing.T, path, got string) {
+	t.Helper()
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./templates -update to create it)", err)
+	}
+	if string(want) != got {
+		t.Errorf("%s differs (go test ./templates -update rewrites it):\n--- got\n%s\n--- want\n%s", path, got, want)
+	}
+}
