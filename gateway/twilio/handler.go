@@ -1,0 +1,142 @@
+package twilio
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/fieldcrm/fieldcrm/gateway"
+	"github.com/fieldcrm/fieldcrm/gateway/outbox"
+)
+
+// SMSPath is the messaging webhook's path under the public URL (StatusPath
+// is the status callback's).
+const SMSPath = "/twilio/sms"
+
+// Handler serves Twilio's messaging webhook and status callbacks.
+type Handler struct {
+	Pipeline  *gateway.Pipeline
+	DB        *bolt.DB // for delivery statuses
+	AuthToken string
+	PublicURL string // base URL Twilio calls (signatures are computed over it)
+	Log       *slog.Logger
+	Now       func() time.Time
+	// Wait is how long the webhook waits for the answer before it answers
+	// with an empty <Response/> and lets the reply go through the outbox [8s]
+	// (Twilio gives up on a webhook after 15 s).
+	Wait time.Duration
+	// OnStatus, when set, is told of each status callback recorded.
+	OnStatus func(sid, status string, errCode int)
+}
+
+// Register adds the handler's routes to mux.
+func (h *Handler) Register(mux *http.ServeMux) {
+	mux.HandleFunc("POST "+SMSPath, h.sms)
+	mux.HandleFunc("POST "+StatusPath, h.status)
+}
+
+func (h *Handler) now() time.Time {
+	if h.Now != nil {
+		return h.Now()
+	}
+	return time.Now()
+}
+
+func (h *Handler) url(r *http.Request, path string) string {
+	u := strings.TrimRight(h.PublicURL, "/") + path
+	if r.URL.RawQuery != "" {
+		u += "?" + r.URL.RawQuery
+	}
+	return u
+}
+
+func (h *Handler) sms(w http.ResponseWriter, r *http.Request) {
+	log := h.Log.With(slog.String("channel", "sms"))
+	in, err := ParseInbound(r, MaxBody)
+	if err != nil {
+		log.Warn("webhook refused", slog.Any("error", err))
+		http.Error(w, err.Error(), StatusOf(err))
+		return
+	}
+	log = log.With(slog.String("msg_id", in.MessageSid))
+	if !Validate(h.AuthToken, h.url(r, SMSPath), in.Form, r.Header.Get("X-Twilio-Signature")) {
+		log.Warn("webhook with a bad signature", slog.String("from", in.From))
+		http.Error(w, "bad signature", http.StatusForbidden)
+		return
+	}
+	msg := gateway.Inbound{Channel: gateway.ChannelSMS, ID: in.MessageSid, From: in.From, Body: in.Body, Received: h.now()}
+	if in.NumMedia > 0 && strings.TrimSpace(msg.Body) == "" {
+		msg.Body = "DOC" // a picture without text: the pipeline answers how documents are sent
+	}
+	// The work goes on even when Twilio hangs up: once started, the outcome
+	// must be known (it is stored with the claim, and a retry gets it).
+	async := new(atomic.Bool)
+	type outcome struct {
+		res *gateway.Result
+		err error
+	}
+	done := make(chan outcome, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 2*time.Minute)
+		defer cancel()
+		res, err := h.Pipeline.Handle(ctx, msg, gateway.Options{Async: async})
+		if err == nil && async.Load() {
+			if qerr := h.Pipeline.QueueReply(msg, res); qerr != nil {
+				log.Error("late reply not queued", slog.Any("error", qerr))
+			}
+		}
+		done <- outcome{res, err}
+	}()
+	wait := h.Wait
+	if wait <= 0 {
+		wait = 8 * time.Second
+	}
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	select {
+	case o := <-done:
+		if o.err != nil {
+			http.Error(w, "not applied, please retry", http.StatusInternalServerError)
+			return
+		}
+		reply := o.res.Reply
+		if o.res.Queued {
+			reply = "" // it goes out through the outbox
+		}
+		w.Header().Set("Content-Type", TwiMLContentType)
+		w.Write(TwiML(reply))
+	case <-timer.C:
+		async.Store(true)
+		log.Warn("answer late: the reply goes through the outbox")
+		w.Header().Set("Content-Type", TwiMLContentType)
+		w.Write(TwiML(""))
+	}
+}
+
+func (h *Handler) status(w http.ResponseWriter, r *http.Request) {
+	sid, status, code, err := ParseStatus(r)
+	if err != nil {
+		http.Error(w, err.Error(), StatusOf(err))
+		return
+	}
+	if !Validate(h.AuthToken, h.url(r, StatusPath), r.PostForm, r.Header.Get("X-Twilio-Signature")) {
+		h.Log.Warn("status callback with a bad signature", slog.String("sid", sid))
+		http.Error(w, "bad signature", http.StatusForbidden)
+		return
+	}
+	changed, err := outbox.SetStatus(h.DB, sid, status, code, h.now())
+	if err != nil {
+		h.Log.Error("status not recorded", slog.String("sid", sid), slog.Any("error", err))
+		http.Error(w, "not recorded", http.StatusInternalServerError)
+		return
+	}
+	if changed && h.OnStatus != nil {
+		h.OnStatus(sid, status, code)
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

@@ -1,0 +1,38 @@
+package twilio_test
+
+import (
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/fieldcrm/fieldcrm/gateway/outbox"
+	bolt "go.etcd.io/bbolt"
+)
+
+func mustOpenDB(tb testing.TB) *bolt.DB {
+	tb.Helper()
+	db, err := bolt.Open(filepath.Join(tb.TempDir(), "crm.db"), 0o600, &bolt.Options{Timeout: time.Second, NoSync: true})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	return db
+}
+
+func waitState(t *testing.T, db *bolt.DB, id int64, state string) *outbox.Entry {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		e, err := outbox.Get(db, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e.State == state {
+			return e
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("entry %d never reached %s: %+v", id, state, e)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
