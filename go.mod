@@ -2,7 +2,11 @@ module github.com/fieldcrm/fieldcrm
 
 go 1.26
 
-require go.etcd.io/bbolt v1.4.3
+require (
+	github.com/twilio/twilio-go v1.31.0
+	github.com/xuri/excelize/v2 v2.10.0
+	go.etcd.io/bbolt v1.4.3
+)
 
 require (
 	github.com/golang-jwt/jwt/v5 v5.2.2 // indirect
@@ -10,11 +14,8 @@ require (
 	github.com/pkg/errors v0.9.1 // indirect
 	github.com/richardlehane/mscfb v1.0.4 // indirect
 	github.com/richardlehane/msoleps v1.0.4 // indirect
-	github.com/stretchr/testify v1.11.1 // indirect
 	github.com/tiendc/go-deepcopy v1.7.1 // indirect
-	github.com/twilio/twilio-go v1.31.0 // indirect
 	github.com/xuri/efp v0.0.1 // indirect
-	github.com/xuri/excelize/v2 v2.10.0 // indirect
 	github.com/xuri/nfp v0.0.2-0.20250530014748-2ddeb826f9a9 // indirect
 	golang.org/x/crypto v0.43.0 // indirect
 	golang.org/x/net v0.46.0 // indirect

@@ -37,7 +37,13 @@ func (tx *Tx) Actor() *User { return tx.meta.Actor }
 // Bolt exposes the underlying transaction to packages that keep their own
 // buckets in the same file and must commit atomically with a change (message
 // claims, the outbox). They must not write crm's buckets.
-func (tx *Tx) Bolt() *bolt.Tx { return tx.btx }
+//
+// Handing out the transaction counts as a write: a request that fails
+// afterwards is rolled back whole, its foreign writes with it.
+func (tx *Tx) Bolt() *bolt.Tx {
+	tx.dirty = true
+	return tx.btx
+}
 
 // ChangeSet returns the change set so far (nil before the first write).
 func (tx *Tx) ChangeSet() *ChangeSet { return tx.cs }

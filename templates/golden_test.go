@@ -225,6 +225,7 @@ func smsCases(zh bool) map[string][]variant {
 				{"identification", 128, 98_765_432_100}, {"qualification", 96, 87_654_321_000}, {"development", 64, 76_543_210_000}, {"proposal", 48, 65_432_100_000},
 				{"won", 37, 54_321_000_000}, {"lost", 29, 43_210_000_000}, {"nodeal", 18, 3_210_000_000}}}},
 		},
+		"nothing_more": {{"typical", struct{}{}}},
 		"ok_extend": {
 			{"typical", OkExtend{ID: 17, Due: at(11, 28, 18, 0)}},
 			{"longest", OkExtend{ID: 100017, Due: at(12, 31, 18, 0)}},
@@ -335,7 +336,7 @@ var smsLimit = map[string][2]int{ // name → {en, zh}
 	"notice_lead": {1, 1}, "notice_account": {1, 1}, "notice_equipment_missing": {1, 1},
 	"notice_approval": {1, 1}, "notice_decided": {1, 1}, "day_reminder": {1, 1},
 	"notice_phone_changed": {1, 1}, "notice_inactive": {1, 1},
-	"ok_extend": {1, 1}, "ok_ack": {1, 1}, "lost": {2, 2},
+	"ok_extend": {1, 1}, "ok_ack": {1, 1}, "lost": {2, 2}, "nothing_more": {1, 1},
 }
 
 // paged are the templates whose answers go through Page.

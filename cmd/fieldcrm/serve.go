@@ -1,0 +1,203 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/fieldcrm/fieldcrm/crm"
+	"github.com/fieldcrm/fieldcrm/gateway"
+	"github.com/fieldcrm/fieldcrm/gateway/outbox"
+	"github.com/fieldcrm/fieldcrm/gateway/twilio"
+	"github.com/fieldcrm/fieldcrm/templates"
+)
+
+// Main is the running service: store, pipeline, outbox worker and HTTP
+// server. Tests start the same Main on 127.0.0.1:0 with a temporary database.
+type Main struct {
+	Config   *Config
+	Log      *slog.Logger
+	Store    *crm.Store
+	Pipeline *gateway.Pipeline
+	Outbox   *outbox.Worker
+	Senders  map[string]outbox.Sender // by channel; set before Run to replace Twilio (demo)
+
+	srv    *http.Server
+	ln     net.Listener
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	closed sync.Once
+}
+
+// NewMain returns a Main for cfg, logging to w.
+func NewMain(cfg *Config, w io.Writer) *Main {
+	level := slog.LevelInfo
+	level.UnmarshalText([]byte(cfg.LogLevel))
+	opts := &slog.HandlerOptions{Level: level}
+	var h slog.Handler = slog.NewTextHandler(w, opts)
+	if cfg.LogFormat == "json" {
+		h = slog.NewJSONHandler(w, opts)
+	}
+	return &Main{Config: cfg, Log: slog.New(h)}
+}
+
+// Run opens the store and starts the outbox worker and the HTTP server. It
+// returns once they run; Close stops them.
+func (m *Main) Run(ctx context.Context) (err error) {
+	cfg := m.Config
+	if cfg.location == nil {
+		if cfg.location, err = time.LoadLocation(cfg.TZ); err != nil {
+			return err
+		}
+	}
+	now := cfg.Now
+	if now == nil {
+		now = time.Now
+	}
+	m.Store, err = crm.Open(cfg.DB, crm.Options{Now: now, Location: cfg.location})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			m.Store.Close()
+		}
+	}()
+	tpl, err := templates.New()
+	if err != nil {
+		return err
+	}
+	if m.Senders == nil {
+		sender, err := twilio.NewSender(twilio.Config{AccountSID: cfg.TwilioSID, AuthToken: cfg.TwilioToken,
+			APIURL: cfg.TwilioAPIURL, PublicURL: cfg.PublicURL, From: first(cfg.TwilioFrom)})
+		if err != nil {
+			return err
+		}
+		m.Senders = map[string]outbox.Sender{outbox.ChannelSMS: sender}
+	}
+	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	m.cancel = cancel
+	m.Outbox = outbox.New(m.Store.DB(), outbox.Config{From: cfg.TwilioFrom, Rate: cfg.SMSRate, OnOptOut: m.optOut},
+		m.Senders, m.Log.With(slog.String("part", "outbox")), now)
+	m.Pipeline, err = gateway.New(gateway.Config{Store: m.Store, Templates: tpl, Log: m.Log, Now: now, Kick: m.Outbox.Kick})
+	if err != nil {
+		cancel()
+		return err
+	}
+	mux := http.NewServeMux()
+	(&twilio.Handler{Pipeline: m.Pipeline, DB: m.Store.DB(), AuthToken: cfg.TwilioToken, PublicURL: cfg.PublicURL,
+		Log: m.Log, Now: now}).Register(mux)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
+	m.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second,
+		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10,
+		ErrorLog: slog.NewLogLogger(m.Log.Handler(), slog.LevelWarn)}
+	m.ln, err = net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		cancel()
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	m.wg.Add(2)
+	go func() {
+		defer m.wg.Done()
+		if err := m.Outbox.Run(wctx); err != nil && !errors.Is(err, context.Canceled) {
+			m.Log.Error("outbox stopped", slog.Any("error", err))
+		}
+	}()
+	go func() {
+		defer m.wg.Done()
+		if err := m.srv.Serve(m.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			m.Log.Error("http server stopped", slog.Any("error", err))
+		}
+	}()
+	m.Log.Info("fieldcrm serving", slog.String("addr", m.ln.Addr().String()), slog.String("db", cfg.DB),
+		slog.String("public_url", cfg.PublicURL), slog.String("email", "off: no mail configuration"))
+	return nil
+}
+
+// Addr is the address the HTTP server listens on.
+func (m *Main) Addr() string { return m.ln.Addr().String() }
+
+// Close drains in-flight requests (10 s at most), stops the outbox worker
+// and closes the store.
+func (m *Main) Close() error {
+	var err error
+	m.closed.Do(func() {
+		if m.srv != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			if e := m.srv.Shutdown(ctx); e != nil {
+				m.Log.Warn("http shutdown", slog.Any("error", e))
+			}
+			cancel()
+		}
+		if m.cancel != nil {
+			m.cancel()
+		}
+		m.wg.Wait()
+		if m.Store != nil {
+			err = m.Store.Close()
+		}
+		m.Log.Info("fieldcrm stopped")
+	})
+	return err
+}
+
+// optOut marks the user with phone number to as opted out (Twilio 21610).
+func (m *Main) optOut(to string) {
+	_, err := m.Store.Update(context.Background(), crm.Meta{Actor: crm.System, Channel: "sms", Summary: "twilio 21610 opt-out " + to},
+		func(tx *crm.Tx) error {
+			u, err := tx.UserByPhone(to)
+			if err != nil || u.OptedOut {
+				return nil
+			}
+			u.OptedOut = true
+			return tx.SaveUser(u)
+		})
+	if err != nil {
+		m.Log.Error("opt-out not recorded", slog.String("to", to), slog.Any("error", err))
+	} else {
+		m.Log.Warn("recipient opted out at Twilio (21610): no more SMS to him until START", slog.String("to", to))
+	}
+}
+
+func first(ss []string) string {
+	if len(ss) == 0 {
+		return ""
+	}
+	return ss[0]
+}
+
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	cfg, fs, err := ParseConfig("serve", args, os.Getenv)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		fmt.Fprintln(stderr, "fieldcrm serve:", err)
+		return 2
+	}
+	_ = fs
+	if err := cfg.Validate(); err != nil {
+		fmt.Fprintln(stderr, "fieldcrm serve:", err)
+		return 2
+	}
+	m := NewMain(cfg, stderr)
+	if err := m.Run(ctx); err != nil {
+		fmt.Fprintln(stderr, "fieldcrm serve:", err)
+		return 1
+	}
+	<-ctx.Done()
+	m.Log.Info("shutting down")
+	if err := m.Close(); err != nil {
+		fmt.Fprintln(stderr, "fieldcrm serve:", err)
+		return 1
+	}
+	return 0
+}

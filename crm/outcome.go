@@ -1,0 +1,340 @@
+package crm
+
+import "time"
+
+// Outcome is what one command did or answered, as data: the gateway renders
+// Template with Data in the sender's language (templates word it) and sends
+// the Notices to the other people concerned.
+type Outcome struct {
+	Template string // SMS template name: "ok_activity", "choose", "today", "err" …
+	Data     any
+	Notices  []Notice
+	// Paged: Data is a list that may run past one SMS; the gateway pages it
+	// with MORE.
+	Paged bool
+	// DayReminder is set on the first message of a user's day when he has new
+	// assigned activities: one line the gateway puts before the reply.
+	DayReminder *DayReminderData
+	ChangeSet   *ChangeSet // what was written (nil for queries)
+}
+
+// Notice is a message to a user other than the sender's reply.
+type Notice struct {
+	To       int64
+	Template string
+	Data     any
+	SMS      bool
+	Email    bool
+	Urgent   bool   // sent even in quiet hours
+	Key      string // idempotency key: the same key is sent once
+}
+
+// The data of each template (the contract with templates/README.md).
+
+// NextItem is a follow-up activity created with a report.
+type NextItem struct {
+	ID     int64
+	What   string
+	Due    time.Time
+	HasDue bool
+}
+
+type OKActivityData struct {
+	Kind    string
+	ID      int64
+	Account string
+	Contact string
+	Next    *NextItem
+}
+
+type OKPlannedData struct {
+	ID      int64
+	Kind    string
+	Subject string
+	Account string
+	Due     time.Time
+	HasTime bool
+	Owner   string // empty when planned for oneself
+	Urgent  bool
+}
+
+type OKDoneData struct {
+	ID      int64
+	Subject string
+	Next    *NextItem
+}
+
+type OKRejectedData struct {
+	ID      int64
+	Subject string
+	Manager string
+}
+
+type OKLeadData struct {
+	ID      int64
+	Company string
+	Person  string
+	Source  string
+	Action  string // create, qualify, disqualify, convert
+	Account int64  // convert: the new account
+	Opp     int64  // convert: the new opportunity
+}
+
+type OKContactData struct {
+	ID      int64
+	Name    string
+	Account string
+	Phone   string
+}
+
+type OKAccountData struct {
+	ID      int64
+	Name    string
+	Contact string
+	Action  string // create, update, deactivate, activate
+}
+
+type OKOppData struct {
+	ID      int64
+	Name    string
+	Account string
+	Stage   string
+	Amount  int64 // cents
+	Close   time.Time
+	Action  string
+}
+
+type OKEquipmentData struct {
+	ID      int64
+	Brand   string
+	Model   string
+	Serial  string
+	Account string
+	SMU     int
+	New     bool
+}
+
+type OKNoteData struct {
+	ID int64
+	On string // the record the note is on
+}
+
+type OKAssignData struct {
+	ID       int64
+	Kind     string
+	Subject  string
+	Assignee string
+}
+
+type OKApproveData struct {
+	ID       int64
+	Subject  string
+	Approved bool
+}
+
+type OKRespData struct {
+	N        int
+	Campaign string
+	Who      string
+}
+
+type OKUndoData struct{ What string }
+
+type OKPendingData struct {
+	ID      int64
+	Subject string
+	Manager string
+}
+
+type OKExtendData struct {
+	ID  int64
+	Due time.Time
+}
+
+type OKAckData struct {
+	ID      int64
+	Subject string
+}
+
+type ErrData struct {
+	Message string
+	Hint    string
+}
+
+type DidYouMeanData struct {
+	Word    string
+	Suggest string
+	Hint    string
+}
+
+type Choice struct {
+	N    int
+	Name string
+	ID   int64
+}
+
+type ChooseData struct {
+	Word    string
+	Choices []Choice
+}
+
+type HelpData struct{ Text string }
+
+// Item is an activity in a list.
+type Item struct {
+	ID      int64
+	Due     time.Time
+	HasTime bool
+	Kind    string
+	Subject string
+	Account string
+	Urgent  bool
+}
+
+type TodayData struct {
+	Date    time.Time
+	Overdue []Item
+	Today   []Item
+	Later   int
+}
+
+type OppItem struct {
+	ID      int64
+	Name    string
+	Account string
+	Stage   string
+	Amount  int64
+	Close   time.Time
+}
+
+type OppsData struct {
+	Opps  []OppItem
+	Total int64
+}
+
+type AcctData struct {
+	ID        int64
+	Name      string
+	Phones    []string
+	Owner     string
+	Contacts  []string
+	OpenOpps  int
+	LastVisit time.Time
+	Equipment int
+}
+
+type FindResult struct {
+	Kind string
+	ID   int64
+	Name string
+}
+
+type FindData struct {
+	Query   string
+	Results []FindResult
+}
+
+type StageRow struct {
+	Stage  string
+	Count  int
+	Amount int64
+}
+
+type FunnelData struct {
+	Period string
+	Stages []StageRow
+}
+
+type TeamRow struct {
+	Name                         string
+	Visits, Calls, Open, Overdue int
+}
+
+type TeamData struct {
+	Period string
+	Rows   []TeamRow
+}
+
+type LostItem struct {
+	ID         int64
+	Name       string
+	Account    string
+	Competitor string
+	Reason     string
+	Amount     int64
+}
+
+type LostData struct {
+	Period string
+	Lost   []LostItem
+}
+
+// Notice data.
+
+type NoticeAssignedData struct {
+	ID      int64
+	Kind    string
+	Subject string
+	Account string
+	Due     time.Time
+	HasDue  bool
+	By      string
+	Urgent  bool
+}
+
+type NoticeRejectedData struct {
+	ID      int64
+	Subject string
+	By      string
+	Reason  string
+}
+
+type NoticeLeadData struct {
+	ID      int64
+	Company string
+	Person  string
+	Phone   string
+	By      string
+}
+
+type NoticeAccountData struct {
+	ID   int64
+	Name string
+	By   string
+}
+
+type NoticeEquipmentMissingData struct {
+	Account   string
+	AccountID int64
+}
+
+type NoticeApprovalData struct {
+	ID      int64
+	Subject string
+	By      string
+}
+
+type NoticeDecidedData struct {
+	ID       int64
+	Subject  string
+	Approved bool
+	By       string
+}
+
+type NoticePhoneChangedData struct {
+	Account string
+	Old     string
+	New     string
+	By      string
+}
+
+type NoticeInactiveData struct {
+	Account string
+	Reason  string
+	By      string
+}
+
+type DayReminderData struct {
+	Count int
+	First []Item
+}

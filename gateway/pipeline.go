@@ -1,0 +1,540 @@
+// Package gateway holds what every channel shares: the message pipeline
+// (sender → claim → parse → apply → word → reply and notices, in one
+// transaction) and the common message type. Channel packages (twilio, email)
+// decode their provider's format into an Inbound and send what the outbox holds.
+package gateway
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/fieldcrm/fieldcrm/crm"
+	"github.com/fieldcrm/fieldcrm/gateway/outbox"
+	"github.com/fieldcrm/fieldcrm/parser"
+	"github.com/fieldcrm/fieldcrm/templates"
+)
+
+// Channels.
+const (
+	ChannelSMS   = "sms"
+	ChannelEmail = "email"
+	ChannelCLI   = "cli"
+)
+
+var (
+	bktClaims = []byte("gw/claims") // channel 0 message id → claim: the message was applied and this was answered
+	bktPages  = []byte("gw/pages")  // user id → the rest of a long answer, for MORE
+)
+
+// Inbound is one received message, whatever the channel.
+type Inbound struct {
+	Channel  string
+	ID       string // the provider's message id (MessageSid, Message-ID); "" when there is none
+	From     string // phone number or email address
+	Body     string
+	Received time.Time
+}
+
+// Result is what the pipeline decided for one message.
+type Result struct {
+	Reply    string // the answer to send back ("" to send nothing)
+	Segments int    // SMS segments of Reply
+	User     *crm.User
+	Dup      bool   // the message was handled before: Reply is the first answer again
+	Verb     string // the command's verb ("" when not parsed)
+	Code     string // "" when carried out, else the error code (parse errors: "parse")
+	Queued   bool   // the reply went to the outbox (answered later)
+	Notices  int    // notices enqueued for other people
+	Elapsed  time.Duration
+}
+
+// claim is what is stored per handled message.
+type claim struct {
+	Reply    string    `json:"reply"`
+	Segments int       `json:"segments"`
+	User     int64     `json:"user"`
+	Verb     string    `json:"verb,omitempty"`
+	Code     string    `json:"code,omitempty"`
+	At       time.Time `json:"at"`
+	Queued   bool      `json:"queued,omitempty"`
+}
+
+type pages struct {
+	Rest   []string  `json:"rest"`
+	Locale string    `json:"locale"`
+	At     time.Time `json:"at"`
+}
+
+// Config configures a Pipeline.
+type Config struct {
+	Store     *crm.Store
+	Templates *templates.Set
+	Log       *slog.Logger
+	Now       func() time.Time
+	// Kick wakes the outbox worker after notices were queued (may be nil).
+	Kick func()
+	// Email: the email channel is on, so notices that want email get one.
+	Email bool
+	// MaxSegments bounds one SMS reply; longer answers are paged with MORE [2].
+	MaxSegments int
+	// UnknownEvery is how often an unknown sender is told he is not
+	// registered [24h].
+	UnknownEvery time.Duration
+	// SMSFrom is the sender the outbox uses for SMS replies sent later ("" = its default).
+	SMSFrom string
+}
+
+// Pipeline turns inbound messages into CRM changes and answers.
+type Pipeline struct {
+	cfg Config
+
+	mu      sync.Mutex
+	unknown map[string]time.Time // sender → when he was last told "not registered"
+}
+
+// New makes a pipeline and creates its buckets.
+func New(cfg Config) (*Pipeline, error) {
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = cfg.Store.Now
+	}
+	if cfg.MaxSegments <= 0 {
+		cfg.MaxSegments = 2
+	}
+	if cfg.UnknownEvery <= 0 {
+		cfg.UnknownEvery = 24 * time.Hour
+	}
+	if cfg.Kick == nil {
+		cfg.Kick = func() {}
+	}
+	err := cfg.Store.DB().Update(func(tx *bolt.Tx) error {
+		for _, b := range [][]byte{bktClaims, bktPages} {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err == nil {
+		err = outbox.Init(cfg.Store.DB())
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &Pipeline{cfg: cfg, unknown: map[string]time.Time{}}, nil
+}
+
+// Options change how one message is handled.
+type Options struct {
+	// Async, when set (even during the call), makes the reply go through the
+	// outbox instead of back to the caller: the webhook stopped waiting.
+	Async *atomic.Bool
+}
+
+func claimKey(channel, id string) []byte { return []byte(channel + "\x00" + id) }
+
+// Handle carries out one inbound message. An error means nothing was applied
+// and the message should be delivered again (the caller answers 5xx).
+func (p *Pipeline) Handle(ctx context.Context, in Inbound, opt Options) (*Result, error) {
+	start := time.Now()
+	res, err := p.handle(ctx, in, opt)
+	if res != nil {
+		res.Elapsed = time.Since(start)
+	}
+	return res, err
+}
+
+func (p *Pipeline) handle(ctx context.Context, in Inbound, opt Options) (*Result, error) {
+	log := p.cfg.Log.With(slog.String("channel", in.Channel), slog.String("msg_id", in.ID))
+	user, err := p.sender(in)
+	if err != nil {
+		return nil, err
+	}
+	if user == nil || user.Disabled {
+		return p.notRegistered(in, log), nil
+	}
+	log = log.With(slog.Int64("user_id", user.ID))
+	if in.ID != "" {
+		if c, err := p.lookupClaim(in); err != nil {
+			return nil, err
+		} else if c != nil {
+			log.Info("duplicate delivery", slog.String("verb", c.Verb))
+			return &Result{Reply: c.Reply, Segments: c.Segments, User: user, Dup: true, Verb: c.Verb, Code: c.Code, Queued: c.Queued}, nil
+		}
+	}
+	now := p.cfg.Now()
+	if !in.Received.IsZero() {
+		now = in.Received
+	}
+	loc := user.Location(p.cfg.Store.Location())
+	cmd, perr := parser.Parse(in.Body, parser.Context{Now: now, Loc: loc})
+	meta := crm.Meta{Actor: user, Channel: in.Channel, MessageID: in.ID, Summary: truncate(in.Body, 500)}
+
+	var res *Result
+	run := func(apply bool) (*crm.ChangeSet, error) {
+		return p.cfg.Store.Update(ctx, meta, func(tx *crm.Tx) error {
+			res = &Result{User: user}
+			if in.ID != "" {
+				if v := tx.Bolt().Bucket(bktClaims).Get(claimKey(in.Channel, in.ID)); v != nil {
+					var c claim
+					json.Unmarshal(v, &c)
+					*res = Result{Reply: c.Reply, Segments: c.Segments, User: user, Dup: true, Verb: c.Verb, Code: c.Code, Queued: c.Queued}
+					return nil
+				}
+			}
+			locale := user.Locale
+			if cmd != nil && cmd.Lang == "zh" {
+				locale = "zh"
+			}
+			var text string
+			switch {
+			case perr != nil:
+				res.Code = "parse"
+				var pe *parser.Error
+				if !errors.As(perr, &pe) {
+					pe = &parser.Error{Msg: perr.Error(), Hint: "HELP"}
+				}
+				text = p.wordParseError(pe, locale)
+			case !apply:
+				// the command was refused: set by the caller below
+			case cmd.Verb == parser.VerbMore:
+				res.Verb = string(cmd.Verb)
+				t, err := p.nextPage(tx, user, locale)
+				if err != nil {
+					return err
+				}
+				text = t
+			default:
+				res.Verb = string(cmd.Verb)
+				out, err := tx.Apply(cmd, loc)
+				if err != nil {
+					return err
+				}
+				t, err := p.word(tx, user, locale, out)
+				if err != nil {
+					return err
+				}
+				text = t
+				n, err := p.enqueueNotices(tx, out.Notices, now)
+				if err != nil {
+					return err
+				}
+				res.Notices = n
+			}
+			if !apply && perr == nil {
+				text = refusedText
+			}
+			me, _ := tx.Recipient(user.ID)
+			if me != nil && me.OptedOut && (cmd == nil || cmd.Verb != parser.VerbStart) {
+				text = "" // nothing goes to an opted-out number but the START confirmation
+			}
+			return p.finish(tx, in, user, res, text, now, opt)
+		})
+	}
+	cs, err := run(true)
+	var refusal error
+	if err != nil && isRefusal(err) {
+		refusal = err
+		_, err = p.cfg.Store.Update(ctx, meta, func(tx *crm.Tx) error {
+			res = &Result{User: user, Verb: string(cmd.Verb), Code: crm.ErrorCode(refusal)}
+			if in.ID != "" && tx.Bolt().Bucket(bktClaims).Get(claimKey(in.Channel, in.ID)) != nil {
+				return nil // a concurrent delivery got there first
+			}
+			locale := user.Locale
+			if cmd.Lang == "zh" {
+				locale = "zh"
+			}
+			return p.finish(tx, in, user, res, p.wordError(refusal, locale, log), now, opt)
+		})
+	}
+	if err != nil {
+		log.Error("message not applied", slog.Any("error", err))
+		return nil, err
+	}
+	if res.Notices > 0 || res.Queued {
+		p.cfg.Kick()
+	}
+	attrs := []any{slog.String("verb", res.Verb), slog.Int("segments", res.Segments), slog.Int("notices", res.Notices)}
+	if cs != nil {
+		attrs = append(attrs, slog.Int64("change_set", cs.ID))
+	}
+	if refusal != nil {
+		attrs = append(attrs, slog.String("code", res.Code), slog.String("refusal", crm.ErrorMessage(refusal)))
+	}
+	log.Info("message handled", attrs...)
+	return res, nil
+}
+
+const refusedText = "Not done."
+
+// isRefusal tells a rule's refusal (answered, nothing applied) from a fault
+// (not answered: the message must come again).
+func isRefusal(err error) bool {
+	var ce *crm.Error
+	if errors.As(err, &ce) {
+		return ce.Code != crm.EINTERNAL
+	}
+	return false
+}
+
+// finish stores the claim with the reply and, when the caller stopped
+// waiting, queues the reply in the outbox.
+func (p *Pipeline) finish(tx *crm.Tx, in Inbound, user *crm.User, res *Result, text string, now time.Time, opt Options) error {
+	if text != "" {
+		text = templates.Fit(text, templates.HasCJK(text))
+		res.Segments, _ = templates.Segments(text)
+	}
+	res.Reply = text
+	if text != "" && opt.Async != nil && opt.Async.Load() && len(user.Phones) > 0 && in.Channel == ChannelSMS {
+		_, _, err := outbox.Enqueue(tx.Bolt(), &outbox.Entry{Channel: outbox.ChannelSMS, To: in.From, From: p.cfg.SMSFrom,
+			UserID: user.ID, Body: text, Key: "reply|" + in.ID, Segments: res.Segments}, now)
+		if err != nil {
+			return err
+		}
+		res.Queued = true
+	}
+	if in.ID == "" {
+		return nil
+	}
+	data, _ := json.Marshal(claim{Reply: text, Segments: res.Segments, User: user.ID, Verb: res.Verb, Code: res.Code, At: now, Queued: res.Queued})
+	return tx.Bolt().Bucket(bktClaims).Put(claimKey(in.Channel, in.ID), data)
+}
+
+// QueueReply puts an already decided reply in the outbox (idempotent by the
+// message id): for a webhook that stopped waiting after Handle had decided.
+func (p *Pipeline) QueueReply(in Inbound, res *Result) error {
+	if res.Reply == "" || res.Queued || res.User == nil {
+		return nil
+	}
+	_, _, err := outbox.EnqueueDB(p.cfg.Store.DB(), &outbox.Entry{Channel: outbox.ChannelSMS, To: in.From, From: p.cfg.SMSFrom,
+		UserID: res.User.ID, Body: res.Reply, Key: "reply|" + in.ID, Segments: res.Segments}, p.cfg.Now())
+	if err == nil {
+		p.cfg.Kick()
+	}
+	return err
+}
+
+func (p *Pipeline) sender(in Inbound) (*crm.User, error) {
+	var u *crm.User
+	err := p.cfg.Store.View(crm.System, func(tx *crm.Tx) error {
+		var err error
+		if in.Channel == ChannelEmail {
+			u, err = tx.UserByEmail(in.From)
+		} else {
+			u, err = tx.UserByPhone(in.From)
+		}
+		if crm.ErrorCode(err) == crm.ENOTFOUND {
+			u, err = nil, nil
+		}
+		return err
+	})
+	return u, err
+}
+
+func (p *Pipeline) lookupClaim(in Inbound) (*claim, error) {
+	var c *claim
+	err := p.cfg.Store.DB().View(func(tx *bolt.Tx) error {
+		if v := tx.Bucket(bktClaims).Get(claimKey(in.Channel, in.ID)); v != nil {
+			c = &claim{}
+			return json.Unmarshal(v, c)
+		}
+		return nil
+	})
+	return c, err
+}
+
+// notRegistered answers an unknown sender at most once per UnknownEvery and
+// stores nothing.
+func (p *Pipeline) notRegistered(in Inbound, log *slog.Logger) *Result {
+	now := p.cfg.Now()
+	p.mu.Lock()
+	last, seen := p.unknown[in.From]
+	tell := !seen || now.Sub(last) >= p.cfg.UnknownEvery
+	if tell {
+		p.unknown[in.From] = now
+	}
+	if len(p.unknown) > 100_000 { // bound the memory an attacker can make us use
+		for k, t := range p.unknown {
+			if now.Sub(t) >= p.cfg.UnknownEvery {
+				delete(p.unknown, k)
+			}
+		}
+	}
+	p.mu.Unlock()
+	log.Warn("message from an unknown sender", slog.String("from", in.From), slog.Bool("answered", tell))
+	if !tell {
+		return &Result{Code: "unknown"}
+	}
+	text, err := p.cfg.Templates.SMS("en", "not_registered", struct{}{})
+	if err != nil {
+		text = "This number is not registered with fieldcrm. Ask your manager to add you."
+	}
+	n, _ := templates.Segments(text)
+	return &Result{Reply: text, Segments: n, Code: "unknown"}
+}
+
+// word renders an outcome in the reader's language, pages a long answer
+// (keeping the rest for MORE) and puts the day's reminder in front.
+func (p *Pipeline) word(tx *crm.Tx, user *crm.User, locale string, out *crm.Outcome) (string, error) {
+	text, err := p.cfg.Templates.SMS(locale, out.Template, out.Data)
+	if err != nil {
+		return "", fmt.Errorf("template %s: %w", out.Template, err)
+	}
+	if out.Paged {
+		first, rest := templates.Page(text, p.cfg.MaxSegments, templates.More(locale))
+		text = first
+		data, _ := json.Marshal(pages{Rest: rest, Locale: locale, At: tx.Now()})
+		if err := tx.Bolt().Bucket(bktPages).Put(u64key(user.ID), data); err != nil {
+			return "", err
+		}
+	}
+	if out.DayReminder != nil {
+		if r, err := p.cfg.Templates.SMS(locale, "day_reminder", out.DayReminder); err == nil && r != "" {
+			text = r + "\n" + text
+		}
+	}
+	return text, nil
+}
+
+func (p *Pipeline) nextPage(tx *crm.Tx, user *crm.User, locale string) (string, error) {
+	b := tx.Bolt().Bucket(bktPages)
+	var pg pages
+	if v := b.Get(u64key(user.ID)); v != nil {
+		json.Unmarshal(v, &pg)
+	}
+	if len(pg.Rest) == 0 || tx.Now().Sub(pg.At) > time.Hour {
+		return p.cfg.Templates.SMS(locale, "nothing_more", struct{}{})
+	}
+	text := pg.Rest[0]
+	pg.Rest = pg.Rest[1:]
+	data, _ := json.Marshal(pg)
+	if err := b.Put(u64key(user.ID), data); err != nil {
+		return "", err
+	}
+	return text, nil
+}
+
+// enqueueNotices words each notice in its recipient's language and queues it
+// in the same transaction as the change that caused it.
+func (p *Pipeline) enqueueNotices(tx *crm.Tx, ns []crm.Notice, now time.Time) (int, error) {
+	count := 0
+	for _, n := range ns {
+		u, err := tx.Recipient(n.To)
+		if err != nil || u.Disabled {
+			continue
+		}
+		if n.SMS && !u.OptedOut && len(u.Phones) > 0 {
+			body, err := p.cfg.Templates.SMS(u.Locale, n.Template, n.Data)
+			if err != nil {
+				return count, fmt.Errorf("template %s: %w", n.Template, err)
+			}
+			body = templates.Fit(body, templates.HasCJK(body))
+			segs, _ := templates.Segments(body)
+			_, dup, err := outbox.Enqueue(tx.Bolt(), &outbox.Entry{Channel: outbox.ChannelSMS, To: u.Phones[0], UserID: u.ID,
+				Body: body, Key: n.Key, Segments: segs}, now)
+			if err != nil {
+				return count, err
+			}
+			if !dup {
+				count++
+			}
+		}
+		if n.Email && p.cfg.Email && u.Email != "" {
+			subject, text, html, err := p.cfg.Templates.Email(u.Locale, "notice", noticeEmail(p.cfg.Templates, u.Locale, n))
+			if err != nil {
+				return count, fmt.Errorf("email template notice: %w", err)
+			}
+			_, dup, err := outbox.Enqueue(tx.Bolt(), &outbox.Entry{Channel: outbox.ChannelEmail, To: u.Email, UserID: u.ID,
+				Subject: subject, Text: text, HTML: html, Key: n.Key}, now)
+			if err != nil {
+				return count, err
+			}
+			if !dup {
+				count++
+			}
+		}
+	}
+	return count, nil
+}
+
+// noticeEmail is the data of the generic notice email: the SMS wording as its line.
+func noticeEmail(t *templates.Set, locale string, n crm.Notice) any {
+	line, _ := t.SMS(locale, n.Template, n.Data)
+	subject := line
+	if i := strings.IndexAny(subject, ".。"); i > 0 {
+		subject = subject[:i]
+	}
+	return struct {
+		Subject string
+		Lines   []string
+		Items   []struct{ Token, Text string }
+	}{Subject: truncate(subject, 120), Lines: []string{line}}
+}
+
+func (p *Pipeline) wordParseError(e *parser.Error, locale string) string {
+	var text string
+	var err error
+	if e.Suggest != "" {
+		text, err = p.cfg.Templates.SMS(locale, "err_did_you_mean", crm.DidYouMeanData{Word: e.Part, Suggest: e.Suggest, Hint: e.Hint})
+	} else {
+		text, err = p.cfg.Templates.SMS(locale, "err", crm.ErrData{Message: e.Msg, Hint: e.Hint})
+	}
+	if err != nil {
+		return e.Error()
+	}
+	return text
+}
+
+func (p *Pipeline) wordError(err error, locale string, log *slog.Logger) string {
+	var ce *crm.Error
+	errors.As(err, &ce)
+	var text string
+	var terr error
+	switch crm.ErrorCode(err) {
+	case crm.EFORBIDDEN:
+		text, terr = p.cfg.Templates.SMS(locale, "err_forbidden", crm.ErrData{Message: ce.Message, Hint: ce.Hint})
+	case crm.ENOTFOUND:
+		text, terr = p.cfg.Templates.SMS(locale, "err_not_found", struct{ What, Hint string }{ce.Message, ce.Hint})
+	case crm.EINTERNAL:
+		log.Error("internal error", slog.Any("error", err))
+		text, terr = p.cfg.Templates.SMS(locale, "err_internal", struct{}{})
+	default:
+		text, terr = p.cfg.Templates.SMS(locale, "err", crm.ErrData{Message: ce.Message, Hint: ce.Hint})
+	}
+	if terr != nil {
+		return crm.ErrorMessage(err)
+	}
+	return text
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for i := n; i > 0; i-- {
+		if (s[i] & 0xC0) != 0x80 {
+			return s[:i]
+		}
+	}
+	return ""
+}
+
+func u64key(id int64) []byte {
+	b := make([]byte, 8)
+	for i := 7; i >= 0; i-- {
+		b[i] = byte(id)
+		id >>= 8
+	}
+	return b
+}
