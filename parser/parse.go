@@ -1736,18 +1736,9 @@ func (p *parser) contact(body string, off int) *Error {
 			c.Target = &Ref{Name: segs[0].s}
 		}
 	}
-	pieces := [][]tok{}
-	if len(rest) > 0 {
-		pieces = append(pieces, rest)
-	}
-	for _, sg := range segs[1:] {
-		if sg.key != "" {
-			if err := p.applyKey(sg); err != nil {
-				return err
-			}
-			continue
-		}
-		pieces = append(pieces, sg.toks)
+	pieces, err := p.pieces(rest, segs[1:])
+	if err != nil {
+		return err
 	}
 	for _, ts := range pieces {
 		if c.Action == "remove" {
@@ -1821,18 +1812,9 @@ func (p *parser) account(body string, off int) *Error {
 		c.Target = &Ref{Name: p.span(ts[:cut])}
 		rest = ts[cut:]
 	}
-	pieces := [][]tok{}
-	if len(rest) > 0 {
-		pieces = append(pieces, rest)
-	}
-	for _, sg := range segs[1:] {
-		if sg.key != "" {
-			if err := p.applyKey(sg); err != nil {
-				return err
-			}
-			continue
-		}
-		pieces = append(pieces, sg.toks)
+	pieces, err := p.pieces(rest, segs[1:])
+	if err != nil {
+		return err
 	}
 	for _, ts := range pieces {
 		if len(ts) == 1 {
@@ -2314,18 +2296,9 @@ func (p *parser) resp(body string, off int) *Error {
 	if c.Target.Kind == "" {
 		c.Target.Kind = "campaign"
 	}
-	pieces := [][]tok{}
-	if len(rest) > 0 {
-		pieces = append(pieces, rest)
-	}
-	for _, sg := range segs[1:] {
-		if sg.key != "" {
-			if err := p.applyKey(sg); err != nil {
-				return err
-			}
-			continue
-		}
-		pieces = append(pieces, sg.toks)
+	pieces, err := p.pieces(rest, segs[1:])
+	if err != nil {
+		return err
 	}
 	for k, ts := range pieces {
 		hasPhone := false
@@ -2443,4 +2416,23 @@ func looksLikeNumber(ts []tok) bool {
 		}
 	}
 	return digits >= 5
+}
+
+// pieces applies the key: value parts among segs and returns the other
+// parts, rest (what followed the target in the first part) first.
+func (p *parser) pieces(rest []tok, segs []seg) ([][]tok, *Error) {
+	var out [][]tok
+	if len(rest) > 0 {
+		out = append(out, rest)
+	}
+	for _, sg := range segs {
+		if sg.key != "" {
+			if err := p.applyKey(sg); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		out = append(out, sg.toks)
+	}
+	return out, nil
 }
