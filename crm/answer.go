@@ -251,7 +251,11 @@ func (tx *Tx) team(cmd *parser.Command, loc *time.Location) (*Outcome, error) {
 	if !tx.actorIsManager() {
 		return nil, Errorf(EFORBIDDEN, "TEAM is for managers.").withHint("TODAY or FUNNEL for your own figures")
 	}
-	from, to, label := period(cmd.Period, tx.now, loc)
+	pname := cmd.Period
+	if pname == "" {
+		pname = "today" // TEAM [today|week|month]: today unless asked
+	}
+	from, to, label := period(pname, tx.now, loc)
 	d := TeamData{Period: label}
 	for _, u := range tx.teamOf(tx.meta.Actor) {
 		row := TeamRow{Name: u.Name}

@@ -68,6 +68,11 @@ func (tx *Tx) Apply(cmd *parser.Command, loc *time.Location) (*Outcome, error) {
 		return nil, Errorf(EFORBIDDEN, "Your user is disabled.")
 	}
 	cv := tx.loadConv()
+	if cmd.Verb != parser.VerbChoice {
+		// a number answers only the message just before it: any other
+		// command drops the question (kept when that command is refused)
+		cv.Choice = nil
+	}
 	today := tx.now.In(loc).Format("2006-01-02")
 	var reminder *DayReminderData
 	if cv.Day != today && tx.writable {
@@ -144,6 +149,8 @@ func refKindOf(k Kind) string {
 	switch k {
 	case KindActivity:
 		return "activity"
+	case KindAccount:
+		return "account"
 	case KindLead:
 		return "lead"
 	case KindOpp:
@@ -171,7 +178,7 @@ func (tx *Tx) apply(cmd *parser.Command, loc *time.Location) (*Outcome, error) {
 	case parser.VerbPlan:
 		return tx.plan(cmd, loc)
 	case parser.VerbDone:
-		return tx.done(cmd)
+		return tx.done(cmd, loc)
 	case parser.VerbReject:
 		return tx.reject(cmd)
 	case parser.VerbLead:
@@ -217,7 +224,11 @@ func (tx *Tx) apply(cmd *parser.Command, loc *time.Location) (*Outcome, error) {
 	case parser.VerbStop, parser.VerbStart:
 		return tx.optOut(cmd.Verb == parser.VerbStop)
 	case parser.VerbHelp:
-		return &Outcome{Template: "help", Data: HelpData{Text: parser.Help(cmd.Topic, tx.meta.Actor.Locale)}}, nil
+		locale := tx.meta.Actor.Locale
+		if cmd.Lang == "zh" { // asked in Chinese: answered in Chinese
+			locale = "zh"
+		}
+		return &Outcome{Template: "help", Data: HelpData{Text: parser.Help(cmd.Topic, locale)}}, nil
 	case parser.VerbMore:
 		return nil, Errorf(EINVALID, "Nothing more to show.").withHint("TODAY or OPPS")
 	}
@@ -291,7 +302,7 @@ func (tx *Tx) resolveActivity(ref *parser.Ref, hint string) (*Activity, error) {
 	if ref == nil {
 		return nil, Errorf(EINVALID, "Which activity? Give its #id.").withHint(hint)
 	}
-	if ref.ID != 0 {
+	if ref.ID != 0 && ref.Kind != "account" { // an account: chosen by number after "DONE acme"
 		if ref.Kind != "" && ref.Kind != "activity" {
 			return nil, Errorf(EINVALID, "#%d is %s, not an activity.", ref.ID, article(ref.Kind)).withHint(hint)
 		}
@@ -525,7 +536,7 @@ func (tx *Tx) plan(cmd *parser.Command, loc *time.Location) (*Outcome, error) {
 	return &Outcome{Template: "ok_planned", Data: d}, nil
 }
 
-func (tx *Tx) done(cmd *parser.Command) (*Outcome, error) {
+func (tx *Tx) done(cmd *parser.Command, loc *time.Location) (*Outcome, error) {
 	hint := "DONE #<id> <outcome>; next: <what> <when>"
 	a, err := tx.resolveActivity(cmd.Target, hint)
 	if err != nil {
@@ -539,7 +550,7 @@ func (tx *Tx) done(cmd *parser.Command) (*Outcome, error) {
 	if err != nil {
 		return nil, err
 	}
-	next, err := tx.followUp(cmd.Next, a, tx.s.loc)
+	next, err := tx.followUp(cmd.Next, a, loc)
 	if err != nil {
 		return nil, err
 	}
@@ -589,6 +600,16 @@ func (tx *Tx) lead(cmd *parser.Command) (*Outcome, error) {
 		}
 		if l.Company == "" && l.Person == "" {
 			return nil, Errorf(EINVALID, "A lead needs a company or a person.").withHint(hint)
+		}
+		if strings.TrimSpace(cmd.Assignee) != "" { // owner: <who>
+			u, err := tx.resolveUser(cmd.Assignee)
+			if err != nil {
+				return nil, err
+			}
+			if u.ID != tx.meta.Actor.ID && !tx.actorIsManager() {
+				return nil, Errorf(EFORBIDDEN, "Only a manager can give a lead to someone else.").withHint(hint)
+			}
+			l.Owner = u.ID
 		}
 		if l.Company == "" {
 			l.Subject = l.Person
@@ -1107,15 +1128,19 @@ func (tx *Tx) undo(cmd *parser.Command) (*Outcome, error) {
 	var cs *ChangeSet
 	var err error
 	if cmd.Target != nil && cmd.Target.ID != 0 {
-		cs, err = tx.ChangeSetByID(cmd.Target.ID)
+		cs, err = tx.recentChangeTo(cmd.Target)
 	} else {
 		cs, err = tx.LastChangeSet()
 	}
 	if err != nil {
 		return nil, err
 	}
-	if cs == nil || cs.User == tx.meta.Actor.ID && tx.now.Sub(cs.At) > UndoWindow {
-		return nil, Errorf(ECONFLICT, "Nothing of yours to undo from the last %d minutes.", int(UndoWindow/time.Minute)).
+	if cs == nil || tx.now.Sub(cs.At) > UndoWindow {
+		what := "Nothing of yours"
+		if cmd.Target != nil && cmd.Target.ID != 0 {
+			what = fmt.Sprintf("No change of yours to #%d", cmd.Target.ID)
+		}
+		return nil, Errorf(ECONFLICT, "%s to undo from the last %d minutes.", what, int(UndoWindow/time.Minute)).
 			withHint("ask your manager to correct older records")
 	}
 	what := tx.describe(cs)
@@ -1123,6 +1148,38 @@ func (tx *Tx) undo(cmd *parser.Command) (*Outcome, error) {
 		return nil, err
 	}
 	return &Outcome{Template: "ok_undo", Data: OKUndoData{What: what}}, nil
+}
+
+// recentChangeTo finds the actor's latest change set within the undo window
+// that created or changed the record named by ref (#231: any kind; A17, O42,
+// L5: that kind), not undone and not itself an undo.
+func (tx *Tx) recentChangeTo(ref *parser.Ref) (*ChangeSet, error) {
+	prefix := itob(tx.meta.Actor.ID)
+	c := tx.btx.Bucket(bktUserCS).Cursor()
+	k, _ := c.Seek(append(itob(tx.meta.Actor.ID), 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff))
+	if k == nil {
+		k, _ = c.Last()
+	} else {
+		k, _ = c.Prev()
+	}
+	for ; k != nil && len(k) == 16 && string(k[:8]) == string(prefix); k, _ = c.Prev() {
+		cs, err := tx.changeSet(int64(btou(k[8:])))
+		if err != nil {
+			return nil, err
+		}
+		if tx.now.Sub(cs.At) > UndoWindow {
+			return nil, nil
+		}
+		if cs.UndoOf != 0 || cs.UndoneBy != 0 {
+			continue
+		}
+		for _, ch := range cs.Changes {
+			if ch.ID == ref.ID && (ref.Kind == "" || refKindOf(ch.Kind) == ref.Kind || ref.Kind == "account" && ch.Kind == KindAccount) {
+				return cs, nil
+			}
+		}
+	}
+	return nil, nil
 }
 
 // describe names what a change set created or changed: "visit #231 and task #232".
@@ -1157,8 +1214,10 @@ func (tx *Tx) extend(cmd *parser.Command, loc *time.Location) (*Outcome, error) 
 	if err != nil {
 		return nil, err
 	}
-	if !tx.actorIsManager() && a.Owner != tx.meta.Actor.ID {
-		return nil, Errorf(EFORBIDDEN, "Only a manager can extend activity #%d.", a.ID)
+	// the owner may move what he planned himself; work a manager gave him is
+	// escalated on its due time, and only a manager gives it more time
+	if !tx.actorIsManager() && (a.Owner != tx.meta.Actor.ID || a.AssignedBy != 0 && a.AssignedBy != a.Owner) {
+		return nil, Errorf(EFORBIDDEN, "Only a manager can extend activity #%d.", a.ID).withHint("REJECT #" + itoa(a.ID) + " <reason> to hand it back")
 	}
 	a, err = tx.UpdateActivity(a.ID, func(a *Activity) error {
 		switch {
@@ -1223,10 +1282,22 @@ func (tx *Tx) noticesFor(loc *time.Location) []Notice {
 		return nil
 	}
 	by := tx.meta.Actor.Name
+	// a new lead given to someone is told once, as a new lead
+	newLead := map[string]bool{}
+	for _, e := range tx.cs.Events {
+		if e.Type == EvLeadCreated {
+			for _, to := range e.To {
+				newLead[fmt.Sprintf("%d|%d", e.ID, to)] = true
+			}
+		}
+	}
 	var out []Notice
 	for _, e := range tx.cs.Events {
 		for _, to := range e.To {
 			if to == 0 || to == tx.meta.Actor.ID && e.Type != EvEquipmentMissing {
+				continue
+			}
+			if e.Type == EvAssigned && e.Kind == KindLead && newLead[fmt.Sprintf("%d|%d", e.ID, to)] {
 				continue
 			}
 			n := Notice{To: to, SMS: true, Key: fmt.Sprintf("%s|%d|%s|%d|%d", e.Type, to, e.Kind, e.ID, tx.cs.ID)}

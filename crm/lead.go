@@ -222,7 +222,7 @@ func (tx *Tx) ConvertLead(id int64, cv Conversion) (*Account, *Contact, *Opportu
 	}
 	if len(missing) > 0 {
 		return nil, nil, nil, Errorf(EINVALID, "Lead #%d cannot be converted yet: missing %s.", id, strings.Join(missing, ", ")).
-			withHint("CONVERT #" + itoa(id) + "; city: <city>; industry: <industry>")
+			withHint("LEAD #" + itoa(id) + " convert; city: <city>; industry: <industry>")
 	}
 	a := &Account{Base: Base{Owner: l.Owner}, Name: cv.AccountName, Phones: []string{cv.AccountPhone},
 		Address: cv.Address, City: cv.City, Industry: cv.Industry, Lead: l.ID}

@@ -1724,6 +1724,9 @@ func (p *parser) contact(body string, off int) *Error {
 		c.Action = "update"
 		if ref.Kind == "" && len(rest) > 0 && contactRemove[rest[0].l] {
 			c.Action = "remove"
+			if rest[0].l == "remove" || rest[0].l == "delete" || rest[0].l == "删除" {
+				rest = rest[1:] // the action word, not the reason
+			}
 			p.cmd.Reason = p.span(rest)
 			rest = nil
 		}
@@ -1826,6 +1829,23 @@ func (p *parser) account(body string, off int) *Error {
 		if c.Action == "deactivate" || c.Action == "blacklist" {
 			c.Reason = strings.TrimPrefix(c.Reason+"; "+p.span(ts), "; ")
 			continue
+		}
+		// "Sun Li 13901234567" or "李总 139…": the account's first contact
+		if c.Action == "create" && c.Contact == "" {
+			var name []tok
+			for k := 0; k < len(ts); {
+				if _, n := phoneAt(ts, k); n > 0 {
+					k += n
+					continue
+				}
+				name = append(name, ts[k])
+				k++
+			}
+			if len(name) > 0 && (nameLike(name) || len(name) == 1 && zhNameLike(name[0].s)) {
+				c.Contact = p.span(name)
+				p.phones(ts)
+				continue
+			}
 		}
 		if !p.phones(ts) {
 			p.addNote(p.span(ts))
