@@ -80,6 +80,9 @@ func (a *Activity) indexes() []ientry {
 	if a.Status == StatusOpen && !a.Due.IsZero() {
 		ix = append(ix, ientry{bkt: bktDue, key: dueKey(a.Due, a.ID)})
 	}
+	if a.Status == StatusOpen && a.Owner != 0 {
+		ix = append(ix, ientry{bkt: bktOpenOwner, key: append(itob(a.Owner), itob(a.ID)...)})
+	}
 	if a.Account != 0 {
 		ix = append(ix, ientry{bkt: bktByAccount, key: linkKey(a.Account, KindActivity, a.ID)})
 	}
@@ -276,6 +279,24 @@ func (tx *Tx) AssignActivity(id, to int64) (*Activity, error) {
 		}
 	}
 	return &n, nil
+}
+
+// OpenOf calls fn for each open activity owned by user that the actor may
+// see, until fn returns false. It reads only the index of open activities:
+// a salesman's years of done visits cost nothing here.
+func (tx *Tx) OpenOf(user int64, fn func(*Activity) bool) error {
+	prefix := itob(user)
+	c := tx.btx.Bucket(bktOpenOwner).Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		a, err := loadAs[Activity](tx, int64(btou(k[8:])))
+		if err != nil {
+			return err
+		}
+		if tx.canRead(a) && !fn(a) {
+			return nil
+		}
+	}
+	return nil
 }
 
 // OpenDue calls fn for each open activity due before t that the actor may

@@ -331,7 +331,9 @@ func (tx *Tx) resolveActivity(ref *parser.Ref, hint string) (*Activity, error) {
 	return nil, &needChoice{field: "target", word: ref.Name, cands: cands}
 }
 
-// contactAt finds a contact named name at account (nil when none matches).
+// contactAt finds the contact named name at account (nil when none
+// matches): the whole name, else the first whose name starts with it or
+// contains it ("zhang" finds Zhang Wei). It reads only the account's contacts.
 func (tx *Tx) contactAt(account int64, name string) *Contact {
 	name = strings.TrimSpace(name)
 	if name == "" {
@@ -343,16 +345,30 @@ func (tx *Tx) contactAt(account int64, name string) *Contact {
 		}
 		return nil
 	}
-	cands, err := tx.Lookup(KindContact, name, 10)
-	if err != nil {
+	want := flatName(name)
+	if want == "" {
 		return nil
 	}
-	for _, c := range cands {
-		if ct, err := loadAs[Contact](tx, c.ID); err == nil && ct.Account == account {
-			return ct
+	var prefix, inside *Contact
+	for _, id := range tx.linked(account, KindContact) {
+		c, err := loadAs[Contact](tx, id)
+		if err != nil || c.Removed || !tx.canRead(c) {
+			continue
+		}
+		got := flatName(c.Name)
+		switch {
+		case got == want:
+			return c
+		case prefix == nil && strings.HasPrefix(got, want):
+			prefix = c
+		case inside == nil && strings.Contains(got, want):
+			inside = c
 		}
 	}
-	return nil
+	if prefix != nil {
+		return prefix
+	}
+	return inside
 }
 
 func (tx *Tx) userName(id int64) string {
@@ -1378,8 +1394,7 @@ func (tx *Tx) dayReminder(loc *time.Location) *DayReminderData {
 	end := start.AddDate(0, 0, 1)
 	d := &DayReminderData{}
 	var items []Item
-	tx.OwnedBy(KindActivity, tx.meta.Actor.ID, func(r Record) bool {
-		a := r.(*Activity)
+	tx.OpenOf(tx.meta.Actor.ID, func(a *Activity) bool {
 		if a.Status != StatusOpen || a.AssignedBy == 0 || a.AssignedBy == a.Owner {
 			return true
 		}

@@ -58,8 +58,7 @@ func (tx *Tx) AgendaOf(user int64, loc *time.Location) (*Agenda, error) {
 	start := day(tx.now, loc)
 	end := start.AddDate(0, 0, 1)
 	ag := &Agenda{}
-	err := tx.OwnedBy(KindActivity, user, func(r Record) bool {
-		a := r.(*Activity)
+	err := tx.OpenOf(user, func(a *Activity) bool {
 		switch {
 		case a.Status != StatusOpen:
 		case a.Due.IsZero() || !a.Due.Before(end):

@@ -35,6 +35,7 @@ var (
 	bktDocData    = []byte("doc_data")        // document id → content
 	bktLeadStatus = []byte("idx_lead_status") // status 0 lead id → nil
 	bktConv       = []byte("conv")            // user id → conversation state (pending choice, last day seen)
+	bktOpenOwner  = []byte("idx_open_owner")  // owner id | activity id → nil: open activities by owner
 )
 
 func recBucket(k Kind) []byte { return []byte("rec/" + string(k)) }
@@ -42,7 +43,7 @@ func recBucket(k Kind) []byte { return []byte("rec/" + string(k)) }
 var allBuckets = func() [][]byte {
 	b := [][]byte{bktMeta, bktChangeSets, bktRecLast, bktRecHist, bktUserCS, bktUserPhone,
 		bktUserEmail, bktName, bktOwner, bktDue, bktStage, bktByAccount, bktEqSerial, bktEqIdent,
-		bktPending, bktDocData, bktLeadStatus, bktConv}
+		bktPending, bktDocData, bktLeadStatus, bktConv, bktOpenOwner}
 	for _, k := range Kinds {
 		b = append(b, recBucket(k))
 	}
@@ -50,7 +51,8 @@ var allBuckets = func() [][]byte {
 }()
 
 // SchemaVersion is the version of the store's layout written by this code.
-const SchemaVersion = 1
+// 2 added the index of open activities by owner (built on open).
+const SchemaVersion = 2
 
 // Options configure Open.
 type Options struct {
@@ -109,17 +111,26 @@ func Open(path string, o Options) (*Store, error) {
 	if s.maxBatch <= 0 {
 		s.maxBatch = 1000
 	}
-	if err := s.init(); err != nil {
+	from, err := s.init()
+	if err != nil {
 		db.Close()
 		return nil, err
+	}
+	if from < SchemaVersion {
+		if err := s.migrate(from); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("open %s: upgrading the database from schema %d: %w", path, from, err)
+		}
 	}
 	s.wg.Add(1)
 	go s.writer()
 	return s, nil
 }
 
-func (s *Store) init() error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+// init creates the buckets and returns the schema version found (this
+// version for a new file).
+func (s *Store) init() (from int, err error) {
+	err = s.db.Update(func(tx *bolt.Tx) error {
 		for _, b := range allBuckets {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
@@ -127,11 +138,25 @@ func (s *Store) init() error {
 		}
 		m := tx.Bucket(bktMeta)
 		if v := m.Get([]byte("schema")); v == nil {
+			from = SchemaVersion
 			return m.Put([]byte("schema"), u64(SchemaVersion))
-		} else if int(btou(v)) > SchemaVersion {
-			return fmt.Errorf("the database was written by a newer fieldcrm (schema %d, this one knows %d)", btou(v), SchemaVersion)
+		} else if from = int(btou(v)); from > SchemaVersion {
+			return fmt.Errorf("the database was written by a newer fieldcrm (schema %d, this one knows %d)", from, SchemaVersion)
 		}
 		return nil
+	})
+	return from, err
+}
+
+// migrate brings a database written by an older version up to this one.
+// Every step so far only added indexes, which a repairing check rebuilds
+// from the records.
+func (s *Store) migrate(from int) error {
+	if _, err := s.Check(true); err != nil {
+		return err
+	}
+	return s.db.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bktMeta).Put([]byte("schema"), u64(SchemaVersion))
 	})
 }
 
