@@ -180,6 +180,20 @@ func (p *Pipeline) handle(ctx context.Context, in Inbound, opt Options) (*Result
 	loc := user.Location(p.cfg.Store.Location())
 	cmd, perr := parser.Parse(in.Body, parser.Context{Now: now, Loc: loc})
 	meta := crm.Meta{Actor: user, Channel: in.Channel, MessageID: in.ID, Summary: truncate(in.Body, 500)}
+	if perr == nil {
+		if res, ok, err := p.fastQuery(ctx, in, user, cmd, loc, now, meta, opt); ok {
+			if err != nil {
+				log.Error("message not applied", slog.Any("error", err))
+				return nil, err
+			}
+			if res.Queued {
+				p.cfg.Kick()
+			}
+			log.Info("message handled", slog.String("verb", res.Verb), slog.Int("segments", res.Segments), slog.Bool("read_only", true))
+			return res, nil
+		}
+		p.preResolve(user, cmd)
+	}
 
 	var res *Result
 	run := func(apply bool) (*crm.ChangeSet, error) {
@@ -317,8 +331,13 @@ func (p *Pipeline) QueueReply(in Inbound, res *Result) error {
 	if res.Reply == "" || res.Queued || res.User == nil {
 		return nil
 	}
-	_, _, err := outbox.EnqueueDB(p.cfg.Store.DB(), &outbox.Entry{Channel: outbox.ChannelSMS, To: in.From, From: p.cfg.SMSFrom,
-		UserID: res.User.ID, Body: res.Reply, Key: "reply|" + in.ID, Segments: res.Segments}, p.cfg.Now())
+	// through the writer, so that it is group-committed with the rest
+	_, err := p.cfg.Store.Update(context.Background(), crm.Meta{Actor: crm.System, Channel: in.Channel, MessageID: in.ID},
+		func(tx *crm.Tx) error {
+			_, _, err := outbox.Enqueue(tx.Bolt(), &outbox.Entry{Channel: outbox.ChannelSMS, To: in.From, From: p.cfg.SMSFrom,
+				UserID: res.User.ID, Body: res.Reply, Key: "reply|" + in.ID, Segments: res.Segments}, p.cfg.Now())
+			return err
+		})
 	if err == nil {
 		p.cfg.Kick()
 	}
@@ -340,6 +359,28 @@ func (p *Pipeline) sender(in Inbound) (*crm.User, error) {
 		return err
 	})
 	return u, err
+}
+
+// StoredClaim is what is kept of a handled message: its answer, the
+// answer's SMS segments, the sender, the verb and the outcome code.
+type StoredClaim claim
+
+// Claim reads what was stored for message id on channel (nil, nil when the
+// message was never applied).
+func Claim(db *bolt.DB, channel, id string) (*StoredClaim, error) {
+	var c *StoredClaim
+	err := db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bktClaims)
+		if b == nil {
+			return nil
+		}
+		if v := b.Get(claimKey(channel, id)); v != nil {
+			c = &StoredClaim{}
+			return json.Unmarshal(v, c)
+		}
+		return nil
+	})
+	return c, err
 }
 
 func (p *Pipeline) lookupClaim(in Inbound) (*claim, error) {
@@ -387,15 +428,12 @@ func (p *Pipeline) notRegistered(in Inbound, log *slog.Logger) *Result {
 // word renders an outcome in the reader's language, pages a long answer
 // (keeping the rest for MORE) and puts the day's reminder in front.
 func (p *Pipeline) word(tx *crm.Tx, user *crm.User, locale string, out *crm.Outcome) (string, error) {
-	text, err := p.cfg.Templates.SMS(locale, out.Template, out.Data)
+	text, rest, err := p.render(locale, out)
 	if err != nil {
 		return "", fmt.Errorf("template %s: %w", out.Template, err)
 	}
 	if out.Paged {
-		first, rest := templates.Page(text, p.cfg.MaxSegments, templates.More(locale))
-		text = first
-		data, _ := json.Marshal(pages{Rest: rest, Locale: locale, At: tx.Now()})
-		if err := tx.Bolt().Bucket(bktPages).Put(u64key(user.ID), data); err != nil {
+		if err := p.savePages(tx, user, locale, rest); err != nil {
 			return "", err
 		}
 	}

@@ -302,6 +302,11 @@ func (w *Worker) dispatch(sem chan struct{}) (wake time.Time, err error) {
 		for _, ch := range w.channels {
 			prefix := statePrefix(StateQueued, ch)
 			c := st.Cursor()
+			// When the senders are saturated (a backlog behind 1 SMS/s), every
+			// entry would be decoded only to be refused: stop after a run of
+			// refusals and come back when a slot frees. An entry for a
+			// specific free number deeper in the queue waits for that.
+			refused := 0
 			for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
 				at := time.Unix(0, int64(btou(k[len(prefix):len(prefix)+8])))
 				if at.After(now) {
@@ -332,8 +337,12 @@ func (w *Worker) dispatch(sem chan struct{}) (wake time.Time, err error) {
 				via, ok, next := w.reserve(e, now)
 				if !ok {
 					soon(next)
+					if refused++; refused >= maxRefusedRun {
+						break
+					}
 					continue
 				}
+				refused = 0
 				picks = append(picks, &pick{id: id, via: via})
 			}
 		}
@@ -380,6 +389,10 @@ func (w *Worker) dispatch(sem chan struct{}) (wake time.Time, err error) {
 	}
 	return wake, nil
 }
+
+// maxRefusedRun is how many entries in a row the rate limit may refuse
+// before a scan of a channel stops.
+const maxRefusedRun = 16
 
 // reserve takes a send slot for e from its sender's rate limit, choosing the
 // sender round-robin among Config.From when e.From is empty. When none is

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -26,10 +27,16 @@ type Handler struct {
 	PublicURL string // base URL Twilio calls (signatures are computed over it)
 	Log       *slog.Logger
 	Now       func() time.Time
-	// Wait is how long the webhook waits for the answer before it answers
-	// with an empty <Response/> and lets the reply go through the outbox [8s]
-	// (Twilio gives up on a webhook after 15 s).
-	Wait time.Duration
+	// Wait is how long the webhook waits for the answer to reply in TwiML
+	// [8s]. After it, the reply goes through the outbox, and the webhook
+	// answers an empty <Response/> as soon as the message is durable, or 503
+	// (not acknowledged: Twilio may deliver it again, which the claim makes
+	// harmless) when it is not durable by HardWait [13s] (Twilio gives up on
+	// a webhook after 15 s). Nothing is acknowledged before it is durable.
+	Wait     time.Duration
+	HardWait time.Duration
+
+	bg sync.WaitGroup // messages still being handled after their request ended
 	// OnStatus, when set, is told of each status callback recorded.
 	OnStatus func(sid, status string, errCode int)
 }
@@ -81,7 +88,9 @@ func (h *Handler) sms(w http.ResponseWriter, r *http.Request) {
 		err error
 	}
 	done := make(chan outcome, 1)
+	h.bg.Add(1)
 	go func() {
+		defer h.bg.Done()
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 2*time.Minute)
 		defer cancel()
 		res, err := h.Pipeline.Handle(ctx, msg, gateway.Options{Async: async})
@@ -92,31 +101,52 @@ func (h *Handler) sms(w http.ResponseWriter, r *http.Request) {
 		}
 		done <- outcome{res, err}
 	}()
-	wait := h.Wait
+	wait, hard := h.Wait, h.HardWait
 	if wait <= 0 {
 		wait = 8 * time.Second
 	}
-	timer := time.NewTimer(wait)
-	defer timer.Stop()
-	select {
-	case o := <-done:
+	if hard < wait {
+		hard = max(wait, 13*time.Second)
+	}
+	answer := func(o outcome, late bool) {
 		if o.err != nil {
 			http.Error(w, "not applied, please retry", http.StatusInternalServerError)
 			return
 		}
 		reply := o.res.Reply
-		if o.res.Queued {
+		if o.res.Queued || late {
 			reply = "" // it goes out through the outbox
 		}
 		w.Header().Set("Content-Type", TwiMLContentType)
 		w.Write(TwiML(reply))
-	case <-timer.C:
-		async.Store(true)
-		log.Warn("answer late: the reply goes through the outbox")
-		w.Header().Set("Content-Type", TwiMLContentType)
-		w.Write(TwiML(""))
+	}
+	soft := time.NewTimer(wait)
+	defer soft.Stop()
+	select {
+	case o := <-done:
+		answer(o, false)
+		return
+	case <-soft.C:
+	}
+	// Late: the reply will go through the outbox. Acknowledge only once the
+	// message is durable.
+	async.Store(true)
+	log.Warn("answer late: the reply goes through the outbox")
+	deadline := time.NewTimer(hard - wait)
+	defer deadline.Stop()
+	select {
+	case o := <-done:
+		answer(o, true)
+	case <-deadline.C:
+		log.Warn("message not durable in time: not acknowledged (503); it is still being handled")
+		w.Header().Set("Retry-After", "5")
+		http.Error(w, "busy, not acknowledged", http.StatusServiceUnavailable)
 	}
 }
+
+// Drain blocks until the messages still being handled after their webhook
+// request ended are done (Close calls it before closing the store).
+func (h *Handler) Drain() { h.bg.Wait() }
 
 func (h *Handler) status(w http.ResponseWriter, r *http.Request) {
 	sid, status, code, err := ParseStatus(r)
