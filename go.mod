@@ -3,6 +3,7 @@ module github.com/fieldcrm/fieldcrm
 go 1.26
 
 require (
+	github.com/robfig/cron/v3 v3.0.1
 	github.com/twilio/twilio-go v1.31.0
 	github.com/xuri/excelize/v2 v2.10.0
 	go.etcd.io/bbolt v1.4.3

@@ -350,3 +350,103 @@ type Lost struct {
 	Period string
 	Lost   []LostItem
 }
+
+// The scheduler's notices (scheduler/data.go).
+
+type JobOverdue struct {
+	Item
+	Date time.Time // now: days overdue are counted to it
+}
+
+type JobEscalation struct {
+	Item
+	Owner      string // the assignee
+	AssignedAt time.Time
+	Days       int  // whole days since the assignment
+	Again      bool // escalated again after an EXTEND
+}
+
+type JobTakeBack struct {
+	Item          // the activity taken back (its old id)
+	NewID   int64 // the manager's new activity
+	Owner   string
+	Manager string
+	Days    int
+}
+
+type JobSummary struct {
+	Name    string
+	Date    time.Time
+	Today   []Item
+	Overdue []Item
+	Later   int
+	First   []Item // SMS: the first items
+	More    int    // SMS: items not in First
+}
+
+type JobDigestRow struct {
+	Name                                       string
+	Visits, Calls, Other, Open, Overdue, Escal int
+}
+
+type JobDigestItem struct {
+	Item
+	Owner string
+	Days  int
+}
+
+type JobLeadItem struct {
+	ID      int64
+	Company string
+	Person  string
+	Owner   string
+}
+
+type JobStageRow struct {
+	Stage  string
+	Count  int
+	Amount int64
+	Change int
+}
+
+type JobDigest struct {
+	Name       string
+	Date       time.Time
+	Rows       []JobDigestRow
+	Leads      []JobLeadItem
+	Overdue    []JobDigestItem
+	Escalated  []JobDigestItem
+	Stages     []JobStageRow
+	Visits     int
+	Calls      int
+	NewLeads   int
+	OverdueN   int
+	EscalatedN int
+	Opps       int
+	Amount     int64
+	OppsChange int
+	First      bool
+}
+
+type JobReportRow struct {
+	Name                                 string
+	Visits, Calls, Meetings, Other, Open int
+	Won, Lost                            int
+}
+
+type JobReport struct {
+	Name    string
+	Monthly bool
+	From    time.Time
+	To      time.Time
+	Week    int
+	Stages  []JobStageRow
+	Rows    []JobReportRow
+	Opps    int
+	Amount  int64
+	Won     int
+	WonAmt  int64
+	Lost    int
+	Visits  int
+	Calls   int
+}

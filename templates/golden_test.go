@@ -293,11 +293,71 @@ func smsCases(zh bool) map[string][]variant {
 			{"typical", NoticeInactive{Account: acme, Reason: s(zh, "company closed", "公司已关闭"), By: wang}},
 			{"longest", NoticeInactive{Account: longAcct(zh), Reason: s(zh, "merged into Shenyang Northern Mining Group in October.", "10月并入沈阳北方矿业集团"), By: ouyang}},
 		},
+		"job_overdue": {
+			{"typical", JobOverdue{Item: Item{ID: 12, Due: at(11, 23, 0, 0), Kind: "task", Subject: s(zh, "quote", "报价"), Account: s(zh, "Anshan Steel", "鞍山钢铁")}, Date: at(11, 25, 9, 15)}},
+			{"today", JobOverdue{Item: items[0], Date: at(11, 25, 11, 15)}},
+			{"longest", JobOverdue{Item: Item{ID: 100017, Due: at(11, 18, 9, 30), HasTime: true, Kind: "meeting", Account: longAcct(zh), Subject: s(zh, "bring brochure and price list for 336", "带336的宣传册和价格表"), Urgent: true}, Date: at(11, 25, 9, 15)}},
+		},
+		"job_escalation": {
+			{"typical", JobEscalation{Item: Item{ID: 17, Kind: "visit", Account: acme}, Owner: wang, AssignedAt: at(11, 21, 10, 0), Days: 3}},
+			{"urgent", JobEscalation{Item: Item{ID: 18, Kind: "call", Account: acme, Urgent: true}, Owner: wang, AssignedAt: at(11, 24, 10, 0), Days: 1}},
+			{"again", JobEscalation{Item: Item{ID: 17, Kind: "visit", Account: acme}, Owner: wang, AssignedAt: at(11, 14, 10, 0), Days: 10, Again: true}},
+			{"longest", JobEscalation{Item: Item{ID: 100017, Kind: "meeting", Account: longAcct(zh), Subject: s(zh, "bring the 320D brochure and financing offer", "带320D宣传册和融资方案"), Urgent: true}, Owner: ouyang, AssignedAt: at(11, 14, 10, 0), Days: 11, Again: true}},
+		},
+		"job_takeback": {
+			{"typical", JobTakeBack{Item: Item{ID: 17, Kind: "visit", Account: acme}, NewID: 245, Owner: wang, Manager: liu, Days: 15}},
+			{"longest", JobTakeBack{Item: Item{ID: 100017, Kind: "meeting", Account: longAcct(zh)}, NewID: 100245, Owner: ouyang, Manager: ouyang, Days: 15}},
+		},
+		"job_takeback_manager": {
+			{"typical", JobTakeBack{Item: Item{ID: 17, Kind: "visit", Account: acme}, NewID: 245, Owner: wang, Manager: liu, Days: 15}},
+			{"longest", JobTakeBack{Item: Item{ID: 100017, Kind: "meeting", Account: longAcct(zh)}, NewID: 100245, Owner: ouyang, Manager: ouyang, Days: 15}},
+		},
+		"job_summary": {
+			{"typical", JobSummary{Name: wang, Date: at(11, 25, 6, 30), Today: items, First: items, Overdue: longOverdue[:1], More: 1}},
+			{"only overdue", JobSummary{Name: wang, Date: at(11, 25, 6, 30), Overdue: longOverdue[:1], First: longOverdue[:1]}},
+			{"one", JobSummary{Name: wang, Date: at(11, 25, 6, 30), Today: items[:1], First: items[:1], Later: 4}},
+			{"longest", JobSummary{Name: ouyang, Date: at(11, 25, 6, 30), Today: longItems, Overdue: longOverdue, First: longItems[:2], More: 6, Later: 12}},
+			{"longest ids", JobSummary{Name: ouyang, Date: at(11, 25, 6, 30), Today: longItems, Overdue: longOverdue,
+				First: []Item{{ID: 100017, Due: at(11, 25, 9, 30), HasTime: true, Kind: "meeting", Account: longAcct(zh), Urgent: true}, {ID: 100018, Due: at(11, 25, 11, 0), HasTime: true, Kind: "revisit", Account: s(zh, "Shenyang Northern Mining Group", "沈阳北方矿业集团")}},
+				More:  123456, Later: 12}},
+		},
+		"job_digest": {
+			{"typical", JobDigest{Name: liu, Date: at(11, 24, 0, 0), Visits: 7, Calls: 12, NewLeads: 2, OverdueN: 3, EscalatedN: 1, Opps: 14, Amount: 1_250_000_000, OppsChange: 2}},
+			{"first", JobDigest{Name: liu, Date: at(11, 24, 0, 0), Visits: 1, Calls: 0, NewLeads: 1, Opps: 1, Amount: 35_000_000, First: true}},
+			{"longest", JobDigest{Name: ouyang, Date: at(11, 24, 0, 0), Visits: 1234, Calls: 5678, NewLeads: 999, OverdueN: 4321, EscalatedN: 876, Opps: 12345, Amount: 987_654_321_000, OppsChange: -1234}},
+		},
 	}
 }
 
 func emailCases(zh bool) map[string][]variant {
 	return map[string][]variant{
+		"job_summary": {
+			{"typical", JobSummary{Name: s(zh, "Wang Jun", "王军"), Date: at(11, 25, 6, 30),
+				Today:   []Item{{ID: 17, Due: at(11, 25, 10, 0), HasTime: true, Kind: "visit", Account: s(zh, "ACME Mining", "华鑫矿业"), Subject: s(zh, "demo 320D", "试机")}, {ID: 18, Due: at(11, 25, 18, 0), Kind: "call", Account: s(zh, "Huaxin Quarry", "鑫源建筑"), Urgent: true}},
+				Overdue: []Item{{ID: 12, Due: at(11, 23, 18, 0), Kind: "task", Account: s(zh, "Anshan Steel", "鞍山钢铁"), Subject: s(zh, "quote <2x 950H> & financing", "2台950H报价<含融资>")}}, Later: 4}},
+			{"only overdue", JobSummary{Name: s(zh, "Wang Jun", "王军"), Date: at(11, 25, 6, 30),
+				Overdue: []Item{{ID: 12, Due: at(11, 24, 18, 0), Kind: "task", Account: s(zh, "Anshan Steel", "鞍山钢铁")}}}},
+		},
+		"job_digest": {
+			{"typical", JobDigest{Name: s(zh, "Liu Jianguo", "刘建国"), Date: at(11, 24, 0, 0),
+				Rows:      []JobDigestRow{{s(zh, "Li Na", "李娜"), 3, 5, 1, 6, 1, 0}, {s(zh, "Wang Jun", "王军"), 2, 1, 0, 4, 1, 1}},
+				Leads:     []JobLeadItem{{51, s(zh, "Huaxin Mining", "华鑫矿业"), s(zh, "Li Gang", "李刚"), s(zh, "Wang Jun", "王军")}},
+				Overdue:   []JobDigestItem{{Item{ID: 12, Due: at(11, 23, 18, 0), Kind: "task", Account: s(zh, "Anshan Steel", "鞍山钢铁"), Subject: s(zh, "quote", "报价")}, s(zh, "Li Na", "李娜"), 2}, {Item{ID: 17, Due: at(11, 24, 10, 0), HasTime: true, Kind: "visit", Account: s(zh, "ACME Mining", "华鑫矿业")}, s(zh, "Wang Jun", "王军"), 1}},
+				Escalated: []JobDigestItem{{Item{ID: 17, Due: at(11, 24, 10, 0), HasTime: true, Kind: "visit", Account: s(zh, "ACME Mining", "华鑫矿业")}, s(zh, "Wang Jun", "王军"), 1}},
+				Stages:    []JobStageRow{{"identification", 5, 310_000_000, 1}, {"qualification", 4, 280_000_000, 0}, {"development", 2, 190_000_000, -1}, {"proposal", 3, 420_000_000, 2}},
+				Visits:    5, Calls: 6, NewLeads: 1, OverdueN: 2, EscalatedN: 1, Opps: 14, Amount: 1_200_000_000, OppsChange: 2}},
+			{"first, quiet day", JobDigest{Name: s(zh, "Liu Jianguo", "刘建国"), Date: at(11, 24, 0, 0), First: true,
+				Rows:   []JobDigestRow{{Name: s(zh, "Li Na", "李娜")}},
+				Stages: []JobStageRow{{"identification", 0, 0, 0}, {"qualification", 0, 0, 0}, {"development", 0, 0, 0}, {"proposal", 0, 0, 0}}}},
+		},
+		"job_report": {
+			{"weekly", JobReport{Name: s(zh, "Liu Jianguo", "刘建国"), From: at(11, 17, 0, 0), To: at(11, 23, 0, 0), Week: 47,
+				Stages: []JobStageRow{{Stage: "identification", Count: 5, Amount: 310_000_000}, {Stage: "qualification", Count: 4, Amount: 280_000_000}, {Stage: "development", Count: 2, Amount: 190_000_000}, {Stage: "proposal", Count: 3, Amount: 420_000_000}, {Stage: "won", Count: 1, Amount: 120_000_000}, {Stage: "lost", Count: 1, Amount: 95_000_000}, {Stage: "nodeal"}},
+				Rows:   []JobReportRow{{s(zh, "Li Na", "李娜"), 8, 14, 2, 1, 6, 1, 0}, {s(zh, "Wang Jun", "王军"), 5, 9, 1, 0, 4, 0, 1}},
+				Opps:   14, Amount: 1_200_000_000, Won: 1, WonAmt: 120_000_000, Lost: 1, Visits: 13, Calls: 23}},
+			{"monthly, no team", JobReport{Name: s(zh, "Zhao Min", "赵敏"), Monthly: true, From: at(10, 1, 0, 0), To: at(10, 31, 0, 0), Week: 40,
+				Stages: []JobStageRow{{Stage: "identification"}, {Stage: "qualification"}, {Stage: "development"}, {Stage: "proposal"}, {Stage: "won"}, {Stage: "lost"}, {Stage: "nodeal"}}}},
+		},
 		"reply": {
 			{"typical", Reply{Lines: []ReplyLine{
 				{s(zh, "VISIT acme; met Zhang Wei; wants 2 x 320D; next: quote fri", "拜访 华鑫矿业；见了张伟；要2台320D；下周五报价"), s(zh, "OK visit #231 ACME Mining, Zhang Wei. Next: quote Fri 28/11 #232. UNDO to undo", "已记录拜访 #231 华鑫矿业，张伟。下次：报价 11月28日周五 #232。回复撤销可撤回")},
@@ -337,6 +397,8 @@ var smsLimit = map[string][2]int{ // name → {en, zh}
 	"notice_approval": {1, 1}, "notice_decided": {1, 1}, "day_reminder": {1, 1},
 	"notice_phone_changed": {1, 1}, "notice_inactive": {1, 1},
 	"ok_extend": {1, 1}, "ok_ack": {1, 1}, "lost": {2, 2}, "nothing_more": {1, 1},
+	"job_overdue": {1, 1}, "job_escalation": {1, 1}, "job_takeback": {1, 1}, "job_takeback_manager": {1, 1},
+	"job_summary": {1, 1}, "job_digest": {1, 1},
 }
 
 // paged are the templates whose answers go through Page.

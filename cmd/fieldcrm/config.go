@@ -10,6 +10,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/fieldcrm/fieldcrm/scheduler"
 )
 
 // Config is everything serve needs, from environment variables first, then
@@ -28,10 +30,15 @@ type Config struct {
 	TwilioAPIURL string   // FIELDCRM_TWILIO_API_URL
 	// SMSRate is the most SMS per second from one long code (FIELDCRM_SMS_RATE, 1).
 	SMSRate float64
+	// Schedules are the jobs' cron specs from FIELDCRM_SCHEDULE_<JOB> ("off"
+	// stops a job); jobs not named keep their default.
+	Schedules map[string]string
 
 	// not from the environment: set by tests and the demo
-	Now      func() time.Time
-	location *time.Location
+	Now func() time.Time
+	// OutboxBaseBackoff is the outbox's first retry delay (0: the outbox's default).
+	OutboxBaseBackoff time.Duration
+	location          *time.Location
 }
 
 type envVar struct {
@@ -76,6 +83,7 @@ func ParseConfig(name string, args []string, getenv func(string) string) (*Confi
 			c.TwilioFrom = append(c.TwilioFrom, f)
 		}
 	}
+	c.Schedules = jobSchedules(getenv)
 	if _, err := fmt.Sscan(rate, &c.SMSRate); err != nil {
 		return nil, fs, fmt.Errorf("FIELDCRM_SMS_RATE: %q is not a number", rate)
 	}
@@ -146,6 +154,15 @@ func (c *Config) Validate() error {
 	}
 	if c.SMSRate <= 0 {
 		add("FIELDCRM_SMS_RATE must be above 0")
+	}
+	for _, job := range scheduler.Jobs {
+		spec, set := c.Schedules[job]
+		if !set || spec == "off" || loc == nil {
+			continue
+		}
+		if _, err := scheduler.ParseSchedule(spec, loc); err != nil {
+			add("%s %q: %v", scheduler.EnvName(job), spec, err)
+		}
 	}
 	if len(probs) > 0 {
 		return fmt.Errorf("%w:\n  - %s", errInvalid, strings.Join(probs, "\n  - "))

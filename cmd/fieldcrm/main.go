@@ -27,9 +27,10 @@ func commands() map[string]command {
 		"export": {"export records to a CSV or Excel file", runExport},
 		"backup": {"write a consistent copy of the database", runBackup},
 		"check":  {"check (and --repair) the database's indexes", runCheck},
-		"serve":  {"run the service: Twilio webhook, outbox, (soon) scheduler", runServe},
+		"serve":  {"run the service: Twilio webhook, outbox and scheduled jobs", runServe},
 		"demo":   {"try fieldcrm: a demo database and a prompt to text as a salesman", runDemo},
 		"sms":    {"handle one SMS as serve would (--from NUMBER \"text\")", runSMS},
+		"jobs":   {"list the scheduled jobs, or run one as of a time", runJobs},
 	}
 }
 

@@ -31,6 +31,7 @@ type Main struct {
 	Senders  map[string]outbox.Sender // by channel; set before Run to replace Twilio (demo)
 
 	srv    *http.Server
+	twilio *twilio.Handler
 	ln     net.Listener
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -85,7 +86,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	m.cancel = cancel
-	m.Outbox = outbox.New(m.Store.DB(), outbox.Config{From: cfg.TwilioFrom, Rate: cfg.SMSRate, OnOptOut: m.optOut},
+	m.Outbox = outbox.New(m.Store.DB(), outbox.Config{From: cfg.TwilioFrom, Rate: cfg.SMSRate, OnOptOut: m.optOut,
+		BaseBackoff: cfg.OutboxBaseBackoff},
 		m.Senders, m.Log.With(slog.String("part", "outbox")), now)
 	m.Pipeline, err = gateway.New(gateway.Config{Store: m.Store, Templates: tpl, Log: m.Log, Now: now, Kick: m.Outbox.Kick})
 	if err != nil {
@@ -93,8 +95,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return err
 	}
 	mux := http.NewServeMux()
-	(&twilio.Handler{Pipeline: m.Pipeline, DB: m.Store.DB(), AuthToken: cfg.TwilioToken, PublicURL: cfg.PublicURL,
-		Log: m.Log, Now: now}).Register(mux)
+	m.twilio = &twilio.Handler{Pipeline: m.Pipeline, DB: m.Store.DB(), AuthToken: cfg.TwilioToken, PublicURL: cfg.PublicURL,
+		Log: m.Log, Now: now}
+	m.twilio.Register(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
 	m.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second,
 		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10,
@@ -104,7 +107,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		cancel()
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
-	m.wg.Add(2)
+	m.wg.Add(3)
+	go func() { defer m.wg.Done(); m.runScheduler(wctx, tpl) }() // stopped by Close (cancel, then wait)
 	go func() {
 		defer m.wg.Done()
 		if err := m.Outbox.Run(wctx); err != nil && !errors.Is(err, context.Canceled) {
@@ -136,6 +140,9 @@ func (m *Main) Close() error {
 				m.Log.Warn("http shutdown", slog.Any("error", e))
 			}
 			cancel()
+		}
+		if m.twilio != nil {
+			m.twilio.Drain() // messages whose webhook gave up waiting are still finished and stored
 		}
 		if m.cancel != nil {
 			m.cancel()

@@ -1,0 +1,44 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/fieldcrm/fieldcrm/gateway/outbox"
+	"github.com/fieldcrm/fieldcrm/scheduler"
+	"github.com/fieldcrm/fieldcrm/templates"
+)
+
+// jobSchedules reads FIELDCRM_SCHEDULE_<JOB> for every job (empty: the
+// default schedule; "off": the job does not run).
+func jobSchedules(getenv func(string) string) map[string]string {
+	getenv = envOr(getenv)
+	out := map[string]string{}
+	for _, name := range scheduler.Jobs {
+		if v := getenv(scheduler.EnvName(name)); v != "" {
+			out[name] = v
+		}
+	}
+	return out
+}
+
+// runScheduler runs the scheduler until ctx ends (Close cancels it), then
+// stops cron and waits for running jobs. Run starts it in Main's wait group,
+// so the store is closed only after the last job finished.
+func (m *Main) runScheduler(ctx context.Context, tpl *templates.Set) {
+	_, email := m.Senders[outbox.ChannelEmail]
+	s, err := scheduler.New(scheduler.Config{Store: m.Store, Templates: tpl, Log: m.Log, Location: m.Config.location,
+		Schedules: m.Config.Schedules, Email: email, Kick: m.Outbox.Kick, Now: m.Config.Now})
+	if err != nil {
+		m.Log.Error("scheduler not started", slog.Any("error", err))
+		return
+	}
+	if err := s.Start(ctx); err != nil {
+		m.Log.Error("scheduler not started", slog.Any("error", err))
+		return
+	}
+	m.Log.Info("scheduler started")
+	<-ctx.Done()
+	s.Stop()
+	m.Log.Info("scheduler stopped")
+}

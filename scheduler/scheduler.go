@@ -1,0 +1,435 @@
+// Package scheduler sends what fieldcrm sends on its own: overdue reminders,
+// escalations, take-backs, morning summaries and digests, weekly and monthly
+// reports.
+//
+// Each job is a plain function of "now" over the store (Scheduler.Run), so it
+// is tested without waiting; robfig/cron calls them on their schedules in the
+// configured time zone. Every message is written into the outbox with an
+// idempotency key "job|user|item|period" in the same Store.Update as the
+// job's bookkeeping, so a restart, a re-run or two overlapping runs never send
+// it twice.
+//
+// Buckets (in the CRM's bbolt file, all prefixed "sched/"):
+//
+//	sched/runs       job name → last run (time, duration, counts, error)
+//	sched/digest     manager id → the stage counts of his last digest
+//	sched/assigned   activity id → assigned time, flags, due: open assigned activities
+//	sched/escalated  activity id → deadline of its last escalation
+//	sched/meta       "assigned_cs" → the last change set read into sched/assigned
+package scheduler
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/robfig/cron/v3"
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/fieldcrm/fieldcrm/crm"
+	"github.com/fieldcrm/fieldcrm/gateway/outbox"
+	"github.com/fieldcrm/fieldcrm/templates"
+)
+
+// Job names.
+const (
+	JobOverdue  = "overdue"
+	JobEscalate = "escalate"
+	JobTakeBack = "takeback"
+	JobSummary  = "summary"
+	JobDigest   = "digest"
+	JobWeekly   = "weekly"
+	JobMonthly  = "monthly"
+)
+
+// Jobs lists the job names in the order they are shown.
+var Jobs = []string{JobOverdue, JobEscalate, JobTakeBack, JobSummary, JobDigest, JobWeekly, JobMonthly}
+
+// DefaultSchedules are the cron specs (minute hour dom month dow, in the
+// configured zone) used when FIELDCRM_SCHEDULE_<JOB> is not set. None runs
+// between 01:00 and 03:00 (daylight-saving gaps and repeats).
+var DefaultSchedules = map[string]string{
+	JobOverdue:  "15 9-18 * * *",  // hourly in working hours
+	JobEscalate: "5 0,3-23 * * *", // hourly (urgent escalations are not held at night)
+	JobTakeBack: "0 8 * * *",      // daily
+	JobSummary:  "30 6 * * *",     // held until quiet hours end (07:30)
+	JobDigest:   "45 6 * * *",     // email at once, SMS at 07:30
+	JobWeekly:   "0 7 * * 1",      // Monday: last week
+	JobMonthly:  "0 7 1 * *",      // the 1st: last month
+}
+
+// EnvName is the environment variable that sets a job's schedule.
+func EnvName(job string) string { return "FIELDCRM_SCHEDULE_" + strings.ToUpper(job) }
+
+var (
+	bktRuns      = []byte("sched/runs")
+	bktDigest    = []byte("sched/digest")
+	bktAssigned  = []byte("sched/assigned")
+	bktEscalated = []byte("sched/escalated")
+	bktMeta      = []byte("sched/meta")
+	allBuckets   = [][]byte{bktRuns, bktDigest, bktAssigned, bktEscalated, bktMeta}
+)
+
+// Config configures a Scheduler. Zero fields take the defaults in brackets.
+type Config struct {
+	Store     *crm.Store
+	Templates *templates.Set
+	Log       *slog.Logger   // [slog.Default()]
+	Location  *time.Location // the schedules' zone and users' default [the store's]
+	// Schedules overrides DefaultSchedules per job ("" keeps the default,
+	// "off" disables the job).
+	Schedules map[string]string
+	// Email: the email channel is on, so summaries, digests and reports are
+	// emailed to users with an address.
+	Email bool
+	// Kick wakes the outbox worker after a job queued messages.
+	Kick func()
+	// Now is the clock of cron-started runs [the store's clock].
+	Now func() time.Time
+	// Quiet hours, as times of day in each user's zone [21:00, 07:30]: SMS
+	// queued then waits until QuietEnd (urgent escalations do not); email is
+	// not held.
+	QuietStart, QuietEnd time.Duration
+	// MorningUntil ends the morning window [10:00]: a summary or digest not
+	// sent by then that day is skipped, not sent late.
+	MorningUntil time.Duration
+	// Workers bounds the goroutines that prepare summaries and digests [8].
+	Workers int
+	// Chunk is how many recipients or items go into one Store.Update [100].
+	Chunk int
+	// Escalation and take-back delays [1 day urgent, 3 days normal, 15 days].
+	EscalateUrgent, EscalateNormal, TakeBackAfter time.Duration
+}
+
+// Counts is what one run did, by name: "sms", "email", "dup", "skipped" …
+type Counts map[string]int
+
+func (c Counts) add(o Counts) {
+	for k, v := range o {
+		c[k] += v
+	}
+}
+
+// String lists the non-zero counts in name order.
+func (c Counts) String() string {
+	keys := make([]string, 0, len(c))
+	for k, v := range c {
+		if v != 0 {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s=%d", k, c[k])
+	}
+	return strings.Join(parts, " ")
+}
+
+// RunInfo is a job's last run, kept in sched/runs.
+type RunInfo struct {
+	At       time.Time     `json:"at"`       // the "now" it ran as of
+	Started  time.Time     `json:"started"`  // wall clock
+	Duration time.Duration `json:"duration"` // wall clock
+	Counts   Counts        `json:"counts"`
+	Error    string        `json:"error,omitempty"`
+}
+
+// Job is one scheduled job.
+type Job struct {
+	Name     string
+	Spec     string        // cron spec; "off" when disabled
+	Schedule cron.Schedule // nil when disabled
+	// Window, when set, is the time of day (local) until which a run missed
+	// during downtime is made up on start.
+	Window time.Duration
+	fn     func(ctx context.Context, now time.Time) (Counts, error)
+}
+
+// Scheduler runs the jobs.
+type Scheduler struct {
+	cfg  Config
+	log  *slog.Logger
+	loc  *time.Location
+	jobs map[string]*Job
+
+	mu     sync.Mutex
+	cron   *cron.Cron
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+// New checks the schedules and creates the scheduler's buckets.
+func New(cfg Config) (*Scheduler, error) {
+	if cfg.Store == nil || cfg.Templates == nil {
+		return nil, errors.New("scheduler: Store and Templates are required")
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	if cfg.Location == nil {
+		cfg.Location = cfg.Store.Location()
+	}
+	if cfg.Kick == nil {
+		cfg.Kick = func() {}
+	}
+	if cfg.Now == nil {
+		cfg.Now = cfg.Store.Now
+	}
+	if cfg.QuietStart == 0 && cfg.QuietEnd == 0 {
+		cfg.QuietStart, cfg.QuietEnd = 21*time.Hour, 7*time.Hour+30*time.Minute
+	}
+	if cfg.MorningUntil == 0 {
+		cfg.MorningUntil = 10 * time.Hour
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = 8
+	}
+	if cfg.Chunk <= 0 {
+		cfg.Chunk = 100
+	}
+	if cfg.EscalateUrgent == 0 {
+		cfg.EscalateUrgent = 24 * time.Hour
+	}
+	if cfg.EscalateNormal == 0 {
+		cfg.EscalateNormal = 3 * 24 * time.Hour
+	}
+	if cfg.TakeBackAfter == 0 {
+		cfg.TakeBackAfter = 15 * 24 * time.Hour
+	}
+	s := &Scheduler{cfg: cfg, log: cfg.Log.With(slog.String("part", "scheduler")), loc: cfg.Location, jobs: map[string]*Job{}}
+	fns := map[string]func(context.Context, time.Time) (Counts, error){
+		JobOverdue: s.Overdue, JobEscalate: s.Escalate, JobTakeBack: s.TakeBack, JobSummary: s.Summary,
+		JobDigest: s.Digest, JobWeekly: s.Weekly, JobMonthly: s.Monthly,
+	}
+	var probs []string
+	for _, name := range Jobs {
+		spec := DefaultSchedules[name]
+		if v := strings.TrimSpace(cfg.Schedules[name]); v != "" {
+			spec = v
+		}
+		j := &Job{Name: name, Spec: spec, fn: fns[name]}
+		if name == JobSummary || name == JobDigest {
+			j.Window = cfg.MorningUntil
+		}
+		if spec != "off" {
+			sch, err := ParseSchedule(spec, cfg.Location)
+			if err != nil {
+				probs = append(probs, fmt.Sprintf("%s %q: %v", EnvName(name), spec, err))
+			}
+			j.Schedule = sch
+		}
+		s.jobs[name] = j
+	}
+	for name := range cfg.Schedules {
+		if _, ok := s.jobs[name]; !ok {
+			probs = append(probs, fmt.Sprintf("%s: no such job (jobs: %s)", EnvName(name), strings.Join(Jobs, ", ")))
+		}
+	}
+	if len(probs) > 0 {
+		sort.Strings(probs)
+		return nil, fmt.Errorf("scheduler: %s", strings.Join(probs, "; "))
+	}
+	err := cfg.Store.DB().Update(func(tx *bolt.Tx) error {
+		for _, b := range allBuckets {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err == nil {
+		err = outbox.Init(cfg.Store.DB())
+	}
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// ParseSchedule reads a standard 5-field cron spec (or @daily, @weekly …)
+// in loc. A schedule that can fire between 01:00 and 03:00 is refused: on a
+// spring-forward night that hour does not exist and cron skips the run.
+func ParseSchedule(spec string, loc *time.Location) (cron.Schedule, error) {
+	sch, err := cron.ParseStandard(spec)
+	if err != nil {
+		return nil, err
+	}
+	ss, ok := sch.(*cron.SpecSchedule)
+	if !ok {
+		return nil, errors.New("use a cron spec (minute hour day month weekday), not @every")
+	}
+	if ss.Hour&(1<<1|1<<2) != 0 {
+		return nil, errors.New("runs between 01:00 and 03:00, when daylight-saving changes skip or repeat it; choose another hour")
+	}
+	ss.Location = loc
+	return ss, nil
+}
+
+// Job returns the job called name (nil when there is none).
+func (s *Scheduler) Job(name string) *Job { return s.jobs[name] }
+
+// Run runs job name as of now, records the run in sched/runs and wakes the
+// outbox. It is what cron calls, and what `fieldcrm jobs run` calls.
+func (s *Scheduler) Run(ctx context.Context, name string, now time.Time) (Counts, error) {
+	j := s.jobs[name]
+	if j == nil {
+		return nil, fmt.Errorf("scheduler: no job %q (jobs: %s)", name, strings.Join(Jobs, ", "))
+	}
+	start := time.Now()
+	counts, err := j.fn(ctx, now)
+	if counts == nil {
+		counts = Counts{}
+	}
+	info := RunInfo{At: now, Started: start, Duration: time.Since(start), Counts: counts}
+	if err != nil {
+		info.Error = err.Error()
+	}
+	if perr := s.putRun(name, info); perr != nil && err == nil {
+		err = perr
+	}
+	if counts["sms"]+counts["email"] > 0 {
+		s.cfg.Kick()
+	}
+	attrs := []any{slog.String("job", name), slog.Time("as_of", now), slog.Duration("took", info.Duration), slog.String("counts", counts.String())}
+	if err != nil {
+		s.log.Error("job failed", append(attrs, slog.Any("error", err))...)
+	} else {
+		s.log.Info("job done", attrs...)
+	}
+	return counts, err
+}
+
+func (s *Scheduler) putRun(name string, info RunInfo) error {
+	data, err := json.Marshal(info)
+	if err != nil {
+		return err
+	}
+	return s.cfg.Store.DB().Update(func(tx *bolt.Tx) error {
+		b, err := tx.CreateBucketIfNotExists(bktRuns)
+		if err != nil {
+			return err
+		}
+		return b.Put([]byte(name), data)
+	})
+}
+
+// LastRuns returns the last run of each job that ran.
+func LastRuns(db *bolt.DB) (map[string]RunInfo, error) {
+	out := map[string]RunInfo{}
+	err := db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bktRuns)
+		if b == nil {
+			return nil
+		}
+		return b.ForEach(func(k, v []byte) error {
+			var r RunInfo
+			if err := json.Unmarshal(v, &r); err != nil {
+				return err
+			}
+			out[string(k)] = r
+			return nil
+		})
+	})
+	return out, err
+}
+
+// Start starts cron (and makes up a morning job missed during downtime, if
+// still within its window). Stop ends it.
+func (s *Scheduler) Start(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cron != nil {
+		return errors.New("scheduler: already started")
+	}
+	s.ctx, s.cancel = context.WithCancel(context.WithoutCancel(ctx))
+	l := cronLogger{s.log}
+	s.cron = cron.New(cron.WithLocation(s.loc), cron.WithLogger(l),
+		cron.WithChain(cron.Recover(l), cron.SkipIfStillRunning(l)))
+	for _, name := range Jobs {
+		j := s.jobs[name]
+		if j.Schedule == nil {
+			continue
+		}
+		s.cron.Schedule(j.Schedule, cron.FuncJob(func() { s.Run(s.ctx, name, s.cfg.Now()) }))
+	}
+	s.cron.Start()
+	// catch up in the background, through the same chain (no overlap with a
+	// cron-started run of the same job)
+	now := s.cfg.Now()
+	runs, err := LastRuns(s.cfg.Store.DB())
+	if err != nil {
+		return err
+	}
+	for _, name := range Jobs {
+		j := s.jobs[name]
+		if !s.missed(j, runs[name], now) {
+			continue
+		}
+		s.log.Info("making up a run missed during downtime", slog.String("job", name))
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			s.Run(s.ctx, name, now)
+		}()
+	}
+	return nil
+}
+
+// missed reports whether job j's last fire time before now, today, was not
+// run and now is still within the job's window.
+func (s *Scheduler) missed(j *Job, last RunInfo, now time.Time) bool {
+	if j.Schedule == nil || j.Window == 0 {
+		return false
+	}
+	local := now.In(s.loc)
+	midnight := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, s.loc)
+	if local.Sub(midnight) >= j.Window {
+		return false
+	}
+	fire := j.Schedule.Next(midnight.Add(-time.Second))
+	if fire.After(now) {
+		return false // not due yet today
+	}
+	return last.At.Before(fire)
+}
+
+// Stop stops cron and waits for the running jobs to finish.
+func (s *Scheduler) Stop() {
+	s.mu.Lock()
+	c := s.cron
+	s.cron = nil
+	s.mu.Unlock()
+	if c == nil {
+		return
+	}
+	<-c.Stop().Done()
+	s.cancel()
+	s.wg.Wait()
+}
+
+// Next returns when each enabled job runs next after t.
+func (s *Scheduler) Next(t time.Time) map[string]time.Time {
+	out := map[string]time.Time{}
+	for name, j := range s.jobs {
+		if j.Schedule != nil {
+			out[name] = j.Schedule.Next(t)
+		}
+	}
+	return out
+}
+
+// cronLogger sends cron's log through slog.
+type cronLogger struct{ l *slog.Logger }
+
+func (c cronLogger) Info(msg string, kv ...any) { c.l.Debug("cron: "+msg, kv...) }
+func (c cronLogger) Error(err error, msg string, kv ...any) {
+	c.l.Error("cron: "+msg, append(kv, "error", err)...)
+}
