@@ -1432,3 +1432,20 @@ func (tx *Tx) item(a *Activity) Item {
 	}
 	return it
 }
+
+// ConvState tells whether a numbered question is pending for the actor (a
+// new command drops it) and whether this is his first message of the day
+// (the reply carries the day's reminder): a query may be answered without
+// touching the conversation only when neither holds.
+func (tx *Tx) ConvState(loc *time.Location) (choicePending, newDay bool) {
+	cv := tx.loadConv()
+	return cv.Choice != nil, cv.Day != tx.now.In(loc).Format("2006-01-02")
+}
+
+// MarkDaySeen records that the actor saw today's work (TODAY answered it),
+// so his next message carries no reminder.
+func (tx *Tx) MarkDaySeen(loc *time.Location) error {
+	cv := tx.loadConv()
+	cv.Day = tx.now.In(loc).Format("2006-01-02")
+	return tx.saveConv(cv)
+}

@@ -32,11 +32,19 @@ func (p *Pipeline) fastQuery(ctx context.Context, in Inbound, user *crm.User, cm
 		return nil, false, nil
 	}
 	var out *crm.Outcome
+	fast, markDay := false, false
 	if err := p.cfg.Store.View(user, func(tx *crm.Tx) error {
+		choice, newDay := tx.ConvState(loc)
+		// TODAY shows the day's work, so it may also open the day
+		fast = !choice && (!newDay || cmd.Verb == parser.VerbToday)
+		markDay = newDay
+		if !fast {
+			return nil
+		}
 		var err error
 		out, err = tx.Apply(cmd, loc)
 		return err
-	}); err != nil || out.Template == "choose" || len(out.Notices) > 0 {
+	}); err != nil || !fast || out.Template == "choose" || len(out.Notices) > 0 {
 		return nil, false, nil
 	}
 	locale := replyLocale(user, cmd)
@@ -56,6 +64,11 @@ func (p *Pipeline) fastQuery(ctx context.Context, in Inbound, user *crm.User, cm
 		}
 		if out.Paged {
 			if err := p.savePages(tx, user, locale, rest); err != nil {
+				return err
+			}
+		}
+		if markDay {
+			if err := tx.MarkDaySeen(loc); err != nil {
 				return err
 			}
 		}

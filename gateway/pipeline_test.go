@@ -1,0 +1,84 @@
+package gateway_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fieldcrm/fieldcrm/crm"
+	"github.com/fieldcrm/fieldcrm/gateway"
+	"github.com/fieldcrm/fieldcrm/templates"
+)
+
+func pipeOpen(t *testing.T) (*gateway.Pipeline, *crm.Store) {
+	t.Helper()
+	now := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
+	s, err := crm.Open(filepath.Join(t.TempDir(), "crm.db"), crm.Options{Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	_, err = s.Update(context.Background(), crm.Meta{Actor: crm.System, Channel: "test"}, func(tx *crm.Tx) error {
+		u := &crm.User{Name: "Wang Jun", Phones: []string{"+8613800000002"}, Role: crm.RoleSalesman, Base: crm.Base{Branch: "sy", Dept: "m"}}
+		if err := tx.SaveUser(u); err != nil {
+			return err
+		}
+		for _, n := range []string{"ACME Mining", "ACME Transport"} {
+			if err := tx.CreateAccount(&crm.Account{Base: crm.Base{Owner: u.ID}, Name: n}, &crm.Contact{Name: "Zhang"}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := gateway.New(gateway.Config{Store: s, Templates: templates.MustNew(), Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p, s
+}
+
+func pipeSend(t *testing.T, p *gateway.Pipeline, id, body string) *gateway.Result {
+	t.Helper()
+	res, err := p.Handle(context.Background(), gateway.Inbound{Channel: gateway.ChannelSMS, ID: id, From: "+8613800000002", Body: body}, gateway.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+// Queries are answered from a read transaction, but they still follow the
+// conversation's rules: a new command drops a pending numbered question, and
+// the first message of the day carries the reminder or, for TODAY, opens
+// the day.
+func TestQueryDropsPendingChoice(t *testing.T) {
+	p, s := pipeOpen(t)
+	if r := pipeSend(t, p, "m1", "V acme; met zhang"); !strings.Contains(r.Reply, "Reply 1 or 2") {
+		t.Fatalf("no choice: %q", r.Reply)
+	}
+	if r := pipeSend(t, p, "m2", "FIND acme"); !strings.Contains(r.Reply, "ACME Transport") {
+		t.Fatalf("find: %q", r.Reply)
+	}
+	r := pipeSend(t, p, "m3", "2")
+	if r.Code == "" || strings.Contains(r.Reply, "OK visit") {
+		t.Fatalf("the old question was still open after FIND: %q", r.Reply)
+	}
+	n := 0
+	s.View(crm.System, func(tx *crm.Tx) error {
+		return tx.Each(crm.KindActivity, func(crm.Record) bool { n++; return true })
+	})
+	if n != 0 {
+		t.Fatalf("%d activities stored", n)
+	}
+	// a repeated query gets its first answer, not a new one
+	again := pipeSend(t, p, "m2", "FIND acme")
+	if !again.Dup || !strings.Contains(again.Reply, "ACME Transport") {
+		t.Fatalf("repeat of m2: %+v", again)
+	}
+}
