@@ -1,0 +1,121 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/fieldcrm/fieldcrm/crm"
+)
+
+// The demo, driven through its prompt as a person would: replies and the
+// SMS the others get appear, and what was typed is stored.
+func TestDemoScript(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "demo.db")
+	script := strings.Join([]string{
+		"TODAY",
+		"V acme mining; met Zhang Wei; wants 2x 320D; next: quote fri",
+		"/as liu",
+		"PLAN wang visit acme mining fri urgent",
+		"/as li",
+		"今天",
+		"/quit",
+		"HELP", // after /quit: never read
+	}, "\n") + "\n"
+	var out, errOut bytes.Buffer
+	code := runDemoIn(context.Background(), []string{"--db", db}, strings.NewReader(script), &out, &errOut)
+	got := out.String()
+	if code != 0 {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, got, errOut.String())
+	}
+	t.Logf("demo output:\n%s", got)
+
+	e2eContains(t, "demo output", got,
+		"fieldcrm demo: "+db,
+		"wang> ",
+		"now texting as Liu Yang (sales_manager)",
+		"liu> ",
+		"now texting as Li Na (salesman)",
+		"li> ",
+		"SMS segment",
+	)
+	// TODAY as Wang: his day, with ids
+	if !regexp.MustCompile(`wang> +(Today \d+/\d+:|Nothing due today)`).MatchString(got) {
+		t.Errorf("no answer to TODAY")
+	}
+	// the visit: confirmed with its id and its follow-up's
+	m := regexp.MustCompile(`OK visit #(\d+) ACME Mining, Zhang Wei\. Next: quote \w{3} \d+/\d+ #(\d+)\. UNDO to undo`).FindStringSubmatch(got)
+	if m == nil {
+		t.Fatalf("no visit confirmation")
+	}
+	// ACME Mining has no machine on file in the demo: Wang is asked for them
+	e2eContains(t, "demo output", got, "↳ SMS to Wang Jun: Please record the machines at ACME Mining")
+	// the plan: confirmed to Liu, and Wang gets the assignment by SMS
+	p := regexp.MustCompile(`OK planned #(\d+) visit ACME Mining \w{3} \d+/\d+, urgent, for Wang Jun \(told\)`).FindStringSubmatch(got)
+	if p == nil {
+		t.Fatalf("no plan confirmation")
+	}
+	e2eContains(t, "demo output", got, fmt.Sprintf("↳ SMS to Wang Jun: Liu Yang assigned you #%s visit ACME Mining", p[1]))
+	// Li asks in Chinese and is answered in Chinese
+	li := got[strings.Index(got, "now texting as Li Na"):]
+	if !regexp.MustCompile(`今天\d+月\d+日`).MatchString(li) {
+		t.Errorf("今天 not answered in Chinese:\n%s", li)
+	}
+	if strings.Contains(got, "命令：") {
+		t.Error("a line after /quit was handled")
+	}
+
+	// what was typed is in the database the demo kept
+	s, err := crm.Open(db, crm.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var visitID, planID int64
+	fmt.Sscan(m[1], &visitID)
+	fmt.Sscan(p[1], &planID)
+	e2eView(t, s, func(tx *crm.Tx) error {
+		v, err := tx.Activity(visitID)
+		if err != nil {
+			return err
+		}
+		acct, err := tx.Account(v.Account)
+		if err != nil {
+			return err
+		}
+		c, err := tx.Contact(v.Contact)
+		if err != nil {
+			return err
+		}
+		wang, err := tx.UserByPhone("+8613800000002")
+		if err != nil {
+			return err
+		}
+		if v.Type != crm.ActVisit || acct.Name != "ACME Mining Co." || c.Name != "Zhang Wei" || v.Owner != wang.ID || !strings.Contains(v.Notes, "2x 320D") {
+			t.Errorf("visit %+v at %s with %s", v, acct.Name, c.Name)
+		}
+		pl, err := tx.Activity(planID)
+		if err != nil {
+			return err
+		}
+		liu, _ := tx.UserByPhone("+8613800000001")
+		if pl.Owner != wang.ID || pl.AssignedBy != liu.ID || pl.Priority != crm.PriorityUrgent || pl.Account != acct.ID {
+			t.Errorf("planned %+v", pl)
+		}
+		return nil
+	})
+}
+
+func TestDemoUnknownUser(t *testing.T) {
+	var out, errOut bytes.Buffer
+	code := runDemoIn(context.Background(), []string{"--db", filepath.Join(t.TempDir(), "d.db")},
+		strings.NewReader("/as nobody\n/who\n"), &out, &errOut)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	e2eContains(t, "demo output", out.String(), "no such user; /who lists them", "Liu Yang", "+8613800000004")
+}
