@@ -74,17 +74,14 @@ func (tx *Tx) today(cmd *parser.Command, loc *time.Location) (*Outcome, error) {
 	return &Outcome{Template: "today", Data: d, Paged: true}, nil
 }
 
-// agenda is AgendaOf for the day of at.
+// agenda is the user's agenda for the day of at; overdue items are shown
+// only for today (they are overdue relative to now, not to the day asked).
 func (tx *Tx) agenda(user int64, at time.Time, loc *time.Location) (*Agenda, error) {
-	saved := tx.now
-	tx.now = at
-	defer func() { tx.now = saved }()
-	ag, err := tx.AgendaOf(user, loc)
+	ag, err := tx.AgendaAt(user, at, loc)
 	if err != nil {
 		return nil, err
 	}
-	// overdue is relative to now, not to the day asked for
-	if !day(at, loc).Equal(day(saved, loc)) {
+	if !day(at, loc).Equal(day(tx.now, loc)) {
 		ag.Overdue = nil
 	}
 	return ag, nil

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"sort"
 	"time"
 )
 
@@ -21,33 +20,6 @@ func (tx *Tx) AccountName(id int64) string { return tx.accountName(id) }
 
 // ManagerOf returns the manager of user id (0 when none).
 func (tx *Tx) ManagerOf(id int64) int64 { return tx.managerOf(id) }
-
-// AgendaAt is AgendaOf for the day of now in loc (not the transaction's
-// time): the owner's open activities due by the end of that day.
-func (tx *Tx) AgendaAt(user int64, now time.Time, loc *time.Location) (*Agenda, error) {
-	start := day(now, loc)
-	end := start.AddDate(0, 0, 1)
-	ag := &Agenda{}
-	err := tx.OwnedBy(KindActivity, user, func(r Record) bool {
-		a := r.(*Activity)
-		switch {
-		case a.Status != StatusOpen:
-		case a.Due.IsZero() || !a.Due.Before(end):
-			ag.Later++
-		case a.Due.Before(start):
-			ag.Overdue = append(ag.Overdue, a)
-		default:
-			ag.Today = append(ag.Today, a)
-		}
-		return true
-	})
-	byDue := func(s []*Activity) {
-		sort.SliceStable(s, func(i, j int) bool { return s[i].Due.Before(s[j].Due) })
-	}
-	byDue(ag.Overdue)
-	byDue(ag.Today)
-	return ag, err
-}
 
 // MarkEscalated records that an open activity was escalated at t.
 func (tx *Tx) MarkEscalated(id int64, t time.Time) (*Activity, error) {

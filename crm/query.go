@@ -53,9 +53,16 @@ type Agenda struct {
 	Later   int // open activities due after today or without a due time
 }
 
-// AgendaOf returns user's agenda for the day of now in loc.
+// AgendaOf returns user's agenda for the day of the transaction's time in loc.
 func (tx *Tx) AgendaOf(user int64, loc *time.Location) (*Agenda, error) {
-	start := day(tx.now, loc)
+	return tx.AgendaAt(user, tx.now, loc)
+}
+
+// AgendaAt returns user's agenda for the day of now in loc: his open
+// activities due by the end of that day (those due before it are overdue),
+// read from the index of open activities, so his history costs nothing.
+func (tx *Tx) AgendaAt(user int64, now time.Time, loc *time.Location) (*Agenda, error) {
+	start := day(now, loc)
 	end := start.AddDate(0, 0, 1)
 	ag := &Agenda{}
 	err := tx.OpenOf(user, func(a *Activity) bool {
@@ -71,7 +78,7 @@ func (tx *Tx) AgendaOf(user int64, loc *time.Location) (*Agenda, error) {
 		return true
 	})
 	byDue := func(s []*Activity) {
-		sort.Slice(s, func(i, j int) bool { return s[i].Due.Before(s[j].Due) })
+		sort.SliceStable(s, func(i, j int) bool { return s[i].Due.Before(s[j].Due) })
 	}
 	byDue(ag.Overdue)
 	byDue(ag.Today)
