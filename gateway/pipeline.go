@@ -55,6 +55,8 @@ type Result struct {
 	Queued   bool   // the reply went to the outbox (answered later)
 	Notices  int    // notices enqueued for other people
 	Elapsed  time.Duration
+	// ParseVerb is, for a parse error, the verb recognised ("" when none).
+	ParseVerb string
 }
 
 // claim is what is stored per handled message.
@@ -91,6 +93,8 @@ type Config struct {
 	UnknownEvery time.Duration
 	// SMSFrom is the sender the outbox uses for SMS replies sent later ("" = its default).
 	SMSFrom string
+	// OnHandled, when set, is told the outcome of every Handle (metrics).
+	OnHandled func(in Inbound, res *Result, err error)
 }
 
 // Pipeline turns inbound messages into CRM changes and answers.
@@ -151,6 +155,9 @@ func (p *Pipeline) Handle(ctx context.Context, in Inbound, opt Options) (*Result
 	res, err := p.handle(ctx, in, opt)
 	if res != nil {
 		res.Elapsed = time.Since(start)
+	}
+	if p.cfg.OnHandled != nil {
+		p.cfg.OnHandled(in, res, err)
 	}
 	return res, err
 }
@@ -219,6 +226,7 @@ func (p *Pipeline) handle(ctx context.Context, in Inbound, opt Options) (*Result
 				if !errors.As(perr, &pe) {
 					pe = &parser.Error{Msg: perr.Error(), Hint: "HELP"}
 				}
+				res.ParseVerb = string(pe.Verb)
 				text = p.wordParseError(pe, locale)
 			case !apply:
 				// the command was refused: set by the caller below
@@ -523,6 +531,22 @@ func noticeEmail(t *templates.Set, locale string, n crm.Notice) any {
 func (p *Pipeline) wordParseError(e *parser.Error, locale string) string {
 	var text string
 	var err error
+	if locale == "zh" {
+		// the parser's messages are English: a Chinese reader gets the part
+		// he wrote and the Chinese form of the command from the verb table
+		if e.Suggest != "" {
+			text, err = p.cfg.Templates.SMS(locale, "err_did_you_mean", crm.DidYouMeanData{Word: e.Part, Suggest: e.Suggest, Hint: parser.Help(e.Suggest, "zh")})
+		} else {
+			what := strings.TrimSpace(e.Part)
+			if what == "" {
+				what = "这条消息"
+			}
+			text, err = p.cfg.Templates.SMS(locale, "err", crm.ErrData{Message: what, Hint: parser.Help(string(e.Verb), "zh")})
+		}
+		if err == nil {
+			return text
+		}
+	}
 	if e.Suggest != "" {
 		text, err = p.cfg.Templates.SMS(locale, "err_did_you_mean", crm.DidYouMeanData{Word: e.Part, Suggest: e.Suggest, Hint: e.Hint})
 	} else {

@@ -82,3 +82,34 @@ func TestQueryDropsPendingChoice(t *testing.T) {
 		t.Fatalf("repeat of m2: %+v", again)
 	}
 }
+
+// A Chinese user's message that cannot be read is answered in Chinese, with
+// the Chinese form of the command, not the parser's English message.
+func TestChineseParseErrors(t *testing.T) {
+	p, s := pipeOpen(t)
+	_, err := s.Update(context.Background(), crm.Meta{Actor: crm.System, Channel: "test"}, func(tx *crm.Tx) error {
+		u := &crm.User{Name: "Li Na", Phones: []string{"+8613800000003"}, Role: crm.RoleSalesman, Locale: "zh", Base: crm.Base{Branch: "sy", Dept: "m"}}
+		return tx.SaveUser(u)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, msg := range []string{"OPP #42 stage maybe", "vist acme", "商机 #42 阶段 也许"} {
+		res, err := p.Handle(context.Background(), gateway.Inbound{Channel: gateway.ChannelSMS, ID: "zh-" + msg, From: "+8613800000003", Body: msg}, gateway.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Code != "parse" || !templates.HasCJK(res.Reply) {
+			t.Fatalf("%q: %+v", msg, res)
+		}
+		for _, english := range []string{"not understood", "Stage", "Unknown"} {
+			if strings.Contains(res.Reply, english) {
+				t.Errorf("%q answered with English %q: %q", msg, english, res.Reply)
+			}
+		}
+		if n, _ := templates.Segments(res.Reply); n > 2 {
+			t.Errorf("%q: %d segments: %q", msg, n, res.Reply)
+		}
+		t.Logf("%s → %s", msg, res.Reply)
+	}
+}
