@@ -102,28 +102,3 @@ type DigestData struct {
 	OppsChange int
 	First      bool // no earlier digest: no changes to show
 }
-
-// ReportRow is one salesman's activity in a period.
-type ReportRow struct {
-	Name                                 string
-	Visits, Calls, Meetings, Other, Open int
-	Won, Lost                            int
-}
-
-// ReportData: job_report (email to managers and directors).
-type ReportData struct {
-	Name    string
-	Monthly bool
-	From    time.Time // first day of the period
-	To      time.Time // last day of the period
-	Week    int       // ISO week (weekly)
-	Stages  []StageRow
-	Rows    []ReportRow
-	Opps    int
-	Amount  int64
-	Won     int
-	WonAmt  int64
-	Lost    int
-	Visits  int
-	Calls   int
-}

@@ -2,6 +2,7 @@ package scheduler
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -12,6 +13,8 @@ import (
 	"time"
 
 	"github.com/fieldcrm/fieldcrm/crm"
+	"github.com/fieldcrm/fieldcrm/crm/report"
+	"github.com/fieldcrm/fieldcrm/gateway/outbox"
 )
 
 // item converts an activity to a list item with its due time in loc.
@@ -671,14 +674,14 @@ func days(a, b time.Time, loc *time.Location) int {
 
 // ---- weekly and monthly reports ----
 
-// Weekly emails last week's funnel and activity counts to managers and
-// directors (Monday to Sunday, in each recipient's zone).
+// Weekly emails last week's report to managers and directors (Monday to
+// Sunday, in each recipient's zone): crm/report's funnel, close rate,
+// activity and participation, forecast and losses of his team, with a chart.
 func (s *Scheduler) Weekly(ctx context.Context, now time.Time) (Counts, error) {
 	return s.report(ctx, now, false)
 }
 
-// Monthly emails last month's funnel and activity counts to managers and
-// directors.
+// Monthly emails last month's report (as Weekly) to managers and directors.
 func (s *Scheduler) Monthly(ctx context.Context, now time.Time) (Counts, error) {
 	return s.report(ctx, now, true)
 }
@@ -730,69 +733,36 @@ func (s *Scheduler) report(ctx context.Context, now time.Time, monthly bool) (Co
 				}
 			}
 		}
-		d := ReportData{Name: u.Name, Monthly: monthly, From: from, To: to.AddDate(0, 0, -1)}
-		_, d.Week = from.ISOWeek()
-		var counts [8]int
-		var amounts [8]int64
+		// the figures come from crm/report over the manager's team (the
+		// salesmen under him; a director without reports: every salesman)
+		owners := []int64{}
 		for _, r := range team {
-			if !isSalesman(r) {
-				continue
-			}
-			row := ReportRow{Name: r.Name}
-			tx.OwnedBy(crm.KindActivity, r.ID, func(rec crm.Record) bool {
-				a := rec.(*crm.Activity)
-				if a.Status == crm.StatusOpen {
-					row.Open++
-				}
-				if a.Status != crm.StatusDone || a.DoneAt.Before(from) || !a.DoneAt.Before(to) {
-					return true
-				}
-				switch a.Type {
-				case crm.ActVisit, crm.ActRevisit:
-					row.Visits++
-				case crm.ActCall:
-					row.Calls++
-				case crm.ActMeeting:
-					row.Meetings++
-				case crm.ActNote:
-				default:
-					row.Other++
-				}
-				return true
-			})
-			tx.OwnedBy(crm.KindOpp, r.ID, func(rec crm.Record) bool {
-				o := rec.(*crm.Opportunity)
-				if o.Stage < 1 || o.Stage > 7 {
-					return true
-				}
-				closedInPeriod := !o.Updated.Before(from) && o.Updated.Before(to)
-				if o.Stage.Closed() && !closedInPeriod {
-					return true
-				}
-				counts[o.Stage]++
-				amounts[o.Stage] += int64(o.Amount)
-				switch o.Stage {
-				case crm.StageWon:
-					row.Won++
-				case crm.StageLost:
-					row.Lost++
-				}
-				return true
-			})
-			d.Rows = append(d.Rows, row)
-			d.Visits += row.Visits
-			d.Calls += row.Calls
-		}
-		for stg := crm.StageIdentification; stg <= crm.StageNoDeal; stg++ {
-			d.Stages = append(d.Stages, StageRow{Stage: stg.String(), Count: counts[stg], Amount: amounts[stg]})
-			if !stg.Closed() {
-				d.Opps += counts[stg]
-				d.Amount += amounts[stg]
+			if isSalesman(r) {
+				owners = append(owners, r.ID)
 			}
 		}
-		d.Won, d.WonAmt, d.Lost = counts[crm.StageWon], amounts[crm.StageWon], counts[crm.StageLost]
-		m, err := s.prepare(u, now, Key(job, u.ID, "-", period), "", nil, "job_report", d, false)
-		return m, nil, err
+		d, chart, err := report.BuildEmail(tx, report.Filter{From: from, To: to, Loc: loc, Owners: owners, Now: now}, u.Name, u.Locale, monthly)
+		if err != nil {
+			return nil, nil, err
+		}
+		m, err := s.prepare(u, now, Key(job, u.ID, "-", period), "", nil, "report_weekly", d, false)
+		if err != nil || m.email == "" {
+			return m, nil, err
+		}
+		// The chart goes inline (cid:report.ChartCID). outbox.Entry has no
+		// field for parts: the PNG travels base64 in two headers that the
+		// email sender must turn into a multipart/related part and not write
+		// out (docs/reports/README.md). The email is enqueued here, with them.
+		email := &outbox.Entry{Channel: outbox.ChannelEmail, To: m.email, UserID: m.user, Subject: m.subject, Text: m.text, HTML: m.html, Key: m.key,
+			Headers: map[string]string{report.HeaderInlineCID: report.ChartCID, report.HeaderInlinePNG: base64.StdEncoding.EncodeToString(chart)}}
+		m.email = ""
+		return m, func(tx *crm.Tx) error {
+			_, dup, err := outbox.Enqueue(tx.Bolt(), email, now)
+			if err == nil {
+				count(c, dup, "email")
+			}
+			return err
+		}, nil
 	})
 	return c, err
 }

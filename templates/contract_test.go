@@ -428,25 +428,48 @@ type JobDigest struct {
 	First      bool
 }
 
-type JobReportRow struct {
-	Name                                 string
-	Visits, Calls, Meetings, Other, Open int
-	Won, Lost                            int
+// ReportEmail is report_weekly: the weekly and monthly report email to
+// managers (crm/report.Email). Amounts in cents; shares in percent. ChartCID
+// is the Content-ID of the inline chart PNG ("" none).
+type ReportEmail struct {
+	Name          string
+	Monthly       bool
+	From          time.Time
+	To            time.Time
+	Week          int
+	Stages        []ReportStage
+	Open          ReportStage
+	Rows          []ReportSalesman
+	Months        []ReportMonth // Month "2006-01" or "none"
+	Lost          []ReportLost
+	Won           int
+	WonAmt        int64
+	Closed        int
+	CloseRate     float64
+	Active        int
+	Salesmen      int
+	Participation float64
+	ChartCID      string
 }
 
-type JobReport struct {
-	Name    string
-	Monthly bool
-	From    time.Time
-	To      time.Time
-	Week    int
-	Stages  []JobStageRow
-	Rows    []JobReportRow
-	Opps    int
-	Amount  int64
-	Won     int
-	WonAmt  int64
-	Lost    int
-	Visits  int
-	Calls   int
+type ReportStage struct {
+	Stage            string
+	Count            int
+	Amount, Weighted int64
+}
+
+type ReportSalesman struct {
+	Name                                                string
+	Visits, Calls, Meetings, Other, Done, Open, Overdue int
+}
+
+type ReportMonth struct {
+	Month            string
+	Count            int
+	Amount, Weighted int64
+}
+
+type ReportLost struct {
+	Name, Account, Competitor, Reason string
+	Amount                            int64
 }

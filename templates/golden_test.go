@@ -350,14 +350,7 @@ func emailCases(zh bool) map[string][]variant {
 				Rows:   []JobDigestRow{{Name: s(zh, "Li Na", "李娜")}},
 				Stages: []JobStageRow{{"identification", 0, 0, 0}, {"qualification", 0, 0, 0}, {"development", 0, 0, 0}, {"proposal", 0, 0, 0}}}},
 		},
-		"job_report": {
-			{"weekly", JobReport{Name: s(zh, "Liu Jianguo", "刘建国"), From: at(11, 17, 0, 0), To: at(11, 23, 0, 0), Week: 47,
-				Stages: []JobStageRow{{Stage: "identification", Count: 5, Amount: 310_000_000}, {Stage: "qualification", Count: 4, Amount: 280_000_000}, {Stage: "development", Count: 2, Amount: 190_000_000}, {Stage: "proposal", Count: 3, Amount: 420_000_000}, {Stage: "won", Count: 1, Amount: 120_000_000}, {Stage: "lost", Count: 1, Amount: 95_000_000}, {Stage: "nodeal"}},
-				Rows:   []JobReportRow{{s(zh, "Li Na", "李娜"), 8, 14, 2, 1, 6, 1, 0}, {s(zh, "Wang Jun", "王军"), 5, 9, 1, 0, 4, 0, 1}},
-				Opps:   14, Amount: 1_200_000_000, Won: 1, WonAmt: 120_000_000, Lost: 1, Visits: 13, Calls: 23}},
-			{"monthly, no team", JobReport{Name: s(zh, "Zhao Min", "赵敏"), Monthly: true, From: at(10, 1, 0, 0), To: at(10, 31, 0, 0), Week: 40,
-				Stages: []JobStageRow{{Stage: "identification"}, {Stage: "qualification"}, {Stage: "development"}, {Stage: "proposal"}, {Stage: "won"}, {Stage: "lost"}, {Stage: "nodeal"}}}},
-		},
+		"report_weekly": reportEmailCases(zh),
 		"reply": {
 			{"typical", Reply{Lines: []ReplyLine{
 				{s(zh, "VISIT acme; met Zhang Wei; wants 2 x 320D; next: quote fri", "拜访 华鑫矿业；见了张伟；要2台320D；下周五报价"), s(zh, "OK visit #231 ACME Mining, Zhang Wei. Next: quote Fri 28/11 #232. UNDO to undo", "已记录拜访 #231 华鑫矿业，张伟。下次：报价 11月28日周五 #232。回复撤销可撤回")},
@@ -514,5 +507,22 @@ func golden(t *testing.T, path, got string) {
 	}
 	if string(want) != got {
 		t.Errorf("%s differs (go test ./templates -update rewrites it):\n--- got\n%s\n--- want\n%s", path, got, want)
+	}
+}
+
+// reportEmailCases are the variants of report_weekly (crm/report.Email).
+func reportEmailCases(zh bool) []variant {
+	stages := []ReportStage{{"identification", 5, 310_000_000, 31_000_000}, {"qualification", 4, 280_000_000, 70_000_000},
+		{"development", 2, 190_000_000, 95_000_000}, {"proposal", 3, 420_000_000, 315_000_000}, {"won", 1, 120_000_000, 120_000_000},
+		{"lost", 1, 95_000_000, 0}, {"nodeal", 0, 0, 0}}
+	return []variant{
+		{"weekly", ReportEmail{Name: s(zh, "Liu Jianguo", "刘建国"), From: at(11, 17, 0, 0), To: at(11, 23, 0, 0), Week: 47,
+			Stages: stages, Open: ReportStage{"open", 14, 1_200_000_000, 511_000_000},
+			Rows:   []ReportSalesman{{s(zh, "Li Na", "李娜"), 8, 14, 2, 1, 25, 6, 1}, {s(zh, "Wang Jun", "王军"), 0, 0, 0, 0, 0, 4, 2}},
+			Months: []ReportMonth{{"2026-12", 3, 420_000_000, 315_000_000}, {"2027-01", 2, 190_000_000, 95_000_000}, {"none", 9, 590_000_000, 101_000_000}},
+			Lost:   []ReportLost{{s(zh, "ACME Mining 2x 320D", "华鑫矿业 2x 320D"), s(zh, "ACME Mining <Group> & Co", "华鑫矿业"), "Komatsu", s(zh, "price", "价格"), 95_000_000}},
+			Won:    1, WonAmt: 120_000_000, Closed: 2, CloseRate: 50, Active: 1, Salesmen: 2, Participation: 50, ChartCID: "report-chart"}},
+		{"monthly, no team, no chart", ReportEmail{Name: s(zh, "Zhao Min", "赵敏"), Monthly: true, From: at(10, 1, 0, 0), To: at(10, 31, 0, 0), Week: 40,
+			Stages: stages[:0:0], Open: ReportStage{Stage: "open"}}},
 	}
 }

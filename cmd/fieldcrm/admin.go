@@ -99,33 +99,6 @@ func fail(stderr io.Writer, name string, err error) int {
 	return 1
 }
 
-func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs, db := newFlags("backup", "backup [--db PATH] FILE", `
-Writes a consistent copy of the database to FILE (through FILE.tmp, renamed
-when complete). The database file is locked by the process that has it open,
-so backup waits up to 2 seconds for it and gives up while "fieldcrm serve"
-runs; the running service offers its own backup.`)
-	pos, code, ok := parseFlags(fs, args, stdout, stderr)
-	if !ok {
-		return code
-	}
-	if len(pos) != 1 {
-		return usageError(fs, stderr, "give one backup file")
-	}
-	s, ok := openStore(fs, *db, stderr)
-	if !ok {
-		return 1
-	}
-	defer s.Close()
-	n, err := s.BackupFile(pos[0])
-	if err != nil {
-		fmt.Fprintf(stderr, "fieldcrm backup: %v\n", err)
-		return 1
-	}
-	fmt.Fprintf(stdout, "wrote %d bytes to %s\n", n, pos[0])
-	return 0
-}
-
 func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs, db := newFlags("check", "check [--repair] [--db PATH]", `
 Checks every index of the database against the records (and each kind's id

@@ -32,6 +32,7 @@ type Main struct {
 
 	srv    *http.Server
 	twilio *twilio.Handler
+	ops    *ops // metrics, readiness, admin backup (ops.go)
 	ln     net.Listener
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -86,10 +87,12 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	m.cancel = cancel
+	m.ops = newOps(m.Store.DB, now)
 	m.Outbox = outbox.New(m.Store.DB(), outbox.Config{From: cfg.TwilioFrom, Rate: cfg.SMSRate, OnOptOut: m.optOut,
-		BaseBackoff: cfg.OutboxBaseBackoff},
+		BaseBackoff: cfg.OutboxBaseBackoff, OnRecord: m.ops.outboxRecord},
 		m.Senders, m.Log.With(slog.String("part", "outbox")), now)
-	m.Pipeline, err = gateway.New(gateway.Config{Store: m.Store, Templates: tpl, Log: m.Log, Now: now, Kick: m.Outbox.Kick})
+	m.Pipeline, err = gateway.New(gateway.Config{Store: m.Store, Templates: tpl, Log: m.Log, Now: now, Kick: m.Outbox.Kick,
+		OnHandled: m.ops.handled})
 	if err != nil {
 		cancel()
 		return err
@@ -99,7 +102,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		Log: m.Log, Now: now}
 	m.twilio.Register(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
-	m.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second,
+	m.registerOps(mux)
+	m.srv = &http.Server{Handler: m.ops.instrument(mux), ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second,
 		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10,
 		ErrorLog: slog.NewLogLogger(m.Log.Handler(), slog.LevelWarn)}
 	m.ln, err = net.Listen("tcp", cfg.Addr)
@@ -108,9 +112,12 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
 	m.wg.Add(3)
-	go func() { defer m.wg.Done(); m.runScheduler(wctx, tpl) }() // stopped by Close (cancel, then wait)
+	m.ops.schedUp.Store(true)
+	go func() { defer m.wg.Done(); defer m.ops.schedUp.Store(false); m.runScheduler(wctx, tpl) }() // stopped by Close (cancel, then wait)
+	m.ops.outboxUp.Store(true)
 	go func() {
 		defer m.wg.Done()
+		defer m.ops.outboxUp.Store(false)
 		if err := m.Outbox.Run(wctx); err != nil && !errors.Is(err, context.Canceled) {
 			m.Log.Error("outbox stopped", slog.Any("error", err))
 		}

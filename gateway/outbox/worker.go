@@ -53,6 +53,9 @@ type Config struct {
 	// OnOptOut is called (outside any transaction) when the provider says
 	// the recipient has opted out (Twilio 21610); the entry is failed.
 	OnOptOut func(to string)
+	// OnRecord, when set, is told each recorded send outcome by channel:
+	// "sent", "failed", "dead" or "retry" (metrics).
+	OnRecord func(channel, outcome string)
 	// Rand returns a number in [0,1) for jitter; math/rand/v2 when nil.
 	Rand func() float64
 }
@@ -472,14 +475,16 @@ func (w *Worker) callSender(e *Entry) (pid string, segs int, err error) {
 func (w *Worker) record(id int64, pid string, segs int, sendErr error) {
 	now := w.now()
 	var optOut string
-	var outcome string
+	var outcome, channel, key string
 	var attempts int
+	var userID int64
 	err := w.db.Update(func(tx *bolt.Tx) error {
 		optOut, outcome = "", ""
 		e, err := getEntry(tx, id)
 		if err != nil {
 			return err
 		}
+		channel, key, userID = e.Channel, e.Key, e.UserID
 		if e.State != StateSending {
 			outcome = "skipped"
 			return nil
@@ -527,7 +532,10 @@ func (w *Worker) record(id int64, pid string, segs int, sendErr error) {
 			slog.String("provider_id", pid), slog.Any("send_error", sendErr), slog.Any("error", err))
 		return
 	}
-	lg := w.log.With(slog.Int64("id", id), slog.Int("attempt", attempts))
+	lg := w.log.With(slog.Int64("id", id), slog.Int("attempt", attempts), slog.Int64("user_id", userID), slog.String("key", key))
+	if w.cfg.OnRecord != nil && outcome != "skipped" {
+		w.cfg.OnRecord(channel, outcome)
+	}
 	switch outcome {
 	case StateSent:
 		w.sent.Add(1)

@@ -1,0 +1,232 @@
+package main
+
+// Hostile input against the real Main: every bad request is answered, fast,
+// without a crash and without a change to the CRM's records.
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fieldcrm/fieldcrm/crm"
+	"github.com/fieldcrm/fieldcrm/gateway/twilio"
+	bolt "go.etcd.io/bbolt"
+)
+
+// hostileRecords counts what a hostile request must never change: the
+// records of every kind, the change sets (history) and the outbox.
+func hostileRecords(t *testing.T, s *crm.Store) map[string]int {
+	n := e2eCounts(t, s)
+	delete(n, "gw/claims") // a signed message from a registered user is claimed (answered once)
+	return n
+}
+
+func TestHostileRequests(t *testing.T) {
+	e := e2eStart(t, "", nil)
+	base := "http://" + e.m.Addr()
+	_, good := e.form(e2eWangPhone, "TODAY")
+	goodSig := e.sign(twilio.SMSPath, good)
+
+	signed := func(from, body string) (url.Values, string) {
+		_, f := e.form(from, body)
+		return f, e.sign(twilio.SMSPath, f)
+	}
+	type tc struct {
+		name   string
+		method string
+		ctype  string
+		body   io.Reader
+		sig    string
+		want   []int // acceptable statuses
+		// claims: the message is a signed one from a registered user: it is
+		// answered (a parse error) and claimed, nothing else changes
+		claims bool
+	}
+	raw := func(f url.Values) io.Reader { return strings.NewReader(f.Encode()) }
+	replay := url.Values{}
+	for k, v := range good {
+		replay[k] = v
+	}
+	replay.Set("Body", "PLAN wang visit acme fri") // changed body, old signature
+	unsignedField := url.Values{}
+	for k, v := range good {
+		unsignedField[k] = v
+	}
+	unsignedField.Set("Evil", "1") // a field added after signing
+	big := func(n int) io.Reader {
+		f := url.Values{}
+		for k, v := range good {
+			f[k] = v
+		}
+		f.Set("Body", strings.Repeat("A", n))
+		return raw(f)
+	}
+	ids := strings.Repeat("#1 ", 10_000)
+	invalid := string([]byte{0xff, 0xfe, 'V', 0xc3, 0x28, ' ', 0xed, 0xa0, 0x80})
+	ctrl := "V\x00acme\x01\x02\x1b[31m\x7f\u0085;\x00"
+	seps := strings.Repeat(";/；\n", 1500) // about 40 KB encoded, under the 64 KB limit
+	manyFields := func() (url.Values, string) {
+		_, f := e.form(e2eWangPhone, "ZZZ unknown fields")
+		for i := range 300 {
+			f.Set(fmt.Sprintf("X%d", i), strings.Repeat("v", 50))
+		}
+		return f, e.sign(twilio.SMSPath, f)
+	}
+	cases := []tc{
+		{name: "no signature", body: raw(good), want: []int{403}},
+		{name: "wrong signature", body: raw(good), sig: "AAAAAAAAAAAAAAAAAAAAAAAAAAA=", want: []int{403}},
+		{name: "signature of another URL", body: raw(good), sig: twilio.Signature("x1", "http://evil.example/twilio/sms", good), want: []int{403}},
+		{name: "replayed signature, changed body", body: raw(replay), sig: goodSig, want: []int{403}},
+		{name: "replayed signature, added field", body: raw(unsignedField), sig: goodSig, want: []int{403}},
+		{name: "1 MB body", body: big(1 << 20), sig: goodSig, want: []int{413}},
+		{name: "10 MB body", body: big(10 << 20), sig: goodSig, want: []int{413}},
+		{name: "wrong content type", ctype: "application/json", body: strings.NewReader(`{"MessageSid":"SM1","From":"+8613800000002"}`), sig: goodSig, want: []int{415}},
+		{name: "multipart", ctype: "multipart/form-data; boundary=x", body: strings.NewReader("--x--"), sig: goodSig, want: []int{415}},
+		{name: "no content type", ctype: "-", body: raw(good), sig: goodSig, want: []int{415}},
+		{name: "GET on the webhook", method: http.MethodGet, want: []int{405}},
+		{name: "bad form encoding", body: strings.NewReader("MessageSid=%zz&From=%"), sig: goodSig, want: []int{400}},
+		{name: "missing MessageSid", body: strings.NewReader("From=%2B8613800000002&Body=hi"), sig: goodSig, want: []int{400}},
+		{name: "unsigned invalid UTF-8", body: raw(url.Values{"MessageSid": {"SMbad1"}, "From": {e2eWangPhone}, "Body": {invalid}}), want: []int{403}},
+		{name: "unsigned 10,000 ids", body: raw(url.Values{"MessageSid": {"SMbad2"}, "From": {e2eWangPhone}, "Body": {ids}}), want: []int{403}},
+	}
+	// signed by Twilio, from a registered salesman: answered, claimed, and
+	// nothing else changes (none of these bodies is a command)
+	for _, c := range []struct{ name, body string }{
+		{"invalid UTF-8", invalid},
+		{"NUL and control characters", ctrl},
+		{"10,000 # ids", ids},
+		{"repeated separators", seps},
+		{"only NULs", strings.Repeat("\x00", 1000)},
+		{"deep unicode", strings.Repeat("\u0301", 5000)},
+	} {
+		f, sig := signed(e2eWangPhone, c.body)
+		cases = append(cases, tc{name: "signed " + c.name, body: raw(f), sig: sig, want: []int{200}, claims: true})
+	}
+	f, sig := manyFields()
+	cases = append(cases, tc{name: "signed, 300 unknown form fields", body: raw(f), sig: sig, want: []int{200}, claims: true})
+	f, sig = signed(e2eStranger, invalid+ids)
+	cases = append(cases, tc{name: "signed from a stranger", body: raw(f), sig: sig, want: []int{200}})
+
+	client := &http.Client{Timeout: 10 * time.Second}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			before := hostileRecords(t, e.m.Store)
+			claimsBefore := e2eCounts(t, e.m.Store)["gw/claims"]
+			method := c.method
+			if method == "" {
+				method = http.MethodPost
+			}
+			req, _ := http.NewRequest(method, base+twilio.SMSPath, c.body)
+			switch c.ctype {
+			case "":
+				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			case "-":
+			default:
+				req.Header.Set("Content-Type", c.ctype)
+			}
+			if c.sig != "" {
+				req.Header.Set(twilio.SignatureHeader, c.sig)
+			}
+			start := time.Now()
+			resp, err := client.Do(req)
+			took := time.Since(start)
+			if err != nil {
+				t.Fatalf("no answer: %v", err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			ok := false
+			for _, w := range c.want {
+				ok = ok || resp.StatusCode == w
+			}
+			if !ok {
+				t.Errorf("status %d, want %v: %.200s", resp.StatusCode, c.want, body)
+			}
+			if took > 3*time.Second {
+				t.Errorf("answered in %v", took)
+			}
+			if resp.StatusCode == 200 && !bytes.Contains(body, []byte("<Response")) {
+				t.Errorf("200 without TwiML: %.200s", body)
+			}
+			if after := hostileRecords(t, e.m.Store); !e2eMapsEqual(before, after) {
+				t.Errorf("the store changed: %v → %v", before, after)
+			}
+			claims := e2eCounts(t, e.m.Store)["gw/claims"] - claimsBefore
+			if want := map[bool]int{true: 1, false: 0}[c.claims]; claims != want {
+				t.Errorf("%d claims stored, want %d", claims, want)
+			}
+		})
+	}
+	// still alive and well
+	if code, _ := opsGet(t, e, "/healthz", ""); code != 200 {
+		t.Fatalf("healthz after the hostile requests: %d", code)
+	}
+	if reply, _ := e.sms(e2eWangPhone, "TODAY"); reply == "" {
+		t.Errorf("no answer to TODAY after the hostile requests")
+	}
+	rep, err := e.m.Store.Check(false)
+	if err != nil || !rep.OK() {
+		t.Errorf("store check after the hostile requests: %+v %v", rep, err)
+	}
+	e.m.Store.DB().View(func(tx *bolt.Tx) error {
+		for range tx.Check() {
+			t.Errorf("bbolt check failed")
+		}
+		return nil
+	})
+}
+
+// A client that sends its request headers one byte at a time is cut off by
+// the server's ReadHeaderTimeout (5 s), not held open forever; the server
+// keeps answering others meanwhile.
+func TestHostileSlowLoris(t *testing.T) {
+	if testing.Short() {
+		t.Skip("takes the 5 s header timeout")
+	}
+	t.Parallel()
+	e := e2eStart(t, "", nil)
+	conn, err := net.Dial("tcp", e.m.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	head := "POST " + twilio.SMSPath + " HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nX-Padding: " +
+		strings.Repeat("a", 400) + "\r\n"
+	start := time.Now()
+	cut := make(chan time.Duration, 1)
+	go func() {
+		// the server closes: the read ends (with EOF or a reset)
+		buf := bufio.NewReader(conn)
+		buf.ReadString('\n')
+		io.Copy(io.Discard, buf)
+		cut <- time.Since(start)
+	}()
+	go func() {
+		for i := 0; i < len(head); i++ {
+			if _, err := conn.Write([]byte{head[i]}); err != nil {
+				return
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}()
+	// meanwhile the service answers
+	time.Sleep(500 * time.Millisecond)
+	if code, _ := opsGet(t, e, "/healthz", ""); code != 200 {
+		t.Errorf("healthz during a slow-loris: %d", code)
+	}
+	select {
+	case d := <-cut:
+		if d < 4*time.Second || d > 8*time.Second {
+			t.Errorf("slow connection cut after %v, want about 5 s", d)
+		}
+	case <-time.After(12 * time.Second):
+		t.Fatalf("the slow connection is still open after 12 s")
+	}
+}

@@ -1,0 +1,308 @@
+package main
+
+// Operations: GET /readyz, GET /metrics (Prometheus) and GET /admin/backup
+// (hot backup for `fieldcrm backup` while serve holds the file). /healthz
+// stays in serve.go: it only says the process answers.
+
+import (
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/fieldcrm/fieldcrm/gateway"
+	"github.com/fieldcrm/fieldcrm/gateway/outbox"
+	"github.com/fieldcrm/fieldcrm/scheduler"
+)
+
+// AdminTokenEnv names the environment variable holding the bearer token of
+// the /admin/ endpoints (unset: they answer 404).
+const AdminTokenEnv = "FIELDCRM_ADMIN_TOKEN"
+
+// BackupPath is the hot-backup endpoint.
+const BackupPath = "/admin/backup"
+
+// ops holds the service's metrics and liveness flags. Each Main has its own
+// registry, so that tests can run several Mains in one process.
+type ops struct {
+	reg        *prometheus.Registry
+	adminToken string
+
+	outboxUp, schedUp atomic.Bool
+	email             string // "off" until the email channel exists
+
+	msgIn       *prometheus.CounterVec
+	msgOut      *prometheus.CounterVec
+	parseErrs   *prometheus.CounterVec
+	handleSecs  *prometheus.HistogramVec
+	delivery    *prometheus.CounterVec
+	reqSecs     *prometheus.HistogramVec
+	backups     *prometheus.CounterVec
+	scrapeStore func() *bolt.DB
+	now         func() time.Time
+}
+
+func newOps(db func() *bolt.DB, now func() time.Time) *ops {
+	o := &ops{reg: prometheus.NewRegistry(), adminToken: os.Getenv(AdminTokenEnv), email: "off", scrapeStore: db, now: now}
+	o.msgIn = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "fieldcrm_messages_in_total",
+		Help: "Inbound messages handled, by channel and outcome (ok, refused, parse_error, duplicate, unknown_sender, error)."},
+		[]string{"channel", "outcome"})
+	o.msgOut = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "fieldcrm_messages_out_total",
+		Help: "Outbound messages by channel and outcome: inline (reply in the webhook answer), and the outbox's sent, failed, dead, retry."},
+		[]string{"channel", "outcome"})
+	o.parseErrs = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "fieldcrm_parse_errors_total",
+		Help: "Messages not understood, by the verb recognised (\"none\" when the verb itself was not)."}, []string{"verb"})
+	o.handleSecs = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "fieldcrm_message_handle_seconds",
+		Help: "Time to handle one inbound message (parse, apply, commit).", Buckets: prometheus.ExponentialBuckets(0.0005, 2.5, 12)},
+		[]string{"channel"})
+	o.delivery = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "fieldcrm_delivery_status_total",
+		Help: "Delivery statuses reported by the provider (status callbacks that changed an entry)."}, []string{"status"})
+	o.reqSecs = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "fieldcrm_http_request_seconds",
+		Help: "HTTP request latency by route and status code.", Buckets: prometheus.ExponentialBuckets(0.0005, 2.5, 14)},
+		[]string{"route", "code"})
+	o.backups = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "fieldcrm_backups_total",
+		Help: "Hot backups served by /admin/backup, by result."}, []string{"result"})
+	o.reg.MustRegister(o.msgIn, o.msgOut, o.parseErrs, o.handleSecs, o.delivery, o.reqSecs, o.backups,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		&storeCollector{o: o})
+	return o
+}
+
+// handled is the pipeline's OnHandled hook.
+func (o *ops) handled(in gateway.Inbound, res *gateway.Result, err error) {
+	outcome := "ok"
+	switch {
+	case err != nil:
+		outcome = "error"
+	case res.Dup:
+		outcome = "duplicate"
+	case res.Code == "unknown" || (res.User == nil && res.Code == ""):
+		outcome = "unknown_sender"
+	case res.Code == "parse":
+		outcome = "parse_error"
+		v := strings.ToLower(res.ParseVerb)
+		if v == "" {
+			v = "none"
+		}
+		o.parseErrs.WithLabelValues(v).Inc()
+	case res.Code != "":
+		outcome = "refused"
+	}
+	o.msgIn.WithLabelValues(in.Channel, outcome).Inc()
+	if res != nil {
+		o.handleSecs.WithLabelValues(in.Channel).Observe(res.Elapsed.Seconds())
+		if res.Reply != "" && !res.Queued && !res.Dup {
+			o.msgOut.WithLabelValues(in.Channel, "inline").Inc()
+		}
+	}
+}
+
+// outboxRecord is the outbox worker's OnRecord hook.
+func (o *ops) outboxRecord(channel, outcome string) { o.msgOut.WithLabelValues(channel, outcome).Inc() }
+
+// status is the Twilio handler's OnStatus hook.
+func (o *ops) status(_, status string, _ int) { o.delivery.WithLabelValues(status).Inc() }
+
+// storeCollector reads the outbox and the jobs' last runs at scrape time.
+type storeCollector struct{ o *ops }
+
+var (
+	descDepth   = prometheus.NewDesc("fieldcrm_outbox_entries", "Outbox entries by state.", []string{"state"}, nil)
+	descOldest  = prometheus.NewDesc("fieldcrm_outbox_oldest_pending_seconds", "Age of the oldest outbox entry still queued or sending (0: none).", nil, nil)
+	descJobAt   = prometheus.NewDesc("fieldcrm_job_last_run_timestamp_seconds", "When each scheduled job last ran (wall clock).", []string{"job"}, nil)
+	descJobDur  = prometheus.NewDesc("fieldcrm_job_last_run_duration_seconds", "How long each job's last run took.", []string{"job"}, nil)
+	descJobErr  = prometheus.NewDesc("fieldcrm_job_last_run_failed", "1 when the job's last run failed.", []string{"job"}, nil)
+	descJobSent = prometheus.NewDesc("fieldcrm_job_last_run_messages", "Messages queued by the job's last run, by channel.", []string{"job", "channel"}, nil)
+	descScrape  = prometheus.NewDesc("fieldcrm_store_scrape_error", "1 when the store could not be read for this scrape.", nil, nil)
+)
+
+func (c *storeCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{descDepth, descOldest, descJobAt, descJobDur, descJobErr, descJobSent, descScrape} {
+		ch <- d
+	}
+}
+
+func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
+	db := c.o.scrapeStore()
+	failed := 0.0
+	if db == nil {
+		failed = 1
+	} else if st, err := outbox.Stats(db, c.o.now()); err != nil {
+		failed = 1
+	} else {
+		for _, s := range outbox.States {
+			ch <- prometheus.MustNewConstMetric(descDepth, prometheus.GaugeValue, float64(st.Depth[s]), s)
+		}
+		ch <- prometheus.MustNewConstMetric(descOldest, prometheus.GaugeValue, st.OldestQueued.Seconds())
+		runs, err := scheduler.LastRuns(db)
+		if err != nil {
+			failed = 1
+		}
+		for job, r := range runs {
+			ch <- prometheus.MustNewConstMetric(descJobAt, prometheus.GaugeValue, float64(r.Started.UnixNano())/1e9, job)
+			ch <- prometheus.MustNewConstMetric(descJobDur, prometheus.GaugeValue, r.Duration.Seconds(), job)
+			bad := 0.0
+			if r.Error != "" {
+				bad = 1
+			}
+			ch <- prometheus.MustNewConstMetric(descJobErr, prometheus.GaugeValue, bad, job)
+			for _, chn := range []string{"sms", "email"} {
+				ch <- prometheus.MustNewConstMetric(descJobSent, prometheus.GaugeValue, float64(r.Counts[chn]), job, chn)
+			}
+		}
+	}
+	ch <- prometheus.MustNewConstMetric(descScrape, prometheus.GaugeValue, failed)
+}
+
+// statusWriter remembers the status code for the latency histogram.
+type statusWriter struct {
+	http.ResponseWriter
+	code int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.code == 0 {
+		w.code = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(p []byte) (int, error) {
+	if w.code == 0 {
+		w.code = http.StatusOK
+	}
+	return w.ResponseWriter.Write(p)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// instrument wraps the mux: request latency by route pattern (not by raw
+// path, which an attacker chooses) and status.
+func (o *ops) instrument(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		defer func() {
+			route := r.Pattern // set by the mux on r
+			if route == "" {
+				route = "unmatched"
+			}
+			if sw.code == 0 {
+				sw.code = http.StatusOK
+			}
+			o.reqSecs.WithLabelValues(route, strconv.Itoa(sw.code)).Observe(time.Since(start).Seconds())
+		}()
+		mux.ServeHTTP(sw, r)
+	})
+}
+
+// registerOps adds /readyz, /metrics and /admin/backup to mux.
+func (m *Main) registerOps(mux *http.ServeMux) {
+	o := m.ops
+	if m.twilio != nil && m.twilio.OnStatus == nil {
+		m.twilio.OnStatus = o.status
+	}
+	mux.HandleFunc("GET /readyz", m.readyz)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(o.reg, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(m.Log.Handler(), slog.LevelWarn)}))
+	mux.HandleFunc("GET "+BackupPath, m.adminBackup)
+}
+
+// readyz says whether the service can take traffic: the store answers, the
+// outbox worker and the scheduler run. Email is reported, not required.
+func (m *Main) readyz(w http.ResponseWriter, r *http.Request) {
+	ok := true
+	var b strings.Builder
+	line := func(part string, good bool, detail string) {
+		state := "ok"
+		if !good {
+			state, ok = "FAIL", false
+		}
+		fmt.Fprintf(&b, "%s: %s", part, state)
+		if detail != "" {
+			fmt.Fprintf(&b, " (%s)", detail)
+		}
+		b.WriteByte('\n')
+	}
+	storeErr := errors.New("not open")
+	if m.Store != nil {
+		storeErr = m.Store.DB().View(func(tx *bolt.Tx) error {
+			if tx.Bucket([]byte("meta")) == nil {
+				return errors.New("no meta bucket")
+			}
+			return nil
+		})
+	}
+	if storeErr != nil {
+		line("store", false, storeErr.Error())
+	} else {
+		line("store", true, "")
+	}
+	line("outbox", m.ops.outboxUp.Load(), "worker")
+	line("scheduler", m.ops.schedUp.Load(), "")
+	fmt.Fprintf(&b, "email: %s (no email channel yet: no IMAP contact to report)\n", m.ops.email)
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	if !ok {
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}
+	fmt.Fprint(w, b.String())
+}
+
+// adminAuth checks the bearer token in constant time. With no token
+// configured the admin endpoints do not exist (404).
+func (m *Main) adminAuth(w http.ResponseWriter, r *http.Request) bool {
+	tok := m.ops.adminToken
+	if tok == "" {
+		http.NotFound(w, r)
+		return false
+	}
+	got, found := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !found || subtle.ConstantTimeCompare([]byte(got), []byte(tok)) != 1 {
+		m.Log.Warn("admin request refused", slog.String("path", r.URL.Path), slog.String("remote", r.RemoteAddr))
+		w.Header().Set("WWW-Authenticate", `Bearer realm="fieldcrm admin"`)
+		http.Error(w, "unauthorized", http.StatusUnauthorized)
+		return false
+	}
+	return true
+}
+
+// adminBackup streams a consistent copy of the database (bbolt tx.WriteTo in
+// one read transaction: writers go on meanwhile). Content-Length is the size
+// of the copy, so a client sees a truncated transfer.
+func (m *Main) adminBackup(w http.ResponseWriter, r *http.Request) {
+	if !m.adminAuth(w, r) {
+		return
+	}
+	// the server's WriteTimeout (30 s) is for webhooks, not for a large file
+	rc := http.NewResponseController(w)
+	rc.SetWriteDeadline(time.Now().Add(time.Hour))
+	start := time.Now()
+	var n int64
+	err := m.Store.DB().View(func(tx *bolt.Tx) error {
+		w.Header().Set("Content-Type", "application/octet-stream")
+		w.Header().Set("Content-Length", strconv.FormatInt(tx.Size(), 10))
+		w.Header().Set("Content-Disposition", `attachment; filename="fieldcrm.db"`)
+		w.Header().Set("Cache-Control", "no-store")
+		var err error
+		n, err = tx.WriteTo(w)
+		return err
+	})
+	if err != nil {
+		m.ops.backups.WithLabelValues("error").Inc()
+		m.Log.Error("backup failed", slog.Int64("bytes", n), slog.Any("error", err))
+		return // headers are gone: the short body tells the client
+	}
+	m.ops.backups.WithLabelValues("ok").Inc()
+	m.Log.Info("backup served", slog.Int64("bytes", n), slog.Duration("took", time.Since(start)), slog.String("remote", r.RemoteAddr))
+}
