@@ -215,6 +215,8 @@ func (tx *Tx) apply(cmd *parser.Command, loc *time.Location) (*Outcome, error) {
 		return tx.approve(cmd)
 	case parser.VerbResp:
 		return tx.resp(cmd)
+	case parser.VerbCampaign:
+		return tx.campaign(cmd, loc)
 	case parser.VerbUndo:
 		return tx.undo(cmd)
 	case parser.VerbExtend:
@@ -1138,6 +1140,125 @@ func (tx *Tx) resp(cmd *parser.Command) (*Outcome, error) {
 		return nil, err
 	}
 	return &Outcome{Template: "ok_resp", Data: OKRespData{N: rr.N, Campaign: camp.Name, Who: firstNonEmpty(rr.Person, rr.Phone)}}, nil
+}
+
+// campaignFields are the keys CAMPAIGN stores besides those the parser
+// reads into their own fields.
+var campaignFields = map[string]bool{"objective": true, "segment": true}
+
+// campaign creates or changes a campaign, or turns one of its responses into
+// a lead. Campaigns are marketing's (and admins'): others are refused.
+func (tx *Tx) campaign(cmd *parser.Command, loc *time.Location) (*Outcome, error) {
+	hint := "CAMPAIGN <name>; objective: <goal>; budget: <amount>; start: <date>; end: <date>; task: <text>"
+	if tx.s.policy.levels(tx.meta.Actor, KindCampaign).Write == LevelNone {
+		return nil, Errorf(EFORBIDDEN, "Campaigns are run by marketing: ask them to create or change one. You can record a response.").
+			withHint("RESP <campaign>; <name>; <phone>; <interest>")
+	}
+	for k := range cmd.Fields {
+		if !campaignFields[k] {
+			return nil, Errorf(EINVALID, "A campaign has no %q.", k+":").withHint(hint)
+		}
+	}
+	switch cmd.Action {
+	case "lead":
+		r, err := tx.resolve(KindCampaign, cmd.Target, "target", "CAMPAIGN <name or #id> lead <n> [<who>]")
+		if err != nil {
+			return nil, err
+		}
+		c := r.(*Campaign)
+		var owner int64
+		if strings.TrimSpace(cmd.Assignee) != "" {
+			u, err := tx.resolveUser(cmd.Assignee)
+			if err != nil {
+				return nil, err
+			}
+			owner = u.ID
+		}
+		l, err := tx.ResponseToLead(c.ID, cmd.Response, owner)
+		if err != nil {
+			return nil, err
+		}
+		d := OKCampaignData{ID: c.ID, Name: c.Name, Action: "lead", Lead: l.ID, N: cmd.Response}
+		if l.Owner != tx.meta.Actor.ID {
+			d.Owner = tx.userName(l.Owner)
+		}
+		return &Outcome{Template: "ok_campaign", Data: d}, nil
+	case "create":
+		name := ""
+		if cmd.Target != nil {
+			name = strings.TrimSpace(cmd.Target.Name)
+		}
+		if name == "" {
+			return nil, Errorf(EINVALID, "A new campaign needs a name.").withHint(hint)
+		}
+		if id, other := tx.campaignNamed(name); id != 0 {
+			return nil, Errorf(ECONFLICT, "Campaign #%d is already called %s.", id, other).
+				withHint("CAMPAIGN #" + itoa(id) + " <key> <value> to change it, or choose another name")
+		}
+		c := &Campaign{Name: name}
+		setCampaign(c, cmd)
+		if err := tx.save(c); err != nil {
+			return nil, err
+		}
+		return &Outcome{Template: "ok_campaign", Data: tx.campaignData(c, "create", loc)}, nil
+	}
+	r, err := tx.resolve(KindCampaign, cmd.Target, "target", hint)
+	if err != nil {
+		if ErrorCode(err) == ENOTFOUND && cmd.Target != nil && cmd.Target.ID == 0 {
+			return nil, Errorf(ENOTFOUND, "No campaign matches %q. To create it, give its objective.", cmd.Target.Name).
+				withHint("CAMPAIGN " + cmd.Target.Name + "; objective: <goal>; budget: <amount>; start: <date>; end: <date>")
+		}
+		return nil, err
+	}
+	c := r.(*Campaign)
+	setCampaign(c, cmd)
+	if err := tx.save(c); err != nil {
+		return nil, err
+	}
+	return &Outcome{Template: "ok_campaign", Data: tx.campaignData(c, "update", loc)}, nil
+}
+
+// setCampaign copies the parts of a CAMPAIGN command into c: the keys given
+// replace, tasks are added.
+func setCampaign(c *Campaign, cmd *parser.Command) {
+	if v, ok := cmd.Fields["objective"]; ok {
+		c.Objective = v
+	}
+	if v, ok := cmd.Fields["segment"]; ok {
+		c.Segment = v
+	}
+	if len(cmd.Products) > 0 {
+		c.Products = c.Products[:0:0]
+		for _, p := range cmd.Products {
+			if !slices.Contains(c.Products, p.Model) {
+				c.Products = append(c.Products, p.Model)
+			}
+		}
+	}
+	if cmd.Amount != nil {
+		c.Budget = Money(cmd.Amount.Cents)
+	}
+	if cmd.Cost != nil {
+		c.Cost = Money(cmd.Cost.Cents)
+	}
+	if cmd.Start != nil {
+		c.Start = *cmd.Start
+	}
+	if cmd.End != nil {
+		c.End = *cmd.End
+	}
+	c.Tasks = append(c.Tasks, cmd.Tasks...)
+}
+
+func (tx *Tx) campaignData(c *Campaign, action string, loc *time.Location) OKCampaignData {
+	d := OKCampaignData{ID: c.ID, Name: c.Name, Action: action, Budget: int64(c.Budget)}
+	if !c.Start.IsZero() {
+		d.Start = c.Start.In(loc)
+	}
+	if !c.End.IsZero() {
+		d.End = c.End.In(loc)
+	}
+	return d
 }
 
 func (tx *Tx) undo(cmd *parser.Command) (*Outcome, error) {

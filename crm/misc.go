@@ -107,6 +107,104 @@ func (tx *Tx) AddResponse(campaign int64, r Response) (*Campaign, *Response, err
 	return c, &c.Responses[len(c.Responses)-1], nil
 }
 
+// ResponseToLead turns response n (1-based) of a campaign into a new lead
+// with source campaign: the person, phone and note of the response, and the
+// company of its account if it has one. The lead is owned by owner; owner 0
+// gives it to the account's owner, else to the campaign's owner, else (when
+// the actor may not give it to them) to the actor. The actor must be allowed
+// to change the campaign, and owner must be within his write level for leads.
+// The response keeps the lead's id; the owner is told (EvLeadCreated).
+func (tx *Tx) ResponseToLead(campaign int64, n int, owner int64) (*Lead, error) {
+	c, err := getAs[Campaign](tx, campaign)
+	if err != nil {
+		return nil, err
+	}
+	if !tx.canWrite(c) {
+		return nil, Errorf(EFORBIDDEN, "Campaigns are run by marketing: only they can turn a response into a lead.")
+	}
+	if n < 1 || n > len(c.Responses) {
+		return nil, Errorf(ENOTFOUND, "Campaign #%d %s has %d response(s), no response #%d.", c.ID, c.Name, len(c.Responses), n).
+			withHint("CAMPAIGN #" + itoa(c.ID) + " lead <n> [<who>]")
+	}
+	r := &c.Responses[n-1]
+	if r.Lead != 0 {
+		return nil, Errorf(ECONFLICT, "Response #%d of %s is already lead #%d.", n, c.Name, r.Lead).
+			withHint("LEAD #" + itoa(r.Lead) + " qualify")
+	}
+	l := &Lead{Person: r.Person, Phone: r.Phone, Needs: r.Note, Source: SrcCampaign, Campaign: c.ID}
+	acct := r.Account
+	if r.Contact != 0 {
+		if ct, err := tx.Contact(r.Contact); err == nil {
+			if l.Person == "" {
+				l.Person = ct.Name
+			}
+			if l.Phone == "" {
+				l.Phone = firstNonEmpty(ct.Mobile, ct.Landline)
+			}
+			if acct == 0 {
+				acct = ct.Account
+			}
+		}
+	}
+	byDefault := c.Owner
+	if acct != 0 {
+		if a, err := tx.Account(acct); err == nil {
+			l.Company, byDefault = a.Name, a.Owner
+		}
+	}
+	if l.Company == "" {
+		l.Subject = strings.TrimSpace(firstNonEmpty(l.Person, l.Phone) + " (" + c.Name + ")")
+	}
+	if owner != 0 {
+		u, err := tx.user(owner)
+		if err != nil {
+			return nil, Errorf(EINVALID, "Owner #%d is not a user.", owner)
+		}
+		if !tx.mayOwn(KindLead, u) {
+			return nil, Errorf(EFORBIDDEN, "You cannot give a lead to %s, who is outside your team.", u.Name)
+		}
+		l.Owner = owner
+	} else {
+		l.Owner = byDefault
+		if u, err := tx.user(l.Owner); err != nil || u.Disabled || !tx.mayOwn(KindLead, u) {
+			l.Owner = tx.meta.Actor.ID // 0 for System: the lead then needs an owner
+		}
+	}
+	if err := tx.CreateLead(l); err != nil {
+		return nil, err
+	}
+	r.Lead = l.ID
+	// linking the response is not editing the campaign (see AddResponse)
+	tx.dirty = true
+	if err := tx.put(c); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+// mayOwn reports whether the actor may create a record of kind k owned by u.
+func (tx *Tx) mayOwn(k Kind, u *User) bool {
+	a := tx.meta.Actor
+	return tx.s.policy.levels(a, k).Write.allows(a, ownerOf{User: u.ID, Branch: u.Branch, Dept: u.Dept})
+}
+
+// campaignNamed returns the id of the campaign called name (case, width and
+// spacing aside), or 0.
+func (tx *Tx) campaignNamed(name string) (int64, string) {
+	key := func(s string) string { return strings.Join(strings.Fields(normText(s)), "") }
+	want := key(name)
+	var id int64
+	var found string
+	tx.Each(KindCampaign, func(r Record) bool {
+		if c := r.(*Campaign); key(c.Name) == want {
+			id, found = c.ID, c.Name
+			return false
+		}
+		return true
+	})
+	return id, found
+}
+
 // Document is a file attached to an account (a quote, a photo, a contract).
 type Document struct {
 	Base

@@ -138,6 +138,20 @@ type OKRespData struct {
 	Who      string
 }
 
+// OKCampaignData answers CAMPAIGN: a campaign created or changed, or one of
+// its responses turned into a lead.
+type OKCampaignData struct {
+	ID     int64
+	Name   string
+	Action string    // create, update, lead
+	Budget int64     // cents; 0 when none
+	Start  time.Time // zero when none
+	End    time.Time // zero when none
+	Lead   int64     // lead: the new lead
+	N      int       // lead: the response's number within the campaign
+	Owner  string    // lead: the lead's owner when not the sender ("" otherwise)
+}
+
 type OKUndoData struct{ What string }
 
 type OKPendingData struct {

@@ -42,6 +42,7 @@ const (
 	VerbAssign    Verb = "assign"    // managers: assign a record to someone
 	VerbApprove   Verb = "approve"   // managers: approve (Action "approve") or refuse (Action "refuse")
 	VerbResp      Verb = "resp"      // record a campaign response
+	VerbCampaign  Verb = "campaign"  // marketing: create or update a campaign (Action create|update), or turn a response into a lead (Action lead)
 	VerbHelp      Verb = "help"      // help, or help on one verb (Topic)
 	VerbUndo      Verb = "undo"      // undo the last write (or Target)
 	VerbMore      Verb = "more"      // next page of the last answer
@@ -143,6 +144,12 @@ type Command struct {
 	Role       string     `json:"role,omitempty"`       // economic_buyer, user, technical_evaluator, coach
 	Source     string     `json:"source,omitempty"`     // lead source: advertising, referral, website, word_of_mouth, pr, campaign, other
 	Referrer   string     `json:"referrer,omitempty"`   // who referred the lead
+
+	Cost     *Amount    `json:"cost,omitempty"`     // CAMPAIGN: what it actually cost (its budget is Amount)
+	Start    *time.Time `json:"start,omitempty"`    // CAMPAIGN: first day
+	End      *time.Time `json:"end,omitempty"`      // CAMPAIGN: last day
+	Tasks    []string   `json:"tasks,omitempty"`    // CAMPAIGN: tasks to add, one per task: part
+	Response int        `json:"response,omitempty"` // CAMPAIGN lead: the number of the response within the campaign
 
 	Brand     string     `json:"brand,omitempty"`     // equipment brand, canonical ("CAT", "Komatsu")
 	Model     string     `json:"model,omitempty"`     // equipment model, upper case

@@ -36,11 +36,18 @@ var keyTable = map[string][]string{
 	"assignee":   {"to", "owner", "who", "负责人", "给"},
 	"campaign":   {"camp", "cmp", "活动"},
 	"qty":        {"quantity", "数量"},
+	"objective":  {"obj", "goal", "aim", "目标", "目的"},
+	"segment":    {"seg", "segments", "target segment", "细分", "目标客户", "客户群"},
+	"start":      {"starts", "begin", "begins", "开始", "开始日期"},
+	"end":        {"ends", "结束", "结束日期"},
+	"task":       {"tasks", "todo", "任务"},
+	"cost":       {"spent", "actual cost", "费用", "花费", "成本"},
 }
 
 var keyDocOrder = []string{"next", "stage", "amount", "close", "source", "referrer", "contact", "phone", "email", "title",
 	"due", "priority", "product", "competitor", "reason", "role", "serial", "smu", "location", "condition", "bought",
-	"brand", "model", "notes", "subject", "address", "industry", "parent", "alias", "assignee", "campaign", "qty"}
+	"brand", "model", "notes", "subject", "address", "industry", "parent", "alias", "assignee", "campaign", "qty",
+	"objective", "segment", "start", "end", "task", "cost"}
 
 var keyAliases = map[string]string{}
 
@@ -69,4 +76,10 @@ var (
 		"src": "source", "阶段": "stage", "金额": "amount", "预计成交": "close", "成交日期": "close", "竞争对手": "competitor", "对手": "competitor", "来源": "source"}
 	inlineLead = map[string]string{"src": "source", "source": "source", "ref": "referrer", "来源": "source", "推荐人": "referrer", "介绍人": "referrer"}
 	inlineLog  = map[string]string{"next": "next", "nxt": "next", "下次": "next", "下一步": "next", "跟进": "next"}
+	// CAMPAIGN: budget and cost never start a campaign's name; the other keys
+	// may ("Year End Promo"), so they go without a colon only after a #id.
+	inlineCampaign   = map[string]string{"budget": "amount", "预算": "amount", "cost": "cost", "费用": "cost"}
+	inlineCampaignID = map[string]string{"budget": "amount", "预算": "amount", "cost": "cost", "费用": "cost",
+		"start": "start", "开始": "start", "end": "end", "结束": "end", "objective": "objective", "目标": "objective",
+		"segment": "segment", "细分": "segment", "task": "task", "任务": "task", "products": "product", "product": "product", "产品": "product"}
 )

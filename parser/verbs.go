@@ -26,8 +26,9 @@ type VerbSpec struct {
 
 // Who values.
 const (
-	Everyone = "everyone"
-	Managers = "managers"
+	Everyone  = "everyone"
+	Managers  = "managers"
+	Marketing = "marketing" // the marketing department and admins: whoever may change campaigns
 )
 
 var verbSpecs = []VerbSpec{
@@ -308,9 +309,26 @@ var verbSpecs = []VerbSpec{
 		Summary:  "Record a response to a marketing campaign; it can later become a lead.",
 		Parts:    []string{"`<campaign>`: name or `#id`.", "`<name or company>`, `<phone>`: who responded.", "`<interest>`: the rest; `2x 320D` is read as products."},
 		Examples: []string{"RESP expo2026; Zhao Gang, Dongfang Quarry; 13812345678; wants 950H", "resp #7 / Mr Qian 0411-88886666 / price list", "回应 春季展会；孙经理 13698765432；要2台320D"},
-		Reply:    "OK response #301 to Expo 2026: Zhao Gang +8613812345678. LEAD #301 to make it a lead",
+		Reply:    "OK response #3 to Expo 2026: Zhao Gang +8613812345678. Marketing turns it into a lead. UNDO to undo",
 		HelpEN:   "RESP <campaign>; <name>; <phone>; <interest>. E.g. RESP expo; Zhao Gang; 13812345678; wants 950H",
 		HelpZH:   "回应 活动；姓名；电话；意向。例：回应 春季展会；孙经理 13698765432",
+	},
+	{
+		Verb: VerbCampaign, Name: "CAMPAIGN", Short: []string{"CAMP"}, Chinese: []string{"活动"}, Who: Marketing,
+		Form:    "CAMPAIGN <name>; objective: <goal>; budget: <amount>; start: <date>; end: <date>; task: <text>  |  CAMPAIGN <name or #id> lead <n> [<who>]",
+		Summary: "Marketing (and admins): create a campaign, change one, or turn one of its responses into a lead. Salesmen and managers record responses with RESP.",
+		Parts: []string{
+			"`<name>`: the first part. A message with an `objective:` creates the campaign (no other campaign may have that name); without one it changes the campaign named (fuzzy name or `#id`).",
+			"`objective:`, `segment:` (目标, 细分): text; `products: 320D, 336` (产品): the target models.",
+			"`budget:`, `cost:` (预算, 费用): amounts (`500k`, `50万`); `start:`, `end:` (开始, 结束): dates (`1/12`, `12月31日`). After a `#id` no colon is needed (`CAMPAIGN #7 budget 600k`); `budget` and `cost` never need one.",
+			"`task: <text>` (任务): adds a task, the others stay; every other key given replaces the old value.",
+			"`lead <n> [<who>]` (线索): turns response n into a lead with source campaign, owned by `<who>`, else by the account's owner, else by the campaign's owner; the owner is told.",
+		},
+		Examples: []string{"CAMPAIGN Expo 2026; objective: 40 demo visitors; segment: quarries; products: 320D, 336; budget: 500k; start: 1/12; end: 31/12; task: book the hall",
+			"camp expo2026; end: 15/1; cost: 120k; task: send thank-you SMS", "活动 春季展会 线索 3 王军"},
+		Reply:  "OK campaign #7 Expo 2026 created, budget 500k, 1/12 to 31/12. UNDO to undo",
+		HelpEN: "CAMPAIGN <name>; objective: <x>; budget: 500k; start: 1/12; end: 31/12; task: <x>. CAMPAIGN #7 cost 120k. CAMPAIGN <name> lead 3 [<who>]. Marketing only",
+		HelpZH: "活动 名称；目标：…；预算：50万；开始：12月1日；结束：12月31日；任务：…。活动 名称 线索 3：回应转线索。限市场部",
 	},
 	{
 		Verb: VerbHelp, Name: "HELP", Short: []string{"H", "?", "INFO"}, Chinese: []string{"帮助", "说明", "怎么用"}, Who: Everyone,
@@ -543,7 +561,7 @@ func docKeys() string {
 	for _, k := range keyDocOrder {
 		fmt.Fprintf(&b, "| `%s` | %s |\n", k, strings.Join(keyAliasesOf(k), " "))
 	}
-	b.WriteString("\nWithout a colon, a key is recognised only by the verbs that expect it: `sn smu loc cond bought` (EQ), `stage amt close comp src` (OPP), `src ref` (LEAD), `next` (VISIT, CALL, MEET, DONE, NOTE) — and `next` not when followed by a weekday, `week` or `month` (`next mon` is a date). An unknown `word: value` part is kept in `fields`.\n")
+	b.WriteString("\nWithout a colon, a key is recognised only by the verbs that expect it: `sn smu loc cond bought` (EQ), `stage amt close comp src` (OPP), `src ref` (LEAD), `budget cost` (CAMPAIGN; after a campaign's `#id` also `objective segment products start end task`), `next` (VISIT, CALL, MEET, DONE, NOTE) — and `next` not when followed by a weekday, `week` or `month` (`next mon` is a date). An unknown `word: value` part is kept in `fields`.\n")
 	return b.String()
 }
 

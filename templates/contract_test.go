@@ -116,6 +116,18 @@ type OkApprove struct {
 	Approved bool
 }
 
+type OkCampaign struct {
+	ID     int64
+	Name   string
+	Action string // create, update, lead
+	Budget int64  // cents; 0: none
+	Start  time.Time
+	End    time.Time
+	Lead   int64  // lead: the new lead
+	N      int    // lead: the response's number
+	Owner  string // lead: the lead's owner, empty when the sender
+}
+
 type OkResp struct {
 	N        int64 // the response's id
 	Campaign string

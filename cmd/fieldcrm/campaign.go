@@ -261,34 +261,16 @@ func campLead(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		if err != nil {
 			return err
 		}
-		if n < 1 || n > len(c.Responses) {
-			return fmt.Errorf("campaign #%d has %d responses, no #%d", c.ID, len(c.Responses), n)
-		}
-		r := &c.Responses[n-1]
-		if r.Lead != 0 {
-			return fmt.Errorf("response #%d is already lead #%d", n, r.Lead)
-		}
-		lead = &crm.Lead{Base: crm.Base{Owner: c.Owner}, Person: r.Person, Phone: r.Phone, Needs: r.Note, Source: crm.SrcCampaign, Campaign: c.ID}
-		if r.Account != 0 {
-			if a, err := tx.Account(r.Account); err == nil {
-				lead.Company, lead.Owner = a.Name, a.Owner
-			}
-		}
-		if lead.Company == "" {
-			lead.Subject = strings.TrimSpace(r.Person + " (" + c.Name + ")")
-		}
+		var ownerID int64
 		if *owner != "" {
 			u, err := repFindUser(tx, *owner)
 			if err != nil {
 				return err
 			}
-			lead.Owner = u.ID
+			ownerID = u.ID
 		}
-		if err := tx.CreateLead(lead); err != nil {
-			return err
-		}
-		r.Lead = lead.ID
-		return tx.Save(c)
+		lead, err = tx.ResponseToLead(c.ID, n, ownerID)
+		return err
 	})
 	if err != nil {
 		return fail(stderr, "campaign lead", err)
