@@ -1,0 +1,224 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strings"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/fieldcrm/fieldcrm/crm"
+	"github.com/fieldcrm/fieldcrm/gateway"
+	"github.com/fieldcrm/fieldcrm/gateway/outbox"
+)
+
+// counts are the crash test's figures, read from the closed file and the
+// fake API's record.
+type counts struct {
+	Kills      int
+	Sent       int // messages posted (distinct MessageSids)
+	Acked      int // answered 200
+	Unacked    int // never answered 200 (given up)
+	Stored     int // claims of acknowledged messages
+	Claims     int // claims in the file
+	Changes    int // acknowledged carried-out writes with exactly one change set
+	Tokens     int // acknowledged VISITs whose token is in exactly one activity
+	Outbox     int // outbox entries
+	OutboxSent int // sent or delivered, each seen by the fake API
+	InDoubt    int // entries found in the send window after a crash
+	Resent     int // extra sends (same To and Body) of in-doubt entries
+	FakeSent   int // messages the fake API accepted
+	Outcomes   map[string]int
+	Problems   []string
+}
+
+func (c *counts) problem(format string, args ...any) {
+	if len(c.Problems) < 20 {
+		c.Problems = append(c.Problems, fmt.Sprintf(format, args...))
+	} else if len(c.Problems) == 20 {
+		c.Problems = append(c.Problems, "…")
+	}
+}
+
+var reToken = regexp.MustCompile(`ref (qz[a-z]+)`)
+
+// verify opens the database (serve stopped) and checks that every
+// acknowledged webhook is stored exactly once with its change, and that
+// every outbox entry was sent (at least once; more only when it was in the
+// send window at a crash).
+func verify(path string, lr *loadRun, api []sent, kills int) (*counts, error) {
+	s, err := crm.Open(path, crm.Options{})
+	if err != nil {
+		return nil, err
+	}
+	defer s.Close()
+	db := s.DB()
+	c := &counts{Kills: kills, FakeSent: len(api), Outcomes: map[string]int{}}
+
+	// what the file holds: claims, change sets per message, tokens in activities
+	perMsg := map[string]int{}
+	tokens := map[string]int{}
+	sids := map[string]bool{}
+	err = db.View(func(tx *bolt.Tx) error {
+		if b := tx.Bucket([]byte("gw/claims")); b != nil {
+			c.Claims = b.Stats().KeyN
+			b.ForEach(func(k, _ []byte) error {
+				sids[strings.TrimPrefix(string(k), "sms\x00")] = true
+				return nil
+			})
+		}
+		err := tx.Bucket([]byte("changesets")).ForEach(func(_, v []byte) error {
+			var cs crm.ChangeSet
+			if err := json.Unmarshal(v, &cs); err != nil {
+				return err
+			}
+			if cs.MessageID != "" && len(cs.Changes) > 0 {
+				perMsg[cs.MessageID]++
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		return tx.Bucket([]byte("rec/activity")).ForEach(func(_, v []byte) error {
+			for _, m := range reToken.FindAllSubmatch(v, -1) {
+				tokens[string(m[1])]++
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	sentSids := map[string]bool{}
+	for _, os := range lr.outs {
+		for _, o := range os {
+			c.Sent++
+			sentSids[o.sid] = true
+			if !o.acked {
+				c.Unacked++
+				continue
+			}
+			c.Acked++
+			cl, err := gateway.Claim(db, gateway.ChannelSMS, o.sid)
+			if err != nil {
+				return nil, err
+			}
+			if cl == nil {
+				c.problem("%s answered 200 but has no claim", o.sid)
+				continue
+			}
+			c.Stored++
+			t := templates[o.tpl]
+			code := cl.Code
+			if code == "" {
+				code = "ok"
+			}
+			c.Outcomes[t.name+":"+code]++
+			n := perMsg[o.sid]
+			switch {
+			case n > 1:
+				c.problem("%s (%s) has %d change sets", o.sid, t.name, n)
+			case t.write && cl.Code == "" && n == 0:
+				c.problem("%s (%s) answered 200 and carried out, but no change set", o.sid, t.name)
+			case t.write && cl.Code == "":
+				c.Changes++
+			}
+			if o.token != "" && cl.Code == "" {
+				if k := tokens[o.token]; k != 1 {
+					c.problem("%s: token %s in %d activities, want 1", o.sid, o.token, k)
+				} else {
+					c.Tokens++
+				}
+			}
+		}
+	}
+	for sid := range sids {
+		if !sentSids[sid] {
+			c.problem("claim for %q, a message never sent", sid)
+		}
+	}
+	for id, n := range perMsg {
+		if !sentSids[id] && n > 0 {
+			c.problem("change set for %q, a message never sent", id)
+		}
+	}
+
+	// the outbox against what the fake API accepted
+	entries, err := outbox.List(db, outbox.Filter{Limit: 1 << 30})
+	if err != nil {
+		return nil, err
+	}
+	c.Outbox = len(entries)
+	bySID := map[string]sent{}
+	type group struct{ sends, entries, inDoubt int }
+	groups := map[string]*group{}
+	key := func(to, body string) string { return to + "\x00" + body }
+	for _, m := range api {
+		bySID[m.SID] = m
+		g := groups[key(m.To, m.Body)]
+		if g == nil {
+			g = &group{}
+			groups[key(m.To, m.Body)] = g
+		}
+		g.sends++
+	}
+	keys := map[string]int64{}
+	for _, e := range entries {
+		if e.Key != "" {
+			if id, dup := keys[e.Channel+"\x00"+e.Key]; dup {
+				c.problem("idempotency key %q on entries %d and %d", e.Key, id, e.ID)
+			}
+			keys[e.Channel+"\x00"+e.Key] = e.ID
+		}
+		if e.Channel != outbox.ChannelSMS {
+			continue
+		}
+		g := groups[key(e.To, e.Body)]
+		if g == nil {
+			g = &group{}
+			groups[key(e.To, e.Body)] = g
+		}
+		g.entries++
+		for _, h := range e.StatusHistory {
+			if strings.HasPrefix(h.Note, "in doubt") {
+				g.inDoubt++
+				c.InDoubt++
+				break
+			}
+		}
+		switch e.State {
+		case outbox.StateSent, outbox.StateDelivered:
+			if m, ok := bySID[e.ProviderID]; !ok || m.To != e.To || m.Body != e.Body {
+				c.problem("outbox %d (%s) is %s as %s, which the fake API never accepted", e.ID, e.Key, e.State, e.ProviderID)
+			} else {
+				c.OutboxSent++
+			}
+		default:
+			c.problem("outbox %d (%s) is %s: %s", e.ID, e.Key, e.State, e.LastError)
+		}
+	}
+	for _, g := range groups {
+		switch {
+		case g.entries == 0:
+			c.problem("the fake API got %d messages no outbox entry asked for", g.sends)
+		case g.sends > g.entries+g.inDoubt:
+			c.problem("%d sends for %d entries (%d in doubt): a duplicate outside the send window", g.sends, g.entries, g.inDoubt)
+		case g.sends > g.entries:
+			c.Resent += g.sends - g.entries
+		}
+	}
+	return c, nil
+}
+
+func (c *counts) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "kills %d; webhooks sent %d, acknowledged (200) %d, stored exactly once %d, never acknowledged %d; claims in file %d\n",
+		c.Kills, c.Sent, c.Acked, c.Stored, c.Unacked, c.Claims)
+	fmt.Fprintf(&b, "carried-out writes with exactly one change set %d; VISIT tokens found exactly once %d\n", c.Changes, c.Tokens)
+	fmt.Fprintf(&b, "outbox entries %d, sent and seen by the fake API %d; in doubt after a crash %d, resent in the send window %d; fake API accepted %d",
+		c.Outbox, c.OutboxSent, c.InDoubt, c.Resent, c.FakeSent)
+	return b.String()
+}
