@@ -92,6 +92,9 @@ type Config struct {
 	Kick func()
 	// Now is the clock of cron-started runs [the store's clock].
 	Now func() time.Time
+	// OnRun, when set, is told of every run: its job, how long it took and
+	// its error (metrics).
+	OnRun func(job string, took time.Duration, err error)
 	// Quiet hours, as times of day in each user's zone [21:00, 07:30]: SMS
 	// queued then waits until QuietEnd (urgent escalations do not); email is
 	// not held.
@@ -297,6 +300,9 @@ func (s *Scheduler) Run(ctx context.Context, name string, now time.Time) (Counts
 	}
 	if counts["sms"]+counts["email"] > 0 {
 		s.cfg.Kick()
+	}
+	if s.cfg.OnRun != nil {
+		s.cfg.OnRun(name, info.Duration, err)
 	}
 	attrs := []any{slog.String("job", name), slog.Time("as_of", now), slog.Duration("took", info.Duration), slog.String("counts", counts.String())}
 	if err != nil {

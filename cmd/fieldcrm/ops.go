@@ -49,6 +49,8 @@ type ops struct {
 	delivery    *prometheus.CounterVec
 	reqSecs     *prometheus.HistogramVec
 	backups     *prometheus.CounterVec
+	jobRuns     *prometheus.CounterVec
+	jobSecs     *prometheus.HistogramVec
 	scrapeStore func() *bolt.DB
 	now         func() time.Time
 }
@@ -73,10 +75,24 @@ func newOps(db func() *bolt.DB, now func() time.Time) *ops {
 		[]string{"route", "code"})
 	o.backups = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "fieldcrm_backups_total",
 		Help: "Hot backups served by /admin/backup, by result."}, []string{"result"})
-	o.reg.MustRegister(o.msgIn, o.msgOut, o.parseErrs, o.handleSecs, o.delivery, o.reqSecs, o.backups,
+	o.jobRuns = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "fieldcrm_job_runs_total",
+		Help: "Scheduled job runs by job and result (ok, error)."}, []string{"job", "result"})
+	o.jobSecs = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "fieldcrm_job_run_seconds",
+		Help: "How long each scheduled job run took.", Buckets: prometheus.ExponentialBuckets(0.001, 3, 12)}, []string{"job"})
+	o.reg.MustRegister(o.msgIn, o.msgOut, o.parseErrs, o.handleSecs, o.delivery, o.reqSecs, o.backups, o.jobRuns, o.jobSecs,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		&storeCollector{o: o})
 	return o
+}
+
+// jobRun is the scheduler's OnRun hook.
+func (o *ops) jobRun(job string, took time.Duration, err error) {
+	result := "ok"
+	if err != nil {
+		result = "error"
+	}
+	o.jobRuns.WithLabelValues(job, result).Inc()
+	o.jobSecs.WithLabelValues(job).Observe(took.Seconds())
 }
 
 // handled is the pipeline's OnHandled hook.

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/fieldcrm/fieldcrm/crm"
 )
@@ -60,6 +61,7 @@ func TestOpsMetrics(t *testing.T) {
 	e.smsForm(form) // Twilio retries
 	e.plan("PLAN wang visit acme fri urgent")
 	e2eWaitUntil(t, "the notice sent", func() bool { return len(e2eMessagesTo(e.api, e2eWangPhone)) > 0 })
+	e.m.ops.jobRun("overdue", 12*time.Millisecond, nil) // as the scheduler's OnRun hook reports a run
 	code, body := opsGet(t, e, "/metrics", "")
 	if code != 200 {
 		t.Fatalf("metrics %d", code)
@@ -78,6 +80,8 @@ func TestOpsMetrics(t *testing.T) {
 		`fieldcrm_message_handle_seconds_bucket{channel="sms"`,
 		`fieldcrm_http_request_seconds_bucket{code="200",route="POST /twilio/sms"`,
 		`fieldcrm_store_scrape_error 0`,
+		`fieldcrm_job_runs_total{job="overdue",result="ok"} 1`,
+		`fieldcrm_job_run_seconds_bucket{job="overdue"`,
 		`go_goroutines`,
 	} {
 		if !strings.Contains(body, want) {

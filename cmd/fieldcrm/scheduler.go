@@ -28,7 +28,7 @@ func jobSchedules(getenv func(string) string) map[string]string {
 func (m *Main) runScheduler(ctx context.Context, tpl *templates.Set) {
 	_, email := m.Senders[outbox.ChannelEmail]
 	s, err := scheduler.New(scheduler.Config{Store: m.Store, Templates: tpl, Log: m.Log, Location: m.Config.location,
-		Schedules: m.Config.Schedules, Email: email, Kick: m.Outbox.Kick, Now: m.Config.Now})
+		Schedules: m.Config.Schedules, Email: email, Kick: m.Outbox.Kick, Now: m.Config.Now, OnRun: m.ops.jobRun})
 	if err != nil {
 		m.Log.Error("scheduler not started", slog.Any("error", err))
 		return
