@@ -10,6 +10,7 @@ import (
 	"os/signal"
 	"sort"
 	"syscall"
+	_ "time/tzdata" // users' time zones work on hosts and images without tzdata
 )
 
 // command is one sub-command of the binary. run gets the arguments after the
