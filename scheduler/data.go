@@ -1,20 +1,16 @@
 package scheduler
 
-import "time"
+import (
+	"time"
+
+	"github.com/fieldcrm/fieldcrm/crm"
+)
 
 // The data of the job templates (the contract with templates/README.md and
 // templates/contract_test.go). Times are in the recipient's zone.
 
-// Item is an activity in a list: crm.Item's fields.
-type Item struct {
-	ID      int64
-	Due     time.Time
-	HasTime bool
-	Kind    string
-	Subject string
-	Account string
-	Urgent  bool
-}
+// Item is an activity in a list, as crm words it for TODAY.
+type Item = crm.Item
 
 // OverdueData: job_overdue (SMS to the owner).
 type OverdueData struct {

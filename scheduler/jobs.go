@@ -23,7 +23,7 @@ func (s *Scheduler) item(tx *crm.Tx, a *crm.Activity, loc *time.Location) Item {
 	if !it.Due.IsZero() {
 		it.Due = it.Due.In(loc)
 	}
-	return Item(it)
+	return it
 }
 
 // isRefusal tells a rule's refusal of one item (skip it) from a fault.
