@@ -2,6 +2,7 @@ package crm
 
 import (
 	"bytes"
+	"github.com/fieldcrm/fieldcrm/parser"
 	"strings"
 	"time"
 )
@@ -89,29 +90,14 @@ func (a *Activity) indexes() []ientry {
 	return ix
 }
 
-// ParseActivityType reads an activity type as people write it.
+// ParseActivityType reads an activity type in the words of the message
+// language; "note" (a note kept as a done activity) is crm's own.
 func ParseActivityType(s string) (string, bool) {
 	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "visit", "v", "拜访":
-		return ActVisit, true
-	case "call", "phone", "c", "电话":
-		return ActCall, true
-	case "email", "mail", "邮件":
-		return ActEmail, true
-	case "fax", "传真":
-		return ActFax, true
-	case "sms", "text", "短信":
-		return ActSMS, true
-	case "meeting", "meet", "m", "会议", "开会":
-		return ActMeeting, true
-	case "revisit", "field revisit", "回访":
-		return ActRevisit, true
-	case "task", "todo", "任务":
-		return ActTask, true
-	case "note", "备注":
+	case ActNote, "备注":
 		return ActNote, true
 	}
-	return "", false
+	return parser.ActivityWord(s)
 }
 
 func (a *Activity) validate(tx *Tx, old Record) error {

@@ -1,6 +1,7 @@
 package crm
 
 import (
+	"github.com/fieldcrm/fieldcrm/parser"
 	"strings"
 	"time"
 )
@@ -65,27 +66,8 @@ func (l *Lead) indexes() []ientry {
 	return append(ix, ientry{bkt: bktLeadStatus, key: append([]byte(l.Status+"\x00"), itob(l.ID)...)})
 }
 
-// ParseSource reads a lead source as people write it.
-func ParseSource(s string) (string, bool) {
-	s = strings.NewReplacer("-", "_", " ", "_").Replace(strings.ToLower(strings.TrimSpace(s)))
-	switch s {
-	case "ad", "ads", "advert", "advertising", "广告":
-		return SrcAdvertising, true
-	case "referral", "ref", "operator", "mechanic", "介绍", "推荐", "转介绍":
-		return SrcReferral, true
-	case "web", "website", "internet", "网站", "网络":
-		return SrcWebsite, true
-	case "word_of_mouth", "wom", "mouth", "口碑":
-		return SrcWordOfMouth, true
-	case "pr", "public_relations", "公关":
-		return SrcPR, true
-	case "campaign", "event", "show", "活动", "展会":
-		return SrcCampaign, true
-	case "other", "其他":
-		return SrcOther, true
-	}
-	return "", false
-}
+// ParseSource reads a lead source in the words of the message language.
+func ParseSource(s string) (string, bool) { return parser.SourceWord(s) }
 
 func (l *Lead) validate(tx *Tx, old Record) error {
 	l.Subject, l.Company, l.Person = strings.TrimSpace(l.Subject), strings.TrimSpace(l.Company), strings.TrimSpace(l.Person)

@@ -1,6 +1,7 @@
 package crm
 
 import (
+	"github.com/fieldcrm/fieldcrm/parser"
 	"strings"
 	"time"
 )
@@ -36,24 +37,17 @@ func (s Stage) DefaultProbability() int {
 	return [...]int{0, 10, 25, 50, 75, 100, 0, 0}[max(0, min(int(s), 7))]
 }
 
-// ParseStage reads a stage by number or name (English or Chinese).
+// ParseStage reads a stage by number or name, in the words of the message
+// language (parser.StageWord): "3", "quote", "报价", "closed won".
 func ParseStage(v string) (Stage, bool) {
-	v = strings.ToLower(strings.TrimSpace(v))
-	switch v {
-	case "1", "identification", "identify", "id", "识别", "发现":
-		return StageIdentification, true
-	case "2", "qualification", "qualify", "qual", "确认", "资格":
-		return StageQualification, true
-	case "3", "development", "develop", "dev", "开发", "推进":
-		return StageDevelopment, true
-	case "4", "proposal", "propose", "quote", "quotation", "报价", "方案":
-		return StageProposal, true
-	case "5", "won", "win", "赢单", "成交", "赢":
-		return StageWon, true
-	case "6", "lost", "lose", "丢单", "输":
-		return StageLost, true
-	case "7", "nodeal", "no deal", "no_deal", "disqualified", "disqualify", "放弃", "无交易":
-		return StageNoDeal, true
+	st, ok := parser.StageWord(v)
+	if !ok {
+		return 0, false
+	}
+	for i, n := range stageNames {
+		if n == string(st) {
+			return Stage(i), true
+		}
 	}
 	return 0, false
 }
@@ -196,21 +190,8 @@ func oppFieldsChanged(a, b *Opportunity) bool {
 		a.Probability != b.Probability || a.Owner != b.Owner
 }
 
-// ParsePersonRole reads a deal role.
-func ParsePersonRole(s string) (string, bool) {
-	s = strings.NewReplacer("-", "_", " ", "_").Replace(strings.ToLower(strings.TrimSpace(s)))
-	switch s {
-	case "economic_buyer", "eb", "buyer", "decision_maker", "dm", "决策人", "经济决策者", "拍板":
-		return RoleEconomicBuyer, true
-	case "user", "operator", "使用者", "用户":
-		return RoleUser, true
-	case "technical_evaluator", "technical", "tech", "te", "技术评估", "技术":
-		return RoleTechnical, true
-	case "coach", "champion", "教练", "内线":
-		return RoleCoach, true
-	}
-	return "", false
-}
+// ParsePersonRole reads a deal role in the words of the message language.
+func ParsePersonRole(s string) (string, bool) { return parser.RoleWord(s) }
 
 // CreateOpp records a new opportunity (stage 1 unless given).
 func (tx *Tx) CreateOpp(o *Opportunity) error { return tx.save(o) }

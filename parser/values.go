@@ -504,11 +504,12 @@ var stages = map[string]Stage{
 	"4": StageProposal, "proposal": StageProposal, "propose": StageProposal, "prop": StageProposal, "quote": StageProposal, "quotation": StageProposal, "quoted": StageProposal, "报价": StageProposal, "方案": StageProposal, "提案": StageProposal, "投标": StageProposal,
 	"5": StageWon, "won": StageWon, "win": StageWon, "closed won": StageWon, "赢单": StageWon, "成交": StageWon, "签约": StageWon, "赢": StageWon,
 	"6": StageLost, "lost": StageLost, "lose": StageLost, "closed lost": StageLost, "丢单": StageLost, "输单": StageLost, "失败": StageLost, "丢了": StageLost,
-	"7": StageNoDeal, "nodeal": StageNoDeal, "no deal": StageNoDeal, "no-deal": StageNoDeal, "no_deal": StageNoDeal, "dead": StageNoDeal, "cancelled": StageNoDeal, "canceled": StageNoDeal, "无交易": StageNoDeal, "取消": StageNoDeal, "无果": StageNoDeal, "搁置": StageNoDeal,
+	"id": StageIdentification, "推进": StageDevelopment, "输": StageLost,
+	"7": StageNoDeal, "disqualified": StageNoDeal, "disqualify": StageNoDeal, "放弃": StageNoDeal, "nodeal": StageNoDeal, "no deal": StageNoDeal, "no-deal": StageNoDeal, "no_deal": StageNoDeal, "dead": StageNoDeal, "cancelled": StageNoDeal, "canceled": StageNoDeal, "无交易": StageNoDeal, "取消": StageNoDeal, "无果": StageNoDeal, "搁置": StageNoDeal,
 }
 
 var roles = map[string]string{
-	"economic buyer": "economic_buyer", "eb": "economic_buyer", "economic": "economic_buyer", "buyer": "economic_buyer", "decision maker": "economic_buyer", "dm": "economic_buyer", "boss": "economic_buyer", "决策人": "economic_buyer", "经济决策者": "economic_buyer", "决策者": "economic_buyer", "拍板人": "economic_buyer",
+	"economic buyer": "economic_buyer", "eb": "economic_buyer", "economic": "economic_buyer", "buyer": "economic_buyer", "decision maker": "economic_buyer", "dm": "economic_buyer", "boss": "economic_buyer", "决策人": "economic_buyer", "经济决策者": "economic_buyer", "决策者": "economic_buyer", "拍板人": "economic_buyer", "拍板": "economic_buyer",
 	"user": "user", "operator": "user", "使用者": "user", "用户": "user", "使用人": "user",
 	"technical evaluator": "technical_evaluator", "technical": "technical_evaluator", "tech": "technical_evaluator", "te": "technical_evaluator", "evaluator": "technical_evaluator", "技术评估": "technical_evaluator", "技术评估者": "technical_evaluator", "技术": "technical_evaluator",
 	"coach": "coach", "champion": "coach", "insider": "coach", "教练": "coach", "内线": "coach",
@@ -519,8 +520,29 @@ var sources = map[string]string{
 	"referral": "referral", "ref": "referral", "referred": "referral", "referal": "referral", "operator": "referral", "mechanic": "referral", "推荐": "referral", "介绍": "referral", "转介绍": "referral", "机手": "referral", "机手推荐": "referral", "修理工": "referral", "朋友介绍": "referral",
 	"web": "website", "website": "website", "site": "website", "online": "website", "internet": "website", "网站": "website", "官网": "website", "网络": "website", "网上": "website",
 	"wom": "word_of_mouth", "word of mouth": "word_of_mouth", "mouth": "word_of_mouth", "口碑": "word_of_mouth",
-	"pr": "pr", "公关": "pr", "press": "pr",
+	"pr": "pr", "公关": "pr", "press": "pr", "public relations": "pr",
+	"other": "other", "其他": "other",
 	"campaign": "campaign", "event": "campaign", "expo": "campaign", "show": "campaign", "trade show": "campaign", "exhibition": "campaign", "活动": "campaign", "展会": "campaign", "市场活动": "campaign",
+}
+
+// The message language's vocabularies, for code that reads the same words
+// outside a message (imports, validation): what a person wrote → its
+// canonical name. Case, "_" and "-" do not matter.
+
+// StageWord reads an opportunity stage: "3", "quote", "报价", "closed won".
+func StageWord(s string) (Stage, bool) { st, ok := stages[vocabKey(s)]; return st, ok }
+
+// RoleWord reads the role of a person around a deal: "eb", "coach", "决策人".
+func RoleWord(s string) (string, bool) { r, ok := roles[vocabKey(s)]; return r, ok }
+
+// SourceWord reads a lead source: "ref", "web", "word of mouth", "展会".
+func SourceWord(s string) (string, bool) { r, ok := sources[vocabKey(s)]; return r, ok }
+
+// ActivityWord reads an activity type: "v", "call", "mtg", "回访".
+func ActivityWord(s string) (string, bool) { r, ok := activityKinds[vocabKey(s)]; return r, ok }
+
+func vocabKey(s string) string {
+	return strings.Join(strings.Fields(strings.ToLower(strings.NewReplacer("_", " ", "-", " ").Replace(s))), " ")
 }
 
 var periods = map[string]string{
