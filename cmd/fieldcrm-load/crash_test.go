@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/fieldcrm/fieldcrm/gateway/twilio"
+	"github.com/fieldcrm/fieldcrm/gateway/twilio/twiliotest"
 )
 
 // TestCrash is issue 8, point 5: under load, kill -9 serve at random
@@ -103,7 +104,7 @@ func TestMix(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !twilio.Validate(fakeToken, publicURL+twilio.SMSPath, form, m.sig) {
+		if !twilio.Validate(twiliotest.AuthToken, publicURL+twilio.SMSPath, form, m.sig) {
 			t.Fatalf("%s: bad signature", m.sid)
 		}
 		if sids[m.sid] {

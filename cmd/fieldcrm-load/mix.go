@@ -11,6 +11,7 @@ import (
 
 	"github.com/fieldcrm/fieldcrm/crm"
 	"github.com/fieldcrm/fieldcrm/gateway/twilio"
+	"github.com/fieldcrm/fieldcrm/gateway/twilio/twiliotest"
 )
 
 // The message mix and the world are those of cmd/fieldcrm/webhook_bench_test.go
@@ -249,12 +250,12 @@ func (u *salesman) next(run, ui int) message {
 	u.k++
 	form := url.Values{
 		"MessageSid": {m.sid}, "SmsMessageSid": {m.sid}, "SmsSid": {m.sid},
-		"AccountSid": {fakeSID}, "MessagingServiceSid": {""}, "From": {u.phone}, "To": {ourNumber},
+		"AccountSid": {twiliotest.AccountSID}, "MessagingServiceSid": {""}, "From": {u.phone}, "To": {ourNumber},
 		"Body": {text}, "NumMedia": {"0"}, "NumSegments": {"1"}, "SmsStatus": {"received"},
 		"ApiVersion": {"2010-04-01"}, "FromCountry": {"CN"}, "ToCountry": {"US"},
 	}
 	m.body = form.Encode()
-	m.sig = twilio.Signature(fakeToken, publicURL+twilio.SMSPath, form)
+	m.sig = twilio.Signature(twiliotest.AuthToken, publicURL+twilio.SMSPath, form)
 	return m
 }
 

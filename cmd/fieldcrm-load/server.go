@@ -16,6 +16,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/fieldcrm/fieldcrm/gateway/twilio/twiliotest"
 )
 
 // server is `fieldcrm serve` as a child process on a fixed loopback address
@@ -74,8 +76,8 @@ func (s *server) env() []string {
 		"FIELDCRM_ADDR="+s.addr,
 		"FIELDCRM_PUBLIC_URL="+publicURL,
 		"FIELDCRM_LOG_LEVEL=warn",
-		"TWILIO_ACCOUNT_SID="+fakeSID,
-		"TWILIO_AUTH_TOKEN="+fakeToken,
+		"TWILIO_ACCOUNT_SID="+twiliotest.AccountSID,
+		"TWILIO_AUTH_TOKEN="+twiliotest.AuthToken,
 		"FIELDCRM_TWILIO_FROM="+ourNumber,
 		"FIELDCRM_TWILIO_API_URL="+s.apiURL,
 		"FIELDCRM_SMS_RATE=10000",

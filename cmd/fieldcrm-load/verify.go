@@ -11,6 +11,7 @@ import (
 	"github.com/fieldcrm/fieldcrm/crm"
 	"github.com/fieldcrm/fieldcrm/gateway"
 	"github.com/fieldcrm/fieldcrm/gateway/outbox"
+	"github.com/fieldcrm/fieldcrm/gateway/twilio/twiliotest"
 )
 
 // counts are the crash test's figures, read from the closed file and the
@@ -47,7 +48,7 @@ var reToken = regexp.MustCompile(`ref (qz[a-z]+)`)
 // acknowledged webhook is stored exactly once with its change, and that
 // every outbox entry was sent (at least once; more only when it was in the
 // send window at a crash).
-func verify(path string, lr *loadRun, api []sent, kills int) (*counts, error) {
+func verify(path string, lr *loadRun, api []twiliotest.Message, kills int) (*counts, error) {
 	s, err := crm.Open(path, crm.Options{})
 	if err != nil {
 		return nil, err
@@ -152,7 +153,7 @@ func verify(path string, lr *loadRun, api []sent, kills int) (*counts, error) {
 		return nil, err
 	}
 	c.Outbox = len(entries)
-	bySID := map[string]sent{}
+	bySID := map[string]twiliotest.Message{}
 	type group struct{ sends, entries, inDoubt int }
 	groups := map[string]*group{}
 	key := func(to, body string) string { return to + "\x00" + body }

@@ -65,10 +65,17 @@ type Server struct {
 // NewServer starts a fake Twilio, closed when the test ends. Point the
 // sender's API URL at s.URL and use s.AccountSID and s.AuthToken.
 func NewServer(t testing.TB) *Server {
-	s := &Server{AccountSID: AccountSID, AuthToken: AuthToken, t: t,
-		failTo: map[string]failure{}, changed: make(chan struct{})}
-	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
+	s := New()
+	s.t = t
 	t.Cleanup(s.Close)
+	return s
+}
+
+// New starts a fake Twilio for a program that is not a test (the load
+// harness); the caller closes it. WaitFor needs NewServer.
+func New() *Server {
+	s := &Server{AccountSID: AccountSID, AuthToken: AuthToken, failTo: map[string]failure{}, changed: make(chan struct{})}
+	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
 	return s
 }
 
