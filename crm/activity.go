@@ -84,6 +84,9 @@ func (a *Activity) indexes() []ientry {
 	if a.Status == StatusOpen && a.Owner != 0 {
 		ix = append(ix, ientry{bkt: bktOpenOwner, key: append(itob(a.Owner), itob(a.ID)...)})
 	}
+	if a.Status == StatusOpen && a.AssignedBy != 0 && a.AssignedBy != a.Owner && !a.AssignedAt.IsZero() {
+		ix = append(ix, ientry{bkt: bktAssigned, key: itob(a.ID), val: encodeAssigned(a)})
+	}
 	if a.Account != 0 {
 		ix = append(ix, ientry{bkt: bktByAccount, key: linkKey(a.Account, KindActivity, a.ID)})
 	}

@@ -10,7 +10,7 @@ import (
 
 // indexBuckets are the buckets Check rebuilds from the records.
 var indexBuckets = [][]byte{bktUserPhone, bktUserEmail, bktName, bktOwner, bktDue, bktStage,
-	bktByAccount, bktEqSerial, bktEqIdent, bktPending, bktLeadStatus, bktOpenOwner}
+	bktByAccount, bktEqSerial, bktEqIdent, bktPending, bktLeadStatus, bktOpenOwner, bktAssigned}
 
 // CheckReport is what Check found.
 type CheckReport struct {

@@ -1,9 +1,7 @@
 package crm
 
 import (
-	"bytes"
-	"encoding/json"
-	"fmt"
+	"encoding/binary"
 	"time"
 )
 
@@ -32,41 +30,56 @@ func (tx *Tx) MarkEscalated(id int64, t time.Time) (*Activity, error) {
 	})
 }
 
-// ActivityChanges calls fn for each change of an activity recorded in the
-// change sets after csid after, oldest first, with the activity as it was
-// left (nil when it was deleted). It returns the id of the last change set
-// read (after when there is none). The time follows the number of change
-// sets since after, not the number of records: the scheduler keeps its own
-// index of open assigned activities up to date with it.
-func (tx *Tx) ActivityChanges(after int64, fn func(id int64, a *Activity) error) (last int64, err error) {
-	last = after
-	c := tx.btx.Bucket(bktChangeSets).Cursor()
-	for k, v := c.Seek(itob(after + 1)); k != nil; k, v = c.Next() {
-		last = int64(btou(k))
-		if !bytes.Contains(v, []byte(`"kind":"`+string(KindActivity)+`"`)) {
-			continue // cheap skip: no activity in this change set
-		}
-		var cs ChangeSet
-		if err := json.Unmarshal(v, &cs); err != nil {
-			return last, fmt.Errorf("decode change set #%d: %w", last, err)
-		}
-		for _, ch := range cs.Changes {
-			if ch.Kind != KindActivity {
-				continue
-			}
-			var a *Activity
-			if ch.Op != OpDelete && ch.After != nil {
-				a = &Activity{}
-				if err := json.Unmarshal(ch.After, a); err != nil {
-					return last, fmt.Errorf("decode activity #%d in change set #%d: %w", ch.ID, last, err)
-				}
-			}
-			if err := fn(ch.ID, a); err != nil {
-				return last, err
-			}
-		}
+// Assigned is an open activity that someone else assigned to its owner, as
+// the escalation and take-back jobs need it: kept in an index in the
+// activity's own transaction, so the jobs read only these.
+type Assigned struct {
+	At        time.Time // when it was assigned
+	Due       time.Time
+	Owner     int64
+	Urgent    bool
+	Escalated bool
+	Acked     bool
+}
+
+const (
+	flagUrgent byte = 1 << iota
+	flagEscalated
+	flagAcked
+)
+
+func encodeAssigned(a *Activity) []byte {
+	v := make([]byte, 25)
+	binary.BigEndian.PutUint64(v, uint64(a.AssignedAt.UnixNano()))
+	var f byte
+	if a.Priority == PriorityUrgent {
+		f |= flagUrgent
 	}
-	return last, nil
+	if !a.Escalated.IsZero() {
+		f |= flagEscalated
+	}
+	if !a.Acked.IsZero() {
+		f |= flagAcked
+	}
+	v[8] = f
+	binary.BigEndian.PutUint64(v[9:], uint64(a.Owner))
+	if !a.Due.IsZero() {
+		binary.BigEndian.PutUint64(v[17:], uint64(a.Due.UnixNano()))
+	}
+	return v
+}
+
+// EachAssigned calls fn for every open activity someone else assigned, in
+// id order, until fn returns an error. It reads only that index.
+func (tx *Tx) EachAssigned(fn func(id int64, a Assigned) error) error {
+	return tx.btx.Bucket(bktAssigned).ForEach(func(k, v []byte) error {
+		a := Assigned{At: time.Unix(0, int64(binary.BigEndian.Uint64(v))), Owner: int64(binary.BigEndian.Uint64(v[9:]))}
+		a.Urgent, a.Escalated, a.Acked = v[8]&flagUrgent != 0, v[8]&flagEscalated != 0, v[8]&flagAcked != 0
+		if d := binary.BigEndian.Uint64(v[17:]); d != 0 {
+			a.Due = time.Unix(0, int64(d))
+		}
+		return fn(int64(btou(k)), a)
+	})
 }
 
 // ActivityByID reads an activity whatever the actor may see (the scheduler

@@ -36,6 +36,7 @@ var (
 	bktLeadStatus = []byte("idx_lead_status") // status 0 lead id → nil
 	bktConv       = []byte("conv")            // user id → conversation state (pending choice, last day seen)
 	bktOpenOwner  = []byte("idx_open_owner")  // owner id | activity id → nil: open activities by owner
+	bktAssigned   = []byte("idx_assigned")    // activity id → Assigned: open activities someone else assigned
 )
 
 func recBucket(k Kind) []byte { return []byte("rec/" + string(k)) }
@@ -43,7 +44,7 @@ func recBucket(k Kind) []byte { return []byte("rec/" + string(k)) }
 var allBuckets = func() [][]byte {
 	b := [][]byte{bktMeta, bktChangeSets, bktRecLast, bktRecHist, bktUserCS, bktUserPhone,
 		bktUserEmail, bktName, bktOwner, bktDue, bktStage, bktByAccount, bktEqSerial, bktEqIdent,
-		bktPending, bktDocData, bktLeadStatus, bktConv, bktOpenOwner}
+		bktPending, bktDocData, bktLeadStatus, bktConv, bktOpenOwner, bktAssigned}
 	for _, k := range Kinds {
 		b = append(b, recBucket(k))
 	}
@@ -51,8 +52,9 @@ var allBuckets = func() [][]byte {
 }()
 
 // SchemaVersion is the version of the store's layout written by this code.
-// 2 added the index of open activities by owner (built on open).
-const SchemaVersion = 2
+// 2 added the index of open activities by owner, 3 the index of open
+// assigned activities (each built on open from the records).
+const SchemaVersion = 3
 
 // Options configure Open.
 type Options struct {

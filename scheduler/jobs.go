@@ -75,100 +75,10 @@ func (s *Scheduler) Overdue(ctx context.Context, now time.Time) (Counts, error) 
 	return c, err
 }
 
-// ---- the index of open assigned activities ----
-
-// assigned is an entry of sched/assigned: an open activity that someone
-// else assigned to its owner.
-type assigned struct {
-	at        time.Time
-	due       time.Time
-	owner     int64
-	urgent    bool
-	escalated bool
-	acked     bool
-}
-
-const (
-	flagUrgent = 1 << iota
-	flagEscalated
-	flagAcked
-)
-
-func encodeAssigned(a *crm.Activity) []byte {
-	v := make([]byte, 25)
-	binary.BigEndian.PutUint64(v, uint64(a.AssignedAt.UnixNano()))
-	var f byte
-	if a.Priority == crm.PriorityUrgent {
-		f |= flagUrgent
-	}
-	if !a.Escalated.IsZero() {
-		f |= flagEscalated
-	}
-	if !a.Acked.IsZero() {
-		f |= flagAcked
-	}
-	v[8] = f
-	binary.BigEndian.PutUint64(v[9:], uint64(a.Owner))
-	if !a.Due.IsZero() {
-		binary.BigEndian.PutUint64(v[17:], uint64(a.Due.UnixNano()))
-	}
-	return v
-}
-
-func decodeAssigned(v []byte) assigned {
-	a := assigned{at: time.Unix(0, int64(binary.BigEndian.Uint64(v))), owner: int64(binary.BigEndian.Uint64(v[9:]))}
-	a.urgent, a.escalated, a.acked = v[8]&flagUrgent != 0, v[8]&flagEscalated != 0, v[8]&flagAcked != 0
-	if d := binary.BigEndian.Uint64(v[17:]); d != 0 {
-		a.due = time.Unix(0, int64(d))
-	}
-	return a
-}
-
 func itob(id int64) []byte {
 	b := make([]byte, 8)
 	binary.BigEndian.PutUint64(b, uint64(id))
 	return b
-}
-
-var keyAssignedCS = []byte("assigned_cs")
-
-// syncAssigned brings sched/assigned up to date with the change sets written
-// since the last sync: the time follows the number of new change sets, and
-// the escalation and take-back jobs then read only open assigned activities.
-func (s *Scheduler) syncAssigned(ctx context.Context) (int, error) {
-	var n int
-	c := Counts{}
-	err := s.update(ctx, "scheduler: assigned index", c, func(tx *crm.Tx, c Counts) error {
-		n = 0
-		b := tx.Bolt()
-		meta, idx := b.Bucket(bktMeta), b.Bucket(bktAssigned)
-		var after int64
-		if v := meta.Get(keyAssignedCS); v != nil {
-			after = int64(binary.BigEndian.Uint64(v))
-		}
-		last, err := tx.ActivityChanges(after, func(id int64, a *crm.Activity) error {
-			n++
-			if a == nil || a.Status != crm.StatusOpen || a.AssignedBy == 0 || a.AssignedBy == a.Owner || a.AssignedAt.IsZero() {
-				return idx.Delete(itob(id))
-			}
-			return idx.Put(itob(id), encodeAssigned(a))
-		})
-		if err != nil || last == after {
-			return err
-		}
-		return meta.Put(keyAssignedCS, itob(last))
-	})
-	return n, err
-}
-
-// eachAssigned calls fn for every open assigned activity in the index.
-func (s *Scheduler) eachAssigned(fn func(id int64, a assigned)) error {
-	return s.view(func(tx *crm.Tx) error {
-		return tx.Bolt().Bucket(bktAssigned).ForEach(func(k, v []byte) error {
-			fn(int64(binary.BigEndian.Uint64(k)), decodeAssigned(v))
-			return nil
-		})
-	})
 }
 
 // ---- escalation ----
@@ -205,20 +115,14 @@ func priorEscalation(tx *crm.Tx, id int64) time.Time {
 // the mark, and the activity is escalated again when its new due time passes.
 func (s *Scheduler) Escalate(ctx context.Context, now time.Time) (Counts, error) {
 	c := Counts{}
-	n, err := s.syncAssigned(ctx)
-	if err != nil {
-		return c, err
-	}
-	c["changes"] = n
 	var ids []int64
-	err = s.view(func(tx *crm.Tx) error {
-		return tx.Bolt().Bucket(bktAssigned).ForEach(func(k, v []byte) error {
-			id, a := int64(binary.BigEndian.Uint64(k)), decodeAssigned(v)
+	err := s.view(func(tx *crm.Tx) error {
+		return tx.EachAssigned(func(id int64, a crm.Assigned) error {
 			c["assigned"]++
-			if a.escalated || a.acked {
+			if a.Escalated || a.Acked {
 				return nil
 			}
-			if d, ok := s.escalationDeadline(a.at, a.due, a.urgent, priorEscalation(tx, id)); ok && !d.After(now) {
+			if d, ok := s.escalationDeadline(a.At, a.Due, a.Urgent, priorEscalation(tx, id)); ok && !d.After(now) {
 				ids = append(ids, id)
 			}
 			return nil
@@ -293,17 +197,15 @@ func (s *Scheduler) Escalate(ctx context.Context, now time.Time) (Counts, error)
 // reassigned. The assignee and the manager are told.
 func (s *Scheduler) TakeBack(ctx context.Context, now time.Time) (Counts, error) {
 	c := Counts{}
-	n, err := s.syncAssigned(ctx)
-	if err != nil {
-		return c, err
-	}
-	c["changes"] = n
 	var ids []int64
-	err = s.eachAssigned(func(id int64, a assigned) {
-		c["assigned"]++
-		if !a.at.Add(s.cfg.TakeBackAfter).After(now) {
-			ids = append(ids, id)
-		}
+	err := s.view(func(tx *crm.Tx) error {
+		return tx.EachAssigned(func(id int64, a crm.Assigned) error {
+			c["assigned"]++
+			if !a.At.Add(s.cfg.TakeBackAfter).After(now) {
+				ids = append(ids, id)
+			}
+			return nil
+		})
 	})
 	if err != nil {
 		return c, err

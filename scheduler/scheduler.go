@@ -13,9 +13,7 @@
 //
 //	sched/runs       job name → last run (time, duration, counts, error)
 //	sched/digest     manager id → the stage counts of his last digest
-//	sched/assigned   activity id → assigned time, flags, due: open assigned activities
 //	sched/escalated  activity id → deadline of its last escalation
-//	sched/meta       "assigned_cs" → the last change set read into sched/assigned
 package scheduler
 
 import (
@@ -70,10 +68,8 @@ func EnvName(job string) string { return "FIELDCRM_SCHEDULE_" + strings.ToUpper(
 var (
 	bktRuns      = []byte("sched/runs")
 	bktDigest    = []byte("sched/digest")
-	bktAssigned  = []byte("sched/assigned")
 	bktEscalated = []byte("sched/escalated")
-	bktMeta      = []byte("sched/meta")
-	allBuckets   = [][]byte{bktRuns, bktDigest, bktAssigned, bktEscalated, bktMeta}
+	allBuckets   = [][]byte{bktRuns, bktDigest, bktEscalated}
 )
 
 // Config configures a Scheduler. Zero fields take the defaults in brackets.
