@@ -19,9 +19,11 @@ import (
 )
 
 // The benchmark data set: 100,000 accounts (one contact each), 200,000
-// opportunities and 1,000,000 activities (times REPORT_BENCH_SCALE, default
-// 1) over 50 managers with 10 salesmen each in 5 branches, built once with
-// NoSync into $TMPDIR/fieldcrm-report-bench-<scale>.db and reused by later
+// opportunities (one in 20 from a campaign), 1,000,000 activities, 20,000
+// leads (40% qualified, 10% converted to an opportunity) and 20 campaigns
+// with 50 responses each (times REPORT_BENCH_SCALE, default 1) over 50
+// managers with 10 salesmen each in 5 branches, built once with NoSync into
+// $TMPDIR/fieldcrm-report-bench-v2-<scale>.db and reused by later
 // runs (delete the file to rebuild). Only with -bench:
 //
 //	go test ./crm/report -run '^$' -bench . -benchtime 1x -timeout 60m
@@ -56,7 +58,7 @@ func openBench(b *testing.B) *benchWorld {
 
 func buildBench(b *testing.B) (*benchWorld, error) {
 	scale := benchScale()
-	path := filepath.Join(os.TempDir(), fmt.Sprintf("fieldcrm-report-bench-%g.db", scale))
+	path := filepath.Join(os.TempDir(), fmt.Sprintf("fieldcrm-report-bench-v2-%g.db", scale))
 	_, statErr := os.Stat(path)
 	clk := &clock{t: benchNow.AddDate(-1, 0, 0)}
 	s, err := crm.Open(path, crm.Options{Now: clk.Now, NoSync: true, Location: cst})
@@ -80,7 +82,7 @@ func buildBench(b *testing.B) (*benchWorld, error) {
 	}
 	start := time.Now()
 	do := func(fn func(tx *crm.Tx) error) error {
-		_, err := s.Update(context.Background(), crm.Meta{Actor: crm.System, Channel: "bench", Summary: "bench"}, fn)
+		_, err := s.Update(context.Background(), crm.Meta{Actor: crm.System, Channel: "import", Summary: "bench"}, fn)
 		return err
 	}
 	var sales []*crm.User
@@ -131,6 +133,24 @@ func buildBench(b *testing.B) (*benchWorld, error) {
 			return nil, err
 		}
 	}
+	var camps []int64
+	err = do(func(tx *crm.Tx) error {
+		for i := range 20 {
+			c := &crm.Campaign{Base: crm.Base{Owner: w.managers[i%len(w.managers)].ID}, Name: fmt.Sprintf("Campaign %d", i),
+				Cost: crm.Money(50_000+i*10_000) * 100, Start: benchNow.AddDate(0, -6, 0), End: benchNow.AddDate(0, 1, 0)}
+			for n := range 50 {
+				c.Responses = append(c.Responses, crm.Response{N: n + 1, At: benchNow.AddDate(0, 0, -n), Account: accts[(i*50+n)%nAcct], Person: "Buyer"})
+			}
+			if err := tx.Save(c); err != nil {
+				return err
+			}
+			camps = append(camps, c.ID)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
 	clk.Set(benchNow.Add(-time.Hour))
 	nOpp := 2 * nAcct
 	for lo := 0; lo < nOpp; lo += chunk {
@@ -146,6 +166,9 @@ func buildBench(b *testing.B) (*benchWorld, error) {
 				}
 				if st == crm.StageLost {
 					o.LostTo, o.LostReason = "Komatsu", "price"
+				}
+				if i%20 == 0 {
+					o.Campaign = camps[(i/20)%len(camps)]
 				}
 				for s := crm.StageIdentification; s < st && s < crm.StageWon; s++ {
 					o.StageHistory = append(o.StageHistory, crm.StageChange{From: s, To: s + 1, At: o.ClosedAt})
@@ -182,7 +205,38 @@ func buildBench(b *testing.B) (*benchWorld, error) {
 			return nil, err
 		}
 	}
-	b.Logf("built %s: %d accounts, %d opportunities, %d activities in %s", path, nAcct, nOpp, nAct, time.Since(start).Round(time.Second))
+	sources := []string{crm.SrcAdvertising, crm.SrcReferral, crm.SrcWebsite, crm.SrcWordOfMouth, crm.SrcPR, crm.SrcCampaign}
+	nLead := nAcct / 5
+	for lo := 0; lo < nLead; lo += chunk {
+		err := do(func(tx *crm.Tx) error {
+			for i := lo; i < min(lo+chunk, nLead); i++ {
+				k := i % nAcct
+				l := &crm.Lead{Base: crm.Base{Owner: owners[k], Created: benchNow.AddDate(0, 0, -rng.IntN(365))},
+					Company: fmt.Sprintf("Prospect %d", i), Person: "Buyer", Source: sources[i%len(sources)]}
+				switch l.Source {
+				case crm.SrcReferral:
+					l.Referrer = "Operator"
+				case crm.SrcCampaign:
+					l.Campaign = camps[i%len(camps)]
+				}
+				switch i % 10 {
+				case 0, 1, 2:
+					l.Status = crm.LeadQualified
+				case 3:
+					// converted: the opportunity it became (opportunity ids are 1..nOpp here)
+					l.Status, l.ConvOpp, l.ConvertedAt = crm.LeadConverted, int64(1+(i*7)%nOpp), benchNow.AddDate(0, 0, -rng.IntN(300))
+				}
+				if err := tx.CreateLead(l); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	b.Logf("built %s: %d accounts, %d opportunities, %d activities, %d leads, %d campaigns in %s", path, nAcct, nOpp, nAct, nLead, len(camps), time.Since(start).Round(time.Second))
 	return w, nil
 }
 
@@ -256,9 +310,20 @@ func BenchmarkReports(b *testing.B) {
 	})
 	for _, name := range report.Names {
 		b.Run(name, func(b *testing.B) {
+			rows := 0
 			measure(b, func() error {
-				return w.s.View(crm.System, func(tx *crm.Tx) error { _, err := report.Run(tx, name, f); return err })
+				return w.s.View(crm.System, func(tx *crm.Tx) error {
+					t, err := report.Run(tx, name, f)
+					if err == nil {
+						rows = len(t.Rows)
+					}
+					return err
+				})
 			})
+			if rows == 0 {
+				b.Fatalf("report %s found nothing in the data set: its time would say nothing", name)
+			}
+			b.ReportMetric(float64(rows), "rows")
 		})
 	}
 	// a manager of one branch (D level): same reports, fewer records
