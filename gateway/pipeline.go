@@ -164,7 +164,7 @@ func (p *Pipeline) Handle(ctx context.Context, in Inbound, opt Options) (*Result
 
 func (p *Pipeline) handle(ctx context.Context, in Inbound, opt Options) (*Result, error) {
 	log := p.cfg.Log.With(slog.String("channel", in.Channel), slog.String("msg_id", in.ID))
-	user, err := p.sender(in)
+	user, c, err := p.sender(in)
 	if err != nil {
 		return nil, err
 	}
@@ -172,13 +172,9 @@ func (p *Pipeline) handle(ctx context.Context, in Inbound, opt Options) (*Result
 		return p.notRegistered(in, log), nil
 	}
 	log = log.With(slog.Int64("user_id", user.ID))
-	if in.ID != "" {
-		if c, err := p.lookupClaim(in); err != nil {
-			return nil, err
-		} else if c != nil {
-			log.Info("duplicate delivery", slog.String("verb", c.Verb))
-			return &Result{Reply: c.Reply, Segments: c.Segments, User: user, Dup: true, Verb: c.Verb, Code: c.Code, Queued: c.Queued}, nil
-		}
+	if c != nil {
+		log.Info("duplicate delivery", slog.String("verb", c.Verb))
+		return &Result{Reply: c.Reply, Segments: c.Segments, User: user, Dup: true, Verb: c.Verb, Code: c.Code, Queued: c.Queued}, nil
 	}
 	now := p.cfg.Now()
 	if !in.Received.IsZero() {
@@ -352,8 +348,11 @@ func (p *Pipeline) QueueReply(in Inbound, res *Result) error {
 	return err
 }
 
-func (p *Pipeline) sender(in Inbound) (*crm.User, error) {
+// sender finds the registered user a message comes from and, in the same
+// read transaction, the claim of an earlier delivery of it (nil for a new one).
+func (p *Pipeline) sender(in Inbound) (*crm.User, *claim, error) {
 	var u *crm.User
+	var c *claim
 	err := p.cfg.Store.View(crm.System, func(tx *crm.Tx) error {
 		var err error
 		if in.Channel == ChannelEmail {
@@ -362,11 +361,17 @@ func (p *Pipeline) sender(in Inbound) (*crm.User, error) {
 			u, err = tx.UserByPhone(in.From)
 		}
 		if crm.ErrorCode(err) == crm.ENOTFOUND {
-			u, err = nil, nil
+			return nil
+		} else if err != nil || in.ID == "" {
+			return err
 		}
-		return err
+		if v := tx.Bolt().Bucket(bktClaims).Get(claimKey(in.Channel, in.ID)); v != nil {
+			c = &claim{}
+			return json.Unmarshal(v, c)
+		}
+		return nil
 	})
-	return u, err
+	return u, c, err
 }
 
 // StoredClaim is what is kept of a handled message: its answer, the
@@ -384,18 +389,6 @@ func Claim(db *bolt.DB, channel, id string) (*StoredClaim, error) {
 		}
 		if v := b.Get(claimKey(channel, id)); v != nil {
 			c = &StoredClaim{}
-			return json.Unmarshal(v, c)
-		}
-		return nil
-	})
-	return c, err
-}
-
-func (p *Pipeline) lookupClaim(in Inbound) (*claim, error) {
-	var c *claim
-	err := p.cfg.Store.DB().View(func(tx *bolt.Tx) error {
-		if v := tx.Bucket(bktClaims).Get(claimKey(in.Channel, in.ID)); v != nil {
-			c = &claim{}
 			return json.Unmarshal(v, c)
 		}
 		return nil
