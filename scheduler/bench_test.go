@@ -197,18 +197,31 @@ func BenchmarkSummary(b *testing.B) {
 		}
 		return max.Load() - floor
 	}
+	// The first run queues every summary; it can happen only once, so the
+	// harness's repeated calls report the same measurement. (Metrics of a
+	// benchmark with sub-benchmarks are not printed: each figure is a sub.)
 	var first scheduler.Counts
 	var firstTook time.Duration
-	firstPeak := peak(func() {
-		t := time.Now()
-		first, _ = s.Run(ctx, "summary", now)
-		firstTook = time.Since(t)
+	var firstPeak uint64
+	var once sync.Once
+	b.Run("first", func(b *testing.B) {
+		once.Do(func() {
+			firstPeak = peak(func() {
+				t := time.Now()
+				first, _ = s.Run(ctx, "summary", now)
+				firstTook = time.Since(t)
+			})
+		})
+		for b.Loop() {
+		}
+		if first["sms"] != users || first["email"] != users {
+			b.Fatalf("first run: %v", first)
+		}
+		b.ReportMetric(firstTook.Seconds(), "s")
+		b.ReportMetric(base/1e9, "baseline_s")
+		b.ReportMetric(float64(firstTook.Nanoseconds())/base, "x_baseline")
+		b.ReportMetric(float64(firstPeak)/(1<<20), "peak_MiB")
 	})
-	if first["sms"] != users || first["email"] != users {
-		b.Fatalf("first run: %v", first)
-	}
-	b.ReportMetric(float64(firstTook.Nanoseconds())/base, "first_x_baseline")
-	b.ReportMetric(float64(firstPeak)/(1<<20), "first_peak_MiB")
 	var rerunPeak uint64
 	b.Run("rerun", func(b *testing.B) {
 		for b.Loop() {
