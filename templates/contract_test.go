@@ -322,6 +322,16 @@ type ReplyLine struct {
 
 type Reply struct {
 	Lines []ReplyLine
+	Notes []string // after the lines: documents filed, lines not read
+}
+
+// MailRefused explains why an e-mail was not applied.
+type MailRefused struct {
+	Why     string // unverified, unknown, unreadable, too_big, empty
+	Subject string // the subject of the e-mail answered
+	From    string // its sender
+	MaxMB   int    // too_big: the largest e-mail read
+	DocMB   int    // too_big: the largest document
 }
 
 type NoticeItem struct {

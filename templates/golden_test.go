@@ -366,6 +366,15 @@ func emailCases(zh bool) map[string][]variant {
 				{s(zh, "OPP #42 won 1.2m", "商机 #42 赢单 120万"), s(zh, "OK opp #42 ACME Mining 2x 320D WON, 1.2m. Well done! UNDO to undo", "商机 #42 华鑫矿业 2x 320D 赢单 120万，恭喜！回复撤销可撤回")},
 				{"<script>alert(1)</script> & co", s(zh, `Not understood: "<script>alert(1)</script>". Try: HELP`, "没看懂：“<script>alert(1)</script>”。格式：帮助")},
 			}}},
+			{"with notes", Reply{Lines: []ReplyLine{{s(zh, "DOC acme; signed contract", "文档 华鑫矿业；合同"), s(zh, "OK 2 documents filed under ACME Mining #12.", "已为华鑫矿业 #12 存档2个文档。")}},
+				Notes: []string{s(zh, "contract.pdf (#D31), photo.jpg (#D32)", "合同.pdf（#D31），照片.jpg（#D32）"), s(zh, "big.zip not filed: 14 MB, a document may be at most 10 MB.", "big.zip 未存档：14MB，每个文档最大10MB。")}}},
+		},
+				"mail_refused": {
+			{"unverified", MailRefused{Why: "unverified", Subject: s(zh, "VISIT acme; met Zhang", "拜访 华鑫矿业"), From: "wang.jun@dealer.example"}},
+			{"unknown", MailRefused{Why: "unknown", Subject: "hello", From: "someone@example.com"}},
+			{"unreadable", MailRefused{Why: "unreadable", From: "wang.jun@dealer.example"}},
+			{"too big", MailRefused{Why: "too_big", Subject: s(zh, "photos", "照片"), From: "wang.jun@dealer.example", MaxMB: 25, DocMB: 10}},
+			{"empty", MailRefused{Why: "empty", Subject: "Re: fieldcrm team digest", From: "wang.jun@dealer.example"}},
 		},
 		"notice": {
 			{"typical", Notice{
