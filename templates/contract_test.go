@@ -325,6 +325,28 @@ type Reply struct {
 	Notes []string // after the lines: documents filed, lines not read
 }
 
+// OkDoc answers a DOC line of an e-mail (or the attachments of another
+// command on an account): the files filed, those too big, or why none was.
+type OkDoc struct {
+	Why       string // "" filed; no_account, ambiguous, not_found, none
+	Query     string // the account as written
+	Account   string
+	AccountID int64
+	Files     []DocFile
+	Skipped   []DocSkip
+	MaxMB     int
+}
+
+type DocFile struct {
+	Name string
+	ID   int64
+}
+
+type DocSkip struct {
+	Name string
+	MB   int
+}
+
 // MailRefused explains why an e-mail was not applied.
 type MailRefused struct {
 	Why     string // unverified, unknown, unreadable, too_big, empty
