@@ -1,0 +1,271 @@
+package email_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/fieldcrm/fieldcrm/crm"
+	"github.com/fieldcrm/fieldcrm/gateway"
+	"github.com/fieldcrm/fieldcrm/gateway/email"
+	"github.com/fieldcrm/fieldcrm/gateway/outbox"
+	"github.com/fieldcrm/fieldcrm/templates"
+)
+
+const (
+	crmAddr = "crm@dealer.example"
+	trusted = "mx.dealer.example"
+	wang    = "wang.jun@dealer.example"
+)
+
+type fixture struct {
+	t     *testing.T
+	h     *email.Handler
+	store *crm.Store
+	mu    sync.Mutex
+	now   time.Time
+	wang  int64
+	acme  int64
+}
+
+func (f *fixture) clock() time.Time { f.mu.Lock(); defer f.mu.Unlock(); return f.now }
+func (f *fixture) advance(d time.Duration) {
+	f.mu.Lock()
+	f.now = f.now.Add(d)
+	f.mu.Unlock()
+}
+
+func newFixture(t *testing.T, cfg func(*email.Config)) *fixture {
+	t.Helper()
+	f := &fixture{t: t, now: time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)}
+	s, err := crm.Open(filepath.Join(t.TempDir(), "crm.db"), crm.Options{Now: f.clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	f.store = s
+	_, err = s.Update(context.Background(), crm.Meta{Actor: crm.System, Channel: "test"}, func(tx *crm.Tx) error {
+		u := &crm.User{Name: "Wang Jun", Email: wang, Phones: []string{"+8613800000002"}, Role: crm.RoleSalesman,
+			Base: crm.Base{Branch: "sy", Dept: "m"}, Locale: "en"}
+		if err := tx.SaveUser(u); err != nil {
+			return err
+		}
+		f.wang = u.ID
+		a := &crm.Account{Base: crm.Base{Owner: u.ID}, Name: "ACME Mining"}
+		if err := tx.CreateAccount(a, &crm.Contact{Name: "Zhang Wei"}); err != nil {
+			return err
+		}
+		f.acme = a.ID
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	tpl := templates.MustNew()
+	pipe, err := gateway.New(gateway.Config{Store: s, Templates: tpl, Log: log, Email: true, MaxSegments: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := email.Config{Store: s, Pipeline: pipe, Templates: tpl, Log: log, Address: crmAddr, TrustedHost: trusted}
+	if cfg != nil {
+		cfg(&c)
+	}
+	if f.h, err = email.New(c); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+var seq int
+
+func raw(from, subject, body string, headers ...string) []byte {
+	seq++
+	var b strings.Builder
+	for _, h := range headers {
+		b.WriteString(h + "\r\n")
+	}
+	fmt.Fprintf(&b, "From: %s\r\nTo: %s\r\nSubject: %s\r\nMessage-ID: <u%d.%d@dealer.example>\r\n", from, crmAddr, subject, seq, time.Now().UnixNano())
+	b.WriteString("Content-Type: text/plain; charset=utf-8\r\n\r\n" + strings.ReplaceAll(body, "\n", "\r\n"))
+	return []byte(b.String())
+}
+
+func authOK(from string) string {
+	_, dom, _ := strings.Cut(from, "@")
+	return "Authentication-Results: " + trusted + "; dmarc=pass header.from=" + dom
+}
+
+func (f *fixture) handle(rawMsg []byte) *email.Result {
+	f.t.Helper()
+	res, err := f.h.Handle(context.Background(), rawMsg, false)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return res
+}
+
+func (f *fixture) mails(to string) []*outbox.Entry {
+	f.t.Helper()
+	es, err := outbox.List(f.store.DB(), outbox.Filter{To: to})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return es
+}
+
+// rawKept counts the unreadable messages kept.
+func (f *fixture) rawKept() int {
+	n := 0
+	f.store.DB().View(func(tx *bolt.Tx) error {
+		if b := tx.Bucket([]byte("mail/raw")); b != nil {
+			n = b.Stats().KeyN
+		}
+		return nil
+	})
+	return n
+}
+
+func TestTokens(t *testing.T) {
+	tk, err := email.NewTokens([]byte("0123456789abcdef0123"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []int64{1, 17, 123456789} {
+		tok := tk.For(id)
+		if got, ok := tk.User(tok); !ok || got != id {
+			t.Errorf("User(For(%d)) = %d, %v", id, got, ok)
+		}
+		if got, ok := tk.User(strings.ToUpper(tok)); !ok || got != id {
+			t.Errorf("upper-case token of %d not accepted", id)
+		}
+		// one character changed: refused
+		b := []byte(tok)
+		b[len(b)-1] ^= 1
+		if _, ok := tk.User(string(b)); ok {
+			t.Errorf("a changed token of %d was accepted", id)
+		}
+	}
+	other, _ := email.NewTokens([]byte("another key, 16+ bytes"))
+	if _, ok := other.User(tk.For(17)); ok {
+		t.Error("a token made with another key was accepted")
+	}
+	for _, bad := range []string{"", "abc", "!!!!", strings.Repeat("a", 40)} {
+		if _, ok := tk.User(bad); ok {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}
+
+// The loop guard: no address gets more than MaxRepliesPerHour answers in an
+// hour, whatever it sends; the commands are still applied.
+func TestLoopGuard(t *testing.T) {
+	f := newFixture(t, func(c *email.Config) { c.MaxRepliesPerHour = 3 })
+	for i := range 5 {
+		res := f.handle(raw(wang, "NOTE acme call "+fmt.Sprint(i), "", authOK(wang)))
+		if res.Outcome != email.OutcomeApplied || res.Replied != (i < 3) || res.Limited != (i >= 3) {
+			t.Errorf("message %d: outcome %s replied %v limited %v", i, res.Outcome, res.Replied, res.Limited)
+		}
+	}
+	if n := len(f.mails(wang)); n != 3 {
+		t.Errorf("%d answers, want 3", n)
+	}
+	f.advance(61 * time.Minute)
+	if res := f.handle(raw(wang, "TODAY", "", authOK(wang))); !res.Replied {
+		t.Error("not answered an hour later")
+	}
+}
+
+// What cannot be read is kept, and a registered sender is told once a day;
+// a message larger than the reader takes is refused by its size.
+func TestUnreadableAndTooBig(t *testing.T) {
+	f := newFixture(t, nil)
+	garbage := []byte("\x00\x01 garbled by a relay\r\nFrom: " + wang + "\r\nSubject: TODAY\r\n\r\nTODAY\r\n")
+	for range 2 {
+		res := f.handle(garbage)
+		if res.Outcome != email.OutcomeUnreadable && res.Outcome != email.OutcomeDup {
+			t.Fatalf("outcome %s", res.Outcome)
+		}
+	}
+	res := f.handle(append([]byte("\x00 another one\r\n"), garbage...))
+	if res.Outcome != email.OutcomeUnreadable || res.Replied {
+		t.Fatalf("second unreadable message the same day: %+v", res)
+	}
+	es := f.mails(wang)
+	if len(es) != 1 || !strings.Contains(es[0].Text, "could not be read") {
+		t.Fatalf("%d explanations to the sender of an unreadable message, want 1", len(es))
+	}
+	if n := f.rawKept(); n != 2 {
+		t.Errorf("%d unreadable messages kept, want 2", n)
+	}
+	big := raw(wang, "VISIT acme; video", "", authOK(wang))
+	res, err := f.h.Handle(context.Background(), big, true)
+	if err != nil || res.Outcome != email.OutcomeTooBig || !res.Replied {
+		t.Fatalf("truncated message: %+v %v", res, err)
+	}
+	var found bool
+	for _, e := range f.mails(wang) {
+		if strings.Contains(e.Text, "larger than 25 MB") {
+			found = true
+		}
+	}
+	if !found {
+		t.Error("no too-big explanation")
+	}
+}
+
+// The subject is a command only when it reads as one and the message is no
+// reply; at most MaxLines lines are read, and the answer says so.
+func TestSubjectAndLines(t *testing.T) {
+	f := newFixture(t, func(c *email.Config) { c.MaxLines = 3 })
+	res := f.handle(raw(wang, "Hello from the site", "TODAY\nOPPS\n", authOK(wang)))
+	if len(res.Lines) != 2 || res.Lines[0].Command != "TODAY" {
+		t.Errorf("lines %+v: a subject that is no command was read", res.Lines)
+	}
+	res = f.handle(raw(wang, "Re: TODAY", "OPPS\n", authOK(wang)))
+	if len(res.Lines) != 1 {
+		t.Errorf("lines %+v: a reply's subject was read", res.Lines)
+	}
+	res = f.handle(raw(wang, "NOTE acme one", "NOTE acme two\nNOTE acme three\nNOTE acme four\nNOTE acme five\n", authOK(wang)))
+	if len(res.Lines) != 3 {
+		t.Fatalf("%d lines read, want 3", len(res.Lines))
+	}
+	es := f.mails(wang)
+	if !strings.Contains(es[0].Text, "Only the first 3 lines were read; 2 more were not") {
+		t.Errorf("the answer does not say lines were not read:\n%s", es[0].Text)
+	}
+	res = f.handle(raw(wang, "", "\n\n-- \nWang Jun\n", authOK(wang)))
+	if res.Outcome != email.OutcomeEmpty || !res.Replied {
+		t.Errorf("empty message: %+v", res)
+	}
+}
+
+// A sender nobody knows is told only when the receiving server vouches for
+// his address (no backscatter to forged senders), once a day.
+func TestUnknownSender(t *testing.T) {
+	f := newFixture(t, nil)
+	stranger := "buyer@customer.example"
+	res := f.handle(raw(stranger, "TODAY", ""))
+	if res.Outcome != email.OutcomeUnknown || res.Replied {
+		t.Errorf("unvouched stranger: %+v", res)
+	}
+	res = f.handle(raw(stranger, "TODAY", "", authOK(stranger)))
+	if res.Outcome != email.OutcomeUnknown || !res.Replied {
+		t.Errorf("vouched stranger: %+v", res)
+	}
+	res = f.handle(raw(stranger, "OPPS", "", authOK(stranger)))
+	if res.Replied {
+		t.Error("told twice in a day")
+	}
+	es := f.mails(stranger)
+	if len(es) != 1 || !strings.Contains(es[0].Text, "not registered") {
+		t.Fatalf("explanations: %d", len(es))
+	}
+}
