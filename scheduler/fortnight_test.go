@@ -119,6 +119,7 @@ func TestFortnight(t *testing.T) {
 		}
 		keys[e.Channel+" "+e.Key] = true
 		job, user, item, _ := sent(e)
+		rawItem := item
 		if id, err := strconv.ParseInt(item, 10, 64); err == nil {
 			item = label[id]
 		}
@@ -137,6 +138,12 @@ func TestFortnight(t *testing.T) {
 		}
 		if e.Channel == "email" && !e.NotBefore.IsZero() {
 			t.Errorf("email %s held until %v", e.Key, e.NotBefore)
+		}
+		// an alert by email names its item by the token a reply acts on
+		if e.Channel == "email" && job == "escalate" {
+			if tok := "[A" + rawItem + "]"; !strings.Contains(e.Text, tok) || !strings.Contains(e.HTML, tok) {
+				t.Errorf("escalation email %s lacks its token %s:\n%s", e.Key, tok, e.Text)
+			}
 		}
 	}
 	var want []string

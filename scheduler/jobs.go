@@ -169,7 +169,7 @@ func (s *Scheduler) Escalate(ctx context.Context, now time.Time) (Counts, error)
 			d := EscalationData{Item: s.item(tx, a, loc), Owner: owner.Name, AssignedAt: a.AssignedAt.In(loc),
 				Days: int(now.Sub(a.AssignedAt) / (24 * time.Hour)), Again: !prior.IsZero()}
 			m, err := s.prepare(mgr, now, Key(JobEscalate, mgr.ID, a.ID, strconv.FormatInt(deadline.Unix(), 10)),
-				"job_escalation", d, "notice", nil, urgent)
+				"job_escalation", d, "notice", "A"+strconv.FormatInt(a.ID, 10), urgent)
 			if err != nil {
 				return err
 			}
@@ -244,7 +244,8 @@ func (s *Scheduler) TakeBack(ctx context.Context, now time.Time) (Counts, error)
 				return err
 			}
 			mm, err := s.prepare(mgr, now, Key(JobTakeBack, mgr.ID, a.ID, period), "job_takeback_manager",
-				TakeBackData{Item: s.item(tx, a, mloc), NewID: n.ID, Owner: owner.Name, Manager: mgr.Name, Days: days}, "notice", nil, false)
+				TakeBackData{Item: s.item(tx, a, mloc), NewID: n.ID, Owner: owner.Name, Manager: mgr.Name, Days: days}, "notice",
+				"A"+strconv.FormatInt(n.ID, 10), false)
 			if err != nil {
 				return err
 			}

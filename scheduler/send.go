@@ -87,7 +87,8 @@ func (s *Scheduler) prepare(u *crm.User, now time.Time, key, smsName string, sms
 	}
 	if emailName != "" && s.cfg.Email && u.Email != "" {
 		if emailName == "notice" {
-			emailData = noticeEmail(line)
+			tok, _ := emailData.(string) // the token of the item the notice is about ("" none)
+			emailData = noticeEmail(line, tok)
 		}
 		subj, text, html, err := s.cfg.Templates.Email(u.Locale, emailName, emailData)
 		if err != nil {
@@ -104,7 +105,9 @@ type noticeEmailData struct {
 	Items   []struct{ Token, Text string }
 }
 
-func noticeEmail(line string) noticeEmailData {
+// noticeEmail is the generic notice e-mail of an SMS line; with a token
+// (A17) the line is shown as that item, so that a reply can act on it.
+func noticeEmail(line, token string) noticeEmailData {
 	subject := []rune(line)
 	for i, r := range subject {
 		if r == '.' || r == '。' || r == ':' || r == '：' {
@@ -115,7 +118,13 @@ func noticeEmail(line string) noticeEmailData {
 	if len(subject) > 100 {
 		subject = subject[:100]
 	}
-	return noticeEmailData{Subject: "fieldcrm: " + string(subject), Lines: []string{line}}
+	d := noticeEmailData{Subject: "fieldcrm: " + string(subject)}
+	if token == "" {
+		d.Lines = []string{line}
+	} else {
+		d.Items = []struct{ Token, Text string }{{token, line}}
+	}
+	return d
 }
 
 // enqueue writes m into the outbox in the caller's transaction. Fresh
