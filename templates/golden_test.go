@@ -376,9 +376,9 @@ func emailCases(zh bool) map[string][]variant {
 				{"<script>alert(1)</script> & co", s(zh, `Not understood: "<script>alert(1)</script>". Try: HELP`, "没看懂：“<script>alert(1)</script>”。格式：帮助")},
 			}}},
 			{"with notes", Reply{Lines: []ReplyLine{{s(zh, "DOC acme; signed contract", "文档 华鑫矿业；合同"), s(zh, "OK 2 documents filed under ACME Mining #12.", "已为华鑫矿业 #12 存档2个文档。")}},
-				Notes: []string{s(zh, "contract.pdf (#D31), photo.jpg (#D32)", "合同.pdf（#D31），照片.jpg（#D32）"), s(zh, "big.zip not filed: 14 MB, a document may be at most 10 MB.", "big.zip 未存档：14MB，每个文档最大10MB。")}}},
+				Notes: []string{s(zh, "contract.pdf (#D31), photo.jpg (#D32)", "合同.pdf（#D31），照片.jpg（#D32）"), s(zh, "big.zip not filed: 14 MB, a document may be at most 10 MB.", "big.zip 未存档：14MB，每个文档最大10MB。")}, Cut: 4, Read: 30}},
 		},
-				"mail_refused": {
+		"mail_refused": {
 			{"unverified", MailRefused{Why: "unverified", Subject: s(zh, "VISIT acme; met Zhang", "拜访 华鑫矿业"), From: "wang.jun@dealer.example"}},
 			{"unknown", MailRefused{Why: "unknown", Subject: "hello", From: "someone@example.com"}},
 			{"unreadable", MailRefused{Why: "unreadable", From: "wang.jun@dealer.example"}},

@@ -33,6 +33,8 @@ type Config struct {
 	// Schedules are the jobs' cron specs from FIELDCRM_SCHEDULE_<JOB> ("off"
 	// stops a job); jobs not named keep their default.
 	Schedules map[string]string
+	// Mail is the email channel (mailconfig.go); off when nothing of it is set.
+	Mail MailConfig
 
 	// not from the environment: set by tests and the demo
 	Now func() time.Time
@@ -48,7 +50,7 @@ type envVar struct {
 }
 
 func (c *Config) vars(from *string, rate *string) []envVar {
-	return []envVar{
+	vars := []envVar{
 		{"FIELDCRM_DB", "database file", &c.DB, "fieldcrm.db"},
 		{"FIELDCRM_ADDR", "address to listen on", &c.Addr, "127.0.0.1:8080"},
 		{"FIELDCRM_PUBLIC_URL", "public base URL that Twilio calls, e.g. https://crm.example.com", &c.PublicURL, ""},
@@ -61,6 +63,7 @@ func (c *Config) vars(from *string, rate *string) []envVar {
 		{"FIELDCRM_TWILIO_API_URL", "Twilio API base URL", &c.TwilioAPIURL, "https://api.twilio.com"},
 		{"FIELDCRM_SMS_RATE", "most SMS per second from one long code", rate, "1"},
 	}
+	return append(vars, c.Mail.vars()...)
 }
 
 // ParseConfig reads the environment (getenv) and then the flags in args.
@@ -164,6 +167,7 @@ func (c *Config) Validate() error {
 			add("%s %q: %v", scheduler.EnvName(job), spec, err)
 		}
 	}
+	probs = append(probs, c.Mail.validate()...)
 	if len(probs) > 0 {
 		return fmt.Errorf("%w:\n  - %s", errInvalid, strings.Join(probs, "\n  - "))
 	}

@@ -42,6 +42,7 @@ func (c *consoleSender) Send(ctx context.Context, e *outbox.Entry) (string, int,
 type session struct {
 	store *crm.Store
 	pipe  *gateway.Pipeline
+	tpl   *templates.Set
 	log   *slog.Logger
 }
 
@@ -62,7 +63,7 @@ func openSession(db string, now func() time.Time, kick func(), logw io.Writer) (
 		store.Close()
 		return nil, err
 	}
-	return &session{store: store, pipe: pipe, log: log}, nil
+	return &session{store: store, pipe: pipe, tpl: tpl, log: log}, nil
 }
 
 func envDefault(k, def string) string {
@@ -81,6 +82,8 @@ func runDemoIn(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	fs.SetOutput(stderr)
 	db := fs.String("db", "", "database file to use and keep (default: a fresh one in a temporary folder)")
 	as := fs.String("as", "wang", "start as this user")
+	imapAddr := fs.String("imap", demoIMAPDefault, "address of the demo's IMAP server (\"off\": no e-mail; a busy port: any free one)")
+	smtpAddr := fs.String("smtp", demoSMTPDefault, "address of the demo's SMTP server (a busy port: any free one)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -124,11 +127,31 @@ func runDemoIn(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		}
 		return phone
 	}}
-	worker = outbox.New(s.store.DB(), outbox.Config{Rate: -1, Poll: time.Second}, map[string]outbox.Sender{outbox.ChannelSMS: console}, s.log, time.Now)
+	senders := map[string]outbox.Sender{outbox.ChannelSMS: console}
+	var mail *demoMail
+	if *imapAddr != "off" {
+		mail, err = startDemoMail(s, s.tpl, users, out, *imapAddr, *smtpAddr, kick)
+		if err != nil {
+			fmt.Fprintln(out, "fieldcrm demo: e-mail is off:", err)
+		} else {
+			defer mail.close()
+			senders[outbox.ChannelEmail] = mail.sender
+			// notices go by e-mail too, as serve sends them with a mail configuration
+			if s.pipe, err = gateway.New(gateway.Config{Store: s.store, Templates: s.tpl, Log: s.log, Kick: kick, Email: true}); err != nil {
+				fmt.Fprintln(stderr, "fieldcrm demo:", err)
+				return 1
+			}
+		}
+	}
+	worker = outbox.New(s.store.DB(), outbox.Config{Rate: -1, Poll: time.Second}, senders, s.log, time.Now)
 	wctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() { defer wg.Done(); worker.Run(wctx) }()
+	if mail != nil {
+		wg.Add(1)
+		go func() { defer wg.Done(); mail.run(wctx) }()
+	}
 	defer func() { cancel(); wg.Wait() }()
 
 	me := findDemoUser(users, *as)
@@ -139,6 +162,9 @@ func runDemoIn(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	fmt.Fprintln(out, "Type messages as a salesman would text them; notices to others are shown under the reply.")
 	fmt.Fprintln(out, "  /as NAME  send as someone else   /who  the users   /quit  leave   HELP  the commands")
 	fmt.Fprintln(out, "Try: TODAY · V acme; met Zhang Wei; wants 2x 320D; next: quote fri · OPPS · UNDO")
+	if mail != nil {
+		mail.howTo(out, users)
+	}
 	prompt := func() { fmt.Fprintf(out, "%s> ", strings.ToLower(strings.Fields(me.Name)[0])) }
 	prompt()
 	sc := bufio.NewScanner(stdin)
@@ -151,7 +177,7 @@ func runDemoIn(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 			return 0
 		case line == "/who":
 			for _, u := range users {
-				fmt.Fprintf(out, "  %-14s %-15s %s\n", u.Name, u.Role, u.Phones[0])
+				fmt.Fprintf(out, "  %-14s %-15s %s  %s\n", u.Name, u.Role, u.Phones[0], u.Email)
 			}
 		case strings.HasPrefix(line, "/as"):
 			if u := findDemoUser(users, strings.TrimSpace(strings.TrimPrefix(line, "/as"))); u != nil {

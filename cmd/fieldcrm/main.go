@@ -32,6 +32,7 @@ func commands() map[string]command {
 		"serve":    {"run the service: Twilio webhook, outbox and scheduled jobs", runServe},
 		"demo":     {"try fieldcrm: a demo database and a prompt to text as a salesman", runDemo},
 		"sms":      {"handle one SMS as serve would (--from NUMBER \"text\")", runSMS},
+		"mail":     {"send an e-mail to the demo and print the answer (--from ADDRESS \"text\")", runMailCmd},
 		"jobs":     {"list the scheduled jobs, or run one as of a time", runJobs},
 		"report":   {"print or export a report (funnel, forecast, lost, …)", runReport},
 		"campaign": {"add, change and list campaigns; responses to leads; import responses", runCampaign},

@@ -22,6 +22,8 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/fieldcrm/fieldcrm/gateway"
+	"github.com/fieldcrm/fieldcrm/gateway/email"
+	"github.com/fieldcrm/fieldcrm/gateway/email/imapwatch"
 	"github.com/fieldcrm/fieldcrm/gateway/outbox"
 	"github.com/fieldcrm/fieldcrm/scheduler"
 )
@@ -40,7 +42,8 @@ type ops struct {
 	adminToken string
 
 	outboxUp, schedUp atomic.Bool
-	email             string // "off" until the email channel exists
+	imapStatus        func() imapwatch.Status // nil: the email channel is off
+	mailIn            *prometheus.CounterVec
 
 	msgIn       *prometheus.CounterVec
 	msgOut      *prometheus.CounterVec
@@ -56,7 +59,10 @@ type ops struct {
 }
 
 func newOps(db func() *bolt.DB, now func() time.Time) *ops {
-	o := &ops{reg: prometheus.NewRegistry(), adminToken: os.Getenv(AdminTokenEnv), email: "off", scrapeStore: db, now: now}
+	o := &ops{reg: prometheus.NewRegistry(), adminToken: os.Getenv(AdminTokenEnv), scrapeStore: db, now: now}
+	o.mailIn = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "fieldcrm_email_in_total",
+		Help: "E-mails taken from the mailbox, by outcome (applied, dup, auto, unknown, unverified, unreadable, too_big, empty)."},
+		[]string{"outcome"})
 	o.msgIn = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "fieldcrm_messages_in_total",
 		Help: "Inbound messages handled, by channel and outcome (ok, refused, parse_error, duplicate, unknown_sender, error)."},
 		[]string{"channel", "outcome"})
@@ -79,7 +85,7 @@ func newOps(db func() *bolt.DB, now func() time.Time) *ops {
 		Help: "Scheduled job runs by job and result (ok, error)."}, []string{"job", "result"})
 	o.jobSecs = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "fieldcrm_job_run_seconds",
 		Help: "How long each scheduled job run took.", Buckets: prometheus.ExponentialBuckets(0.001, 3, 12)}, []string{"job"})
-	o.reg.MustRegister(o.msgIn, o.msgOut, o.parseErrs, o.handleSecs, o.delivery, o.reqSecs, o.backups, o.jobRuns, o.jobSecs,
+	o.reg.MustRegister(o.mailIn, o.msgIn, o.msgOut, o.parseErrs, o.handleSecs, o.delivery, o.reqSecs, o.backups, o.jobRuns, o.jobSecs,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		&storeCollector{o: o})
 	return o
@@ -96,6 +102,12 @@ func (o *ops) jobRun(job string, took time.Duration, err error) {
 }
 
 // handled is the pipeline's OnHandled hook.
+// mailHandled counts an e-mail taken from the mailbox.
+func (o *ops) mailHandled(res *email.Result) {
+	o.mailIn.WithLabelValues(res.Outcome).Inc()
+	o.handleSecs.WithLabelValues("email_message").Observe(res.Elapsed.Seconds())
+}
+
 func (o *ops) handled(in gateway.Inbound, res *gateway.Result, err error) {
 	outcome := "ok"
 	switch {
@@ -266,7 +278,20 @@ func (m *Main) readyz(w http.ResponseWriter, r *http.Request) {
 	}
 	line("outbox", m.ops.outboxUp.Load(), "worker")
 	line("scheduler", m.ops.schedUp.Load(), "")
-	fmt.Fprintf(&b, "email: %s (no email channel yet: no IMAP contact to report)\n", m.ops.email)
+	if st := m.ops.imapStatus; st == nil {
+		b.WriteString("email: off (no mail configuration)\n")
+	} else {
+		s := st()
+		state := "connected"
+		if !s.Connected {
+			state = "not connected: " + s.LastError
+		}
+		contact := "never"
+		if !s.LastContact.IsZero() {
+			contact = m.ops.now().Sub(s.LastContact).Round(time.Second).String() + " ago"
+		}
+		fmt.Fprintf(&b, "email: %s (last IMAP contact %s; reported, not required)\n", state, contact)
+	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	if !ok {

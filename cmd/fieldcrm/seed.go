@@ -65,9 +65,9 @@ func seedDemo(ctx context.Context, store *crm.Store) error {
 			return err
 		}
 		sales := []*crm.User{
-			{Base: team, Name: "Wang Jun", Phones: []string{"+8613800000002"}, Role: crm.RoleSalesman, Manager: mgr.ID, Locale: "en"},
-			{Base: team, Name: "Li Na", Phones: []string{"+8613800000003"}, Role: crm.RoleSalesman, Manager: mgr.ID, Locale: "zh"},
-			{Base: team, Name: "Zhao Lei", Phones: []string{"+8613800000004"}, Role: crm.RoleSalesman, Manager: mgr.ID, Locale: "en"},
+			{Base: team, Name: "Wang Jun", Email: "wang.jun@dealer.example", Phones: []string{"+8613800000002"}, Role: crm.RoleSalesman, Manager: mgr.ID, Locale: "en"},
+			{Base: team, Name: "Li Na", Email: "li.na@dealer.example", Phones: []string{"+8613800000003"}, Role: crm.RoleSalesman, Manager: mgr.ID, Locale: "zh"},
+			{Base: team, Name: "Zhao Lei", Email: "zhao.lei@dealer.example", Phones: []string{"+8613800000004"}, Role: crm.RoleSalesman, Manager: mgr.ID, Locale: "en"},
 		}
 		for _, u := range sales {
 			if err := tx.SaveUser(u); err != nil {

@@ -15,6 +15,8 @@ import (
 
 	"github.com/fieldcrm/fieldcrm/crm"
 	"github.com/fieldcrm/fieldcrm/gateway"
+	"github.com/fieldcrm/fieldcrm/gateway/email"
+	"github.com/fieldcrm/fieldcrm/gateway/email/imapwatch"
 	"github.com/fieldcrm/fieldcrm/gateway/outbox"
 	"github.com/fieldcrm/fieldcrm/gateway/twilio"
 	"github.com/fieldcrm/fieldcrm/templates"
@@ -29,7 +31,9 @@ type Main struct {
 	Pipeline *gateway.Pipeline
 	Outbox   *outbox.Worker
 	Senders  map[string]outbox.Sender // by channel; set before Run to replace Twilio (demo)
+	Mail     *email.Handler           // the email channel (nil when it is off)
 
+	imap   *imapwatch.Watcher
 	srv    *http.Server
 	twilio *twilio.Handler
 	ops    *ops // metrics, readiness, admin backup (ops.go)
@@ -88,11 +92,19 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	m.cancel = cancel
 	m.ops = newOps(m.Store.DB, now)
+	mailOn := cfg.Mail.Enabled()
+	if mailOn {
+		if err := m.setupMail(tpl, now); err != nil {
+			cancel()
+			return err
+		}
+		m.ops.imapStatus = m.imap.Status
+	}
 	m.Outbox = outbox.New(m.Store.DB(), outbox.Config{From: cfg.TwilioFrom, Rate: cfg.SMSRate, OnOptOut: m.optOut,
 		BaseBackoff: cfg.OutboxBaseBackoff, OnRecord: m.ops.outboxRecord},
 		m.Senders, m.Log.With(slog.String("part", "outbox")), now)
 	m.Pipeline, err = gateway.New(gateway.Config{Store: m.Store, Templates: tpl, Log: m.Log, Now: now, Kick: m.Outbox.Kick,
-		OnHandled: m.ops.handled})
+		OnHandled: m.ops.handled, Email: mailOn})
 	if err != nil {
 		cancel()
 		return err
@@ -128,8 +140,15 @@ func (m *Main) Run(ctx context.Context) (err error) {
 			m.Log.Error("http server stopped", slog.Any("error", err))
 		}
 	}()
+	emailState := "off: no mail configuration (set FIELDCRM_IMAP_ADDR, FIELDCRM_SMTP_ADDR and FIELDCRM_MAIL_FROM to turn it on)"
+	if mailOn {
+		emailState = fmt.Sprintf("on: imap %s folder %s, smtp %s, from %s", cfg.Mail.IMAPAddr, defaultStr(cfg.Mail.IMAPFolder, "INBOX"),
+			cfg.Mail.SMTPAddr, cfg.Mail.Address())
+		m.wg.Add(1)
+		go func() { defer m.wg.Done(); m.runMail(wctx) }()
+	}
 	m.Log.Info("fieldcrm serving", slog.String("addr", m.ln.Addr().String()), slog.String("db", cfg.DB),
-		slog.String("public_url", cfg.PublicURL), slog.String("email", "off: no mail configuration"))
+		slog.String("public_url", cfg.PublicURL), slog.String("email", emailState))
 	return nil
 }
 

@@ -1,0 +1,74 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/fieldcrm/fieldcrm/gateway"
+	"github.com/fieldcrm/fieldcrm/gateway/email"
+	"github.com/fieldcrm/fieldcrm/gateway/email/imapwatch"
+	"github.com/fieldcrm/fieldcrm/gateway/email/smtpsend"
+	"github.com/fieldcrm/fieldcrm/gateway/outbox"
+	"github.com/fieldcrm/fieldcrm/templates"
+)
+
+// emailSegments bounds an answer by email: large enough that lists are never
+// paged with MORE.
+const emailSegments = 1000
+
+// setupMail makes the email channel's sender (added to m.Senders) and
+// handler. It runs before the outbox worker exists: the handler kicks it
+// through m.Outbox later.
+func (m *Main) setupMail(tpl *templates.Set, now func() time.Time) error {
+	mc := &m.Config.Mail
+	pipe, err := gateway.New(gateway.Config{Store: m.Store, Templates: tpl, Log: m.Log, Now: now, Email: true,
+		MaxSegments: emailSegments, Kick: m.kick, OnHandled: m.ops.handled})
+	if err != nil {
+		return err
+	}
+	m.Mail, err = email.New(email.Config{Store: m.Store, Pipeline: pipe, Templates: tpl, Log: m.Log.With(slog.String("part", "email")),
+		Now: now, Kick: m.kick, Address: mc.Address(), TrustedHost: mc.TrustedHost, MaxRepliesPerHour: mc.maxReplies,
+		OnHandled: m.ops.mailHandled})
+	if err != nil {
+		return err
+	}
+	if _, ok := m.Senders[outbox.ChannelEmail]; !ok {
+		s, err := smtpsend.New(smtpsend.Config{Addr: mc.SMTPAddr, User: mc.SMTPUser, Password: mc.SMTPPassword,
+			TLS: defaultStr(mc.SMTPTLS, "starttls"), TLSConfig: mc.SMTPTLSConfig, From: mc.From})
+		if err != nil {
+			return fmt.Errorf("email: %w", err)
+		}
+		m.Senders[outbox.ChannelEmail] = &email.Sender{Next: s, Tokens: m.Mail.Tokens(), Address: mc.Address()}
+	}
+	m.imap, err = imapwatch.New(imapwatch.Config{Addr: mc.IMAPAddr, User: mc.IMAPUser, Password: mc.IMAPPassword,
+		TLS: defaultStr(mc.IMAPTLS, "tls"), TLSConfig: mc.IMAPTLSConfig, Folder: mc.IMAPFolder, Poll: mc.Poll,
+		DB: m.Store.DB(), Log: m.Log.With(slog.String("part", "imap"))},
+		func(ctx context.Context, msg imapwatch.Message) error {
+			_, err := m.Mail.Handle(ctx, msg.Raw, msg.Truncated)
+			return err
+		})
+	return err
+}
+
+// runMail takes mail until ctx ends.
+func (m *Main) runMail(ctx context.Context) {
+	if err := m.imap.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+		m.Log.Error("imap watcher stopped", slog.Any("error", err))
+	}
+}
+
+func (m *Main) kick() {
+	if m.Outbox != nil {
+		m.Outbox.Kick()
+	}
+}
+
+func defaultStr(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
