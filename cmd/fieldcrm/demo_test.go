@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/fieldcrm/fieldcrm/crm"
@@ -119,3 +122,68 @@ func TestDemoUnknownUser(t *testing.T) {
 	}
 	e2eContains(t, "demo output", out.String(), "no such user; /who lists them", "Liu Yang", "+8613800000004")
 }
+
+// The demo's e-mail: its servers are announced, `fieldcrm mail` sends a
+// command through them and prints the answer, the console shows the mail.
+func TestDemoMail(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "demo.db")
+	stdin, feed := io.Pipe()
+	out := &syncBuffer{}
+	done := make(chan int)
+	go func() {
+		done <- runDemoIn(context.Background(), []string{"--db", db, "--imap", "127.0.0.1:0", "--smtp", "127.0.0.1:0"}, stdin, out, io.Discard)
+	}()
+	var imapAddr, smtpAddr string
+	re := regexp.MustCompile(`IMAP (127\.0\.0\.1:\d+) +SMTP (127\.0\.0\.1:\d+)`)
+	e2eWaitUntil(t, "the demo's mail servers", func() bool {
+		m := re.FindStringSubmatch(out.String())
+		if m != nil {
+			imapAddr, smtpAddr = m[1], m[2]
+		}
+		return m != nil
+	})
+	var mout, merr bytes.Buffer
+	code := runMailCmd(context.Background(), []string{"--smtp", smtpAddr, "--imap", imapAddr, "--from", "wang.jun@dealer.example",
+		"--subject", "VISIT acme mining; met Zhang Wei", "OPPS"}, &mout, &merr)
+	if code != 0 {
+		t.Fatalf("mail: exit %d\n%s\n%s\ndemo:\n%s", code, mout.String(), merr.String(), out.String())
+	}
+	e2eContains(t, "fieldcrm mail output", mout.String(), "answer: Re: VISIT acme mining; met Zhang Wei", "> VISIT acme mining; met Zhang Wei",
+		"OK visit #", "> OPPS")
+	e2eWaitUntil(t, "the answer on the console", func() bool {
+		return strings.Contains(out.String(), "↳ e-mail to Wang Jun: Re: VISIT acme mining; met Zhang Wei")
+	})
+	io.WriteString(feed, "/quit\n")
+	if c := <-done; c != 0 {
+		t.Fatalf("demo exit %d", c)
+	}
+	st, err := crm.Open(db, crm.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	m := regexp.MustCompile(`OK visit #(\d+)`).FindStringSubmatch(mout.String())
+	if m == nil {
+		t.Fatal("no visit id in the answer")
+	}
+	id, _ := strconv.ParseInt(m[1], 10, 64)
+	st.View(crm.System, func(tx *crm.Tx) error {
+		a, err := tx.Activity(id)
+		if err != nil || a.Type != "visit" || tx.AccountName(a.Account) != "ACME Mining Co., Ltd." && !strings.HasPrefix(tx.AccountName(a.Account), "ACME") {
+			t.Errorf("visit #%d as stored: %+v %v", id, a, err)
+		}
+		return nil
+	})
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
