@@ -40,7 +40,7 @@ type mailEnv struct {
 
 // mailStart starts a Main with the email channel on fresh IMAP and SMTP
 // servers; the team's users get e-mail addresses.
-func mailStart(t *testing.T, tweak func(*MailConfig)) *mailEnv {
+func mailStart(t testing.TB, tweak func(*MailConfig)) *mailEnv {
 	t.Helper()
 	imap, err := emailtest.NewIMAP(emailtest.IMAPOptions{})
 	if err != nil {

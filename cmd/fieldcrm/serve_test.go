@@ -97,7 +97,7 @@ func (l *e2eLog) String() string {
 // e2eEnv is one service under test with what surrounds it. Restart keeps
 // the database file, the fake Twilio and the clock.
 type e2eEnv struct {
-	t         *testing.T
+	t         testing.TB
 	db        string
 	api       *twiliotest.Server
 	clock     *e2eClock
@@ -118,7 +118,7 @@ type e2eTeamIDs struct {
 }
 
 // e2eStart starts a Main on a fresh database with the team seeded.
-func e2eStart(t *testing.T, publicURL string, tweak func(*Config, *Main)) *e2eEnv {
+func e2eStart(t testing.TB, publicURL string, tweak func(*Config, *Main)) *e2eEnv {
 	t.Helper()
 	e := &e2eEnv{t: t, db: t.TempDir() + "/crm.db", api: twiliotest.NewServer(t), clock: e2eNewClock(),
 		publicURL: publicURL, tweak: tweak}
@@ -181,7 +181,7 @@ func (e *e2eEnv) restart() {
 func (e *e2eEnv) public() string { return strings.TrimRight(e.m.Config.PublicURL, "/") }
 
 // e2eSeedTeam registers a manager and two salesmen and gives them accounts.
-func e2eSeedTeam(t *testing.T, s *crm.Store) e2eTeamIDs {
+func e2eSeedTeam(t testing.TB, s *crm.Store) e2eTeamIDs {
 	t.Helper()
 	var ids e2eTeamIDs
 	e2eSeed(t, s, func(tx *crm.Tx) error {
@@ -229,7 +229,7 @@ func e2eSeedTeam(t *testing.T, s *crm.Store) e2eTeamIDs {
 }
 
 // e2eSeed writes as the system.
-func e2eSeed(t *testing.T, s *crm.Store, fn func(tx *crm.Tx) error) {
+func e2eSeed(t testing.TB, s *crm.Store, fn func(tx *crm.Tx) error) {
 	t.Helper()
 	if _, err := s.Update(context.Background(), crm.Meta{Actor: crm.System, Channel: "test", Summary: "e2e seed"}, fn); err != nil {
 		t.Fatalf("seed: %v", err)
@@ -237,14 +237,14 @@ func e2eSeed(t *testing.T, s *crm.Store, fn func(tx *crm.Tx) error) {
 }
 
 // e2eView reads the store as the system.
-func e2eView(t *testing.T, s *crm.Store, fn func(tx *crm.Tx) error) {
+func e2eView(t testing.TB, s *crm.Store, fn func(tx *crm.Tx) error) {
 	t.Helper()
 	if err := s.View(crm.System, fn); err != nil {
 		t.Fatal(err)
 	}
 }
 
-func e2eActivity(t *testing.T, s *crm.Store, id int64) *crm.Activity {
+func e2eActivity(t testing.TB, s *crm.Store, id int64) *crm.Activity {
 	t.Helper()
 	var a *crm.Activity
 	e2eView(t, s, func(tx *crm.Tx) error {
@@ -255,7 +255,7 @@ func e2eActivity(t *testing.T, s *crm.Store, id int64) *crm.Activity {
 	return a
 }
 
-func e2eActivityExists(t *testing.T, s *crm.Store, id int64) bool {
+func e2eActivityExists(t testing.TB, s *crm.Store, id int64) bool {
 	t.Helper()
 	found := false
 	s.View(crm.System, func(tx *crm.Tx) error {
@@ -269,7 +269,7 @@ func e2eActivityExists(t *testing.T, s *crm.Store, id int64) bool {
 	return found
 }
 
-func e2eUser(t *testing.T, s *crm.Store, id int64) *crm.User {
+func e2eUser(t testing.TB, s *crm.Store, id int64) *crm.User {
 	t.Helper()
 	var u *crm.User
 	e2eView(t, s, func(tx *crm.Tx) error {
@@ -281,7 +281,7 @@ func e2eUser(t *testing.T, s *crm.Store, id int64) *crm.User {
 }
 
 // e2eActivities returns every activity, by id.
-func e2eActivities(t *testing.T, s *crm.Store) map[int64]*crm.Activity {
+func e2eActivities(t testing.TB, s *crm.Store) map[int64]*crm.Activity {
 	t.Helper()
 	out := map[int64]*crm.Activity{}
 	e2eView(t, s, func(tx *crm.Tx) error {
@@ -292,7 +292,7 @@ func e2eActivities(t *testing.T, s *crm.Store) map[int64]*crm.Activity {
 
 // e2eCounts counts the records of every kind, the change sets (through the
 // last one) and the outbox entries: what "nothing stored" compares.
-func e2eCounts(t *testing.T, s *crm.Store) map[string]int {
+func e2eCounts(t testing.TB, s *crm.Store) map[string]int {
 	t.Helper()
 	n := map[string]int{}
 	e2eView(t, s, func(tx *crm.Tx) error {
@@ -363,7 +363,7 @@ func (e *e2eEnv) smsForm(form url.Values) string {
 
 // e2eTwiML parses a TwiML answer: the text of its one <Message>, or "" for
 // an empty <Response/>.
-func e2eTwiML(t *testing.T, body string) string {
+func e2eTwiML(t testing.TB, body string) string {
 	t.Helper()
 	var r struct {
 		XMLName  xml.Name `xml:"Response"`
@@ -397,7 +397,7 @@ func e2eIDs(s string) []int64 {
 	return ids
 }
 
-func e2eContains(t *testing.T, what, s string, subs ...string) {
+func e2eContains(t testing.TB, what, s string, subs ...string) {
 	t.Helper()
 	for _, sub := range subs {
 		if !strings.Contains(s, sub) {
@@ -407,7 +407,7 @@ func e2eContains(t *testing.T, what, s string, subs ...string) {
 }
 
 // e2eWaitUntil polls cond for up to 5 s.
-func e2eWaitUntil(t *testing.T, what string, cond func() bool) {
+func e2eWaitUntil(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for !cond() {
@@ -441,7 +441,7 @@ func e2eRequestsTo(api *twiliotest.Server, to string) int {
 }
 
 // e2eEntriesTo returns the outbox entries for number, oldest first.
-func e2eEntriesTo(t *testing.T, db *bolt.DB, to string) []*outbox.Entry {
+func e2eEntriesTo(t testing.TB, db *bolt.DB, to string) []*outbox.Entry {
 	t.Helper()
 	es, err := outbox.List(db, outbox.Filter{To: to})
 	if err != nil {
@@ -720,7 +720,7 @@ func TestServeUnknownSender(t *testing.T) {
 var e2eChoiceRe = regexp.MustCompile(`(\d)\) ([^#]+?) #(\d+)`)
 
 // e2eChoices reads a numbered choice: number → account id.
-func e2eChoices(t *testing.T, reply string) map[string]int64 {
+func e2eChoices(t testing.TB, reply string) map[string]int64 {
 	t.Helper()
 	out := map[string]int64{}
 	for _, m := range e2eChoiceRe.FindAllStringSubmatch(reply, -1) {

@@ -96,6 +96,12 @@ func (s *session) pick(fresh []imap.UID) (batch []imap.UID, blocker uint32, more
 // message to the handler in UID order. The last UID handled advances only
 // while every message before it was handled, so a refused message is found
 // again on the next round.
+//
+// The last UID is saved and the handled messages are flagged and moved once
+// per chunk, not once per message: one bbolt commit and two IMAP commands
+// for the chunk. Whatever way the chunk ends (an error, ctx done) what was
+// handled is saved first; only a crash can offer a handled message again,
+// and the handler dedupes by Message-ID.
 func (s *session) handleBatch(ctx context.Context, batch []imap.UID, blocker uint32) error {
 	metas, err := s.fetchMeta(batch)
 	if err != nil {
@@ -107,17 +113,25 @@ func (s *session) handleBatch(ctx context.Context, batch []imap.UID, blocker uin
 		if err != nil {
 			return err
 		}
+		var done imap.UIDSet
+		var last uint32
 		for _, m := range msgs {
 			if err := s.offer(ctx, m); err != nil {
 				inOrder = false
 				continue
 			}
 			if inOrder && (blocker == 0 || m.UID < blocker) {
-				if err := s.advance(m.UID); err != nil {
-					return err
-				}
+				last = m.UID
 			}
-			if err := s.finish(imap.UIDSetNum(imap.UID(m.UID))); err != nil {
+			done.AddNum(imap.UID(m.UID))
+		}
+		if last > 0 {
+			if err := s.advance(last); err != nil {
+				return err
+			}
+		}
+		if len(done) > 0 {
+			if err := s.finish(done); err != nil {
 				return err
 			}
 		}
