@@ -322,7 +322,9 @@ type ReplyLine struct {
 
 type Reply struct {
 	Lines []ReplyLine
-	Notes []string // after the lines: documents filed, lines not read
+	Notes []string // after the lines: attachments without a command to file them
+	Cut   int      // lines not read (over the limit of Read lines)
+	Read  int
 }
 
 // OkDoc answers a DOC line of an e-mail (or the attachments of another
