@@ -20,6 +20,36 @@ const (
 type conv struct {
 	Choice *pendingChoice `json:"choice,omitempty"`
 	Day    string         `json:"day,omitempty"` // the local date of the user's last message
+	// Recent are the ids of the user's latest change sets, oldest first, 8
+	// bytes big-endian each (base64 in the JSON: cheaper to decode on every
+	// message than a list of numbers): what UNDO looks at. Schema 3 kept an
+	// index of every change set by user instead, which cost each message one
+	// more page at a random place in the file.
+	Recent []byte `json:"recent,omitempty"`
+}
+
+// recent returns the ids in c.Recent, oldest first.
+func (c *conv) recent() []int64 {
+	ids := make([]int64, 0, len(c.Recent)/8)
+	for i := 0; i+8 <= len(c.Recent); i += 8 {
+		ids = append(ids, int64(btou(c.Recent[i:])))
+	}
+	return ids
+}
+
+// maxRecent bounds conv.Recent: UNDO looks back at most this many change
+// sets of the user (LastChangeSet always did; recentChangeTo looks at those
+// of the undo window among them).
+const maxRecent = 50
+
+// noteRecent adds cs to its author's recent change sets.
+func (tx *Tx) noteRecent(cs *ChangeSet) error {
+	c := tx.loadConv()
+	c.Recent = append(c.Recent, itob(cs.ID)...)
+	if n := len(c.Recent) - 8*maxRecent; n > 0 {
+		c.Recent = append(c.Recent[:0], c.Recent[n:]...)
+	}
+	return tx.saveConv(c)
 }
 
 // pendingChoice is a command waiting for "1 or 2?".
@@ -1291,16 +1321,9 @@ func (tx *Tx) undo(cmd *parser.Command) (*Outcome, error) {
 // that created or changed the record named by ref (#231: any kind; A17, O42,
 // L5: that kind), not undone and not itself an undo.
 func (tx *Tx) recentChangeTo(ref *parser.Ref) (*ChangeSet, error) {
-	prefix := itob(tx.meta.Actor.ID)
-	c := tx.btx.Bucket(bktUserCS).Cursor()
-	k, _ := c.Seek(append(itob(tx.meta.Actor.ID), 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff))
-	if k == nil {
-		k, _ = c.Last()
-	} else {
-		k, _ = c.Prev()
-	}
-	for ; k != nil && len(k) == 16 && string(k[:8]) == string(prefix); k, _ = c.Prev() {
-		cs, err := tx.changeSet(int64(btou(k[8:])))
+	recent := tx.loadConv().recent()
+	for i := len(recent) - 1; i >= 0; i-- {
+		cs, err := tx.changeSet(recent[i])
 		if err != nil {
 			return nil, err
 		}

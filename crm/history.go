@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	bolt "go.etcd.io/bbolt"
 	"time"
 )
 
@@ -105,10 +106,24 @@ func (tx *Tx) recordChange(k Kind, id int64, op string, before, after []byte) er
 	}
 	tx.changeAt[string(rk)] = len(tx.cs.Changes)
 	tx.cs.Changes = append(tx.cs.Changes, Change{Kind: k, ID: id, Op: op, Before: before, After: after})
-	if err := tx.btx.Bucket(bktRecLast).Put(rk, itob(tx.cs.ID)); err != nil {
-		return err
-	}
 	return tx.btx.Bucket(bktRecHist).Put(append(rk, itob(tx.cs.ID)...), nil)
+}
+
+// lastChange returns the id of the latest change set that touched a record
+// (0 when none): the last of its history keys.
+func (tx *Tx) lastChange(k Kind, id int64) int64 {
+	prefix := recKey(k, id)
+	c := tx.btx.Bucket(bktRecHist).Cursor()
+	key, _ := c.Seek(append(bytes.Clone(prefix), 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff))
+	if key == nil {
+		key, _ = c.Last()
+	} else {
+		key, _ = c.Prev()
+	}
+	if key == nil || len(key) != len(prefix)+8 || !bytes.HasPrefix(key, prefix) {
+		return 0
+	}
+	return int64(btou(key[len(prefix):]))
 }
 
 // finish stores the change set, if anything changed.
@@ -126,7 +141,7 @@ func (tx *Tx) finish() error {
 	if err := tx.btx.Bucket(bktChangeSets).Put(itob(tx.cs.ID), data); err != nil {
 		return err
 	}
-	return tx.btx.Bucket(bktUserCS).Put(append(itob(tx.cs.User), itob(tx.cs.ID)...), nil)
+	return tx.noteRecent(tx.cs)
 }
 
 // ChangeSetByID returns a stored change set as the actor sees it: only the
@@ -188,17 +203,9 @@ func (tx *Tx) changeSet(id int64) (*ChangeSet, error) {
 // LastChangeSet returns the actor's latest change set that is not undone and
 // is not itself an undo, or nil.
 func (tx *Tx) LastChangeSet() (*ChangeSet, error) {
-	prefix := itob(tx.meta.Actor.ID)
-	c := tx.btx.Bucket(bktUserCS).Cursor()
-	k, _ := c.Seek(append(bytes.Clone(prefix), 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff))
-	if k == nil {
-		k, _ = c.Last()
-	} else {
-		k, _ = c.Prev()
-	}
-	for n := 0; k != nil && bytes.HasPrefix(k, prefix) && n < 50; k, _ = c.Prev() {
-		n++
-		cs, err := tx.changeSet(int64(btou(k[8:])))
+	recent := tx.loadConv().recent()
+	for i := len(recent) - 1; i >= 0; i-- {
+		cs, err := tx.changeSet(recent[i])
 		if err != nil {
 			return nil, err
 		}
@@ -251,8 +258,7 @@ func (tx *Tx) Undo(id int64) (*ChangeSet, error) {
 	}
 	mine := cs.User == tx.meta.Actor.ID
 	for _, c := range cs.Changes {
-		last := tx.btx.Bucket(bktRecLast).Get(recKey(c.Kind, c.ID))
-		if last == nil || int64(btou(last)) != cs.ID {
+		if tx.lastChange(c.Kind, c.ID) != cs.ID {
 			return nil, Errorf(ECONFLICT, "Cannot undo: %s #%d was changed again since.", kindName(c.Kind), c.ID)
 		}
 		if !mine {
@@ -297,4 +303,50 @@ func (tx *Tx) Undo(id int64) (*ChangeSet, error) {
 		return nil, err
 	}
 	return cs, nil
+}
+
+// upgradeHistory is the step to schema 4: each user's latest change sets
+// (user_cs) go into his conversation state, then user_cs and rec_last (which
+// rec_hist answers) are dropped.
+func upgradeHistory(btx *bolt.Tx) error {
+	if ucs := btx.Bucket(bktUserCS); ucs != nil {
+		recent := map[int64][]byte{}
+		err := ucs.ForEach(func(k, _ []byte) error {
+			if len(k) != 16 {
+				return nil
+			}
+			u := int64(btou(k[:8]))
+			ids := append(recent[u], k[8:]...)
+			if n := len(ids) - 8*maxRecent; n > 0 {
+				ids = ids[n:]
+			}
+			recent[u] = ids
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		convs := btx.Bucket(bktConv)
+		for u, ids := range recent {
+			c := &conv{}
+			if v := convs.Get(itob(u)); v != nil {
+				json.Unmarshal(v, c)
+			}
+			c.Recent = ids
+			data, err := json.Marshal(c)
+			if err != nil {
+				return err
+			}
+			if err := convs.Put(itob(u), data); err != nil {
+				return err
+			}
+		}
+		if err := btx.DeleteBucket(bktUserCS); err != nil {
+			return err
+		}
+	}
+	if btx.Bucket(bktRecLast) != nil {
+		return btx.DeleteBucket(bktRecLast)
+	}
+	return nil
 }

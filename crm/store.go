@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -19,9 +20,7 @@ import (
 var (
 	bktMeta       = []byte("meta")
 	bktChangeSets = []byte("changesets")      // csid → ChangeSet JSON
-	bktRecLast    = []byte("rec_last")        // kind|id → last csid that touched it
-	bktRecHist    = []byte("rec_hist")        // kind|id|csid → nil: a record's history
-	bktUserCS     = []byte("user_cs")         // user|csid → nil: a user's change sets
+	bktRecHist    = []byte("rec_hist")        // kind|id|csid → nil: a record's history (the last is its latest change)
 	bktUserPhone  = []byte("idx_user_phone")  // E.164 → user id (unique)
 	bktUserEmail  = []byte("idx_user_email")  // email → user id (unique)
 	bktName       = []byte("idx_name")        // kind 0 token 0 id → nameMeta: fuzzy lookup
@@ -37,12 +36,16 @@ var (
 	bktConv       = []byte("conv")            // user id → conversation state (pending choice, last day seen)
 	bktOpenOwner  = []byte("idx_open_owner")  // owner id | activity id → nil: open activities by owner
 	bktAssigned   = []byte("idx_assigned")    // activity id → Assigned: open activities someone else assigned
+
+	// schema 3 and before; the upgrade to 4 drops them
+	bktRecLast = []byte("rec_last") // kind|id → last csid that touched it: the last key of rec_hist says it
+	bktUserCS  = []byte("user_cs")  // user|csid → nil: a user's change sets, now his conversation's recent ones
 )
 
 func recBucket(k Kind) []byte { return []byte("rec/" + string(k)) }
 
 var allBuckets = func() [][]byte {
-	b := [][]byte{bktMeta, bktChangeSets, bktRecLast, bktRecHist, bktUserCS, bktUserPhone,
+	b := [][]byte{bktMeta, bktChangeSets, bktRecHist, bktUserPhone,
 		bktUserEmail, bktName, bktOwner, bktDue, bktStage, bktByAccount, bktEqSerial, bktEqIdent,
 		bktPending, bktDocData, bktLeadStatus, bktConv, bktOpenOwner, bktAssigned}
 	for _, k := range Kinds {
@@ -53,8 +56,12 @@ var allBuckets = func() [][]byte {
 
 // SchemaVersion is the version of the store's layout written by this code.
 // 2 added the index of open activities by owner, 3 the index of open
-// assigned activities (each built on open from the records).
-const SchemaVersion = 3
+// assigned activities (each built on open from the records). 4 dropped two
+// history indexes that cost every message pages at random places in the
+// file: rec_last (a record's latest change is the last key of its rec_hist)
+// and user_cs (UNDO finds a user's recent change sets in his conversation
+// state, which every message writes anyway).
+const SchemaVersion = 4
 
 // Options configure Open.
 type Options struct {
@@ -79,6 +86,30 @@ type Store struct {
 	closing  chan struct{}
 	wg       sync.WaitGroup
 	closeMu  sync.Once
+
+	stats   writerCounters
+	decoded decoded // decoded records, checked against the stored bytes
+}
+
+// writerCounters are the writer's running totals (read with WriterStats).
+type writerCounters struct {
+	commits, requests, reruns atomic.Int64
+	runNs, commitNs           atomic.Int64
+}
+
+// WriterStats are the single writer's totals since Open: how many bolt
+// transactions it committed, how many write requests they carried, how many
+// times a batch was run again after a request failed in it, and the time
+// spent running requests and committing (pages written and fsync).
+type WriterStats struct {
+	Commits, Requests, Reruns int64
+	Run, Commit               time.Duration
+}
+
+// WriterStats returns the writer's totals since Open.
+func (s *Store) WriterStats() WriterStats {
+	return WriterStats{Commits: s.stats.commits.Load(), Requests: s.stats.requests.Load(), Reruns: s.stats.reruns.Load(),
+		Run: time.Duration(s.stats.runNs.Load()), Commit: time.Duration(s.stats.commitNs.Load())}
 }
 
 // Open opens (creating if needed) the database at path and starts its writer.
@@ -151,9 +182,15 @@ func (s *Store) init() (from int, err error) {
 }
 
 // migrate brings a database written by an older version up to this one.
-// Every step so far only added indexes, which a repairing check rebuilds
-// from the records.
+// The steps to 3 only added indexes, which a repairing check rebuilds from
+// the records; the step to 4 moves each user's recent change sets into his
+// conversation state and drops rec_last and user_cs.
 func (s *Store) migrate(from int) error {
+	if from < 4 {
+		if err := s.db.Update(upgradeHistory); err != nil {
+			return err
+		}
+	}
 	if _, err := s.Check(true); err != nil {
 		return err
 	}
@@ -310,10 +347,15 @@ func (s *Store) writer() {
 // transaction, which is rolled back and the batch run again without it.
 func (s *Store) commit(batch []*writeReq) {
 	pending := batch
+	s.stats.requests.Add(int64(len(batch)))
 	for len(pending) > 0 {
 		now := s.now()
 		var failedAt = -1
+		t0 := time.Now()
+		var t1 time.Time
 		err := s.db.Update(func(btx *bolt.Tx) error {
+			defer func() { t1 = time.Now() }()
+			fillAppendOnly(btx)
 			for i, r := range pending {
 				if r.ctx.Err() != nil {
 					r.err, r.cs = r.ctx.Err(), nil
@@ -339,9 +381,14 @@ func (s *Store) commit(batch []*writeReq) {
 			}
 			return nil
 		})
+		if !t1.IsZero() {
+			s.stats.runNs.Add(int64(t1.Sub(t0)))
+			s.stats.commitNs.Add(int64(time.Since(t1)))
+		}
 		switch {
 		case failedAt >= 0:
 			// done with the failed one; run the others again
+			s.stats.reruns.Add(1)
 			close(pending[failedAt].done)
 			rest := make([]*writeReq, 0, len(pending)-1)
 			rest = append(rest, pending[:failedAt]...)
@@ -353,6 +400,7 @@ func (s *Store) commit(batch []*writeReq) {
 			}
 			return
 		default:
+			s.stats.commits.Add(1)
 			for _, r := range pending {
 				close(r.done)
 			}
@@ -362,6 +410,22 @@ func (s *Store) commit(batch []*writeReq) {
 }
 
 var errRollback = errors.New("rollback")
+
+// appendOnly are the buckets whose new keys come after the keys already
+// there (ids and change-set ids only grow), so that their pages are best
+// split full: bbolt's default fill (half) would leave every page half empty
+// and double the pages a commit writes.
+var appendOnly = [][]byte{bktChangeSets}
+
+// fillAppendOnly sets the fill of the append-only buckets for this
+// transaction (bbolt keeps it per transaction, not in the file).
+func fillAppendOnly(btx *bolt.Tx) {
+	for _, name := range appendOnly {
+		if b := btx.Bucket(name); b != nil {
+			b.FillPercent = 1.0
+		}
+	}
+}
 
 // safeRun turns a panic in fn into an internal error so that one bad request
 // cannot take the writer down.

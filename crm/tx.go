@@ -45,6 +45,18 @@ func (tx *Tx) Bolt() *bolt.Tx {
 	return tx.btx
 }
 
+// Peek reads key in a bucket kept by another package in the same file (a
+// message claim, say) without counting as a write: a request that only read
+// is refused without rolling back the requests committed with it. nil when
+// the bucket or the key is missing. The value is valid until the
+// transaction ends and must not be modified.
+func (tx *Tx) Peek(bucket, key []byte) []byte {
+	if b := tx.btx.Bucket(bucket); b != nil {
+		return b.Get(key)
+	}
+	return nil
+}
+
 // ChangeSet returns the change set so far (nil before the first write).
 func (tx *Tx) ChangeSet() *ChangeSet { return tx.cs }
 
@@ -99,9 +111,25 @@ func (tx *Tx) load(k Kind, id int64) (Record, error) {
 	if v == nil {
 		return nil, Errorf(ENOTFOUND, "No %s #%d.", kindName(k), id)
 	}
+	return tx.decode(k, id, v)
+}
+
+// decode turns a stored value into a record: a copy of the cached one when
+// these exact bytes were decoded before.
+func (tx *Tx) decode(k Kind, id int64, v []byte) (Record, error) {
+	cache := cachedKind(k)
+	if cache {
+		if r := tx.s.decoded.get(k, id, v); r != nil {
+			return r, nil
+		}
+	}
 	r := newRecord(k)
 	if err := json.Unmarshal(v, r); err != nil {
 		return nil, fmt.Errorf("decode %s #%d: %w", k, id, err)
+	}
+	if cache {
+		tx.s.decoded.put(k, id, v, r)
+		return cloneRecord(r), nil
 	}
 	return r, nil
 }
@@ -205,9 +233,9 @@ func (tx *Tx) put(r Record) error {
 		r.setID(int64(seq))
 	} else if v := b.Get(itob(r.RecordID())); v != nil {
 		before = bytes.Clone(v)
-		old = newRecord(k)
-		if err := json.Unmarshal(v, old); err != nil {
-			return fmt.Errorf("decode %s #%d: %w", k, r.RecordID(), err)
+		var err error
+		if old, err = tx.decode(k, r.RecordID(), v); err != nil {
+			return err
 		}
 	} else if uint64(r.RecordID()) > b.Sequence() {
 		// an import that keeps its ids: ids stay unique and are never reused
@@ -255,6 +283,11 @@ func (tx *Tx) put(r Record) error {
 	}
 	if err := b.Put(itob(r.RecordID()), data); err != nil {
 		return err
+	}
+	if cachedKind(k) {
+		// the next reader finds it decoded (kept if this transaction is
+		// rolled back too: the cache matches values by their bytes)
+		tx.s.decoded.put(k, r.RecordID(), data, cloneRecord(r))
 	}
 	op := OpUpdate
 	if old == nil {

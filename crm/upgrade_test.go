@@ -2,6 +2,7 @@ package crm_test
 
 import (
 	"encoding/binary"
+	"encoding/json"
 	"flag"
 	"io"
 	"os"
@@ -180,6 +181,21 @@ func TestUpgradeFromSchema1File(t *testing.T) {
 	s.DB().View(func(tx *bolt.Tx) error {
 		if v := tx.Bucket([]byte("meta")).Get([]byte("schema")); binary.BigEndian.Uint64(v) != crm.SchemaVersion {
 			t.Errorf("schema after the upgrade: %d, want %d", binary.BigEndian.Uint64(v), crm.SchemaVersion)
+		}
+		// schema 4: rec_last and user_cs are gone, the fixture's change set
+		// is among the system's recent ones
+		for _, b := range []string{"rec_last", "user_cs"} {
+			if tx.Bucket([]byte(b)) != nil {
+				t.Errorf("bucket %s still there after the upgrade", b)
+			}
+		}
+		var cv struct {
+			Recent []byte `json:"recent"`
+		}
+		if v := tx.Bucket([]byte("conv")).Get(make([]byte, 8)); v == nil || json.Unmarshal(v, &cv) != nil || len(cv.Recent) == 0 {
+			t.Errorf("the system's recent change sets after the upgrade: %q", v)
+		} else if last := cv.Recent[len(cv.Recent)-8:]; tx.Bucket([]byte("changesets")).Get(last) == nil {
+			t.Errorf("recent change set #%d is not stored", binary.BigEndian.Uint64(last))
 		}
 		return nil
 	})

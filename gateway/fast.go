@@ -55,7 +55,7 @@ func (p *Pipeline) fastQuery(ctx context.Context, in Inbound, user *crm.User, cm
 	_, err = p.cfg.Store.Update(ctx, meta, func(tx *crm.Tx) error {
 		res = &Result{User: user, Verb: string(cmd.Verb)}
 		if in.ID != "" {
-			if v := tx.Bolt().Bucket(bktClaims).Get(claimKey(in.Channel, in.ID)); v != nil {
+			if v := tx.Peek(bktClaims, claimKey(in.Channel, in.ID)); v != nil {
 				var c claim
 				json.Unmarshal(v, &c)
 				*res = Result{Reply: c.Reply, Segments: c.Segments, User: user, Dup: true, Verb: c.Verb, Code: c.Code, Queued: c.Queued}

@@ -203,7 +203,7 @@ func (p *Pipeline) handle(ctx context.Context, in Inbound, opt Options) (*Result
 		return p.cfg.Store.Update(ctx, meta, func(tx *crm.Tx) error {
 			res = &Result{User: user}
 			if in.ID != "" {
-				if v := tx.Bolt().Bucket(bktClaims).Get(claimKey(in.Channel, in.ID)); v != nil {
+				if v := tx.Peek(bktClaims, claimKey(in.Channel, in.ID)); v != nil {
 					var c claim
 					json.Unmarshal(v, &c)
 					*res = Result{Reply: c.Reply, Segments: c.Segments, User: user, Dup: true, Verb: c.Verb, Code: c.Code, Queued: c.Queued}
@@ -266,7 +266,7 @@ func (p *Pipeline) handle(ctx context.Context, in Inbound, opt Options) (*Result
 		refusal = err
 		_, err = p.cfg.Store.Update(ctx, meta, func(tx *crm.Tx) error {
 			res = &Result{User: user, Verb: string(cmd.Verb), Code: crm.ErrorCode(refusal)}
-			if in.ID != "" && tx.Bolt().Bucket(bktClaims).Get(claimKey(in.Channel, in.ID)) != nil {
+			if in.ID != "" && tx.Peek(bktClaims, claimKey(in.Channel, in.ID)) != nil {
 				return nil // a concurrent delivery got there first
 			}
 			locale := user.Locale
@@ -365,7 +365,7 @@ func (p *Pipeline) sender(in Inbound) (*crm.User, *claim, error) {
 		} else if err != nil || in.ID == "" {
 			return err
 		}
-		if v := tx.Bolt().Bucket(bktClaims).Get(claimKey(in.Channel, in.ID)); v != nil {
+		if v := tx.Peek(bktClaims, claimKey(in.Channel, in.ID)); v != nil {
 			c = &claim{}
 			return json.Unmarshal(v, c)
 		}

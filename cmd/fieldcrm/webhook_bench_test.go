@@ -25,6 +25,11 @@ package main
 // The harness calls them twice with -benchtime Nx (N=1, then N): the first is
 // a warm-up. BENCH_DIR puts the databases on another disk (default: the
 // test's temporary directory). fsync is on everywhere (production settings).
+//
+// Each fieldcrm run logs what bbolt and the single writer did during it:
+// pages written (and per commit), commits and messages per commit, batches
+// run again after a failed request, and the writer's time running requests
+// and committing (page writes and fdatasync).
 
 import (
 	"bytes"
@@ -285,8 +290,9 @@ type benchCRM struct {
 	users  []*benchUser
 	plan   []int // template of each request, chosen before seeding
 	run    int64
-	acts0  int        // activities after seeding
-	stats0 bolt.Stats // the database's counters after seeding
+	acts0  int             // activities after seeding
+	stats0 bolt.Stats      // the database's counters after seeding
+	wr0    crm.WriterStats // the writer's counters after seeding
 }
 
 // benchStartCRM starts the real Main on 127.0.0.1:0 with a fresh database in
@@ -332,6 +338,7 @@ func benchStartCRM(b *testing.B, dir string, n int) *benchCRM {
 	}
 	w.acts0 = benchCount(b, w.m.Store.DB(), "rec/activity")
 	w.stats0 = w.m.Store.DB().Stats()
+	w.wr0 = w.m.Store.WriterStats()
 	w.url = "http://" + w.m.Addr() + twilio.SMSPath
 	w.client = benchClient(benchSenders)
 	return w
@@ -450,6 +457,12 @@ func (w *benchCRM) closeAndVerify(b *testing.B, reqs []benchReq, st *benchStats)
 	b.Helper()
 	dbs := w.m.Store.DB().Stats()
 	dbs = dbs.Sub(&w.stats0)
+	wr := w.m.Store.WriterStats()
+	wr.Commits -= w.wr0.Commits
+	wr.Requests -= w.wr0.Requests
+	wr.Reruns -= w.wr0.Reruns
+	wr.Run -= w.wr0.Run
+	wr.Commit -= w.wr0.Commit
 	if err := w.m.Close(); err != nil {
 		b.Fatal(err)
 	}
@@ -514,9 +527,12 @@ func (w *benchCRM) closeAndVerify(b *testing.B, reqs []benchReq, st *benchStats)
 			fmt.Fprintf(&sb, " %s=%d", k, outcomes[k])
 		}
 		b.Logf("%d requests, %d answered 200 (%d with a reply), %d claims, %d activities created, %d outbox entries; "+
-			"bbolt during the run: %v writing pages + fdatasync, %v spilling, %d pages written; outcomes:%s",
+			"bbolt during the run: %v writing pages + fdatasync, %v spilling, %d pages written; "+
+			"writer: %d commits, %.1f requests per commit, %.1f pages per commit, %d batches run again, %v running requests, %v committing; outcomes:%s",
 			len(reqs), st.ackN, st.okN, len(claims), acts, outbox, dbs.TxStats.GetWriteTime().Round(time.Millisecond),
-			dbs.TxStats.GetSpillTime().Round(time.Millisecond), dbs.TxStats.GetWrite(), sb.String())
+			dbs.TxStats.GetSpillTime().Round(time.Millisecond), dbs.TxStats.GetWrite(),
+			wr.Commits, float64(wr.Requests)/max(float64(wr.Commits), 1), float64(dbs.TxStats.GetWrite())/max(float64(wr.Commits), 1),
+			wr.Reruns, wr.Run.Round(time.Millisecond), wr.Commit.Round(time.Millisecond), sb.String())
 	}
 }
 
