@@ -1460,7 +1460,7 @@ func (tx *Tx) noticesFor(loc *time.Location) []Notice {
 			if e.Type == EvAssigned && e.Kind == KindLead && newLead[fmt.Sprintf("%d|%d", e.ID, to)] {
 				continue
 			}
-			n := Notice{To: to, SMS: true, Key: fmt.Sprintf("%s|%d|%s|%d|%d", e.Type, to, e.Kind, e.ID, tx.cs.ID)}
+			n := Notice{To: to, SMS: true, Key: fmt.Sprintf("%s|%d|%s|%d|%d", e.Type, to, e.Kind, e.ID, tx.cs.ID), Item: Token(e.Kind, e.ID)}
 			switch e.Type {
 			case EvAssigned:
 				n.Template = "notice_assigned"

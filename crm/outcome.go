@@ -27,6 +27,25 @@ type Notice struct {
 	Email    bool
 	Urgent   bool   // sent even in quiet hours
 	Key      string // idempotency key: the same key is sent once
+	// Item is the token of the record the notice is about (A17, L5, O42):
+	// emails show it, and a reply that starts with it acts on the record.
+	// "" when the record has no token (accounts, approvals).
+	Item string
+}
+
+// Token is how a message names a record so that a reply can act on it: A17
+// for activity 17, L5 for lead 5, O42 for opportunity 42; "" for kinds
+// without one.
+func Token(k Kind, id int64) string {
+	switch k {
+	case KindActivity:
+		return "A" + itoa(id)
+	case KindLead:
+		return "L" + itoa(id)
+	case KindOpp:
+		return "O" + itoa(id)
+	}
+	return ""
 }
 
 // The data of each template (the contract with templates/README.md).

@@ -73,7 +73,7 @@ func (p *Pipeline) fastQuery(ctx context.Context, in Inbound, user *crm.User, cm
 			}
 		}
 		t := text
-		if me, _ := tx.Recipient(user.ID); me != nil && me.OptedOut {
+		if me, _ := tx.Recipient(user.ID); me != nil && me.OptedOut && in.Channel == ChannelSMS {
 			t = ""
 		}
 		return p.finish(tx, in, user, res, t, now, opt)

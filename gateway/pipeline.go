@@ -254,7 +254,7 @@ func (p *Pipeline) handle(ctx context.Context, in Inbound, opt Options) (*Result
 				text = refusedText
 			}
 			me, _ := tx.Recipient(user.ID)
-			if me != nil && me.OptedOut && (cmd == nil || cmd.Verb != parser.VerbStart) {
+			if me != nil && me.OptedOut && in.Channel == ChannelSMS && (cmd == nil || cmd.Verb != parser.VerbStart) {
 				text = "" // nothing goes to an opted-out number but the START confirmation
 			}
 			return p.finish(tx, in, user, res, text, now, opt)
@@ -514,11 +514,17 @@ func noticeEmail(t *templates.Set, locale string, n crm.Notice) any {
 	if i := strings.IndexAny(subject, ".。"); i > 0 {
 		subject = subject[:i]
 	}
-	return struct {
+	d := struct {
 		Subject string
 		Lines   []string
 		Items   []struct{ Token, Text string }
-	}{Subject: truncate(subject, 120), Lines: []string{line}}
+	}{Subject: truncate(subject, 120)}
+	if n.Item != "" { // the line is the item, named by the token a reply acts on
+		d.Items = []struct{ Token, Text string }{{n.Item, line}}
+	} else {
+		d.Lines = []string{line}
+	}
+	return d
 }
 
 func (p *Pipeline) wordParseError(e *parser.Error, locale string) string {

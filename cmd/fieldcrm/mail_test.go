@@ -468,3 +468,38 @@ func (l *lineWrapper) Write(p []byte) (int, error) {
 	}
 	return len(p), nil
 }
+
+// A manager assigns by SMS; the assignee, who stopped SMS, gets the notice by
+// e-mail with the activity's token and closes it by replying from his inbox.
+func TestMailNoticeReply(t *testing.T) {
+	me := mailStart(t, nil)
+	e2eSeed(t, me.m.Store, func(tx *crm.Tx) error {
+		u, err := tx.Recipient(me.team.Wang)
+		if err != nil {
+			return err
+		}
+		u.OptedOut = true
+		return tx.SaveUser(u)
+	})
+	reply, _ := me.sms(e2eLiuPhone, "PLAN wang visit acme fri urgent")
+	ids := e2eIDs(reply)
+	if len(ids) == 0 {
+		t.Fatalf("no plan confirmation: %q", reply)
+	}
+	id := ids[0]
+	notice := me.waitAnswers(mailWang, 1)[0]
+	tok := fmt.Sprintf("A%d", id)
+	e2eContains(t, "assignment e-mail", notice.Text, "["+tok+"]", "Liu Yang assigned you")
+	replyTo := strings.Trim(header(notice, "Reply-To"), "<> ")
+	me.deliver(mailMsg{From: mailWang, To: replyTo, Subject: "Re: " + notice.Subject,
+		Headers: []string{"In-Reply-To: <" + notice.MessageID + ">", "References: <" + notice.MessageID + ">"},
+		Body:    tok + " done met purchasing\n\nOn Wed, 25 Nov 2026, fieldcrm wrote:\n> [" + tok + "] " + strings.TrimSpace(notice.Text) + "\n"})
+	ans := me.waitAnswers(mailWang, 2)[1]
+	if a := e2eActivity(t, me.m.Store, id); a.Status != crm.StatusDone {
+		t.Errorf("%s is %s after the e-mail reply, want done", tok, a.Status)
+	}
+	e2eContains(t, "answer to an opted-out SMS user", ans.Text, "> "+tok+" done met purchasing", fmt.Sprintf("#%d", id))
+	if n := len(e2eMessagesTo(me.api, e2eWangPhone)); n != 0 {
+		t.Errorf("%d SMS to a user who sent STOP", n)
+	}
+}
