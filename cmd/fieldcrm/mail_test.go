@@ -83,6 +83,19 @@ func mailStart(t testing.TB, tweak func(*MailConfig)) *mailEnv {
 	return me
 }
 
+// mailWaitUntil polls cond for up to 20 s: the mail path has more round
+// trips than the webhook, and CI runs it under -race beside other packages.
+func mailWaitUntil(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting until %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
 // mailMsg is a message as a mail client writes it.
 type mailMsg struct {
 	From, To, Subject, ID string
@@ -149,14 +162,14 @@ func (me *mailEnv) answers(addr string) []*mailtext.Message {
 // waitAnswers waits until addr got n messages.
 func (me *mailEnv) waitAnswers(addr string, n int) []*mailtext.Message {
 	me.t.Helper()
-	e2eWaitUntil(me.t, fmt.Sprintf("%d e-mails to %s", n, addr), func() bool { return len(me.answers(addr)) >= n })
+	mailWaitUntil(me.t, fmt.Sprintf("%d e-mails to %s", n, addr), func() bool { return len(me.answers(addr)) >= n })
 	return me.answers(addr)
 }
 
 // processed waits until n messages are in Processed and INBOX is empty.
 func (me *mailEnv) processed(n int) {
 	me.t.Helper()
-	e2eWaitUntil(me.t, fmt.Sprintf("%d messages handled", n), func() bool {
+	mailWaitUntil(me.t, fmt.Sprintf("%d messages handled", n), func() bool {
 		in, _ := me.imap.Messages(mailCRM, "INBOX")
 		done, _ := me.imap.Messages(mailCRM, "Processed")
 		return len(in) == 0 && len(done) == n
@@ -362,7 +375,7 @@ func TestMailDroppedConnectionRecovered(t *testing.T) {
 	me.deliver(mailMsg{From: mailWang, Subject: "VISIT acme; fourth", Auth: true})
 	me.processed(4)
 	me.waitAnswers(mailWang, 4)
-	e2eWaitUntil(t, "a reconnect", func() bool { return me.m.imap.Status().Reconnects >= 1 && me.m.imap.Status().Connected })
+	mailWaitUntil(t, "a reconnect", func() bool { return me.m.imap.Status().Reconnects >= 1 && me.m.imap.Status().Connected })
 	me.deliver(mailMsg{From: mailWang, Subject: "VISIT acme; fifth", Auth: true})
 	me.processed(5)
 	me.waitAnswers(mailWang, 5)
