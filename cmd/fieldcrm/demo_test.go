@@ -135,7 +135,7 @@ func TestDemoMail(t *testing.T) {
 	}()
 	var imapAddr, smtpAddr string
 	re := regexp.MustCompile(`IMAP (127\.0\.0\.1:\d+) +SMTP (127\.0\.0\.1:\d+)`)
-	e2eWaitUntil(t, "the demo's mail servers", func() bool {
+	mailWaitUntil(t, "the demo's mail servers", func() bool {
 		m := re.FindStringSubmatch(out.String())
 		if m != nil {
 			imapAddr, smtpAddr = m[1], m[2]
@@ -150,7 +150,7 @@ func TestDemoMail(t *testing.T) {
 	}
 	e2eContains(t, "fieldcrm mail output", mout.String(), "answer: Re: VISIT acme mining; met Zhang Wei", "> VISIT acme mining; met Zhang Wei",
 		"OK visit #", "> OPPS")
-	e2eWaitUntil(t, "the answer on the console", func() bool {
+	mailWaitUntil(t, "the answer on the console", func() bool {
 		return strings.Contains(out.String(), "↳ e-mail to Wang Jun: Re: VISIT acme mining; met Zhang Wei")
 	})
 	io.WriteString(feed, "/quit\n")
