@@ -182,7 +182,7 @@ func (p *Pipeline) handle(ctx context.Context, in Inbound, opt Options) (*Result
 	}
 	loc := user.Location(p.cfg.Store.Location())
 	cmd, perr := parser.Parse(in.Body, parser.Context{Now: now, Loc: loc})
-	meta := crm.Meta{Actor: user, Channel: in.Channel, MessageID: in.ID, Summary: truncate(in.Body, 500)}
+	meta := crm.Meta{Actor: user, Channel: in.Channel, MessageID: in.ID, Summary: Truncate(in.Body, 500)}
 	if perr == nil {
 		if res, ok, err := p.fastQuery(ctx, in, user, cmd, loc, now, meta, opt); ok {
 			if err != nil {
@@ -518,7 +518,7 @@ func noticeEmail(t *templates.Set, locale string, n crm.Notice) any {
 		Subject string
 		Lines   []string
 		Items   []struct{ Token, Text string }
-	}{Subject: truncate(subject, 120)}
+	}{Subject: Truncate(subject, 120)}
 	if n.Item != "" { // the line is the item, named by the token a reply acts on
 		d.Items = []struct{ Token, Text string }{{n.Item, line}}
 	} else {
@@ -579,7 +579,8 @@ func (p *Pipeline) wordError(err error, locale string, log *slog.Logger) string 
 	return text
 }
 
-func truncate(s string, n int) string {
+// Truncate cuts s to at most n bytes at a UTF-8 boundary.
+func Truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}

@@ -3,6 +3,7 @@ package email
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"log/slog"
 	"strconv"
@@ -187,7 +188,7 @@ func (h *Handler) unreadable(ctx context.Context, raw []byte, rerr error) (*Resu
 	if err := h.cfg.Store.DB().Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bktRaw)
 		seq, _ := b.NextSequence()
-		return b.Put(u64(seq), keep)
+		return b.Put(binary.BigEndian.AppendUint64(nil, seq), keep)
 	}); err != nil {
 		return nil, err
 	}
@@ -197,13 +198,4 @@ func (h *Handler) unreadable(ctx context.Context, raw []byte, rerr error) (*Resu
 		r = &refusal{why: OutcomeUnreadable}
 	}
 	return res, h.finish(ctx, res, m, user, r)
-}
-
-func u64(v uint64) []byte {
-	b := make([]byte, 8)
-	for i := 7; i >= 0; i-- {
-		b[i] = byte(v)
-		v >>= 8
-	}
-	return b
 }

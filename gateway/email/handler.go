@@ -395,7 +395,7 @@ func (h *Handler) finish(ctx context.Context, res *Result, m *mailtext.Message, 
 		actor = crm.System
 	}
 	base := append([]Line(nil), res.Lines...)
-	meta := crm.Meta{Actor: actor, Channel: gateway.ChannelEmail, MessageID: res.MessageID, Summary: truncate(m.Subject+" | "+m.Reply, 500)}
+	meta := crm.Meta{Actor: actor, Channel: gateway.ChannelEmail, MessageID: res.MessageID, Summary: gateway.Truncate(m.Subject+" | "+m.Reply, 500)}
 	_, err := h.cfg.Store.Update(ctx, meta, func(tx *crm.Tx) error {
 		// fn may run twice: start from the lines as they came
 		res.Lines = append(res.Lines[:0:0], base...)
@@ -502,7 +502,7 @@ func (h *Handler) explanation(tx *crm.Tx, res *Result, m *mailtext.Message, user
 	if user != nil {
 		locale, uid = user.Locale, user.ID
 	}
-	data := mailRefusedData{Why: why, Subject: truncate(m.Subject, 80), From: m.From, MaxMB: h.cfg.MaxMessageMB,
+	data := mailRefusedData{Why: why, Subject: gateway.Truncate(m.Subject, 80), From: m.From, MaxMB: h.cfg.MaxMessageMB,
 		DocMB: int(h.cfg.Limits.MaxAttachment >> 20)}
 	subject, text, html, err := h.cfg.Templates.Email(locale, "mail_refused", data)
 	if err != nil {
@@ -536,7 +536,7 @@ func (h *Handler) replyEntry(m *mailtext.Message, userID int64, subject, text, h
 		if !isReplySubject(s) {
 			s = "Re: " + s
 		}
-		subject = truncate(s, 200)
+		subject = gateway.Truncate(s, 200)
 	}
 	return &outbox.Entry{Channel: outbox.ChannelEmail, To: m.From, UserID: userID, Subject: subject, Text: text, HTML: html,
 		Headers: hdr, Key: key}
@@ -579,16 +579,4 @@ func (h *Handler) answer(tx *crm.Tx, res *Result, m *mailtext.Message, user *crm
 		return nil, fmt.Errorf("email template reply: %w", err)
 	}
 	return h.replyEntry(m, user.ID, subject, text, html, "reply|"+res.MessageID), nil
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for i := n; i > 0; i-- {
-		if (s[i] & 0xC0) != 0x80 {
-			return s[:i]
-		}
-	}
-	return ""
 }
