@@ -269,3 +269,42 @@ func TestUnknownSender(t *testing.T) {
 		t.Fatalf("explanations: %d", len(es))
 	}
 }
+
+// A photo attached to a visit report is filed under the visit's account; a
+// logo inline in the signature is not; without any command naming an
+// account, the sender is told how to file them.
+func TestAttachmentsFollowTheAccount(t *testing.T) {
+	f := newFixture(t, nil)
+	multipart := func(subject, text string) []byte {
+		seq++
+		return []byte(authOK(wang) + "\r\nFrom: " + wang + "\r\nTo: " + crmAddr + "\r\nSubject: " + subject +
+			fmt.Sprintf("\r\nMessage-ID: <att%d@dealer.example>\r\n", seq) +
+			"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=XX\r\n\r\n" +
+			"--XX\r\nContent-Type: multipart/related; boundary=YY\r\n\r\n" +
+			"--YY\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>" + text + "</p><img src=\"cid:logo\">\r\n" +
+			"--YY\r\nContent-Type: image/png\r\nContent-ID: <logo>\r\nContent-Disposition: inline; filename=\"logo.png\"\r\nContent-Transfer-Encoding: base64\r\n\r\niVBORw0KGgo=\r\n--YY--\r\n" +
+			"--XX\r\nContent-Type: image/jpeg\r\nContent-Disposition: attachment; filename=\"site.jpg\"\r\nContent-Transfer-Encoding: base64\r\n\r\n/9j/4AAQSkZJRgABAQ==\r\n--XX--\r\n")
+	}
+	res := f.handle(multipart("VISIT acme; met Zhang Wei; checked the 320D", "photo of the machine attached"))
+	if res.Outcome != email.OutcomeApplied || res.Documents != 1 {
+		t.Fatalf("visit with a photo: outcome %s, %d documents (want 1: the inline logo is no document)", res.Outcome, res.Documents)
+	}
+	var docs []*crm.Document
+	f.store.View(crm.System, func(tx *crm.Tx) error {
+		return tx.Each(crm.KindDocument, func(r crm.Record) bool { docs = append(docs, r.(*crm.Document)); return true })
+	})
+	if len(docs) != 1 || docs[0].Name != "site.jpg" || docs[0].Account != f.acme || docs[0].ContentType != "image/jpeg" {
+		t.Fatalf("documents: %+v", docs)
+	}
+	if !strings.Contains(res.Lines[0].Result, "OK 1 document filed under ACME Mining") {
+		t.Errorf("the visit's answer does not name the document:\n%s", res.Lines[0].Result)
+	}
+	res = f.handle(multipart("TODAY", "see attached"))
+	if res.Documents != 0 {
+		t.Errorf("%d documents filed without an account", res.Documents)
+	}
+	es := f.mails(wang)
+	if !strings.Contains(es[0].Text, "Attachments not filed: name the account, e.g. DOC acme; contract") {
+		t.Errorf("the answer does not say how to file them:\n%s", es[0].Text)
+	}
+}
