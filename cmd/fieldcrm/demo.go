@@ -163,7 +163,7 @@ func runDemoIn(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	fmt.Fprintln(out, "  /as NAME  send as someone else   /who  the users   /quit  leave   HELP  the commands")
 	fmt.Fprintln(out, "Try: TODAY · V acme; met Zhang Wei; wants 2x 320D; next: quote fri · OPPS · UNDO")
 	if mail != nil {
-		mail.howTo(out, users)
+		mail.howTo(out, users, me)
 	}
 	prompt := func() { fmt.Fprintf(out, "%s> ", strings.ToLower(strings.Fields(me.Name)[0])) }
 	prompt()

@@ -157,7 +157,7 @@ func (d *demoMail) close() {
 }
 
 // howTo is what the demo prints about its mail servers.
-func (d *demoMail) howTo(w io.Writer, users []*crm.User) {
+func (d *demoMail) howTo(w io.Writer, users []*crm.User, me *crm.User) {
 	var addrs []string
 	for _, u := range users {
 		if u.Email != "" {
@@ -166,5 +166,9 @@ func (d *demoMail) howTo(w io.Writer, users []*crm.User) {
 	}
 	fmt.Fprintf(w, "E-mail: fieldcrm reads %s. Mail servers on this machine, no TLS, password %q for everyone:\n", demoMailAddress, demoMailPassword)
 	fmt.Fprintf(w, "  IMAP %s   SMTP %s   users: %s\n", d.imap.Addr(), d.smtp.Addr(), strings.Join(addrs, ", "))
-	fmt.Fprintf(w, "  In another terminal: go run ./cmd/fieldcrm mail --smtp %s --imap %s --from %s \"TODAY\"\n", d.smtp.Addr(), d.imap.Addr(), addrs[0])
+	from := me.Email
+	if from == "" {
+		from = addrs[0]
+	}
+	fmt.Fprintf(w, "  In another terminal: go run ./cmd/fieldcrm mail --smtp %s --imap %s --from %s \"TODAY\"\n", d.smtp.Addr(), d.imap.Addr(), from)
 }
