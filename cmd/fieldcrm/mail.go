@@ -53,8 +53,19 @@ func (m *Main) setupMail(tpl *templates.Set, now func() time.Time) error {
 	return err
 }
 
-// runMail takes mail until ctx ends.
+// runMail checks the SMTP server once (a wrong password or certificate is
+// said at start, not at the first answer) and takes mail until ctx ends.
 func (m *Main) runMail(ctx context.Context) {
+	mc := &m.Config.Mail
+	cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	err := smtpsend.Check(cctx, smtpsend.Config{Addr: mc.SMTPAddr, User: mc.SMTPUser, Password: mc.SMTPPassword,
+		TLS: defaultStr(mc.SMTPTLS, "starttls"), TLSConfig: mc.SMTPTLSConfig, From: mc.From})
+	cancel()
+	if err != nil {
+		m.Log.Warn("smtp check failed: e-mail answers stay queued in the outbox until it works", slog.String("smtp", mc.SMTPAddr), slog.Any("error", err))
+	} else {
+		m.Log.Info("smtp check passed", slog.String("smtp", mc.SMTPAddr))
+	}
 	if err := m.imap.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
 		m.Log.Error("imap watcher stopped", slog.Any("error", err))
 	}

@@ -52,6 +52,7 @@ func runMailCmd(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	id, err := sendMail(ctx, *smtpAddr, *from, *password, *to, *subject, body, *attach)
 	if err != nil {
 		fmt.Fprintln(stderr, "fieldcrm mail:", err)
+		fmt.Fprintf(stderr, "Is `fieldcrm demo` running with its SMTP server on %s? It prints the address it uses.\n", *smtpAddr)
 		return 1
 	}
 	fmt.Fprintf(stdout, "sent <%s> to %s\n", id, *to)
