@@ -2,14 +2,8 @@ package emailtest
 
 import (
 	"bufio"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"errors"
-	"math/big"
 	"net"
 	"slices"
 	"strings"
@@ -277,10 +271,11 @@ func TestIMAPResetFolder(t *testing.T) {
 }
 
 func TestIMAPTLS(t *testing.T) {
-	cert := imapSelfSigned(t)
-	s := mustIMAP(t, IMAPOptions{TLS: &tls.Config{Certificates: []tls.Certificate{cert}}})
-	pool := x509.NewCertPool()
-	pool.AddCert(cert.Leaf)
+	srvTLS, pool, err := SelfSignedTLS("127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := mustIMAP(t, IMAPOptions{TLS: srvTLS})
 	c, err := imapclient.DialTLS(s.Addr(), &imapclient.Options{TLSConfig: &tls.Config{RootCAs: pool, ServerName: "127.0.0.1"}})
 	if err != nil {
 		t.Fatal(err)
@@ -320,38 +315,12 @@ func TestIMAPClose(t *testing.T) {
 	}
 }
 
-// imapSelfSigned makes a certificate for 127.0.0.1.
-func imapSelfSigned(t *testing.T) tls.Certificate {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1),
-		Subject:      pkix.Name{CommonName: "emailtest"},
-		IPAddresses:  []net.IP{net.ParseIP("127.0.0.1")},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	leaf, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}
-}
-
 func TestIMAPStartTLS(t *testing.T) {
-	cert := imapSelfSigned(t)
-	s := mustIMAP(t, IMAPOptions{TLS: &tls.Config{Certificates: []tls.Certificate{cert}}, StartTLS: true})
-	pool := x509.NewCertPool()
-	pool.AddCert(cert.Leaf)
+	srvTLS, pool, err := SelfSignedTLS("127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := mustIMAP(t, IMAPOptions{TLS: srvTLS, StartTLS: true})
 	c, err := imapclient.DialStartTLS(s.Addr(), &imapclient.Options{TLSConfig: &tls.Config{RootCAs: pool}})
 	if err != nil {
 		t.Fatal(err)

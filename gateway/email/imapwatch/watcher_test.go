@@ -3,17 +3,10 @@ package imapwatch_test
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/big"
-	"net"
 	"net/mail"
 	"path/filepath"
 	"slices"
@@ -573,16 +566,14 @@ func TestMaxSizeTruncates(t *testing.T) {
 func TestTLS(t *testing.T) {
 	for _, mode := range []string{"tls", "starttls"} {
 		t.Run(mode, func(t *testing.T) {
-			cert := selfSigned(t)
-			e := newEnv(t, emailtest.IMAPOptions{
-				TLS:      &tls.Config{Certificates: []tls.Certificate{cert}},
-				StartTLS: mode == "starttls",
-			})
+			srvTLS, pool, err := emailtest.SelfSignedTLS("127.0.0.1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			e := newEnv(t, emailtest.IMAPOptions{TLS: srvTLS, StartTLS: mode == "starttls"})
 			rec := newRecorder()
 			cfg := e.config()
 			cfg.TLS = mode
-			pool := x509.NewCertPool()
-			pool.AddCert(cert.Leaf)
 			cfg.TLSConfig = &tls.Config{RootCAs: pool}
 			e.start(cfg, rec.handle)
 			e.append("INBOX", "a@test")
@@ -593,7 +584,11 @@ func TestTLS(t *testing.T) {
 
 // A server whose certificate is not trusted is never logged in to.
 func TestTLSUntrusted(t *testing.T) {
-	e := newEnv(t, emailtest.IMAPOptions{TLS: &tls.Config{Certificates: []tls.Certificate{selfSigned(t)}}})
+	srvTLS, _, err := emailtest.SelfSignedTLS("127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t, emailtest.IMAPOptions{TLS: srvTLS})
 	cfg := e.config()
 	cfg.TLS = "tls"
 	w := e.start(cfg, newRecorder().handle).w
@@ -622,31 +617,4 @@ func TestNewRejectsBadConfig(t *testing.T) {
 			}
 		})
 	}
-}
-
-// selfSigned makes a certificate for 127.0.0.1.
-func selfSigned(t *testing.T) tls.Certificate {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1),
-		Subject:      pkix.Name{CommonName: "imapwatch test"},
-		IPAddresses:  []net.IP{net.ParseIP("127.0.0.1")},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	leaf, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}
 }
