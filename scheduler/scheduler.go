@@ -44,10 +44,11 @@ const (
 	JobDigest   = "digest"
 	JobWeekly   = "weekly"
 	JobMonthly  = "monthly"
+	JobPrune    = "prune"
 )
 
 // Jobs lists the job names in the order they are shown.
-var Jobs = []string{JobOverdue, JobEscalate, JobTakeBack, JobSummary, JobDigest, JobWeekly, JobMonthly}
+var Jobs = []string{JobOverdue, JobEscalate, JobTakeBack, JobSummary, JobDigest, JobWeekly, JobMonthly, JobPrune}
 
 // DefaultSchedules are the cron specs (minute hour dom month dow, in the
 // configured zone) used when FIELDCRM_SCHEDULE_<JOB> is not set. None runs
@@ -60,6 +61,7 @@ var DefaultSchedules = map[string]string{
 	JobDigest:   "45 6 * * *",     // email at once, SMS at 07:30
 	JobWeekly:   "0 7 * * 1",      // Monday: last week
 	JobMonthly:  "0 7 1 * *",      // the 1st: last month
+	JobPrune:    "30 4 * * *",     // daily, at night
 }
 
 // EnvName is the environment variable that sets a job's schedule.
@@ -104,6 +106,13 @@ type Config struct {
 	Chunk int
 	// Escalation and take-back delays [1 day urgent, 3 days normal, 15 days].
 	EscalateUrgent, EscalateNormal, TakeBackAfter time.Duration
+	// Prune, when set, deletes what the channels no longer need (message
+	// claims, handled e-mail) as of now; the prune job calls it after
+	// pruning the outbox. Its counts join the job's.
+	Prune func(ctx context.Context, now time.Time) (Counts, error)
+	// OutboxRetention is how long sent, failed and dead outbox entries are
+	// kept [90 days].
+	OutboxRetention time.Duration
 }
 
 // Counts is what one run did, by name: "sms", "email", "dup", "skipped" …
@@ -203,10 +212,13 @@ func New(cfg Config) (*Scheduler, error) {
 	if cfg.TakeBackAfter == 0 {
 		cfg.TakeBackAfter = 15 * 24 * time.Hour
 	}
+	if cfg.OutboxRetention == 0 {
+		cfg.OutboxRetention = 90 * 24 * time.Hour
+	}
 	s := &Scheduler{cfg: cfg, log: cfg.Log.With(slog.String("part", "scheduler")), loc: cfg.Location, jobs: map[string]*Job{}}
 	fns := map[string]func(context.Context, time.Time) (Counts, error){
 		JobOverdue: s.Overdue, JobEscalate: s.Escalate, JobTakeBack: s.TakeBack, JobSummary: s.Summary,
-		JobDigest: s.Digest, JobWeekly: s.Weekly, JobMonthly: s.Monthly,
+		JobDigest: s.Digest, JobWeekly: s.Weekly, JobMonthly: s.Monthly, JobPrune: s.PruneOld,
 	}
 	var probs []string
 	for _, name := range Jobs {

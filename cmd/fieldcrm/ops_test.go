@@ -60,7 +60,11 @@ func TestOpsMetrics(t *testing.T) {
 	e.smsForm(form)
 	e.smsForm(form) // Twilio retries
 	e.plan("PLAN wang visit acme fri urgent")
-	e2eWaitUntil(t, "the notice sent", func() bool { return len(e2eMessagesTo(e.api, e2eWangPhone)) > 0 })
+	// the outbox counts a send once it has recorded it, after the API took it
+	e2eWaitUntil(t, "the notice counted as sent", func() bool {
+		_, body := opsGet(t, e, "/metrics", "")
+		return strings.Contains(body, `fieldcrm_messages_out_total{channel="sms",outcome="sent"}`)
+	})
 	e.m.ops.jobRun("overdue", 12*time.Millisecond, nil) // as the scheduler's OnRun hook reports a run
 	code, body := opsGet(t, e, "/metrics", "")
 	if code != 200 {

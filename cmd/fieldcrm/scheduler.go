@@ -3,6 +3,10 @@ package main
 import (
 	"context"
 	"log/slog"
+	"time"
+
+	"github.com/fieldcrm/fieldcrm/gateway"
+	"github.com/fieldcrm/fieldcrm/gateway/email"
 
 	"github.com/fieldcrm/fieldcrm/gateway/outbox"
 	"github.com/fieldcrm/fieldcrm/scheduler"
@@ -28,7 +32,7 @@ func jobSchedules(getenv func(string) string) map[string]string {
 func (m *Main) runScheduler(ctx context.Context, tpl *templates.Set) {
 	_, email := m.Senders[outbox.ChannelEmail]
 	s, err := scheduler.New(scheduler.Config{Store: m.Store, Templates: tpl, Log: m.Log, Location: m.Config.location,
-		Schedules: m.Config.Schedules, Email: email, Kick: m.Outbox.Kick, Now: m.Config.Now, OnRun: m.ops.jobRun})
+		Schedules: m.Config.Schedules, Email: email, Kick: m.Outbox.Kick, Now: m.Config.Now, OnRun: m.ops.jobRun, Prune: m.prune})
 	if err != nil {
 		m.Log.Error("scheduler not started", slog.Any("error", err))
 		return
@@ -41,4 +45,18 @@ func (m *Main) runScheduler(ctx context.Context, tpl *templates.Set) {
 	<-ctx.Done()
 	s.Stop()
 	m.Log.Info("scheduler stopped")
+}
+
+// prune deletes the claims of old messages and, with the email channel on,
+// what it keeps of handled e-mail (the scheduler's prune job).
+func (m *Main) prune(ctx context.Context, now time.Time) (scheduler.Counts, error) {
+	c := scheduler.Counts{}
+	n, err := gateway.PruneClaims(m.Store.DB(), now.Add(-gateway.ClaimRetention))
+	c["claims"] = n
+	if err != nil || m.Mail == nil {
+		return c, err
+	}
+	n, err = email.Prune(m.Store.DB(), now)
+	c["mail"] = n
+	return c, err
 }

@@ -308,3 +308,24 @@ func TestAttachmentsFollowTheAccount(t *testing.T) {
 		t.Errorf("the answer does not say how to file them:\n%s", es[0].Text)
 	}
 }
+
+// Prune forgets handled Message-IDs after DoneRetention, and nothing before.
+func TestPrune(t *testing.T) {
+	f := newFixture(t, nil)
+	m := raw(wang, "TODAY", "", authOK(wang))
+	f.handle(m)
+	if n, err := email.Prune(f.store.DB(), f.clock()); err != nil || n != 0 {
+		t.Fatalf("pruned %d (%v) at once", n, err)
+	}
+	if res := f.handle(m); res.Outcome != email.OutcomeDup {
+		t.Fatalf("outcome %s, want dup", res.Outcome)
+	}
+	f.advance(email.DoneRetention + 24*time.Hour)
+	n, err := email.Prune(f.store.DB(), f.clock())
+	if err != nil || n < 2 { // the done mark and the answer count
+		t.Fatalf("pruned %d (%v) after the retention", n, err)
+	}
+	if res := f.handle(m); res.Outcome != email.OutcomeApplied {
+		t.Errorf("outcome %s after the mark was pruned", res.Outcome)
+	}
+}
