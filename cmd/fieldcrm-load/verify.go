@@ -56,6 +56,12 @@ func verify(path string, lr *loadRun, api []twiliotest.Message, kills int) (*cou
 	defer s.Close()
 	db := s.DB()
 	c := &counts{Kills: kills, FakeSent: len(api), Outcomes: map[string]int{}}
+	// every index agrees with the records after the kills
+	if rep, err := s.Check(false); err != nil {
+		return nil, err
+	} else if !rep.OK() {
+		c.problem("index check: %s", strings.Join(rep.Problems, "; "))
+	}
 
 	// what the file holds: claims, change sets per message, tokens in activities
 	perMsg := map[string]int{}
