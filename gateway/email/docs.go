@@ -53,13 +53,12 @@ var (
 // names (or else the first command that names an account). *at is the line
 // the answer belongs to (-1: none, the caller adds it as a note). It returns
 // the answer and the number of documents filed.
-func (h *Handler) fileDocuments(tx *crm.Tx, user *crm.User, m *mailtext.Message, r *refusal, locale string, at *int) (string, int, error) {
+func (h *Handler) fileDocuments(tx *crm.Tx, user *crm.User, m *mailtext.Message, r *closing, locale string, at *int) (string, int, error) {
 	var cmd *parser.Command
 	if *at >= 0 {
-		cmd, _ = parser.Parse(r.lines[*at], parser.Context{Now: r.now, Loc: r.loc})
+		cmd = r.cmds[*at]
 	} else {
-		for i, l := range r.lines {
-			c, _ := parser.Parse(l, parser.Context{Now: r.now, Loc: r.loc})
+		for i, c := range r.cmds {
 			if c != nil && c.Target != nil && accountVerbs[c.Verb] && (c.Target.Name != "" || c.Target.ID > 0 && c.Target.Kind == "" && idVerbs[c.Verb]) {
 				cmd, *at = c, i
 				break
@@ -193,9 +192,9 @@ func (h *Handler) unreadable(ctx context.Context, raw []byte, rerr error) (*Resu
 		return nil, err
 	}
 	m := &mailtext.Message{MessageID: "", From: from}
-	var r *refusal
+	var r *closing
 	if user != nil && !user.Disabled {
-		r = &refusal{why: OutcomeUnreadable}
+		r = &closing{why: OutcomeUnreadable}
 	}
 	return res, h.finish(ctx, res, m, user, r)
 }

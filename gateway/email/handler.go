@@ -220,34 +220,36 @@ func (h *Handler) handle(ctx context.Context, raw []byte, truncated bool) (*Resu
 		if !vouched {
 			return res, h.finish(ctx, res, m, nil, nil)
 		}
-		return res, h.finish(ctx, res, m, nil, &refusal{why: OutcomeUnknown})
+		return res, h.finish(ctx, res, m, nil, &closing{why: OutcomeUnknown})
 	}
 	log = log.With(slog.Int64("user_id", user.ID))
 	method, ok := h.verify(m, user)
 	if !ok {
 		res.Outcome = OutcomeUnverified
 		log.Warn("e-mail not applied: the sender is not verified (no Authentication-Results pass from the trusted host, no valid token)")
-		return res, h.finish(ctx, res, m, user, &refusal{why: OutcomeUnverified})
+		return res, h.finish(ctx, res, m, user, &closing{why: OutcomeUnverified})
 	}
 	res.Why = method
 	if truncated {
 		res.Outcome = OutcomeTooBig
 		log.Warn("e-mail too large: not applied")
-		return res, h.finish(ctx, res, m, user, &refusal{why: OutcomeTooBig})
+		return res, h.finish(ctx, res, m, user, &closing{why: OutcomeTooBig})
 	}
 	lines, cut := h.commands(m)
 	if len(lines) == 0 {
 		res.Outcome = OutcomeEmpty
 		log.Info("e-mail without a command")
-		return res, h.finish(ctx, res, m, user, &refusal{why: OutcomeEmpty})
+		return res, h.finish(ctx, res, m, user, &closing{why: OutcomeEmpty})
 	}
 	res.Outcome = OutcomeApplied
 	loc := user.Location(h.cfg.Store.Location())
 	now := h.cfg.Now()
 	var docLine = -1
+	cmds := make([]*parser.Command, len(lines)) // nil where a line does not parse
 	for i, text := range lines {
 		ln := Line{Command: text}
 		cmd, _ := parser.Parse(text, parser.Context{Now: now, Loc: loc})
+		cmds[i] = cmd
 		if cmd != nil && cmd.Verb == parser.VerbDoc {
 			ln.Verb = string(cmd.Verb)
 			if docLine < 0 {
@@ -265,7 +267,7 @@ func (h *Handler) handle(ctx context.Context, raw []byte, truncated bool) (*Resu
 		ln.Result, ln.Code, ln.Verb = r.Reply, r.Code, r.Verb
 		res.Lines = append(res.Lines, ln)
 	}
-	err = h.finish(ctx, res, m, user, &refusal{lines: lines, docLine: docLine, cut: cut, loc: loc, now: now})
+	err = h.finish(ctx, res, m, user, &closing{cmds: cmds, docLine: docLine, cut: cut})
 	if err == nil {
 		log.Info("e-mail handled", slog.Int("lines", len(res.Lines)), slog.Int("documents", res.Documents),
 			slog.String("verified_by", method), slog.Bool("replied", res.Replied), slog.Bool("limited", res.Limited))
@@ -273,15 +275,13 @@ func (h *Handler) handle(ctx context.Context, raw []byte, truncated bool) (*Resu
 	return res, err
 }
 
-// refusal carries what the last transaction needs: an explanation (why) or
+// closing carries what the last transaction needs: an explanation (why) or
 // the lines of an applied message.
-type refusal struct {
+type closing struct {
 	why     string
-	lines   []string
-	docLine int
-	cut     int
-	loc     *time.Location
-	now     time.Time
+	cmds    []*parser.Command // each line parsed (nil where it did not parse)
+	docLine int               // the first DOC line, -1 when none
+	cut     int               // lines not read
 }
 
 // lookup finds the registered user of an address and whether the message
@@ -389,7 +389,7 @@ func verbOf(err error) string {
 // finish writes, in one transaction: the documents of a DOC line, the answer
 // (or the explanation of a refusal) within the loop guard, and the mark that
 // the message is done. r == nil: nothing is answered.
-func (h *Handler) finish(ctx context.Context, res *Result, m *mailtext.Message, user *crm.User, r *refusal) error {
+func (h *Handler) finish(ctx context.Context, res *Result, m *mailtext.Message, user *crm.User, r *closing) error {
 	actor := user
 	if actor == nil {
 		actor = crm.System
@@ -543,9 +543,9 @@ func (h *Handler) replyEntry(m *mailtext.Message, userID int64, subject, text, h
 }
 
 // answer files the attachments and words the reply of an applied message.
-func (h *Handler) answer(tx *crm.Tx, res *Result, m *mailtext.Message, user *crm.User, r *refusal) (*outbox.Entry, error) {
+func (h *Handler) answer(tx *crm.Tx, res *Result, m *mailtext.Message, user *crm.User, r *closing) (*outbox.Entry, error) {
 	locale := user.Locale
-	if cmd, _ := parser.Parse(r.lines[0], parser.Context{Now: r.now, Loc: r.loc}); cmd != nil && cmd.Lang == "zh" {
+	if cmd := r.cmds[0]; cmd != nil && cmd.Lang == "zh" {
 		locale = "zh"
 	}
 	var notes []string

@@ -188,10 +188,9 @@ func TestLoopGuard(t *testing.T) {
 func TestUnreadableAndTooBig(t *testing.T) {
 	f := newFixture(t, nil)
 	garbage := []byte("\x00\x01 garbled by a relay\r\nFrom: " + wang + "\r\nSubject: TODAY\r\n\r\nTODAY\r\n")
-	for range 2 {
-		res := f.handle(garbage)
-		if res.Outcome != email.OutcomeUnreadable && res.Outcome != email.OutcomeDup {
-			t.Fatalf("outcome %s", res.Outcome)
+	for i, want := range []string{email.OutcomeUnreadable, email.OutcomeDup} {
+		if res := f.handle(garbage); res.Outcome != want {
+			t.Fatalf("delivery %d: outcome %s, want %s", i+1, res.Outcome, want)
 		}
 	}
 	res := f.handle(append([]byte("\x00 another one\r\n"), garbage...))
