@@ -76,13 +76,30 @@ func dueKey(due time.Time, id int64) []byte {
 	return append(u64(uint64(due.UnixNano())+1<<63), itob(id)...)
 }
 
+// openDue is the value of an activity's entry in the index of open
+// activities by owner: its due time (as in dueKey), empty when it has none.
+// An agenda tells today's and overdue work from later work by it alone.
+func openDue(due time.Time) []byte {
+	if due.IsZero() {
+		return nil
+	}
+	return u64(uint64(due.UnixNano()) + 1<<63)
+}
+
+func dueOf(v []byte) (time.Time, bool) {
+	if len(v) != 8 {
+		return time.Time{}, false
+	}
+	return time.Unix(0, int64(btou(v)-1<<63)), true
+}
+
 func (a *Activity) indexes() []ientry {
 	var ix []ientry
 	if a.Status == StatusOpen && !a.Due.IsZero() {
 		ix = append(ix, ientry{bkt: bktDue, key: dueKey(a.Due, a.ID)})
 	}
 	if a.Status == StatusOpen && a.Owner != 0 {
-		ix = append(ix, ientry{bkt: bktOpenOwner, key: append(itob(a.Owner), itob(a.ID)...)})
+		ix = append(ix, ientry{bkt: bktOpenOwner, key: append(itob(a.Owner), itob(a.ID)...), val: openDue(a.Due)})
 	}
 	if a.Status == StatusOpen && a.AssignedBy != 0 && a.AssignedBy != a.Owner && !a.AssignedAt.IsZero() {
 		ix = append(ix, ientry{bkt: bktAssigned, key: itob(a.ID), val: encodeAssigned(a)})
@@ -268,6 +285,41 @@ func (tx *Tx) AssignActivity(id, to int64) (*Activity, error) {
 		}
 	}
 	return &n, nil
+}
+
+// OpenDueOf calls fn for each open activity of user due before t that the
+// actor may see, and returns how many of the user's other open activities
+// (due later or undated) the actor may see. Only the activities due before t
+// are read: the index says when each is due.
+func (tx *Tx) OpenDueOf(user int64, before time.Time, fn func(*Activity)) (later int, err error) {
+	prefix := itob(user)
+	// an actor whose level lets him read whatever he owns needs no record
+	// to count his own later work
+	own := false
+	if a := tx.meta.Actor; a != nil && a.ID == user {
+		lv := tx.s.policy.levels(a, KindActivity).Read
+		own = lv == LevelA || lv == LevelM
+	}
+	c := tx.btx.Bucket(bktOpenOwner).Cursor()
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		due, ok := dueOf(v)
+		if (!ok || !due.Before(before)) && own {
+			later++
+			continue
+		}
+		a, err := loadAs[Activity](tx, int64(btou(k[8:])))
+		if err != nil {
+			return later, err
+		}
+		switch {
+		case !tx.canRead(a):
+		case a.Due.IsZero() || !a.Due.Before(before):
+			later++
+		default:
+			fn(a)
+		}
+	}
+	return later, nil
 }
 
 // OpenOf calls fn for each open activity owned by user that the actor may

@@ -734,6 +734,48 @@ func TestApplyToday(t *testing.T) {
 	apSameTime(t, "Date", d.Date, apAt(2026, 11, 25, 0, 0))
 }
 
+// TestApplyTodayFollowsTheIndex: the agenda tells today's work from later
+// work by the due time kept in the index of open activities, so that index
+// must follow every change of due date, and a manager's view (which reads
+// each record to check access) must agree with the owner's.
+func TestApplyTodayFollowsTheIndex(t *testing.T) {
+	w, overdue, today, later := apQueryWorld(t)
+	var undated int64
+	w.apCreate(func(tx *crm.Tx) error {
+		if _, err := tx.UpdateActivity(later, func(a *crm.Activity) error { a.Due = apAt(2026, 11, 25, 9, 0); return nil }); err != nil {
+			return err
+		}
+		if _, err := tx.UpdateActivity(today, func(a *crm.Activity) error { a.Due = apAt(2026, 11, 28, 9, 0); return nil }); err != nil {
+			return err
+		}
+		a := &crm.Activity{Base: crm.Base{Owner: w.wang.ID}, Type: crm.ActCall, Subject: "call someday", Account: w.acmeMining}
+		if err := tx.CreateActivity(a); err != nil {
+			return err
+		}
+		undated = a.ID
+		return nil
+	})
+	for _, as := range []struct {
+		who  *crm.User
+		text string
+	}{{w.wang, "TODAY"}, {w.liu, "TODAY wang"}} {
+		d := apData[crm.TodayData](t, w.apOK(as.who, as.text, "today"))
+		if len(d.Overdue) != 1 || d.Overdue[0].ID != overdue || len(d.Today) != 1 || d.Today[0].ID != later || d.Later != 2 {
+			t.Errorf("%s %q: %+v (want overdue #%d, today #%d, 2 later: #%d and undated #%d)", as.who.Name, as.text, d, overdue, later, today, undated)
+		}
+	}
+	w.apCreate(func(tx *crm.Tx) error {
+		_, err := tx.UpdateActivity(undated, func(a *crm.Activity) error { a.Due = apAt(2026, 11, 24, 9, 0); return nil })
+		return err
+	})
+	if d := apData[crm.TodayData](t, w.apOK(w.wang, "TODAY", "today")); len(d.Overdue) != 2 || d.Later != 1 {
+		t.Errorf("after dating #%d overdue: %+v", undated, d)
+	}
+	if rep, err := w.s.Check(false); err != nil || !rep.OK() {
+		t.Errorf("check: %+v %v", rep, err)
+	}
+}
+
 func TestApplyOppsFunnelLost(t *testing.T) {
 	w, _, _, _ := apQueryWorld(t)
 	out := w.apOK(w.wang, "OPPS", "opps")

@@ -65,17 +65,13 @@ func (tx *Tx) AgendaAt(user int64, now time.Time, loc *time.Location) (*Agenda, 
 	start := day(now, loc)
 	end := start.AddDate(0, 0, 1)
 	ag := &Agenda{}
-	err := tx.OpenOf(user, func(a *Activity) bool {
-		switch {
-		case a.Status != StatusOpen:
-		case a.Due.IsZero() || !a.Due.Before(end):
-			ag.Later++
-		case a.Due.Before(start):
+	var err error
+	ag.Later, err = tx.OpenDueOf(user, end, func(a *Activity) {
+		if a.Due.Before(start) {
 			ag.Overdue = append(ag.Overdue, a)
-		default:
+		} else {
 			ag.Today = append(ag.Today, a)
 		}
-		return true
 	})
 	byDue := func(s []*Activity) {
 		sort.SliceStable(s, func(i, j int) bool { return s[i].Due.Before(s[j].Due) })

@@ -34,7 +34,7 @@ var (
 	bktDocData    = []byte("doc_data")        // document id → content
 	bktLeadStatus = []byte("idx_lead_status") // status 0 lead id → nil
 	bktConv       = []byte("conv")            // user id → conversation state (pending choice, last day seen)
-	bktOpenOwner  = []byte("idx_open_owner")  // owner id | activity id → nil: open activities by owner
+	bktOpenOwner  = []byte("idx_open_owner")  // owner id | activity id → due (as in idx_due) or empty: open activities by owner
 	bktAssigned   = []byte("idx_assigned")    // activity id → Assigned: open activities someone else assigned
 
 	// schema 3 and before; the upgrade to 4 drops them
@@ -60,8 +60,10 @@ var allBuckets = func() [][]byte {
 // history indexes that cost every message pages at random places in the
 // file: rec_last (a record's latest change is the last key of its rec_hist)
 // and user_cs (UNDO finds a user's recent change sets in his conversation
-// state, which every message writes anyway).
-const SchemaVersion = 4
+// state, which every message writes anyway). 5 keeps each open activity's due
+// time in its entry of idx_open_owner, so that an agenda reads only the
+// activities due by the end of the day (rebuilt on open from the records).
+const SchemaVersion = 5
 
 // Options configure Open.
 type Options struct {
@@ -182,9 +184,9 @@ func (s *Store) init() (from int, err error) {
 }
 
 // migrate brings a database written by an older version up to this one.
-// The steps to 3 only added indexes, which a repairing check rebuilds from
-// the records; the step to 4 moves each user's recent change sets into his
-// conversation state and drops rec_last and user_cs.
+// The steps to 3 and to 5 only add or change indexes, which a repairing
+// check rebuilds from the records; the step to 4 moves each user's recent
+// change sets into his conversation state and drops rec_last and user_cs.
 func (s *Store) migrate(from int) error {
 	if from < 4 {
 		if err := s.db.Update(upgradeHistory); err != nil {

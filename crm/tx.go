@@ -254,8 +254,12 @@ func (tx *Tx) put(r Record) error {
 	bs.Updated = tx.now
 
 	newIx := indexesOf(r)
+	var oldIx []ientry
+	if old != nil {
+		oldIx = indexesOf(old)
+	}
 	for _, e := range newIx {
-		if !e.unique {
+		if !e.unique || hasEntry(oldIx, e) {
 			continue
 		}
 		if v := tx.btx.Bucket(e.bkt).Get(e.key); v != nil && int64(btou(v)) != r.RecordID() {
@@ -263,12 +267,13 @@ func (tx *Tx) put(r Record) error {
 		}
 	}
 	tx.dirty = true
-	if old != nil {
-		if err := tx.dropIndexes(old, newIx); err != nil {
-			return err
-		}
+	if err := tx.dropEntries(oldIx, newIx); err != nil {
+		return err
 	}
 	for _, e := range newIx {
+		if hasEntry(oldIx, e) {
+			continue // stored already: a Put would rewrite its page for nothing
+		}
 		val := e.val
 		if e.unique {
 			val = itob(r.RecordID())
@@ -296,9 +301,20 @@ func (tx *Tx) put(r Record) error {
 	return tx.recordChange(k, r.RecordID(), op, before, data)
 }
 
-// dropIndexes removes old's index entries that are not among keep.
-func (tx *Tx) dropIndexes(old Record, keep []ientry) error {
-	for _, e := range indexesOf(old) {
+// hasEntry reports whether ix holds e with the same value: the entry an
+// update would write is stored already.
+func hasEntry(ix []ientry, e ientry) bool {
+	for _, o := range ix {
+		if bytes.Equal(o.bkt, e.bkt) && bytes.Equal(o.key, e.key) && o.unique == e.unique && bytes.Equal(o.val, e.val) {
+			return true
+		}
+	}
+	return false
+}
+
+// dropEntries removes the index entries of old that are not among keep.
+func (tx *Tx) dropEntries(old, keep []ientry) error {
+	for _, e := range old {
 		found := false
 		for _, n := range keep {
 			if bytes.Equal(n.bkt, e.bkt) && bytes.Equal(n.key, e.key) {
@@ -322,7 +338,7 @@ func (tx *Tx) remove(k Kind, id int64) error {
 		return err
 	}
 	tx.dirty = true
-	if err := tx.dropIndexes(old, nil); err != nil {
+	if err := tx.dropEntries(indexesOf(old), nil); err != nil {
 		return err
 	}
 	b := tx.btx.Bucket(recBucket(k))
