@@ -1303,12 +1303,11 @@ func (tx *Tx) undo(cmd *parser.Command) (*Outcome, error) {
 		return nil, err
 	}
 	if cs == nil || tx.now.Sub(cs.At) > UndoWindow {
-		what := "Nothing of yours"
+		e := Errorf(ECONFLICT, "Nothing of yours to undo from the last %d minutes.", int(UndoWindow/time.Minute))
 		if cmd.Target != nil && cmd.Target.ID != 0 {
-			what = fmt.Sprintf("No change of yours to #%d", cmd.Target.ID)
+			e = Errorf(ECONFLICT, "No change of yours to #%d to undo from the last %d minutes.", cmd.Target.ID, int(UndoWindow/time.Minute))
 		}
-		return nil, Errorf(ECONFLICT, "%s to undo from the last %d minutes.", what, int(UndoWindow/time.Minute)).
-			withHint("ask your manager to correct older records")
+		return nil, e.withHint("ask your manager to correct older records")
 	}
 	what := tx.describe(cs)
 	if _, err := tx.Undo(cs.ID); err != nil {

@@ -23,6 +23,11 @@ type Error struct {
 	Message string
 	Hint    string      // the right form, e.g. "OPP #42 lost <competitor>; <reason>"
 	Choices []Candidate // with EAMBIGUOUS: the ranked candidates
+
+	// Format and Args are what Message was made of: the edge words the
+	// refusal in the reader's language from them (templates.Refusal).
+	Format string
+	Args   []any
 }
 
 func (e *Error) Error() string {
@@ -34,7 +39,7 @@ func (e *Error) Error() string {
 
 // Errorf returns an *Error with the given code and formatted message.
 func Errorf(code, format string, args ...any) *Error {
-	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...), Format: format, Args: args}
 }
 
 // withHint returns e with the right form attached.

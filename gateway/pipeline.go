@@ -558,25 +558,39 @@ func (p *Pipeline) wordParseError(e *parser.Error, locale string) string {
 }
 
 func (p *Pipeline) wordError(err error, locale string, log *slog.Logger) string {
-	var ce *crm.Error
-	errors.As(err, &ce)
+	msg, hint := RefusalWords(p.cfg.Templates, err, locale)
 	var text string
 	var terr error
 	switch crm.ErrorCode(err) {
 	case crm.EFORBIDDEN:
-		text, terr = p.cfg.Templates.SMS(locale, "err_forbidden", crm.ErrData{Message: ce.Message, Hint: ce.Hint})
+		text, terr = p.cfg.Templates.SMS(locale, "err_forbidden", crm.ErrData{Message: msg, Hint: hint})
 	case crm.ENOTFOUND:
-		text, terr = p.cfg.Templates.SMS(locale, "err_not_found", struct{ What, Hint string }{ce.Message, ce.Hint})
+		text, terr = p.cfg.Templates.SMS(locale, "err_not_found", struct{ What, Hint string }{msg, hint})
 	case crm.EINTERNAL:
 		log.Error("internal error", slog.Any("error", err))
 		text, terr = p.cfg.Templates.SMS(locale, "err_internal", struct{}{})
 	default:
-		text, terr = p.cfg.Templates.SMS(locale, "err", crm.ErrData{Message: ce.Message, Hint: ce.Hint})
+		text, terr = p.cfg.Templates.SMS(locale, "err", crm.ErrData{Message: msg, Hint: hint})
 	}
 	if terr != nil {
 		return crm.ErrorMessage(err)
 	}
 	return text
+}
+
+// RefusalWords gives crm's refusal err in locale: its message and its hint.
+// crm words refusals in English; the templates have them in the reader's
+// language (the English message stays where they have no form for it).
+func RefusalWords(t *templates.Set, err error, locale string) (msg, hint string) {
+	var ce *crm.Error
+	if !errors.As(err, &ce) {
+		return crm.ErrorMessage(err), ""
+	}
+	msg, hint = ce.Message, t.Hint(locale, ce.Hint)
+	if m, ok := t.Refusal(locale, ce.Format, ce.Args); ok {
+		msg = m
+	}
+	return msg, hint
 }
 
 // Truncate cuts s to at most n bytes at a UTF-8 boundary.

@@ -83,10 +83,9 @@ func TestQueryDropsPendingChoice(t *testing.T) {
 	}
 }
 
-// A Chinese user's message that cannot be read is answered in Chinese, with
-// the Chinese form of the command, not the parser's English message.
-func TestChineseParseErrors(t *testing.T) {
-	p, s := pipeOpen(t)
+// pipeAddLiNa adds Li Na, a salesman who reads Chinese, at +8613800000003.
+func pipeAddLiNa(t *testing.T, s *crm.Store) {
+	t.Helper()
 	_, err := s.Update(context.Background(), crm.Meta{Actor: crm.System, Channel: "test"}, func(tx *crm.Tx) error {
 		u := &crm.User{Name: "Li Na", Phones: []string{"+8613800000003"}, Role: crm.RoleSalesman, Locale: "zh", Base: crm.Base{Branch: "sy", Dept: "m"}}
 		return tx.SaveUser(u)
@@ -94,6 +93,13 @@ func TestChineseParseErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// A Chinese user's message that cannot be read is answered in Chinese, with
+// the Chinese form of the command, not the parser's English message.
+func TestChineseParseErrors(t *testing.T) {
+	p, s := pipeOpen(t)
+	pipeAddLiNa(t, s)
 	for _, msg := range []string{"OPP #42 stage maybe", "vist acme", "商机 #42 阶段 也许"} {
 		res, err := p.Handle(context.Background(), gateway.Inbound{Channel: gateway.ChannelSMS, ID: "zh-" + msg, From: "+8613800000003", Body: msg}, gateway.Options{})
 		if err != nil {
@@ -111,5 +117,48 @@ func TestChineseParseErrors(t *testing.T) {
 			t.Errorf("%q: %d segments: %q", msg, n, res.Reply)
 		}
 		t.Logf("%s → %s", msg, res.Reply)
+	}
+}
+
+// A Chinese user's refused command is answered in Chinese: crm's English
+// refusal, its words (record kinds) and its prose hint are put into Chinese,
+// and what he wrote himself stays as he wrote it. An English user still gets
+// crm's English.
+func TestChineseRefusals(t *testing.T) {
+	p, s := pipeOpen(t)
+	pipeAddLiNa(t, s)
+	for _, c := range []struct {
+		msg, code string
+		want      []string
+	}{
+		{"DONE #999 met them", crm.ENOTFOUND, []string{"没有活动 #999"}},
+		{"V nosuch mining; met Wang", crm.ENOTFOUND, []string{"没有与", "nosuch mining", "匹配的客户"}},
+		{"UNDO", crm.ECONFLICT, []string{"最近15分钟内没有你可撤销的操作", "更早的记录请找经理更正"}},
+		{"TEAM", crm.EFORBIDDEN, []string{"TEAM 只供经理使用"}},
+	} {
+		res, err := p.Handle(context.Background(), gateway.Inbound{Channel: gateway.ChannelSMS, ID: "zh-" + c.msg, From: "+8613800000003", Body: c.msg}, gateway.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Code != c.code {
+			t.Errorf("%q: code %q, want %q (%q)", c.msg, res.Code, c.code, res.Reply)
+		}
+		for _, w := range c.want {
+			if !strings.Contains(res.Reply, w) {
+				t.Errorf("%q: reply %q lacks %q", c.msg, res.Reply, w)
+			}
+		}
+		for _, english := range []string{"No ", "activity", "account", "matches", "undo", "manager", "that you can see"} {
+			if strings.Contains(res.Reply, english) {
+				t.Errorf("%q answered with English %q: %q", c.msg, english, res.Reply)
+			}
+		}
+		if n, _ := templates.Segments(res.Reply); n > 2 {
+			t.Errorf("%q: %d segments: %q", c.msg, n, res.Reply)
+		}
+		t.Logf("%s → %s", c.msg, res.Reply)
+	}
+	if r := pipeSend(t, p, "en-1", "DONE #999 met them"); !strings.Contains(r.Reply, "No activity #999.") {
+		t.Errorf("English user: %q", r.Reply)
 	}
 }

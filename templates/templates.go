@@ -35,6 +35,8 @@ type Set struct {
 	names map[string][]string               // "sms/<locale>" or "email/<locale>" → template names
 	text  map[string]*texttemplate.Template // "<locale>/<name>" → plain e-mail body, with "subject"
 	html  map[string]*htmltemplate.Template // "<locale>/<name>" → HTML e-mail body
+
+	refusals map[string]refusals // locale → crm's refusals in that locale
 }
 
 // New parses every embedded template. It fails on the first syntax error, on
@@ -47,9 +49,16 @@ func parse(fsys fs.FS) (*Set, error) {
 		names: map[string][]string{},
 		text:  map[string]*texttemplate.Template{},
 		html:  map[string]*htmltemplate.Template{},
+
+		refusals: map[string]refusals{},
 	}
 	for _, loc := range Locales {
 		fm := funcMap(loc)
+		r, err := parseRefusals(fsys, loc)
+		if err != nil {
+			return nil, err
+		}
+		s.refusals[loc] = r
 		// SMS: one template tree per locale; files whose name starts with "_"
 		// hold shared {{define}} blocks and are not templates of their own.
 		dir := "sms/" + loc

@@ -12,6 +12,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/fieldcrm/fieldcrm/crm"
+	"github.com/fieldcrm/fieldcrm/gateway"
 	"github.com/fieldcrm/fieldcrm/gateway/email/mailtext"
 	"github.com/fieldcrm/fieldcrm/parser"
 )
@@ -114,7 +115,8 @@ func (h *Handler) fileDocuments(tx *crm.Tx, user *crm.User, m *mailtext.Message,
 				if crm.ErrorCode(err) == crm.EINTERNAL {
 					return "", 0, err
 				}
-				return h.render(locale, "err", crm.ErrData{Message: crm.ErrorMessage(err), Hint: "HELP DOC"}), len(d.Files), nil
+				msg, _ := gateway.RefusalWords(h.cfg.Templates, err, locale)
+				return h.render(locale, "err", crm.ErrData{Message: msg, Hint: "HELP DOC"}), len(d.Files), nil
 			}
 			d.Files = append(d.Files, DocFile{Name: name, ID: doc.ID})
 		}
