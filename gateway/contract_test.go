@@ -43,6 +43,7 @@ func TestTemplatesTakeCrmData(t *testing.T) {
 		"opted_out":                struct{}{},
 		"nothing_more":             struct{}{},
 		"err":                      crm.ErrData{Message: "m", Hint: "h"},
+		"err_conflict":             crm.ErrData{Message: "m", Hint: "h"},
 		"err_did_you_mean":         crm.DidYouMeanData{Word: "w", Suggest: "VISIT", Hint: "h"},
 		"err_forbidden":            crm.ErrData{Message: "m", Hint: "h"},
 		"err_not_found":            struct{ What, Hint string }{"m", "h"},

@@ -566,6 +566,9 @@ func (p *Pipeline) wordError(err error, locale string, log *slog.Logger) string 
 		text, terr = p.cfg.Templates.SMS(locale, "err_forbidden", crm.ErrData{Message: msg, Hint: hint})
 	case crm.ENOTFOUND:
 		text, terr = p.cfg.Templates.SMS(locale, "err_not_found", struct{ What, Hint string }{msg, hint})
+	case crm.ECONFLICT:
+		// understood, but the stored state does not allow it
+		text, terr = p.cfg.Templates.SMS(locale, "err_conflict", crm.ErrData{Message: msg, Hint: hint})
 	case crm.EINTERNAL:
 		log.Error("internal error", slog.Any("error", err))
 		text, terr = p.cfg.Templates.SMS(locale, "err_internal", struct{}{})

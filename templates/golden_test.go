@@ -178,6 +178,11 @@ func smsCases(zh bool) map[string][]variant {
 			{"typical", Err{Message: s(zh, `"vist"`, "“拜仿”"), Hint: s(zh, "VISIT <account>; met <name>; <notes>", "拜访 客户；见了谁；情况")}},
 			{"longest", Err{Message: s(zh, "the date in \"next: quote after the holiday next month\"", "“下次：节后下个月报价”里的日期"), Hint: longHint}},
 		},
+		"err_conflict": {
+			{"typical", Err{Message: s(zh, "Activity #231 is finished (done) and cannot be changed.", "活动 #231 已结束（已完成），不能再改。")}},
+			{"longest", Err{Message: s(zh, "Opportunity #100042 is at qualification: it moves one stage at a time (next: development).", "商机 #100042 在确认阶段：每次只能前进一个阶段（下一步：开发）。"), Hint: s(zh, "OPP #100042 stage development", "商机 #100042 阶段 开发")}},
+			{"prose hint", Err{Message: s(zh, "Nothing of yours to undo from the last 15 minutes.", "最近15分钟内没有你可撤销的操作。"), Hint: s(zh, "ask your manager to correct older records", "更早的记录请找经理更正")}},
+		},
 		"err_did_you_mean": {
 			{"typical", ErrDidYouMean{Word: "vist", Suggest: "VISIT", Hint: s(zh, "VISIT <account>; met <name>; <notes>", "拜访 客户；见了谁；情况")}},
 			{"longest", ErrDidYouMean{Word: "opportunity", Suggest: s(zh, "OPP", "商机"), Hint: s(zh, "OPP <account>; 2x <model>; <amount>; close <date>. OPP #42 stage proposal | won 1.2m | lost <who>; <why>", "商机 客户；2台 型号；金额；成交 日期")}},
@@ -409,7 +414,7 @@ var smsLimit = map[string][2]int{ // name → {en, zh}
 	"ok_lead": {1, 1}, "ok_contact": {1, 1}, "ok_account": {1, 1}, "ok_opp": {1, 1},
 	"ok_equipment": {1, 2}, "ok_note": {1, 1}, "ok_assign": {1, 1}, "ok_approve": {1, 1},
 	"ok_resp": {1, 1}, "ok_doc": {3, 4}, "ok_campaign": {1, 1}, "ok_undo": {1, 1}, "ok_stop": {1, 1}, "ok_start": {1, 1}, "ok_pending": {1, 1},
-	"opted_out": {1, 1}, "err": {1, 1}, "err_did_you_mean": {1, 1}, "err_forbidden": {1, 1},
+	"opted_out": {1, 1}, "err": {1, 1}, "err_conflict": {1, 1}, "err_did_you_mean": {1, 1}, "err_forbidden": {1, 1},
 	"err_not_found": {1, 1}, "err_internal": {1, 1}, "choose": {1, 1}, "not_registered": {1, 1},
 	"help": {1, 1}, "today": {2, 2}, "opps": {2, 2}, "acct": {2, 2}, "find": {2, 2},
 	"funnel": {2, 2}, "team": {2, 2}, "notice_assigned": {1, 2}, "notice_rejected": {1, 1},
