@@ -387,6 +387,7 @@ func emailCases(zh bool) map[string][]variant {
 			{"unverified", MailRefused{Why: "unverified", Subject: s(zh, "VISIT acme; met Zhang", "拜访 华鑫矿业"), From: "wang.jun@dealer.example"}},
 			{"unknown", MailRefused{Why: "unknown", Subject: "hello", From: "someone@example.com"}},
 			{"unreadable", MailRefused{Why: "unreadable", From: "wang.jun@dealer.example"}},
+			{"failed", MailRefused{Why: "failed", Subject: s(zh, "today's visits", "今天的拜访"), From: "wang.jun@dealer.example"}},
 			{"too big", MailRefused{Why: "too_big", Subject: s(zh, "photos", "照片"), From: "wang.jun@dealer.example", MaxMB: 25, DocMB: 10}},
 			{"empty", MailRefused{Why: "empty", Subject: "Re: fieldcrm team digest", From: "wang.jun@dealer.example"}},
 		},

@@ -22,6 +22,14 @@ const emailSegments = 1000
 // setupMail makes the email channel's sender (added to m.Senders) and
 // handler. It runs before the outbox worker exists: the handler kicks it
 // through m.Outbox later.
+// A message the handler keeps failing on (an internal error, not a refusal)
+// is given up once it failed this often over at least this long: kept raw,
+// its sender told. Long enough to ride out a restart or a full disk.
+var (
+	mailGiveUpAfter = 10
+	mailGiveUpSpan  = time.Hour
+)
+
 func (m *Main) setupMail(tpl *templates.Set, now func() time.Time) error {
 	mc := &m.Config.Mail
 	pipe, err := gateway.New(gateway.Config{Store: m.Store, Templates: tpl, Log: m.Log, Now: now, Email: true,
@@ -47,6 +55,10 @@ func (m *Main) setupMail(tpl *templates.Set, now func() time.Time) error {
 		TLS: defaultStr(mc.IMAPTLS, "tls"), TLSConfig: mc.IMAPTLSConfig, Folder: mc.IMAPFolder, Poll: mc.Poll,
 		DB: m.Store.DB(), Log: m.Log.With(slog.String("part", "imap"))},
 		func(ctx context.Context, msg imapwatch.Message) error {
+			if msg.Failed >= mailGiveUpAfter && time.Since(msg.FirstFailed) >= mailGiveUpSpan {
+				_, err := m.Mail.GiveUp(ctx, msg.Raw, fmt.Errorf("failed %d times since %s", msg.Failed, msg.FirstFailed.Format(time.RFC3339)))
+				return err
+			}
 			_, err := m.Mail.Handle(ctx, msg.Raw, msg.Truncated)
 			return err
 		})

@@ -168,9 +168,32 @@ const maxRawKept = 4 << 20
 // unreadable keeps a message that could not be parsed, logs it, and tells a
 // registered sender once a day; it is then done.
 func (h *Handler) unreadable(ctx context.Context, raw []byte, rerr error) (*Result, error) {
+	return h.keepRaw(ctx, raw, nil, OutcomeUnreadable, rerr)
+}
+
+// GiveUp ends a message that keeps failing inside fieldcrm (the mailbox
+// watcher offered it again and again and Handle returned an error each
+// time): like an unreadable one it is kept raw, marked done and its sender
+// told once a day, so it is neither lost nor retried forever. Lines applied
+// before stay applied (their claims hold).
+func (h *Handler) GiveUp(ctx context.Context, raw []byte, cause error) (*Result, error) {
+	m, err := mailtext.Read(raw, h.cfg.Limits)
+	if err != nil {
+		m = nil
+	}
+	return h.keepRaw(ctx, raw, m, OutcomeFailed, cause)
+}
+
+// keepRaw keeps raw in mail/raw (its first maxRawKept bytes), marks it done
+// and tells a registered sender why (outcome). m is the message as read, nil
+// when it could not be: then its id is the hash of its bytes.
+func (h *Handler) keepRaw(ctx context.Context, raw []byte, m *mailtext.Message, outcome string, cause error) (*Result, error) {
 	sum := sha256.Sum256(raw)
 	from := mailtext.FromAddress(raw)
-	res := &Result{MessageID: "sha256:" + hex.EncodeToString(sum[:16]), From: from, Outcome: OutcomeUnreadable}
+	res := &Result{MessageID: "sha256:" + hex.EncodeToString(sum[:16]), From: from, Outcome: outcome}
+	if m != nil && m.MessageID != "" {
+		res.MessageID, res.From, from = m.MessageID, m.From, m.From
+	}
 	user, done, err := h.lookup(from, res.MessageID)
 	if err != nil {
 		return nil, err
@@ -180,8 +203,12 @@ func (h *Handler) unreadable(ctx context.Context, raw []byte, rerr error) (*Resu
 		return res, nil
 	}
 	res.User = user
-	h.cfg.Log.Warn("e-mail could not be read: kept raw", slog.String("msg_id", res.MessageID), slog.String("from", from),
-		slog.Int("bytes", len(raw)), slog.Any("error", rerr))
+	what := "e-mail could not be read: kept raw"
+	if outcome == OutcomeFailed {
+		what = "e-mail kept failing: given up, kept raw"
+	}
+	h.cfg.Log.Warn(what, slog.String("msg_id", res.MessageID), slog.String("from", from),
+		slog.Int("bytes", len(raw)), slog.Any("error", cause))
 	keep := raw
 	if len(keep) > maxRawKept {
 		keep = keep[:maxRawKept]
@@ -193,10 +220,12 @@ func (h *Handler) unreadable(ctx context.Context, raw []byte, rerr error) (*Resu
 	}); err != nil {
 		return nil, err
 	}
-	m := &mailtext.Message{MessageID: "", From: from}
+	if m == nil {
+		m = &mailtext.Message{MessageID: "", From: from}
+	}
 	var r *closing
 	if user != nil && !user.Disabled {
-		r = &closing{why: OutcomeUnreadable}
+		r = &closing{why: outcome}
 	}
 	return res, h.finish(ctx, res, m, user, r)
 }

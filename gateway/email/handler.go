@@ -43,6 +43,7 @@ const (
 	OutcomeUnverified = "unverified" // From is a user, but neither the receiving server nor a token vouches for it
 	OutcomeUnreadable = "unreadable" // the message could not be parsed: kept raw
 	OutcomeTooBig     = "too_big"    // larger than the mailbox reader takes whole
+	OutcomeFailed     = "failed"     // kept failing inside fieldcrm: given up, kept raw, the sender told
 	OutcomeEmpty      = "empty"      // no command in it
 )
 

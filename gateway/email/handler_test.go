@@ -2,6 +2,7 @@ package email_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -217,6 +218,38 @@ func TestUnreadableAndTooBig(t *testing.T) {
 	}
 	if !found {
 		t.Error("no too-big explanation")
+	}
+}
+
+// A message that keeps failing inside fieldcrm is given up: kept raw, done
+// (a later offer is a duplicate), its sender told once that it was not
+// carried out. What was applied of it before stays applied.
+func TestGiveUp(t *testing.T) {
+	f := newFixture(t, nil)
+	m := raw(wang, "today's visits", "VISIT acme; met Zhang Wei\n", authOK(wang))
+	res, err := f.h.GiveUp(context.Background(), m, errors.New("disk on fire"))
+	if err != nil || res.Outcome != email.OutcomeFailed || !res.Replied {
+		t.Fatalf("give up: %+v %v", res, err)
+	}
+	if res, err := f.h.GiveUp(context.Background(), m, errors.New("disk on fire")); err != nil || res.Outcome != email.OutcomeDup {
+		t.Fatalf("given up twice: %+v %v", res, err)
+	}
+	if res := f.handle(m); res.Outcome != email.OutcomeDup {
+		t.Errorf("offered again after the give-up: %+v", res)
+	}
+	es := f.mails(wang)
+	if len(es) != 1 || !strings.Contains(es[0].Text, "could not be carried out because of an error at fieldcrm") || !strings.Contains(es[0].Text, "today's visits") {
+		t.Fatalf("explanations %+v", es)
+	}
+	if n := f.rawKept(); n != 1 {
+		t.Errorf("%d messages kept raw, want 1", n)
+	}
+	n := 0
+	f.store.View(crm.System, func(tx *crm.Tx) error {
+		return tx.Each(crm.KindActivity, func(crm.Record) bool { n++; return true })
+	})
+	if n != 0 {
+		t.Errorf("%d activities stored by a message given up", n)
 	}
 }
 

@@ -14,6 +14,7 @@ type retries struct {
 
 type retry struct {
 	attempts int
+	first    time.Time // the first failure
 	due      time.Time
 }
 
@@ -42,6 +43,9 @@ func (w *Watcher) retryFailed(uid uint32, now time.Time) (int, time.Time) {
 	defer w.mu.Unlock()
 	r := w.retries.m[uid]
 	r.attempts++
+	if r.first.IsZero() {
+		r.first = now
+	}
 	d := w.cfg.MinBackoff
 	for i := 1; i < r.attempts && d < w.cfg.MaxBackoff; i++ {
 		d *= 2
@@ -49,6 +53,14 @@ func (w *Watcher) retryFailed(uid uint32, now time.Time) (int, time.Time) {
 	r.due = now.Add(jitter(min(d, w.cfg.MaxBackoff)))
 	w.retries.m[uid] = r
 	return r.attempts, r.due
+}
+
+// failures returns how many times the handler failed on uid, and when first.
+func (w *Watcher) failures(uid uint32) (int, time.Time) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	r := w.retries.m[uid]
+	return r.attempts, r.first
 }
 
 // retryDone forgets uid's failures.

@@ -230,6 +230,7 @@ func (s *session) fetchBodies(chunk []imap.UID, metas map[imap.UID]meta) ([]Mess
 // offer calls the handler and keeps the counts; a refused message gets a
 // retry time.
 func (s *session) offer(ctx context.Context, m Message) error {
+	m.Failed, m.FirstFailed = s.w.failures(m.UID)
 	err := s.w.callHandler(ctx, m)
 	if err == nil {
 		s.w.handled.Add(1)

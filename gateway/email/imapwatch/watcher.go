@@ -79,6 +79,12 @@ type Message struct {
 	Raw       []byte
 	Truncated bool     // Raw is only the first Config.MaxSize bytes
 	Flags     []string // flags on the server when fetched, e.g. \Flagged
+
+	// Failed is how many times the handler already returned an error for
+	// this message since the watcher started, and FirstFailed when it first
+	// did: a handler may give up on a message that keeps failing.
+	Failed      int
+	FirstFailed time.Time
 }
 
 // Handler is called for every new message, in UID order.

@@ -379,6 +379,17 @@ func TestHandlerErrorRetries(t *testing.T) {
 	if st := w.Status(); st.Handled != 2 {
 		t.Errorf("Handled = %d, want 2", st.Handled)
 	}
+	// the handler is told how often a message failed before, and since when
+	rec.mu.Lock()
+	bad, good := rec.msgs["bad@test"], rec.msgs["good@test"]
+	calls := rec.calls["bad@test"]
+	rec.mu.Unlock()
+	if bad.Failed != calls-1 || bad.FirstFailed.IsZero() || time.Since(bad.FirstFailed) > time.Minute {
+		t.Errorf("bad@test offered after %d calls with Failed %d, FirstFailed %v", calls, bad.Failed, bad.FirstFailed)
+	}
+	if good.Failed != 0 || !good.FirstFailed.IsZero() {
+		t.Errorf("good@test: Failed %d, FirstFailed %v", good.Failed, good.FirstFailed)
+	}
 }
 
 // (e) Connections dropped while mail keeps arriving: the watcher reconnects
