@@ -72,8 +72,13 @@ func (a *Activity) Finished() bool {
 }
 
 func dueKey(due time.Time, id int64) []byte {
+	return append(dueBytes(due), itob(id)...)
+}
+
+// dueBytes encodes a due time so that byte order is time order.
+func dueBytes(due time.Time) []byte {
 	// offset so that dates before 1970 still sort
-	return append(u64(uint64(due.UnixNano())+1<<63), itob(id)...)
+	return u64(uint64(due.UnixNano()) + 1<<63)
 }
 
 // openDue is the value of an activity's entry in the index of open
@@ -83,7 +88,7 @@ func openDue(due time.Time) []byte {
 	if due.IsZero() {
 		return nil
 	}
-	return u64(uint64(due.UnixNano()) + 1<<63)
+	return dueBytes(due)
 }
 
 func dueOf(v []byte) (time.Time, bool) {

@@ -19,9 +19,6 @@ import (
 // paged with MORE.
 const emailSegments = 1000
 
-// setupMail makes the email channel's sender (added to m.Senders) and
-// handler. It runs before the outbox worker exists: the handler kicks it
-// through m.Outbox later.
 // A message the handler keeps failing on (an internal error, not a refusal)
 // is given up once it failed this often over at least this long: kept raw,
 // its sender told. Long enough to ride out a restart or a full disk.
@@ -30,6 +27,9 @@ var (
 	mailGiveUpSpan  = time.Hour
 )
 
+// setupMail makes the email channel's sender (added to m.Senders) and
+// handler. It runs before the outbox worker exists: the handler kicks it
+// through m.Outbox later.
 func (m *Main) setupMail(tpl *templates.Set, now func() time.Time) error {
 	mc := &m.Config.Mail
 	pipe, err := gateway.New(gateway.Config{Store: m.Store, Templates: tpl, Log: m.Log, Now: now, Email: true,
