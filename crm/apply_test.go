@@ -10,7 +10,7 @@ import (
 	"github.com/fieldcrm/fieldcrm/parser"
 )
 
-// ---- VISIT / CALL / MEET ----
+// VISIT / CALL / MEET
 
 func TestApplyVisitWithContactProductsAndNext(t *testing.T) {
 	w := apNewWorld(t)
@@ -119,7 +119,7 @@ func TestApplyChineseVisit(t *testing.T) {
 	}
 }
 
-// ---- numbered choices ----
+// numbered choices
 
 func TestApplyAmbiguousNameAndChoice(t *testing.T) {
 	w := apNewWorld(t)
@@ -202,7 +202,7 @@ func TestApplyChoiceCompletesAccountAssignAndDone(t *testing.T) {
 	}
 }
 
-// ---- PLAN ----
+// PLAN
 
 func TestApplyPlan(t *testing.T) {
 	w := apNewWorld(t)
@@ -261,7 +261,7 @@ func TestApplyPlan(t *testing.T) {
 	}
 }
 
-// ---- DONE / REJECT ----
+// DONE / REJECT
 
 func TestApplyDoneAndReject(t *testing.T) {
 	w := apNewWorld(t)
@@ -326,7 +326,7 @@ func TestApplyDoneFollowUpUsesSendersZone(t *testing.T) {
 	apSameTime(t, "follow-up due", n.Due, apAt(2026, 11, 30, 18, 0))
 }
 
-// ---- LEAD ----
+// LEAD
 
 func TestApplyLead(t *testing.T) {
 	w := apNewWorld(t)
@@ -408,7 +408,7 @@ func TestApplyLeadForSomeoneElse(t *testing.T) {
 	w.apRefused(w.wang, "LEAD Fushun Coal; Mr Ge 13912349999; src: web; owner: li", crm.EFORBIDDEN)
 }
 
-// ---- CONTACT, requests ----
+// CONTACT, requests
 
 func TestApplyContactAndRemovalApproval(t *testing.T) {
 	w := apNewWorld(t)
@@ -475,7 +475,7 @@ func TestApplyContactAndRemovalApproval(t *testing.T) {
 	}
 }
 
-// ---- ACCOUNT ----
+// ACCOUNT
 
 func TestApplyAccount(t *testing.T) {
 	w := apNewWorld(t)
@@ -532,7 +532,7 @@ func TestApplyAccount(t *testing.T) {
 	}
 }
 
-// ---- OPP ----
+// OPP
 
 func TestApplyOpp(t *testing.T) {
 	w := apNewWorld(t)
@@ -601,7 +601,7 @@ func TestApplyOpp(t *testing.T) {
 	}
 }
 
-// ---- EQ ----
+// EQ
 
 func TestApplyEquipment(t *testing.T) {
 	w := apNewWorld(t)
@@ -646,7 +646,7 @@ func TestApplyEquipment(t *testing.T) {
 	w.apRefused(w.wang, "EQ acme transport CAT 320D sn CAT0320DXYZ", crm.ECONFLICT, "ACME Mining")
 }
 
-// ---- NOTE ----
+// NOTE
 
 func TestApplyNote(t *testing.T) {
 	w := apNewWorld(t)
@@ -683,7 +683,7 @@ func TestApplyNote(t *testing.T) {
 	w.apRefusedCmd(w.wang, cmd, crm.EINVALID, "empty")
 }
 
-// ---- queries ----
+// queries
 
 // apQueryWorld gives Wang, Li and Zhao activities and opportunities.
 func apQueryWorld(t *testing.T) (w *apWorld, overdue, today, later int64) {
@@ -925,7 +925,7 @@ func TestApplyQueriesKeepToTheBranch(t *testing.T) {
 	}
 }
 
-// ---- ASSIGN ----
+// ASSIGN
 
 func TestApplyAssign(t *testing.T) {
 	w := apNewWorld(t)
@@ -978,7 +978,7 @@ func TestApplyAssign(t *testing.T) {
 	apOneNotice(t, out, "notice_assigned", w.wang.ID)
 }
 
-// ---- UNDO ----
+// UNDO
 
 func TestApplyUndo(t *testing.T) {
 	w := apNewWorld(t)
@@ -1002,7 +1002,7 @@ func TestApplyUndo(t *testing.T) {
 	w.apRefused(w.wang, "UNDO", crm.ECONFLICT, "15 minutes")
 }
 
-// ---- EXTEND / ACK ----
+// EXTEND / ACK
 
 func TestApplyExtendAck(t *testing.T) {
 	w := apNewWorld(t)
@@ -1039,7 +1039,7 @@ func TestApplyExtendAck(t *testing.T) {
 	apSameTime(t, "own extended", apGet[*crm.Activity](w, crm.KindActivity, own).Due, apAt(2026, 11, 29, 18, 0))
 }
 
-// ---- STOP, START, HELP, DOC, MORE ----
+// STOP, START, HELP, DOC, MORE
 
 func TestApplyMisc(t *testing.T) {
 	w := apNewWorld(t)
@@ -1072,7 +1072,7 @@ func TestApplyMisc(t *testing.T) {
 	w.apRefused(w.wang, "MORE", crm.EINVALID)
 }
 
-// ---- day reminder ----
+// day reminder
 
 func TestApplyDayReminder(t *testing.T) {
 	w := apNewWorld(t)
@@ -1112,7 +1112,7 @@ func TestApplyDayReminder(t *testing.T) {
 	}
 }
 
-// ---- refusals change nothing ----
+// refusals change nothing
 
 func TestApplyRefusalsRollBack(t *testing.T) {
 	w := apNewWorld(t)

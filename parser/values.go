@@ -4,7 +4,7 @@ import (
 	"strings"
 )
 
-// ---- amounts ----
+// amounts
 
 var currencyWords = map[string]string{
 	"¥": "CNY", "rmb": "CNY", "cny": "CNY", "元": "CNY", "块": "CNY", "yuan": "CNY", "人民币": "CNY", "万元": "CNY", "亿元": "CNY", "千元": "CNY",
@@ -180,7 +180,7 @@ func isPhoneDigits(w string) bool {
 	return false
 }
 
-// ---- phones ----
+// phones
 
 // phoneAt reads a phone number starting at ts[i], possibly spread over
 // several words ("+1 415 555 0100", "139 0123 4567"). It returns the number
@@ -261,14 +261,14 @@ func phoneFromDigits(d string, plus, spread bool) (Phone, bool) {
 	return Phone{}, false
 }
 
-// ---- e-mail ----
+// e-mail
 
 func isEmail(w string) bool {
 	at := strings.IndexByte(w, '@')
 	return at > 0 && strings.IndexByte(w[at+1:], '.') > 0 && !strings.HasSuffix(w, ".")
 }
 
-// ---- products and quantities ----
+// products and quantities
 
 // isModel says whether w looks like a machine model: 320D, PC200, 950H,
 // SY215C, D6R, ZX200-5G. It must have a letter and a digit and must not be
@@ -462,7 +462,7 @@ func zhQty(w string) (int, bool) {
 	return 0, false
 }
 
-// ---- brands ----
+// brands
 
 var brands = map[string]string{
 	"cat": "CAT", "caterpillar": "CAT", "卡特": "CAT", "卡特彼勒": "CAT", "卡特皮勒": "CAT",
@@ -495,7 +495,7 @@ func brandOf(w string) (string, bool) {
 	return b, ok
 }
 
-// ---- stages, roles, sources, periods, conditions ----
+// stages, roles, sources, periods, conditions
 
 var stages = map[string]Stage{
 	"1": StageIdentification, "identification": StageIdentification, "identify": StageIdentification, "identified": StageIdentification, "ident": StageIdentification, "ide": StageIdentification, "识别": StageIdentification, "发现": StageIdentification, "初步接触": StageIdentification,

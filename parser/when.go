@@ -576,7 +576,7 @@ func (p *parser) whenSpan(ts []tok, past bool) (t time.Time, hasTime bool, a, b 
 	return
 }
 
-// ---- Chinese dates and times ----
+// Chinese dates and times
 
 var zhDigits = map[rune]int{'零': 0, '〇': 0, '一': 1, '二': 2, '两': 2, '三': 3, '四': 4, '五': 5, '六': 6, '七': 7, '八': 8, '九': 9}
 

@@ -1,0 +1,167 @@
+package crm
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// notices from the rules' events
+
+func (tx *Tx) noticesFor(loc *time.Location) []Notice {
+	if tx.cs == nil {
+		return nil
+	}
+	by := tx.meta.Actor.Name
+	// a new lead given to someone is told once, as a new lead
+	newLead := map[string]bool{}
+	for _, e := range tx.cs.Events {
+		if e.Type == EvLeadCreated {
+			for _, to := range e.To {
+				newLead[fmt.Sprintf("%d|%d", e.ID, to)] = true
+			}
+		}
+	}
+	var out []Notice
+	for _, e := range tx.cs.Events {
+		for _, to := range e.To {
+			if to == 0 || to == tx.meta.Actor.ID && e.Type != EvEquipmentMissing {
+				continue
+			}
+			if e.Type == EvAssigned && e.Kind == KindLead && newLead[fmt.Sprintf("%d|%d", e.ID, to)] {
+				continue
+			}
+			n := Notice{To: to, SMS: true, Key: fmt.Sprintf("%s|%d|%s|%d|%d", e.Type, to, e.Kind, e.ID, tx.cs.ID), Item: Token(e.Kind, e.ID)}
+			switch e.Type {
+			case EvAssigned:
+				n.Template = "notice_assigned"
+				n.Email = true
+				d := NoticeAssignedData{ID: e.ID, Kind: kindName(e.Kind), By: by}
+				switch e.Kind {
+				case KindActivity:
+					if a, err := loadAs[Activity](tx, e.ID); err == nil {
+						d.Kind, d.Subject, d.Account, d.Urgent = a.Type, tx.detail(a), tx.accountName(a.Account), a.Priority == PriorityUrgent
+						d.Due, d.HasDue = a.Due, !a.Due.IsZero()
+					}
+				case KindLead:
+					if l, err := loadAs[Lead](tx, e.ID); err == nil {
+						d.Subject = l.label()
+					}
+				case KindOpp:
+					if o, err := loadAs[Opportunity](tx, e.ID); err == nil {
+						d.Subject, d.Account = o.Name, tx.accountName(o.Account)
+					}
+				case KindAccount:
+					if a, err := loadAs[Account](tx, e.ID); err == nil {
+						d.Subject, d.Account = a.Name, a.Name
+					}
+				default:
+					continue
+				}
+				n.Data = d
+			case EvActivityRejected:
+				n.Template, n.Email = "notice_rejected", true
+				d := NoticeRejectedData{ID: e.ID, By: by, Reason: e.Detail}
+				if a, err := loadAs[Activity](tx, e.ID); err == nil {
+					d.Subject = a.Subject
+				}
+				n.Data = d
+			case EvLeadCreated:
+				n.Template = "notice_lead"
+				d := NoticeLeadData{ID: e.ID, By: by}
+				if l, err := loadAs[Lead](tx, e.ID); err == nil {
+					d.Company, d.Person, d.Phone = l.label(), l.Person, l.Phone
+				}
+				n.Data = d
+			case EvAccountCreated:
+				n.Template, n.SMS, n.Email = "notice_account", false, true
+				n.Data = NoticeAccountData{ID: e.ID, Name: tx.accountName(e.ID), By: by}
+			case EvApprovalRequested:
+				n.Template, n.Email = "notice_approval", true
+				n.Data = NoticeApprovalData{ID: e.ID, Subject: e.Detail, By: by}
+			case EvRequestDecided:
+				n.Template = "notice_decided"
+				d := NoticeDecidedData{ID: e.ID, Approved: e.Detail == ReqApproved, By: by}
+				if r, err := loadAs[Request](tx, e.ID); err == nil {
+					d.Subject = r.Subject
+				}
+				n.Data = d
+			case EvAccountPhone:
+				n.Template, n.Email = "notice_phone_changed", true
+				old, nw, _ := strings.Cut(e.Detail, " → ")
+				n.Data = NoticePhoneChangedData{Account: tx.accountName(e.ID), Old: old, New: nw, By: by}
+			case EvAccountInactive:
+				n.Template, n.Email = "notice_inactive", true
+				n.Data = NoticeInactiveData{Account: tx.accountName(e.ID), Reason: e.Detail, By: by}
+			default:
+				continue
+			}
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// dayReminder lists the open activities others assigned to the actor that
+// are due today or were assigned since his last message.
+func (tx *Tx) dayReminder(loc *time.Location) *DayReminderData {
+	start := day(tx.now, loc)
+	end := start.AddDate(0, 0, 1)
+	d := &DayReminderData{}
+	var items []Item
+	tx.OpenOf(tx.meta.Actor.ID, func(a *Activity) bool {
+		if a.Status != StatusOpen || a.AssignedBy == 0 || a.AssignedBy == a.Owner {
+			return true
+		}
+		if (!a.Due.IsZero() && !a.Due.Before(start) && a.Due.Before(end)) || !a.AssignedAt.Before(start.AddDate(0, 0, -1)) {
+			items = append(items, tx.item(a))
+		}
+		return true
+	})
+	if len(items) == 0 {
+		return nil
+	}
+	slices.SortFunc(items, func(a, b Item) int { return a.Due.Compare(b.Due) })
+	d.Count, d.First = len(items), items[:min(2, len(items))]
+	return d
+}
+
+// detail is what an activity's subject says beyond its type and account
+// ("visit ACME Mining Co.: bring brochure" → "bring brochure").
+func (tx *Tx) detail(a *Activity) string {
+	s := strings.TrimSpace(a.Subject)
+	acct := tx.accountName(a.Account)
+	s = strings.TrimPrefix(s, a.Type)
+	s = strings.TrimSpace(s)
+	if acct != "" {
+		s = strings.TrimSpace(strings.Replace(s, acct, "", 1))
+	}
+	return strings.TrimSpace(strings.Trim(s, ":,;. "))
+}
+
+func (tx *Tx) item(a *Activity) Item {
+	it := Item{ID: a.ID, Due: a.Due, Kind: a.Type, Subject: tx.detail(a), Account: tx.accountName(a.Account), Urgent: a.Priority == PriorityUrgent}
+	if !a.Due.IsZero() {
+		h, m, _ := a.Due.Clock()
+		it.HasTime = !(h == 18 && m == 0) && !(h == 0 && m == 0)
+	}
+	return it
+}
+
+// ConvState tells whether a numbered question is pending for the actor (a
+// new command drops it) and whether this is his first message of the day
+// (the reply carries the day's reminder): a query may be answered without
+// touching the conversation only when neither holds.
+func (tx *Tx) ConvState(loc *time.Location) (choicePending, newDay bool) {
+	cv := tx.loadConv()
+	return cv.Choice != nil, cv.Day != tx.now.In(loc).Format("2006-01-02")
+}
+
+// MarkDaySeen records that the actor saw today's work (TODAY answered it),
+// so his next message carries no reminder.
+func (tx *Tx) MarkDaySeen(loc *time.Location) error {
+	cv := tx.loadConv()
+	cv.Day = tx.now.In(loc).Format("2006-01-02")
+	return tx.saveConv(cv)
+}

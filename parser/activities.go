@@ -1,0 +1,521 @@
+package parser
+
+import (
+	"strings"
+)
+
+// handlers
+
+// logPiece handles one free piece of a logged activity: a "met" phrase, a
+// dated follow-up, a name, phones, or notes. second says the piece directly
+// follows the account.
+func (p *parser) logPiece(ts []tok, second bool) {
+	if len(ts) == 0 {
+		return
+	}
+	c := p.cmd
+	wasContact := p.lastContact
+	p.lastContact = false
+	if wasContact && nameLike(ts) && len(ts) <= 3 {
+		c.Contact += ", " + p.span(ts)
+		p.lastContact = true
+		return
+	}
+	if n := markerAt(ts, 0); n != 0 {
+		if n < 0 {
+			c.Contact = ts[0].s[len("见"):]
+			p.logPiece(ts[1:], false)
+			return
+		}
+		rest := ts[n:]
+		k := nameAfterMarker(rest)
+		if k > 0 && c.Contact == "" {
+			c.Contact = p.span(rest[:k])
+		} else if k > 0 {
+			c.Contact += ", " + p.span(rest[:k])
+		}
+		p.logPiece(rest[k:], false)
+		p.lastContact = k == len(rest)
+		return
+	}
+	// a part that is a date, or a short phrase with a date: follow-up or when
+	if t, ht, a, b, ok := p.whenSpan(ts, false); ok && (a == 0 || len(ts) <= 4) {
+		var what []tok
+		if a == 0 {
+			what = ts[b:]
+		} else {
+			what = ts[:a]
+		}
+		if t.Before(p.today()) {
+			if c.At == nil {
+				c.At = &t
+				p.addNote(p.span(what))
+				return
+			}
+		} else if c.Next == nil && (len(what) > 0 || b-a == len(ts)) {
+			c.Next = &FollowUp{What: p.span(what), Due: &t, HasTime: ht}
+			return
+		}
+	}
+	// Chinese runs on without separators: "要两台320D 下周五报价"
+	if c.Next == nil && len(ts) > 2 {
+		for k := 1; k < len(ts)-1; k++ {
+			if ts[k].s[0] < 0x80 {
+				continue
+			}
+			if t, ht, n := p.whenAt(ts, k, false); n > 0 && k+n < len(ts) && !t.Before(p.today()) {
+				p.logPiece(ts[:k], second)
+				c.Next = &FollowUp{What: p.span(ts[k+n:]), Due: &t, HasTime: ht}
+				return
+			}
+		}
+	}
+	if second && c.Contact == "" && nameLike(ts) {
+		c.Contact = p.span(ts)
+		p.lastContact = true
+		return
+	}
+	// phones with a name: "Li Wei 13901234567"
+	hasPhone := false
+	for k := range ts {
+		if _, n := phoneAt(ts, k); n > 0 {
+			hasPhone = true
+			break
+		}
+	}
+	if hasPhone {
+		// the name is the words just before the number, the rest a note
+		for k := range ts {
+			if _, n := phoneAt(ts, k); n > 0 {
+				a := max(0, k-3)
+				for a < k && !nameLike(ts[a:k]) && k-a > 2 {
+					a++
+				}
+				if a > 0 {
+					p.addNote(p.span(ts[:a]))
+				}
+				p.contactText(ts[a : k+n])
+				p.addNote(p.span(ts[k+n:]))
+				return
+			}
+		}
+	}
+	p.products(ts, false)
+	p.addNote(p.span(ts))
+}
+
+// logActivity handles VISIT, CALL and MEET.
+func (p *parser) logActivity(body string, off int) *Error {
+	segs := p.segments(body, off)
+	if len(segs) == 0 || segs[0].key != "" {
+		return p.errAt(off, body, strings.ToUpper(p.spec.Name)+" needs the account first")
+	}
+	target, rest := p.headTarget(segs[0].toks, len(segs) == 1)
+	p.cmd.Target = target
+	// a date at the end of the account part ("acme yesterday")
+	if rest == nil && len(segs[0].toks) > 1 && target != nil && target.ID == 0 {
+		ts := segs[0].toks
+		if t, ht, a, _, ok := p.whenSpan(ts, false); ok && a > 0 {
+			target.Name = p.span(ts[:a])
+			p.logPiece(ts[a:], false)
+			_ = t
+			_ = ht
+		}
+	}
+	p.logPiece(rest, false)
+	for k, sg := range segs[1:] {
+		if sg.key != "" {
+			if err := p.applyKey(sg); err != nil {
+				return err
+			}
+			continue
+		}
+		p.logPiece(sg.toks, k == 0 && len(rest) == 0)
+	}
+	return nil
+}
+
+// done handles DONE: the activity, then the outcome like a visit's parts.
+func (p *parser) done(body string, off int) *Error {
+	segs := p.segments(body, off)
+	if p.pre == nil && (len(segs) == 0 || segs[0].key != "") {
+		return p.errAt(off, body, "Which activity? Give its #id")
+	}
+	var rest []tok
+	if len(segs) > 0 && segs[0].key == "" {
+		p.cmd.Target, rest = p.headTarget(segs[0].toks, true)
+		if p.pre == nil && p.cmd.Target != nil && p.cmd.Target.ID == 0 && len(segs) > 1 {
+			// "DONE acme; met li": the whole first part names the account
+			p.cmd.Target, rest = &Ref{Name: segs[0].s}, nil
+		}
+		segs = segs[1:]
+	} else {
+		p.cmd.Target = p.pre
+	}
+	p.logPiece(rest, false)
+	for _, sg := range segs {
+		if sg.key != "" {
+			if err := p.applyKey(sg); err != nil {
+				return err
+			}
+			continue
+		}
+		p.logPiece(sg.toks, false)
+	}
+	return nil
+}
+
+// note handles NOTE and DOC.
+func (p *parser) note(body string, off int) *Error {
+	segs := p.segments(body, off)
+	if p.pre == nil && (len(segs) == 0 || segs[0].key != "") {
+		return p.errAt(off, body, p.spec.Name+" needs the record first")
+	}
+	if len(segs) > 0 && segs[0].key == "" {
+		var rest []tok
+		if p.pre != nil || len(segs) > 1 {
+			p.cmd.Target, rest = p.headTarget(segs[0].toks, false)
+		} else {
+			p.cmd.Target, rest = p.headTarget(segs[0].toks, true)
+		}
+		p.addNote(p.span(rest))
+		segs = segs[1:]
+	}
+	for _, sg := range segs {
+		if strings.HasPrefix(sg.key, "?") {
+			p.addNote(sg.key[1:] + ": " + sg.s) // "GM: Mr Sun" is part of the note
+			continue
+		}
+		if sg.key != "" {
+			if err := p.applyKey(sg); err != nil {
+				return err
+			}
+			continue
+		}
+		p.addNote(sg.s)
+	}
+	if p.cmd.Notes == "" && p.cmd.Verb == VerbNote {
+		return p.errAt(off+len(body), "", "The note is empty")
+	}
+	return nil
+}
+
+var activityKinds = map[string]string{
+	"visit": "visit", "v": "visit", "vis": "visit", "拜访": "visit", "走访": "visit",
+	"call": "call", "c": "call", "phone": "call", "tel": "call", "电话": "call", "致电": "call",
+	"meet": "meeting", "meeting": "meeting", "mtg": "meeting", "m": "meeting", "会议": "meeting", "开会": "meeting", "见面": "meeting", "demo": "meeting",
+	"email": "email", "mail": "email", "邮件": "email",
+	"sms": "sms", "text": "sms", "短信": "sms",
+	"fax": "fax", "传真": "fax",
+	"revisit": "revisit", "回访": "revisit",
+	"task": "task", "todo": "task", "任务": "task",
+}
+
+// plan handles PLAN [<who>] <type> <account> <when> [urgent]; <subject>.
+func (p *parser) plan(body string, off int) *Error {
+	segs := p.segments(body, off)
+	if len(segs) == 0 || segs[0].key != "" {
+		return p.errAt(off, body, "PLAN needs what to do")
+	}
+	ts := segs[0].toks
+	c := p.cmd
+	k := 0
+	if kd, ok := activityKinds[ts[0].l]; ok {
+		c.Kind, k = kd, 1
+	} else if len(ts) > 1 {
+		if kd, ok := activityKinds[ts[1].l]; ok {
+			c.Assignee, c.Kind, k = ts[0].s, kd, 2
+		}
+	}
+	explicit := c.Kind != ""
+	if c.Kind == "" {
+		c.Kind = "task"
+	}
+	var name, other []tok
+	for k < len(ts) {
+		if urgentWords[ts[k].l] {
+			c.Priority = "urgent"
+			k++
+			continue
+		}
+		if c.Due == nil {
+			if t, ht, n := p.whenAt(ts, k, false); n > 0 {
+				c.Due, c.HasTime = &t, ht
+				k += n
+				continue
+			}
+		}
+		if ts[k].l == "for" && k+2 == len(ts) && c.Assignee == "" {
+			c.Assignee = ts[k+1].s
+			break
+		}
+		if c.Due == nil && c.Priority == "" {
+			name = append(name, ts[k])
+		} else {
+			other = append(other, ts[k])
+		}
+		k++
+	}
+	if ref, ok := refOf(spanOrEmpty(name)); ok && len(name) == 1 {
+		c.Target = &ref
+	} else if len(name) > 0 && c.Kind == "task" && explicit {
+		// PLAN task send price list: the words are the subject
+		p.addNote(p.span(name))
+	} else if len(name) > 0 {
+		c.Target = &Ref{Name: p.span(name)}
+	}
+	if len(other) > 0 {
+		p.addNote(p.span(other))
+	}
+	for _, sg := range segs[1:] {
+		if sg.key != "" {
+			if err := p.applyKey(sg); err != nil {
+				return err
+			}
+			continue
+		}
+		if c.Due == nil {
+			if t, ht, a, b, ok := p.whenSpan(sg.toks, false); ok && b-a == len(sg.toks) {
+				c.Due, c.HasTime = &t, ht
+				continue
+			}
+		}
+		if len(sg.toks) == 1 && urgentWords[sg.toks[0].l] {
+			c.Priority = "urgent"
+			continue
+		}
+		p.addNote(sg.s)
+	}
+	if c.Target == nil && c.Notes == "" {
+		return p.errAt(off, body, "PLAN needs an account or a subject")
+	}
+	return nil
+}
+
+func spanOrEmpty(ts []tok) string {
+	if len(ts) == 1 {
+		return ts[0].s
+	}
+	return ""
+}
+
+// idTarget reads the record at the start of the body: the pre-named one, or
+// #17/A17 as the first word. It returns the words after it.
+func (p *parser) idTarget(segs []seg) ([]tok, bool) {
+	if p.pre != nil {
+		p.cmd.Target = p.pre
+		if len(segs) > 0 && segs[0].key == "" {
+			return segs[0].toks, true
+		}
+		return nil, true
+	}
+	if len(segs) == 0 || segs[0].key != "" || len(segs[0].toks) == 0 {
+		return nil, false
+	}
+	ts := segs[0].toks
+	if ref, ok := refOf(ts[0].s); ok {
+		p.cmd.Target = &ref
+		return ts[1:], true
+	}
+	return ts, false
+}
+
+// restText joins the words left in the first part and all later parts.
+func (p *parser) restText(first []tok, segs []seg) string {
+	var b []string
+	if len(first) > 0 {
+		b = append(b, p.span(first))
+	}
+	for _, sg := range segs[1:] {
+		if sg.key != "" {
+			b = append(b, strings.TrimPrefix(sg.key, "?")+": "+sg.s)
+			continue
+		}
+		b = append(b, sg.s)
+	}
+	return strings.Join(b, "; ")
+}
+
+func (p *parser) reject(body string, off int) *Error {
+	segs := p.segments(body, off)
+	first, ok := p.idTarget(segs)
+	if !ok {
+		if len(first) == 0 {
+			return p.errAt(off, body, "Which activity? Give its #id and the reason")
+		}
+		p.cmd.Target = &Ref{Name: first[0].s}
+		first = first[1:]
+	}
+	if p.pre != nil && (len(segs) == 0 || segs[0].key != "") {
+		segs = append([]seg{{}}, segs...)
+	}
+	if len(segs) == 0 {
+		segs = []seg{{}}
+	}
+	p.cmd.Reason = p.restText(first, segs)
+	if p.cmd.Reason == "" {
+		return p.errAt(off+len(body), "", "Give the reason for rejecting")
+	}
+	return nil
+}
+
+func (p *parser) approve(body string, off int) *Error {
+	c := p.cmd
+	c.Action = "approve"
+	switch p.form {
+	case "refuse", "deny", "decline", "驳回", "不同意", "不批准":
+		c.Action = "refuse"
+	}
+	segs := p.segments(body, off)
+	first, ok := p.idTarget(segs)
+	if !ok {
+		return p.errAt(off, body, "Which request? Give its #id")
+	}
+	if len(segs) == 0 {
+		segs = []seg{{}}
+	} else if p.pre != nil && segs[0].key != "" {
+		segs = append([]seg{{}}, segs...)
+	}
+	text := p.restText(first, segs)
+	if c.Action == "refuse" {
+		if text == "" {
+			return p.errAt(off+len(body), "", "Give the reason for refusing")
+		}
+		c.Reason = text
+	} else {
+		c.Notes = text
+	}
+	return nil
+}
+
+func (p *parser) ack(body string, off int) *Error {
+	segs := p.segments(body, off)
+	first, ok := p.idTarget(segs)
+	if !ok {
+		return p.errAt(off, body, "Which escalation? Give its #id")
+	}
+	if len(segs) == 0 {
+		segs = []seg{{}}
+	} else if p.pre != nil && segs[0].key != "" {
+		segs = append([]seg{{}}, segs...)
+	}
+	p.cmd.Notes = p.restText(first, segs)
+	return nil
+}
+
+func (p *parser) extend(body string, off int) *Error {
+	segs := p.segments(body, off)
+	first, ok := p.idTarget(segs)
+	if !ok {
+		return p.errAt(off, body, "Which activity? Give its #id")
+	}
+	var ts []tok
+	ts = append(ts, first...)
+	for _, sg := range segs[min(1, len(segs)):] {
+		ts = append(ts, sg.toks...)
+	}
+	ts = trimWords(ts, "by", "for", "to", "until", "till")
+	if len(ts) == 0 {
+		return p.errAt(off+len(body), "", "By how long? Give days (3d) or a date (fri)")
+	}
+	if d, n := durationAt(ts, 0); n > 0 {
+		if d.m > 0 {
+			p.cmd.Days = 30 * d.m
+		} else {
+			p.cmd.Days = d.d
+		}
+		p.addNote(p.span(ts[n:]))
+		return nil
+	}
+	if n, ok := atoi(ts[0].l); ok && len(ts) == 1 && n > 0 && n < 100 {
+		p.cmd.Days = n
+		return nil
+	}
+	if t, ht, n := p.whenAt(ts, 0, false); n > 0 {
+		p.cmd.Due, p.cmd.HasTime = &t, ht
+		p.addNote(p.span(ts[n:]))
+		return nil
+	}
+	return p.errAt(ts[0].off, p.span(ts), "\""+p.span(ts)+"\" is not a number of days or a date")
+}
+
+func (p *parser) assign(body string, off int) *Error {
+	c := p.cmd
+	segs := p.segments(body, off)
+	ts, ok := p.idTarget(segs)
+	if !ok && len(ts) == 0 {
+		return p.errAt(off, body, "What to assign? Give its #id")
+	}
+	// split at "to"/"给"/"->"
+	to := -1
+	for k, t := range ts {
+		if t.l == "to" || t.l == "给" || t.l == "->" || t.l == "→" || t.l == "=>" {
+			to = k
+			break
+		}
+	}
+	var who []tok
+	if !ok { // named target
+		if to > 0 {
+			c.Target = &Ref{Name: p.span(ts[:to])}
+			who = ts[to+1:]
+		} else if len(ts) >= 2 {
+			c.Target = &Ref{Name: p.span(ts[:len(ts)-1])}
+			who = ts[len(ts)-1:]
+		} else {
+			return p.errAt(off+len(body), "", "Assign to whom?")
+		}
+	} else {
+		who = ts
+		if to == 0 {
+			who = ts[1:]
+		}
+	}
+	var name []tok
+	for k := 0; k < len(who); {
+		if urgentWords[who[k].l] {
+			c.Priority = "urgent"
+			k++
+			continue
+		}
+		if len(name) > 0 {
+			if t, ht, n := p.whenAt(who, k, false); n > 0 {
+				c.Due, c.HasTime = &t, ht
+				k += n
+				continue
+			}
+		}
+		name = append(name, who[k])
+		k++
+	}
+	if len(name) > 0 {
+		c.Assignee = strings.TrimPrefix(p.span(name), "给")
+	}
+	for _, sg := range segs[min(1, len(segs)):] {
+		if sg.key != "" {
+			if err := p.applyKey(sg); err != nil {
+				return err
+			}
+			continue
+		}
+		if c.Assignee == "" {
+			c.Assignee = sg.s
+			continue
+		}
+		if c.Due == nil {
+			if t, ht, a, b, ok := p.whenSpan(sg.toks, false); ok && b-a == len(sg.toks) {
+				c.Due, c.HasTime = &t, ht
+				continue
+			}
+		}
+		if len(sg.toks) == 1 && urgentWords[sg.toks[0].l] {
+			c.Priority = "urgent"
+			continue
+		}
+		p.addNote(sg.s)
+	}
+	if c.Assignee == "" {
+		return p.errAt(off+len(body), "", "Assign to whom?")
+	}
+	return nil
+}

@@ -1,0 +1,214 @@
+package parser
+
+import (
+	"strings"
+)
+
+// names
+
+var markers = map[string]bool{"met": true, "saw": true, "见了": true, "见到": true, "会见": true, "约见": true, "拜见": true, "谈了": true}
+var markers2 = map[string]bool{"met with": true, "spoke to": true, "spoke with": true, "talked to": true, "talked with": true, "meeting with": true}
+
+// markerAt says whether ts[k] opens a "met <name>" phrase, and its length.
+func markerAt(ts []tok, k int) int {
+	if k >= len(ts) {
+		return 0
+	}
+	if k+1 < len(ts) && markers2[ts[k].l+" "+ts[k+1].l] {
+		return 2
+	}
+	if markers[ts[k].l] || (ts[k].l == "with" && k > 0) {
+		return 1
+	}
+	if strings.HasPrefix(ts[k].s, "见") && len(ts[k].s) > 3 && len(ts[k].s) <= 15 && ts[k].s[0] >= 0x80 {
+		return -1 // 见李总: the name is in the same word
+	}
+	return 0
+}
+
+var zhTitles = []string{"总", "经理", "工", "主任", "老板", "先生", "女士", "小姐", "师傅", "科长", "处长", "部长", "厂长", "队长", "书记", "董", "总监", "主管", "老师"}
+
+func isCapWord(t tok) bool {
+	c := t.s[0]
+	if !(c >= 'A' && c <= 'Z') {
+		return false
+	}
+	for i := 1; i < len(t.s); i++ {
+		if !isLetter(t.s[i]) && t.s[i] != '.' && t.s[i] != '-' {
+			return false
+		}
+	}
+	return true
+}
+
+// nameLike says whether ts looks like a person's name: 1-3 Capitalised
+// words ("Zhang Wei", "Mr Zhao"), or a Chinese name with a title (李总, 王经理)
+// or 老/小 (老王).
+func nameLike(ts []tok) bool {
+	if len(ts) == 0 || len(ts) > 3 {
+		return false
+	}
+	if len(ts) == 1 && ts[0].s[0] >= 0x80 {
+		return zhNameLike(ts[0].s)
+	}
+	for _, t := range ts {
+		if !isCapWord(t) {
+			return false
+		}
+	}
+	return true
+}
+
+func zhNameLike(s string) bool {
+	n := 0
+	for _, r := range s {
+		if !isHan(r) {
+			return false
+		}
+		n++
+	}
+	if n < 2 || n > 5 {
+		return false
+	}
+	if strings.HasPrefix(s, "老") || strings.HasPrefix(s, "小") {
+		return n <= 3
+	}
+	for _, t := range zhTitles {
+		if strings.HasSuffix(s, t) {
+			return true
+		}
+	}
+	return false
+}
+
+// nameAfterMarker takes the person's name from the words after "met": all of
+// them when at most three, else the run of Capitalised words, else one word.
+func nameAfterMarker(ts []tok) int {
+	if len(ts) == 0 {
+		return 0
+	}
+	if ts[0].s[0] >= 0x80 {
+		return 1 // 李总: Chinese words come cut already
+	}
+	if len(ts) > 3 {
+		switch ts[0].l {
+		case "mr", "mr.", "mrs", "mrs.", "ms", "ms.", "miss", "dr", "dr.", "manager", "gm", "boss":
+			return 2 // "met mr zhang about ..."
+		}
+	}
+	if len(ts) <= 3 {
+		// stop at words that begin a new thought
+		for k, t := range ts {
+			if k > 0 && (t.l == "about" || t.l == "re" || t.l == "for" || t.l == "to" || isDigit(t.l[0])) {
+				return k
+			}
+		}
+		return len(ts)
+	}
+	if isCapWord(ts[0]) {
+		k := 1
+		for k < len(ts) && k < 3 && isCapWord(ts[k]) {
+			k++
+		}
+		// "Zhang Wei and Li"
+		if k+1 < len(ts) && (ts[k].l == "and" || ts[k].l == "&") && isCapWord(ts[k+1]) {
+			k += 2
+			for k < len(ts) && k < 6 && isCapWord(ts[k]) {
+				k++
+			}
+		}
+		return k
+	}
+	return 1
+}
+
+// contactText sets the contact from "Li Wei 13901234567" and the like.
+func (p *parser) contactText(ts []tok) {
+	var name []tok
+	for k := 0; k < len(ts); {
+		if ph, n := phoneAt(ts, k); n > 0 {
+			p.addPhone(ph)
+			k += n
+			continue
+		}
+		if isEmail(ts[k].s) {
+			p.cmd.Email = ts[k].s
+			k++
+			continue
+		}
+		name = append(name, ts[k])
+		k++
+	}
+	if len(name) > 0 {
+		if p.cmd.Contact == "" {
+			p.cmd.Contact = p.span(name)
+		} else {
+			p.addNote(p.span(name))
+		}
+	}
+}
+
+// targets
+
+// headTarget reads the record named at the start of the first part. When
+// alone is false (the part is followed by others, or the words end the
+// message) the whole part is the name; otherwise the first word, extended
+// over Capitalised words, or the words before a "met".
+func (p *parser) headTarget(ts []tok, alone bool) (*Ref, []tok) {
+	if p.pre != nil {
+		return p.pre, ts
+	}
+	if len(ts) == 0 {
+		return nil, ts
+	}
+	if ref, ok := refOf(ts[0].s); ok && !(ref.Kind != "" && len(ts) > 1 && (isCapWord(ts[1]) || isUpperWord(ts[1]))) {
+		return &ref, ts[1:] // but "A1 Mining" is a name
+	}
+	for k := 1; k < len(ts); k++ {
+		if n := markerAt(ts, k); n != 0 {
+			return &Ref{Name: p.span(ts[:k])}, ts[k:]
+		}
+	}
+	if !alone {
+		return &Ref{Name: p.span(ts)}, nil
+	}
+	k := 1
+	if isCapWord(ts[0]) || isUpperWord(ts[0]) {
+		for k < len(ts) && k < 4 && (isCapWord(ts[k]) || isUpperWord(ts[k])) && !isModel(ts[k].s) {
+			k++
+		}
+	}
+	return &Ref{Name: p.span(ts[:k])}, ts[k:]
+}
+
+func isUpperWord(t tok) bool {
+	if len(t.s) < 2 {
+		return false
+	}
+	for i := 0; i < len(t.s); i++ {
+		if !(t.s[i] >= 'A' && t.s[i] <= 'Z') && t.s[i] != '&' && t.s[i] != '.' {
+			return false
+		}
+	}
+	return true
+}
+
+// follow-ups
+
+// followUp reads "quote fri", "call mon 3pm", "下周二报价", "fri".
+func (p *parser) followUp(ts []tok) *FollowUp {
+	f := &FollowUp{}
+	if t, ht, a, b, ok := p.whenSpan(ts, false); ok {
+		f.Due, f.HasTime = &t, ht
+		var what []tok
+		if a == 0 {
+			what = ts[b:]
+		} else {
+			what = ts[:a]
+		}
+		f.What = p.span(what)
+		return f
+	}
+	f.What = p.span(ts)
+	return f
+}
