@@ -38,10 +38,16 @@ func (m *Main) setupMail(tpl *templates.Set, now func() time.Time) error {
 		return err
 	}
 	m.Mail, err = email.New(email.Config{Store: m.Store, Pipeline: pipe, Templates: tpl, Log: m.Log.With(slog.String("part", "email")),
-		Now: now, Kick: m.kick, Address: mc.Address(), TrustedHost: mc.TrustedHost, MaxRepliesPerHour: mc.maxReplies,
-		OnHandled: m.ops.mailHandled})
+		Now: now, Kick: m.kick, Address: mc.Address(), TrustedHost: mc.TrustedHost, SubmitterHeader: mc.AuthHeader,
+		MaxRepliesPerHour: mc.maxReplies, OnHandled: m.ops.mailHandled})
 	if err != nil {
 		return err
+	}
+	if mc.TrustedHost != "" && mc.AuthHeader == "" {
+		m.Log.Warn("FIELDCRM_MAIL_AUTH_HEADER is not set: fieldcrm cannot see who logged in to send a mail, only that its domain passed. "+
+			"Your mail server must refuse a login that sends as another address (Postfix: reject_sender_login_mismatch), "+
+			"or anyone with a mailbox could send as the director; see the README, E-mail",
+			slog.String("trusted_host", mc.TrustedHost))
 	}
 	if _, ok := m.Senders[outbox.ChannelEmail]; !ok {
 		s, err := smtpsend.New(smtpsend.Config{Addr: mc.SMTPAddr, User: mc.SMTPUser, Password: mc.SMTPPassword,

@@ -307,7 +307,7 @@ func TestMailSpoofedFromRefused(t *testing.T) {
 	me.deliver(mailMsg{From: mailWang, Subject: "NOTE acme hello", Headers: []string{
 		"Authentication-Results: evil.example; dkim=pass header.d=dealer.example; dmarc=pass header.from=dealer.example"}})
 	// a reply address with Liu's token
-	liuTok := me.m.Mail.Tokens().For(me.team.Liu)
+	liuTok := me.m.Mail.Tokens().For(me.team.Liu, 1, me.clock.Now())
 	me.deliver(mailMsg{From: mailWang, To: "crm+" + liuTok + "@dealer.example", Subject: "Re: your day", Body: "OPPS\n"})
 	// and DKIM failing at our own server
 	me.deliver(mailMsg{From: mailWang, Subject: "TODAY", Headers: []string{
