@@ -102,6 +102,9 @@ type mailMsg struct {
 	Body                  string
 	Headers               []string // extra "Name: value" lines
 	Auth                  bool     // the trusted receiving server vouches for the sender
+	// Trace, when set, are the first header lines instead of the usual
+	// Received and Authentication-Results (Auth is then ignored).
+	Trace []string
 }
 
 func (me *mailEnv) raw(m mailMsg) []byte {
@@ -112,8 +115,13 @@ func (me *mailEnv) raw(m mailMsg) []byte {
 		m.ID = fmt.Sprintf("t%d.%d@dealer.example", time.Now().UnixNano(), me.seq.Add(1))
 	}
 	var b strings.Builder
-	b.WriteString("Received: from pc.dealer.example by mx.dealer.example; Wed, 25 Nov 2026 10:00:00 +0800\r\n")
-	if m.Auth {
+	for _, l := range m.Trace {
+		b.WriteString(l + "\r\n")
+	}
+	if m.Trace == nil {
+		b.WriteString("Received: from pc.dealer.example by mx.dealer.example; Wed, 25 Nov 2026 10:00:00 +0800\r\n")
+	}
+	if m.Auth && m.Trace == nil {
 		_, dom, _ := strings.Cut(m.From, "@")
 		fmt.Fprintf(&b, "Authentication-Results: %s; dkim=pass header.d=%s; spf=pass smtp.mailfrom=%s; dmarc=pass header.from=%s\r\n",
 			mailTrusted, dom, m.From, dom)
