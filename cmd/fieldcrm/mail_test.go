@@ -524,3 +524,17 @@ func TestMailNoticeReply(t *testing.T) {
 		t.Errorf("%d SMS to a user who sent STOP", n)
 	}
 }
+
+// The sender's name and a closing above "Sent from my phone" sign the mail
+// off: they are not commands (they were answered `Unknown command "Wang"`).
+func TestMailSignOffNotACommand(t *testing.T) {
+	me := mailStart(t, nil)
+	me.deliver(mailMsg{From: "Wang Jun <" + mailWang + ">", Subject: "Re: your day", Auth: true,
+		Body: "NOTE acme asked for a brochure\nThanks,\nWang\n\nSent from my Huawei phone\n"})
+	ans := me.waitAnswers(mailWang, 1)[0]
+	me.processed(1)
+	if n := strings.Count(ans.Text, "\n> "); n != 1 || strings.Contains(ans.Text, "Unknown command") || strings.Contains(ans.Text, "> Wang") {
+		t.Errorf("the sign-off was read as commands:\n%s", ans.Text)
+	}
+	e2eContains(t, "answer", ans.Text, "> NOTE acme asked for a brochure", "OK note")
+}

@@ -252,7 +252,7 @@ func (h *Handler) handle(ctx context.Context, raw []byte, truncated bool) (*Resu
 		log.Warn("e-mail too large: not applied")
 		return res, h.finish(ctx, res, m, user, &closing{why: OutcomeTooBig})
 	}
-	lines, cut := h.commands(m)
+	lines, cut := h.commands(m, user)
 	if len(lines) == 0 {
 		res.Outcome = OutcomeEmpty
 		log.Info("e-mail without a command")
@@ -430,14 +430,17 @@ var replyPrefixes = []string{"re:", "re：", "aw:", "fw:", "fwd:", "回复:", "�
 
 // commands lists the command lines of a message: the subject when it is a
 // command (and the message is no reply), then each non-empty line of the
-// body without quotes and signature. cut is how many lines were not read.
-func (h *Handler) commands(m *mailtext.Message) (lines []string, cut int) {
+// body without quotes, signature and the sender's sign-off (his name or a
+// "Regards" above "Sent from my phone"). cut is how many lines were not
+// read.
+func (h *Handler) commands(m *mailtext.Message, user *crm.User) (lines []string, cut int) {
 	if s := strings.TrimSpace(m.Subject); s != "" && m.InReplyTo == "" && !isReplySubject(s) {
 		if cmd, err := parser.Parse(s, parser.Context{Now: h.cfg.Now()}); err == nil || verbOf(err) != "" || cmd != nil {
 			lines = append(lines, s)
 		}
 	}
-	for _, l := range strings.Split(m.Reply, "\n") {
+	local, _ := splitAddr(m.From)
+	for _, l := range strings.Split(mailtext.StripSignOff(m.Reply, m.FromName, user.Name, local), "\n") {
 		if l = strings.TrimSpace(l); l != "" {
 			lines = append(lines, l)
 		}
