@@ -55,7 +55,7 @@ func (m *MailConfig) vars() []envVar {
 		{"FIELDCRM_SMTP_TLS", "SMTP transport security: tls, starttls or none", &m.SMTPTLS, "starttls"},
 		{"FIELDCRM_MAIL_FROM", `fieldcrm's address, e.g. "fieldcrm <crm@dealer.example>" (the mailbox above receives it)`, &m.From, ""},
 		{"FIELDCRM_MAIL_TRUSTED_HOST", "authserv-id of your receiving mail server: its Authentication-Results vouch for senders", &m.TrustedHost, ""},
-		{"FIELDCRM_MAIL_AUTH_HEADER", "where your receiving server names the login a mail was submitted under: a header (X-Authenticated-Sender) or smtp.auth (in its Authentication-Results); it must own the From address", &m.AuthHeader, ""},
+		{"FIELDCRM_MAIL_AUTH_HEADER", "where your receiving server names the login a mail was submitted under: a header (X-Authenticated-Sender), smtp.auth (in its Authentication-Results) or Received (Postfix's Authenticated sender); it must own the From address", &m.AuthHeader, ""},
 		{"FIELDCRM_MAIL_MAX_REPLIES", "most answers to one address per hour (mail loop guard)", &m.MaxReplies, "20"},
 	}
 }

@@ -90,6 +90,9 @@ func TestSubmitter(t *testing.T) {
 		{name: "no login named, header configured", header: "X-Authenticated-Sender", headers: []string{pass}, want: email.OutcomeUnverified},
 		{name: "smtp.auth configured, named", header: "smtp.auth", headers: []string{"Authentication-Results: " + trusted + "; auth=pass smtp.auth=wang.jun; dmarc=pass header.from=dealer.example"}, want: email.OutcomeApplied},
 		{name: "header configured, his login", header: "X-Authenticated-Sender", headers: []string{"X-Authenticated-Sender: wang.jun@dealer.example", pass}, want: email.OutcomeApplied},
+		{name: "Postfix's Received, his login", header: "Received", headers: []string{pass, "Received: from pc (pc [10.0.0.7]) (Authenticated sender: wang.jun) by mx.dealer.example (Postfix) with ESMTPSA id 4X; x"}, want: email.OutcomeApplied},
+		{name: "Postfix's Received, another login", headers: []string{pass, "Received: from pc (pc [10.0.0.7]) (Authenticated sender: li.na) by mx.dealer.example (Postfix) with ESMTPSA id 4X; x"}, want: email.OutcomeUnverified},
+		{name: "Postfix's Received configured, none named", header: "Received", headers: []string{pass, "Received: from pc (pc [10.0.0.7]) by mx.dealer.example (Postfix) with ESMTPSA id 4X; x"}, want: email.OutcomeUnverified},
 		{name: "header configured, another login", header: "X-Authenticated-Sender", headers: []string{"X-Authenticated-Sender: li.na@dealer.example", pass}, want: email.OutcomeUnverified},
 	}
 	for _, tt := range tests {

@@ -68,7 +68,8 @@ type Config struct {
 	// SubmitterHeader names the header field in which the trusted server
 	// writes the login of an authenticated submitter (e.g.
 	// "X-Authenticated-Sender"), or is "smtp.auth" when it writes it only in
-	// Authentication-Results ("auth=pass smtp.auth=wang"). Set, a message
+	// Authentication-Results ("auth=pass smtp.auth=wang"), or "Received" for
+	// Postfix's "(Authenticated sender: wang)". Set, a message
 	// from fieldcrm's own domain is vouched for by the server only when it
 	// names a submitter, and every submitter named must own the From
 	// address. Unset, submitters are checked only where the server names

@@ -1,6 +1,7 @@
 package mailtext
 
 import (
+	"regexp"
 	"strings"
 
 	"golang.org/x/net/publicsuffix"
@@ -17,8 +18,9 @@ type Verdict struct {
 	// addresses): it refuses the message whatever else it carries.
 	Failed string
 	// Submitters are the logins the trusted server says the message was
-	// submitted under (smtp.auth of an "auth=pass" result, and the values
-	// of the configured submitter header), as written.
+	// submitted under (smtp.auth of an "auth=pass" result, the values of
+	// the configured submitter header, and Postfix's "(Authenticated sender:
+	// …)" in a Received field of its own), as written.
 	Submitters []string
 	// Results counts the trusted Authentication-Results fields read.
 	Results int
@@ -67,6 +69,11 @@ func Check(m *Message, trustedHost, submitterHeader string) Verdict {
 	var results []authResult
 	for _, f := range trustedFields(m.Fields, trustedHost) {
 		switch f.Name {
+		case "Received":
+			// Postfix with smtpd_sasl_authenticated_header = yes
+			if sm := authSenderRe.FindStringSubmatch(f.Value); sm != nil {
+				v.Submitters = append(v.Submitters, sm[1])
+			}
 		case "Authentication-Results":
 			id, rs := parseAuthResults(f.Value)
 			if normHost(id) != trustedHost {
@@ -125,6 +132,10 @@ func dmarcFailUnnamed(results []authResult) bool {
 	}
 	return false
 }
+
+// authSenderRe is the login Postfix writes in its Received field for an
+// authenticated client ("(Authenticated sender: wang.jun)").
+var authSenderRe = regexp.MustCompile(`(?i)\(authenticated sender:\s*<?([^()<>\s]+?)>?\s*\)`)
 
 // Authenticated reports whether the trusted host vouched for the From
 // domain of m without any explicit failure, and by which method (see

@@ -85,6 +85,12 @@ func TestCheckTrace(t *testing.T) {
 		{name: "submitter header of ours, and one the sender wrote", from: "boss@dealer.example", header: "x-authenticated-sender",
 			lines:      []string{"X-Authenticated-Sender: mx.dealer.example: <wang@dealer.example>", ourBorder, theirs, "X-Authenticated-Sender: boss@dealer.example"},
 			submitters: []string{"wang@dealer.example"}},
+		{name: "Postfix names the login in its Received", from: "boss@dealer.example",
+			lines: []string{"Authentication-Results: mx.dealer.example; dmarc=pass header.from=dealer.example",
+				"Received: from pc7 (pc7 [10.0.0.7]) (Authenticated sender: wang.jun) by mx.dealer.example (Postfix) with ESMTPSA id 4X; x"},
+			method: "dmarc", submitters: []string{"wang.jun"}},
+		{name: "a login in a foreign Received is not read", from: "boss@dealer.example",
+			lines: []string{ourBorder, "Received: from pc7 (Authenticated sender: boss) by smtp.qq.com; x"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
