@@ -44,9 +44,10 @@ func (m *Main) setupMail(tpl *templates.Set, now func() time.Time) error {
 		return err
 	}
 	if mc.TrustedHost != "" && mc.AuthHeader == "" {
-		m.Log.Warn("FIELDCRM_MAIL_AUTH_HEADER is not set: fieldcrm cannot see who logged in to send a mail, only that its domain passed. "+
-			"Your mail server must refuse a login that sends as another address (Postfix: reject_sender_login_mismatch), "+
-			"or anyone with a mailbox could send as the director; see the README, E-mail",
+		m.Log.Warn("FIELDCRM_MAIL_AUTH_HEADER is not set: fieldcrm checks who logged in to send a mail only where your mail server names the login, "+
+			"and DMARC vouches for the domain, not the mailbox. Your mail server must refuse a login that writes another address in From, "+
+			"or name the login (smtp.auth in Authentication-Results; Postfix: smtpd_sasl_authenticated_header = yes) and FIELDCRM_MAIL_AUTH_HEADER must say where; "+
+			"otherwise anyone with a mailbox can send as the director. See the README, E-mail",
 			slog.String("trusted_host", mc.TrustedHost))
 	}
 	if _, ok := m.Senders[outbox.ChannelEmail]; !ok {

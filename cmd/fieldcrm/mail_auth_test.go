@@ -244,3 +244,27 @@ func TestMailAuthHostile(t *testing.T) {
 		})
 	}
 }
+
+// serve warns at start when nothing tells it who logged in to send a mail,
+// and not once FIELDCRM_MAIL_AUTH_HEADER says where to look.
+func TestMailAuthHeaderWarning(t *testing.T) {
+	const warning = "FIELDCRM_MAIL_AUTH_HEADER is not set"
+	me := mailStart(t, nil)
+	e2eContains(t, "start log", me.log.String(), warning, "send as the director", "smtpd_sasl_authenticated_header")
+	me = mailStart(t, func(c *MailConfig) { c.AuthHeader = "smtp.auth" })
+	if strings.Contains(me.log.String(), warning) {
+		t.Errorf("warned with FIELDCRM_MAIL_AUTH_HEADER set:\n%s", me.log.String())
+	}
+	var probs []string
+	for _, h := range []string{"X-Authenticated-Sender", "smtp.auth", "Received"} {
+		c := MailConfig{AuthHeader: h}
+		probs = append(probs, c.validate()...)
+	}
+	if len(probs) != 0 {
+		t.Errorf("good values refused: %v", probs)
+	}
+	c := MailConfig{AuthHeader: "X-Auth: wang"}
+	if probs := c.validate(); len(probs) != 1 || !strings.Contains(probs[0], "FIELDCRM_MAIL_AUTH_HEADER") {
+		t.Errorf("a bad header name: %v", probs)
+	}
+}
