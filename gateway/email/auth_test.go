@@ -46,7 +46,6 @@ func TestTokenScope(t *testing.T) {
 		{name: "a reply in the thread", headers: thread, want: email.OutcomeApplied},
 		{name: "the reply address alone", to: "crm+" + tok + "@dealer.example", want: email.OutcomeUnverified},
 		{name: "the token under another mail's id", headers: []string{"In-Reply-To: <fieldcrm.8.x." + tok + "@dealer.example>"}, want: email.OutcomeUnverified},
-		{name: "a token of the old kind", headers: []string{"In-Reply-To: <fieldcrm.7.x." + oldToken(f.wang) + "@dealer.example>"}, want: email.OutcomeUnverified},
 		{name: "against dmarc=fail", headers: append([]string{"Authentication-Results: " + trusted + "; dmarc=fail header.from=dealer.example"}, thread...), want: email.OutcomeUnverified},
 		{name: "against dkim=fail", headers: append([]string{"Authentication-Results: " + trusted + "; dkim=fail header.d=dealer.example"}, thread...), want: email.OutcomeUnverified},
 		{name: "a foreign fail is not ours", headers: append([]string{"Authentication-Results: mx.other.example; dmarc=fail header.from=dealer.example"}, thread...), want: email.OutcomeApplied},
@@ -65,6 +64,37 @@ func TestTokenScope(t *testing.T) {
 		}
 		if tt.want == email.OutcomeApplied && res.Why != "token" && res.Why != "" {
 			t.Errorf("%s: verified by %q, want token", tt.name, res.Why)
+		}
+	}
+}
+
+// Tokens of the old kind (the user alone) still work in a reply for 30
+// days after the upgrade, never in a copied address, and then no more.
+func TestLegacyTokens(t *testing.T) {
+	f := newFixture(t, func(c *email.Config) { c.TokenKey = testTokenKey })
+	old := oldToken(f.wang)
+	thread := []string{"In-Reply-To: <fieldcrm.7.x." + old + "@dealer.example>"}
+	tests := []struct {
+		name    string
+		to      string
+		headers []string
+		advance time.Duration
+		want    string
+	}{
+		{name: "a reply the day of the upgrade", headers: thread, want: email.OutcomeApplied},
+		{name: "the reply address alone", to: "crm+" + old + "@dealer.example", want: email.OutcomeUnverified},
+		{name: "another user's old token", headers: []string{"In-Reply-To: <fieldcrm.7.x." + oldToken(f.wang+1) + "@dealer.example>"}, want: email.OutcomeUnverified},
+		{name: "29 days after the upgrade", headers: thread, advance: 29 * 24 * time.Hour, want: email.OutcomeApplied},
+		{name: "31 days after the upgrade", headers: thread, advance: 2 * 24 * time.Hour, want: email.OutcomeUnverified},
+	}
+	for i, tt := range tests {
+		f.advance(tt.advance)
+		rawMsg := raw(wang, "Re: your day", fmt.Sprintf("NOTE acme legacy %d", i), tt.headers...)
+		if tt.to != "" {
+			rawMsg = []byte(replaceTo(string(rawMsg), tt.to))
+		}
+		if res := f.handle(rawMsg); res.Outcome != tt.want {
+			t.Errorf("%s: outcome %s, want %s", tt.name, res.Outcome, tt.want)
 		}
 	}
 }

@@ -30,6 +30,7 @@ var (
 	bktRaw       = []byte("mail/raw")
 	bktMeta      = []byte("mail/meta")
 	keyTokenKey  = []byte("token-key")
+	keyTokensV2  = []byte("tokens-v2-since")
 
 	allBuckets = [][]byte{bktDone, bktExplained, bktReplies, bktRaw, bktMeta}
 )
@@ -96,6 +97,8 @@ type Handler struct {
 	cfg    Config
 	tokens *Tokens
 	domain string
+	// legacyUntil: tokens of earlier versions are accepted until then
+	legacyUntil time.Time
 }
 
 // Line is one command of a message and its answer.
@@ -181,7 +184,11 @@ func New(cfg Config) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Handler{cfg: cfg, tokens: tokens, domain: domain}, nil
+	since, err := legacySince(db, cfg.Now())
+	if err != nil {
+		return nil, err
+	}
+	return &Handler{cfg: cfg, tokens: tokens, domain: domain, legacyUntil: since.Add(cfg.TokenTTL)}, nil
 }
 
 // Tokens returns the handler's reply tokens (for the Sender).
@@ -387,6 +394,10 @@ func (h *Handler) verify(m *mailtext.Message, user *crm.User) (method string, ok
 	for _, ref := range h.tokensIn(m) {
 		tok, ok := h.tokens.Check(ref.token)
 		switch {
+		case !ok && now.Before(h.legacyUntil):
+			if id, ok := h.tokens.legacyUser(ref.token); ok && id == user.ID {
+				return "token", true, ""
+			}
 		case !ok || tok.User != user.ID:
 		case tok.Entry != ref.entry:
 			why = "a token of another mail"

@@ -26,8 +26,10 @@ import (
 // Handler finds it in the Message-ID that In-Reply-To or References names)
 // and only for TokenTTL after that mail was made, so that a mail forwarded
 // to someone else, or an old one found later, does not act as its user
-// forever. Tokens of fieldcrm before version 2 (the user id alone) are no
-// longer accepted.
+// forever. Tokens of earlier versions (the user id alone) are accepted in
+// a reply to the mail they came with for TokenTTL after the database first
+// ran this version, so that replies to the mail sent just before an
+// upgrade still work; then never again.
 
 var tokenEnc = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
 
@@ -102,6 +104,39 @@ func (t *Tokens) mac(body []byte) []byte {
 	m.Write([]byte("fieldcrm-reply/2|"))
 	m.Write(body)
 	return m.Sum(nil)[:tokenMACLen]
+}
+
+// legacyUser returns the user of a token made before tokens named their
+// mail and time (the user id and a MAC of it).
+func (t *Tokens) legacyUser(token string) (int64, bool) {
+	raw, err := tokenEnc.DecodeString(strings.ToLower(token))
+	if err != nil || len(raw) < tokenMACLen+1 {
+		return 0, false
+	}
+	id, n := binary.Uvarint(raw)
+	if n <= 0 || n+tokenMACLen != len(raw) || id == 0 || id > 1<<62 {
+		return 0, false
+	}
+	m := hmac.New(sha256.New, t.key)
+	m.Write([]byte("fieldcrm-reply|"))
+	m.Write(raw[:n])
+	return int64(id), hmac.Equal(raw[n:], m.Sum(nil)[:tokenMACLen])
+}
+
+// legacySince returns when this database first ran with tokens that name
+// their mail and time, noting now the first time.
+func legacySince(db *bolt.DB, now time.Time) (time.Time, error) {
+	var since time.Time
+	err := db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bktMeta)
+		if v := b.Get(keyTokensV2); len(v) == 8 {
+			since = time.Unix(int64(binary.BigEndian.Uint64(v)), 0)
+			return nil
+		}
+		since = now
+		return b.Put(keyTokensV2, binary.BigEndian.AppendUint64(nil, uint64(now.Unix())))
+	})
+	return since, err
 }
 
 // loadKey returns the token key stored in the database, making one the
