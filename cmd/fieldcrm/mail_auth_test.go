@@ -224,7 +224,7 @@ func TestMailAuthHostile(t *testing.T) {
 				}
 			}
 			expl := ans[len(ans)-1]
-			e2eContains(t, "explanation", expl.Text, "was not applied", "could not verify")
+			e2eContains(t, "explanation", expl.Text, "was not applied", "could not verify", "of the last 30 days")
 			for _, leak := range []string{dalianContact, dalianMobile, "Dalian Port", "done met purchasing"} {
 				if strings.Contains(expl.Text, leak) {
 					t.Errorf("the explanation shows %q:\n%s", leak, expl.Text)
