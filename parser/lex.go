@@ -134,6 +134,14 @@ func (p *parser) zhKnownLen(s string) int {
 			}
 		}
 	}
+	if p.lex != nil {
+		if n := p.lex.zhLen(s); n > 0 {
+			return n
+		}
+	}
+	if n := zhPersonLen(s); n > 0 {
+		return n
+	}
 	return zhLexLen(s)
 }
 

@@ -6,7 +6,7 @@ import (
 
 // names
 
-var markers = map[string]bool{"met": true, "saw": true, "见了": true, "见到": true, "会见": true, "约见": true, "拜见": true, "谈了": true}
+var markers = map[string]bool{"met": true, "saw": true, "见": true, "找了": true, "拜见了": true, "见了": true, "见到": true, "会见": true, "约见": true, "拜见": true, "谈了": true}
 var markers2 = map[string]bool{"met with": true, "spoke to": true, "spoke with": true, "talked to": true, "talked with": true, "meeting with": true}
 
 // markerAt says whether ts[k] opens a "met <name>" phrase, and its length.
@@ -83,9 +83,20 @@ func zhNameLike(s string) bool {
 
 // nameAfterMarker takes the person's name from the words after "met": all of
 // them when at most three, else the run of Capitalised words, else one word.
-func nameAfterMarker(ts []tok) int {
+func (p *parser) nameAfterMarker(ts []tok) int {
 	if len(ts) == 0 {
 		return 0
+	}
+	if n := p.personAt(ts, 0); n > 0 {
+		// a known person, "mr sun", 李总; "zhang wei and chen jie"
+		for n+1 < len(ts) && (ts[n].l == "and" || ts[n].l == "&" || ts[n].l == "和") {
+			m := p.personAt(ts, n+1)
+			if m == 0 {
+				break
+			}
+			n += 1 + m
+		}
+		return n
 	}
 	if ts[0].s[0] >= 0x80 {
 		return 1 // 李总: Chinese words come cut already
@@ -164,9 +175,31 @@ func (p *parser) headTarget(ts []tok, alone bool) (*Ref, []tok) {
 	if ref, ok := refOf(ts[0].s); ok && !(ref.Kind != "" && len(ts) > 1 && (isCapWord(ts[1]) || isUpperWord(ts[1]))) {
 		return &ref, ts[1:] // but "A1 Mining" is a name
 	}
+	// "gao peng at fushun coal", "mr liu at tieling cement"
+	if n := p.personAt(ts, 0); n > 0 && n+1 < len(ts) && atWords[ts[n].l] {
+		a := n + 1
+		m := len(ts) - a
+		if k, mk := p.nameAt(ts, a); mk > 0 && k&NameAccount != 0 {
+			m = mk
+		} else if alone && m > 3 {
+			m = 0
+		}
+		if m > 0 {
+			if p.cmd.Contact == "" {
+				p.cmd.Contact = p.span(ts[:n])
+			}
+			return &Ref{Name: p.span(ts[a : a+m])}, ts[a+m:]
+		}
+	}
 	for k := 1; k < len(ts); k++ {
 		if n := markerAt(ts, k); n != 0 {
 			return &Ref{Name: p.span(ts[:k])}, ts[k:]
+		}
+	}
+	// a known account followed by other words: "fushun coal gao peng wants a quote"
+	if k, n := p.nameAt(ts, 0); n > 0 && n < len(ts) && k&NameAccount != 0 {
+		if alone || p.personAt(ts, n) == len(ts)-n {
+			return &Ref{Name: p.span(ts[:n])}, ts[n:]
 		}
 	}
 	if !alone {
@@ -180,6 +213,9 @@ func (p *parser) headTarget(ts []tok, alone bool) (*Ref, []tok) {
 	}
 	return &Ref{Name: p.span(ts[:k])}, ts[k:]
 }
+
+// atWords put a person at his company: "gao peng at fushun coal".
+var atWords = map[string]bool{"at": true, "@": true, "from": true, "of": true, "in": true}
 
 func isUpperWord(t tok) bool {
 	if len(t.s) < 2 {

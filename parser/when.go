@@ -158,7 +158,7 @@ func (p *parser) dateAt(ts []tok, i int) (ds dspec, n int) {
 	if k, ok := relDays[w]; ok {
 		return dspec{typ: 'r', k: k}, 1
 	}
-	if wd, ok := weekdays[w]; ok && len(w) >= 3 {
+	if wd, ok := weekdays[w]; ok && len(w) >= 3 && !(w == "sun" && p.sunIsPerson(ts, i)) {
 		return dspec{typ: 'w', wd: wd, k: wkNearest}, 1
 	}
 	switch w {
@@ -255,6 +255,23 @@ func (p *parser) dateAt(ts []tok, i int) (ds dspec, n int) {
 		}
 	}
 	return ds, 0
+}
+
+// sunIsPerson says the "sun" at ts[i] is Mr Sun, not Sunday: after an
+// honorific or "met", or part of a known person's name ("Sun Li").
+func (p *parser) sunIsPerson(ts []tok, i int) bool {
+	if i > 0 && (honorifics[ts[i-1].l] || markers[ts[i-1].l] || ts[i-1].l == "with" || ts[i-1].l == "call" || ts[i-1].l == "called") {
+		return true
+	}
+	if k, n := p.nameAt(ts, i); n > 1 && k.Person() {
+		return true
+	}
+	if i > 0 {
+		if k, n := p.nameAt(ts, i-1); n > 1 && k.Person() {
+			return true
+		}
+	}
+	return false
 }
 
 // dayNum reads 28, 28th, 1st, 2nd, 3rd.
