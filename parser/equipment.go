@@ -54,7 +54,7 @@ func (p *parser) equipment(body string, off int) *Error {
 			c.Model = upper(rest[0].s)
 			rest = rest[1:]
 		}
-		p.addNote(p.span(rest))
+		p.addNote(p.words(p.eqValues(rest)))
 	}
 	for _, sg := range segs[1:] {
 		if sg.key != "" {
@@ -83,6 +83,10 @@ func (p *parser) equipment(body string, off int) *Error {
 				c.Condition = cd
 				continue
 			}
+		}
+		if r := p.eqValues(sg.toks); len(r) < len(sg.toks) {
+			p.addNote(p.words(r)) // 3310小时, 2018年买的, 编号CAT0336EABC
+			continue
 		}
 		p.addNote(sg.s)
 	}

@@ -124,6 +124,9 @@ func (p *parser) zhKnownLen(s string) int {
 	if _, _, n := zhTime(s); n > 0 {
 		return n
 	}
+	if n := zhAmountLen(s); n > 0 {
+		return n // 三十五万, 1亿2千万
+	}
 	if isDigit(s[0]) {
 		return zhUnitNumLen(s)
 	}

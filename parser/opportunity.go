@@ -168,6 +168,9 @@ func (p *parser) oppUpdate(action string, ts []tok, segs []seg) *Error {
 			action = "amount"
 		} else if _, n := productAt(ts, 0, false); n > 0 {
 			action = "product"
+		} else if lostStart(ts) { // 被小松抢了, 输给了柳工
+			action = "lost"
+			ts = trimWords(ts, "输了", "丢了")
 		} else if _, _, n := p.whenAt(ts, 0, false); n > 0 {
 			action = "close"
 		}
@@ -219,6 +222,9 @@ func (p *parser) oppUpdate(action string, ts []tok, segs []seg) *Error {
 		p.addNote(joinNonEmpty(p.span(ts), tailText))
 	case "lost":
 		c.Action, c.Stage = "lost", StageLost
+		if comp, rest := lostPhrase(ts); comp != "" && c.Competitor == "" {
+			c.Competitor, ts = comp, rest // 丢单给三一, lost to sany
+		}
 		ts = trimWords(ts, "to")
 		if len(ts) > 0 && c.Competitor == "" {
 			if b, ok := brandOf(ts[0].l); ok {

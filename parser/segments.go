@@ -2,7 +2,6 @@ package parser
 
 import (
 	"strings"
-	"time"
 )
 
 // segments
@@ -200,10 +199,13 @@ func (p *parser) applyKey(sg seg) *Error {
 		p.source(sg)
 	case "referrer":
 		c.Referrer = v
+		if c.Source == "" {
+			c.Source = "referral" // 介绍人 老陈
+		}
 	case "serial":
 		c.Serial = upper(sg.toks[0].s)
 		if len(sg.toks) > 1 {
-			p.addNote(p.span(sg.toks[1:]))
+			p.addNote(p.words(p.eqValues(sg.toks[1:])))
 		}
 	case "smu":
 		n, ok := smuOf(sg.toks[0].l)
@@ -220,14 +222,7 @@ func (p *parser) applyKey(sg seg) *Error {
 			c.Condition = v
 		}
 	case "bought":
-		t, _, n := p.whenAt(sg.toks, 0, true)
-		if n == 0 {
-			if y, ok := atoi(sg.toks[0].l); ok && y >= 1970 && y <= p.now.Year() && len(sg.toks[0].l) == 4 {
-				t, n = time.Date(y, 1, 1, 0, 0, 0, 0, p.loc), 1
-			} else if y, ok := zhYear(sg.toks[0].s); ok {
-				t, n = time.Date(y, 1, 1, 0, 0, 0, 0, p.loc), 1
-			}
-		}
+		t, n := p.boughtAt(sg.toks, 0)
 		if n == 0 {
 			return p.errAt(sg.off, v, "Purchase date \""+v+"\" not understood; write bought 2019-05 or 2019-05-20")
 		}
