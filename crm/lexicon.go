@@ -19,15 +19,15 @@ import (
 // names written since: a write that adds or renames an account, a contact or
 // a user is noted when its transaction commits, and the next request for a
 // lexicon adds just those records on top of the base. The base is built
-// again when the layer grows past lexLayerMax names or the notes it needs
+// again when the layers hold more than lexLayerMax records or the notes it needs
 // have been dropped. Names removed since the base was built may linger until
 // then: that is harmless, as the lexicon only guides how text is split; what
 // a name finds is still the lookup's business, with its access checks.
 
 const (
-	lexLayerMax = 2048 // changed records on top of a base before it is rebuilt
-	lexLogMax   = 8192 // notes of changed records kept
-	lexMaxDepth = 8    // layers on a base before they are merged into one
+	lexLayerMax = 16384 // changed records on top of a base before it is rebuilt
+	lexLogMax   = 32768 // notes of changed records kept
+	lexMaxDepth = 12    // layers on a base before the top ones are merged
 )
 
 type lexCache struct {
@@ -52,6 +52,7 @@ type lexScope struct {
 	cur     *parser.Lexicon // base, or layers on it
 	curGen  uint64
 	depth   int // layers on the base
+	layered int // records added in those layers
 }
 
 // lexKind says the names of records of kind k go into lexicons.
@@ -153,23 +154,16 @@ func (s *Store) Lexicon(u *User) (*parser.Lexicon, error) {
 		c.mu.Unlock()
 		return sc.cur, nil
 	}
-	// the changes since the current layer (or, to compact, since the base)
+	// the changes since the current layer
 	fresh := sc == nil
 	var since []lexChange
 	if sc != nil {
-		from, parent := sc.curGen, sc.cur
-		if sc.depth >= lexMaxDepth {
-			from, parent = sc.baseGen, sc.base
-		}
-		if len(c.log) == 0 || c.log[0].gen > from+1 {
+		if len(c.log) == 0 || c.log[0].gen > sc.curGen+1 {
 			fresh = true // the notes needed were dropped
 		} else {
-			i, _ := slices.BinarySearchFunc(c.log, from+1, func(ch lexChange, g uint64) int { return cmpU64(ch.gen, g) })
+			i, _ := slices.BinarySearchFunc(c.log, sc.curGen+1, func(ch lexChange, g uint64) int { return cmpU64(ch.gen, g) })
 			since = slices.Clone(c.log[i:])
-			fresh = len(since) > lexLayerMax
-		}
-		if !fresh && parent == sc.base {
-			sc.cur, sc.depth = sc.base, 0
+			fresh = sc.layered+len(since) > lexLayerMax
 		}
 	}
 	c.mu.Unlock()
@@ -199,8 +193,20 @@ func (s *Store) Lexicon(u *User) (*parser.Lexicon, error) {
 	if err != nil {
 		return nil, err
 	}
-	sc.cur, sc.curGen, sc.depth = layer, gen, sc.depth+1
-	return layer, nil
+	sc.cur, sc.curGen, sc.depth, sc.layered = layer, gen, sc.depth+1, sc.layered+len(seen)
+	if sc.depth >= lexMaxDepth {
+		// merge the top layers into one, down to the first layer much bigger
+		// than them: layers grow geometrically, so a name is copied a few
+		// times at most and the chain stays short
+		acc, d, stop := 0, 0, sc.cur
+		for stop != sc.base && (acc == 0 || stop.Own() <= 4*acc) {
+			acc += stop.Own()
+			stop = stop.Parent()
+			d++
+		}
+		sc.cur, sc.depth = sc.cur.Squash(stop), sc.depth-d+1
+	}
+	return sc.cur, nil
 }
 
 func cmpU64(a, b uint64) int {

@@ -348,3 +348,30 @@ func zhPersonLen(s string) int {
 	}
 	return 0
 }
+
+// Squash returns one lexicon on base with every name of l and of its parents
+// down to base: the layers a cache put on a big base, merged, so that a look-up
+// does not walk a long chain.
+func (l *Lexicon) Squash(base *Lexicon) *Lexicon {
+	out := NewLexicon(base)
+	var chain []*Lexicon
+	for x := l; x != nil && x != base; x = x.parent {
+		chain = append(chain, x)
+	}
+	for i := len(chain) - 1; i >= 0; i-- {
+		x := chain[i]
+		for k, v := range x.words {
+			if _, ok := out.words[k]; !ok {
+				out.n++
+			}
+			out.words[k] |= v
+		}
+		for k, v := range x.first {
+			out.first[k] = max(out.first[k], v)
+		}
+		for k, v := range x.zh {
+			out.zh[k] = max(out.zh[k], v)
+		}
+	}
+	return out
+}

@@ -1,10 +1,14 @@
 package parser
 
 import (
+	"fmt"
 	"os"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 var (
@@ -40,4 +44,73 @@ func testLexicon(tb testing.TB, name string) *Lexicon {
 	}
 	testLexes[name] = l
 	return l
+}
+
+// benchLexicon is a lexicon of n names shaped like a branch's: half
+// accounts (latin and Chinese), half people.
+func benchLexicon(n int) *Lexicon {
+	l := NewLexicon(nil)
+	zhA := []string{"华鑫", "鞍钢", "营口", "盘锦", "本溪", "铁岭", "抚顺", "辽阳", "锦州", "丹东"}
+	zhB := []string{"矿业有限公司", "建设集团", "水泥厂", "物流有限公司", "石化工程"}
+	surn := []string{"zhang", "wang", "li", "zhao", "liu", "chen", "yang", "huang", "zhou", "wu"}
+	given := []string{"wei", "jun", "lei", "na", "gang", "qiang", "peng", "hao", "ming", "yang"}
+	for i := 0; l.Len() < n; i++ {
+		switch i % 4 {
+		case 0:
+			l.Add(fmt.Sprintf("%s %d Mining Co.", strings.ToUpper(surn[i%10][:1])+surn[i%10][1:]+given[(i/10)%10], i), NameAccount)
+		case 1:
+			l.Add(zhA[i%10]+strconv.Itoa(i)+zhB[(i/10)%5], NameAccount)
+		case 2:
+			l.Add(surn[i%10]+" "+given[(i/10)%10]+strconv.Itoa(i), NameContact)
+		default:
+			l.Add(fmt.Sprintf("%s%d", string([]rune("王李张刘陈杨黄赵吴周")[i%10]), i), NameContact)
+		}
+	}
+	return l
+}
+
+// BenchmarkParseMedian reports the median and p99 time per message of the
+// corpus: the baseline (strings.ToLower + strings.Fields), Parse without a
+// lexicon, and Parse with a lexicon of 2,000 names (and the demo world's):
+//
+//	go test ./parser -run '^$' -bench BenchmarkParseMedian
+func BenchmarkParseMedian(b *testing.B) {
+	cases, _ := readCorpus(b)
+	lex := benchLexicon(2000)
+	ctx0 := Context{Now: defaultNow, Loc: defaultNow.Location()}
+	measure := func(b *testing.B, fn func(text string)) (p50, p99 float64) {
+		d := make([]time.Duration, 0, 1<<16)
+		i := 0
+		for b.Loop() {
+			t := cases[i%len(cases)].text
+			t0 := time.Now()
+			fn(t)
+			d = append(d, time.Since(t0))
+			i++
+		}
+		slices.Sort(d)
+		p50 = float64(d[len(d)/2].Nanoseconds()) / 1000
+		p99 = float64(d[min(len(d)-1, len(d)*99/100)].Nanoseconds()) / 1000
+		b.ReportMetric(p50, "p50-µs")
+		b.ReportMetric(p99, "p99-µs")
+		return
+	}
+	var base float64
+	b.Run("baseline-fields", func(b *testing.B) {
+		n := 0
+		base, _ = measure(b, func(t string) { n += len(strings.Fields(strings.ToLower(t))) })
+	})
+	for _, tc := range []struct {
+		name string
+		lex  *Lexicon
+	}{{"no-lexicon", nil}, {"lexicon-2000", lex}, {"lexicon-demo", testLexicon(b, "demo")}} {
+		b.Run(tc.name, func(b *testing.B) {
+			cx := ctx0
+			cx.Lexicon = tc.lex
+			p50, _ := measure(b, func(t string) { _, _ = Parse(t, cx) })
+			if base > 0 {
+				b.ReportMetric(p50/base, "p50-ratio-to-baseline")
+			}
+		})
+	}
 }
