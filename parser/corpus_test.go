@@ -161,6 +161,10 @@ func TestCorpus(t *testing.T) {
 				t.Errorf("%s:%d: %q has no expectation; got\n= %s", file, c.line, c.text, got)
 				continue
 			}
+			if got != c.want && strings.Contains(c.at, "todo") {
+				t.Logf("%s:%d: %q (todo)\n got: %s\nwant: %s", file, c.line, c.text, got, c.want)
+				continue
+			}
 			if got != c.want {
 				t.Errorf("%s:%d: %q\n got: %s\nwant: %s", file, c.line, c.text, got, c.want)
 			}

@@ -198,7 +198,7 @@ func (p *parser) applyKey(sg seg) *Error {
 	case "source":
 		p.source(sg)
 	case "referrer":
-		c.Referrer = v
+		c.Referrer = strings.TrimPrefix(strings.TrimPrefix(v, "by "), "from ") // ref by wang jun
 		if c.Source == "" {
 			c.Source = "referral" // 介绍人 老陈
 		}

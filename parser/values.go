@@ -30,7 +30,11 @@ func parseAmount(w string) (a Amount, explicit, ok bool) {
 	w = lower(w)
 	if y, n := zhAmount(w); n > 0 {
 		if rest := w[n:]; rest == "" || currencyWords[rest] != "" {
-			return Amount{Cents: y * 100, Currency: currencyWords[rest]}, true, true
+			cur := currencyWords[rest]
+			if strings.HasSuffix(w[:n], "元") || strings.HasSuffix(w[:n], "块") {
+				cur = "CNY" // 十五万元
+			}
+			return Amount{Cents: y * 100, Currency: cur}, true, true
 		}
 	}
 	for _, pre := range amountPrefixes {

@@ -979,6 +979,13 @@ func yearAgoAt(ts []tok, i int) (years, n int) {
 // (2018, 2018年) or a year counted back (去年, last year). A month or a year
 // alone is its first day.
 func (p *parser) boughtAt(ts []tok, i int) (time.Time, int) {
+	if i+1 < len(ts) && (ts[i].l == "in" || ts[i].l == "on" || ts[i].l == "于") {
+		t, n := p.boughtAt(ts, i+1) // bought in 2017
+		if n > 0 {
+			n++
+		}
+		return t, n
+	}
 	if i >= len(ts) {
 		return time.Time{}, 0
 	}
