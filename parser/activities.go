@@ -16,7 +16,7 @@ func (p *parser) logPiece(ts []tok, second bool) {
 	c := p.cmd
 	wasContact := p.lastContact
 	p.lastContact = false
-	if n := p.personAt(ts, 0); n > 0 && c.Contact == "" {
+	if n := p.personsAt(ts, 0); n > 0 && c.Contact == "" {
 		c.Contact = p.span(ts[:n]) // "gao peng wants a quote", "李总 要报价"
 		p.lastContact = n == len(ts)
 		p.logPiece(ts[n:], false)

@@ -312,6 +312,23 @@ func (p *parser) personAt(ts []tok, i int) int {
 	return 0
 }
 
+// personsAt is personAt over people joined by "and", "&", 和, 跟:
+// "zhang wei and chen jie", "陈总和李工".
+func (p *parser) personsAt(ts []tok, i int) int {
+	n := p.personAt(ts, i)
+	if n == 0 {
+		return 0
+	}
+	for i+n+1 < len(ts) && (ts[i+n].l == "and" || ts[i+n].l == "&" || ts[i+n].l == "和" || ts[i+n].l == "跟" || ts[i+n].l == "还有") {
+		m := p.personAt(ts, i+n+1)
+		if m == 0 {
+			break
+		}
+		n += 1 + m
+	}
+	return n
+}
+
 // fillerWords never follow an honorific as a name.
 var fillerWords = map[string]bool{"and": true, "at": true, "from": true, "of": true, "to": true, "the": true, "in": true, "on": true, "is": true, "was": true}
 

@@ -20,7 +20,7 @@ func markerAt(ts []tok, k int) int {
 	if markers[ts[k].l] || (ts[k].l == "with" && k > 0) {
 		return 1
 	}
-	if strings.HasPrefix(ts[k].s, "见") && len(ts[k].s) > 3 && len(ts[k].s) <= 15 && ts[k].s[0] >= 0x80 {
+	if rest, ok := strings.CutPrefix(ts[k].s, "见"); ok && len(rest) > 0 && len(ts[k].s) <= 15 && ts[k].s[0] >= 0x80 && (zhNameLike(rest) || zhPersonLen(rest) == len(rest)) {
 		return -1 // 见李总: the name is in the same word
 	}
 	return 0
@@ -87,16 +87,8 @@ func (p *parser) nameAfterMarker(ts []tok) int {
 	if len(ts) == 0 {
 		return 0
 	}
-	if n := p.personAt(ts, 0); n > 0 {
-		// a known person, "mr sun", 李总; "zhang wei and chen jie"
-		for n+1 < len(ts) && (ts[n].l == "and" || ts[n].l == "&" || ts[n].l == "和") {
-			m := p.personAt(ts, n+1)
-			if m == 0 {
-				break
-			}
-			n += 1 + m
-		}
-		return n
+	if n := p.personsAt(ts, 0); n > 0 {
+		return n // a known person, "mr sun", 李总; "zhang wei and chen jie"
 	}
 	if ts[0].s[0] >= 0x80 {
 		return 1 // 李总: Chinese words come cut already
@@ -191,16 +183,19 @@ func (p *parser) headTarget(ts []tok, alone bool) (*Ref, []tok) {
 			return &Ref{Name: p.span(ts[a : a+m])}, ts[a+m:]
 		}
 	}
+	// a known account, then a person: "fushun coal gao peng happy with the demo"
+	k0, n0 := p.nameAt(ts, 0)
+	if n0 > 0 && n0 < len(ts) && k0&NameAccount != 0 && p.personAt(ts, n0) > 0 {
+		return &Ref{Name: p.span(ts[:n0])}, ts[n0:]
+	}
 	for k := 1; k < len(ts); k++ {
 		if n := markerAt(ts, k); n != 0 {
 			return &Ref{Name: p.span(ts[:k])}, ts[k:]
 		}
 	}
-	// a known account followed by other words: "fushun coal gao peng wants a quote"
-	if k, n := p.nameAt(ts, 0); n > 0 && n < len(ts) && k&NameAccount != 0 {
-		if alone || p.personAt(ts, n) == len(ts)-n {
-			return &Ref{Name: p.span(ts[:n])}, ts[n:]
-		}
+	// a known account followed by other words: "tieling cement send price list thu"
+	if n0 > 0 && n0 < len(ts) && k0&NameAccount != 0 && alone {
+		return &Ref{Name: p.span(ts[:n0])}, ts[n0:]
 	}
 	if !alone {
 		return &Ref{Name: p.span(ts)}, nil

@@ -1033,5 +1033,5 @@ func (p *parser) takeBought(ts []tok) []tok {
 
 func init() {
 	// purchase words that must stand alone: 前年买的, 2018年买的
-	addZhLex("前年", "去年", "今年", "大前年", "买的", "新买的", "购入", "购置", "入手")
+	addZhLex("前年", "去年", "今年", "大前年", "买的", "新买的", "购入", "购置", "入手", "见面")
 }
