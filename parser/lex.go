@@ -131,7 +131,7 @@ func (p *parser) zhKnownLen(s string) int {
 		return zhUnitNumLen(s)
 	}
 	if v, n := zhNum(s); n > 0 && v > 0 {
-		for _, u := range []string{"台", "辆", "部", "套", "天", "周", "个月", "个星期"} {
+		for _, u := range []string{"台", "辆", "部", "套", "天", "周", "个月", "个星期", "年前"} {
 			if strings.HasPrefix(s[n:], u) {
 				return n + len(u)
 			}
@@ -154,7 +154,7 @@ func zhUnitNumLen(s string) int {
 	for i < len(s) && (isDigit(s[i]) || s[i] == '.' || s[i] == ',') {
 		i++
 	}
-	for _, u := range []string{"万元", "亿元", "千元", "百万", "千万", "万", "亿", "千", "元", "块", "台", "辆", "部", "套", "天", "周", "个月", "个星期", "星期"} {
+	for _, u := range []string{"万元", "亿元", "千元", "百万", "千万", "万", "亿", "千", "元", "块", "台", "辆", "部", "套", "天", "周", "个月", "个星期", "星期", "年前"} {
 		if strings.HasPrefix(s[i:], u) {
 			return i + len(u)
 		}

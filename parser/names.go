@@ -18,6 +18,9 @@ func markerAt(ts []tok, k int) int {
 		return 2
 	}
 	if markers[ts[k].l] || (ts[k].l == "with" && k > 0) {
+		if ts[k].l == "谈了" && !(k+1 < len(ts) && (zhNameLike(ts[k+1].s) || zhPersonLen(ts[k+1].s) == len(ts[k+1].s) || isCapWord(ts[k+1]))) {
+			return 0 // 谈了价格: talked about, not with
+		}
 		return 1
 	}
 	if rest, ok := strings.CutPrefix(ts[k].s, "见"); ok && len(rest) > 0 && len(ts[k].s) <= 15 && ts[k].s[0] >= 0x80 && (zhNameLike(rest) || zhPersonLen(rest) == len(rest)) {

@@ -132,6 +132,7 @@ func (p *parser) oppPiece(ts []tok) *Error {
 			if t, _, n := p.whenAt(ts, k, false); n > 0 {
 				c.Close = &t
 				k += n
+				notes, k = closeWords(notes, ts, k) // 预计下个月15号成交
 				continue
 			}
 		}
@@ -145,6 +146,18 @@ func (p *parser) oppPiece(ts []tok) *Error {
 	}
 	flush()
 	return nil
+}
+
+// closeWords drops the words around a close date that only say it is one
+// (预计 … 成交, expected to close …): the last of notes, and ts[k].
+func closeWords(notes, ts []tok, k int) ([]tok, int) {
+	if n := len(notes); n > 0 && (notes[n-1].l == "预计" || notes[n-1].l == "预计在" || notes[n-1].l == "expected" || notes[n-1].l == "估计") {
+		notes = notes[:n-1]
+	}
+	if k < len(ts) && (ts[k].l == "成交" || ts[k].l == "签约" || ts[k].l == "签合同" || ts[k].l == "下单") {
+		k++
+	}
+	return notes, k
 }
 
 // oppUpdate reads the sub-action of OPP #42 ...
