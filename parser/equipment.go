@@ -46,6 +46,9 @@ func (p *parser) equipment(body string, off int) *Error {
 		}
 	}
 	if len(rest) > 0 {
+		rest = p.eqValues(rest) // 3310hrs, smu3310, 2018年买的, 编号CAT…
+	}
+	if len(rest) > 0 {
 		if b, ok := brandOf(rest[0].l); ok {
 			c.Brand = b
 			rest = rest[1:]

@@ -113,6 +113,9 @@ func (p *parser) keyOf(pts []tok, k int, first bool) (key, rest string, inline, 
 		return "", "", false, false
 	}
 	if key, ok := p.inline[t.l]; ok {
+		if key == "smu" && hourUnits[t.l] && k > 0 && isDigit(pts[k-1].l[0]) {
+			return "", "", false, false // "3310 hours": the unit, not the key
+		}
 		if key == "next" {
 			// "next mon", "next week" are dates
 			n := pts[k+1].l

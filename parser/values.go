@@ -707,7 +707,7 @@ func smuAt(ts []tok, i int) (h, n int) {
 	}
 	v, _ := atoi(w[:j])
 	if j < len(w) {
-		if hourUnits[w[j:]] {
+		if hourUnits[w[j:]] && (w[j:] != "h" || j >= 4) { // 950H is a model, 12000h hours
 			return v, 1
 		}
 		return 0, 0
@@ -780,7 +780,7 @@ func lostPhrase(ts []tok) (comp string, rest []tok) {
 			for k < len(ts) && lostTail[ts[k].l] {
 				k++
 			}
-			return comp, trimWords(ts[k:], "on", "because", "due", "-", "因为", "价格上", "原因")
+			return comp, trimWords(ts[k:], "on", "because", "due", "of", "to", "-", "因为", "原因")
 		}
 	}
 	return "", ts
