@@ -1,6 +1,7 @@
 package parser
 
 import (
+	"fmt"
 	"strings"
 	"unicode/utf8"
 )
@@ -391,4 +392,26 @@ func (l *Lexicon) Squash(base *Lexicon) *Lexicon {
 		}
 	}
 	return out
+}
+
+// ParseLexicon reads a lexicon written one name a line as "account: ACME
+// Mining Co.", "contact: Zhang Wei" or "user: Zhao Lei" (blank lines and
+// lines starting with # are skipped): the form of `fieldcrm parse --names`
+// and of the parser's test lexicons.
+func ParseLexicon(text string) (*Lexicon, error) {
+	kinds := map[string]NameKind{"account": NameAccount, "contact": NameContact, "user": NameUser}
+	l := NewLexicon(nil)
+	for i, line := range strings.Split(text, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		k, v, ok := strings.Cut(line, ":")
+		kind := kinds[strings.ToLower(strings.TrimSpace(k))]
+		if !ok || kind == 0 || strings.TrimSpace(v) == "" {
+			return nil, fmt.Errorf("line %d: want account|contact|user: <name>, got %q", i+1, line)
+		}
+		l.Add(strings.TrimSpace(v), kind)
+	}
+	return l, nil
 }

@@ -29,18 +29,9 @@ func testLexicon(tb testing.TB, name string) *Lexicon {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	l := NewLexicon(nil)
-	for i, line := range strings.Split(string(b), "\n") {
-		line = strings.TrimSpace(line)
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		k, v, ok := strings.Cut(line, ":")
-		kinds := map[string]NameKind{"account": NameAccount, "contact": NameContact, "user": NameUser}
-		if !ok || kinds[k] == 0 {
-			tb.Fatalf("lexicon_%s.txt:%d: want kind: name", name, i+1)
-		}
-		l.Add(strings.TrimSpace(v), kinds[k])
+	l, err := ParseLexicon(string(b))
+	if err != nil {
+		tb.Fatalf("lexicon_%s.txt: %v", name, err)
 	}
 	testLexes[name] = l
 	return l

@@ -124,6 +124,9 @@ func (p *parser) oppPiece(ts []tok) *Error {
 			continue
 		}
 		if a, ex, n := amountAt(ts, k); n > 0 && c.Amount == nil && (ex || a.Cents >= 100000) {
+			if a.Cents < minDeal {
+				return p.smallDeal(ts[k:], n) // RMB 1.6: ask, never store 1.60
+			}
 			c.Amount = &a
 			k += n
 			continue
@@ -228,7 +231,9 @@ func (p *parser) oppUpdate(action string, ts []tok, segs []seg) *Error {
 		c.Reason = joinNonEmpty(rest, tailText)
 	case "won":
 		c.Action, c.Stage = "won", StageWon
-		if a, _, n := amountAt(ts, 0); n > 0 {
+		if a, _, n := amountAt(ts, 0); n > 0 && a.Cents > 0 && a.Cents < minDeal {
+			return hint(p.smallDeal(ts, n))
+		} else if n > 0 {
 			c.Amount = &a
 			ts = ts[n:]
 		}
@@ -259,6 +264,9 @@ func (p *parser) oppUpdate(action string, ts []tok, segs []seg) *Error {
 		if n == 0 {
 			v := p.span(ts)
 			return hint(p.errAt(p.offOf(ts), v, "Amount \""+v+"\" not understood; write 1.2m, 350k, 350,000 or 35万"))
+		}
+		if a.Cents > 0 && a.Cents < minDeal {
+			return hint(p.smallDeal(ts, n))
 		}
 		c.Action, c.Amount = "amount", &a
 		p.addNote(joinNonEmpty(p.span(ts[n:]), tailText))

@@ -182,6 +182,9 @@ func (p *parser) applyKey(sg seg) *Error {
 		if n == 0 {
 			return p.errAt(sg.off, v, "Amount \""+v+"\" not understood; write 1.2m, 350k, 350,000 or 35万")
 		}
+		if c.Verb == VerbOpp && a.Cents > 0 && a.Cents < minDeal {
+			return p.smallDeal(sg.toks, n) // amt: ¥16 is surely not what was meant
+		}
 		c.Amount = &a
 		if rest := p.span(sg.toks[n:]); rest != "" {
 			p.addNote(rest)

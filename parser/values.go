@@ -151,10 +151,11 @@ func amountAt(ts []tok, i int) (a Amount, explicit bool, n int) {
 	if c, ok := currencyWords[w]; ok && i+1 < len(ts) {
 		if a, ex, ok := parseAmount(ts[i+1].l); ok {
 			// "rmb 1.6 mil": the multiplier as a third word
-			if i+2 < len(ts) && !ex && len(ts[i+2].l) > 1 && multipliers[ts[i+2].l] > 0 {
-				if b, _, ok := parseAmount(ts[i+1].l + ts[i+2].l); ok {
-					b.Currency = c
-					return b, true, 3
+			if i+2 < len(ts) && !ex {
+				if m, ok := multiplierWord(ts[i+2].l); ok && a.Cents < (1<<62)/m {
+					a.Cents *= m
+					a.Currency = c
+					return a, true, 3
 				}
 			}
 			a.Currency = c
@@ -175,10 +176,9 @@ func amountAt(ts []tok, i int) (a Amount, explicit bool, n int) {
 			a.Currency = c
 			return a, true, 2
 		}
-		if m, ok := multipliers[nw]; ok && len(nw) > 1 && !explicit {
-			b, _, _ := parseAmount(w + nw)
-			_ = m
-			return b, true, 2
+		if m, ok := multiplierWord(nw); ok && !explicit && a.Cents < (1<<62)/m {
+			a.Cents *= m
+			return a, true, 2
 		}
 	}
 	return a, explicit, 1
@@ -843,4 +843,41 @@ func (p *parser) words(ts []tok) string {
 		k = j
 	}
 	return b.String()
+}
+
+// multiplierWord reads a multiplier written as its own word after a number:
+// "million", "mil", "mln", "k", "万", and the misspellings people send
+// ("milion", "millon", "thousnd").
+func multiplierWord(w string) (int64, bool) {
+	if m, ok := multipliers[w]; ok && len(w) > 1 {
+		return m, true
+	}
+	switch w {
+	case "mln", "mm", "mils", "millions", "m.":
+		return 1e6, true
+	case "thousands", "thou", "grand":
+		return 1e3, true
+	}
+	if len(w) < 5 || !isLetter(w[0]) {
+		return 0, false
+	}
+	for _, c := range []struct {
+		w string
+		m int64
+	}{{"million", 1e6}, {"thousand", 1e3}, {"billion", 1e9}} {
+		if w[0] == c.w[0] && editDistance(w, c.w) <= 2 {
+			return c.m, true
+		}
+	}
+	return 0, false
+}
+
+// minDeal is the smallest amount (in cents) taken for a deal: less is surely
+// misread ("RMB 1.6" for 1.6 million) and is asked about, not stored.
+const minDeal = 1000 * 100
+
+// smallDeal is the error for an opportunity's amount under minDeal.
+func (p *parser) smallDeal(ts []tok, n int) *Error {
+	v := p.span(ts[:n])
+	return p.errAt(ts[0].off, v, "Amount \""+v+"\" is too small for a deal; write 1.6m, 160万 or 1,600,000")
 }

@@ -601,7 +601,8 @@ next message may be just the number. ^fieldcrm parse "text"^ shows how a message
   ^华鑫^ for 华鑫矿业有限公司, ^营口港^ for 营口港建设集团), their contacts and his colleagues. Text without
   separators is split on the longest known names: ^V fushun coal gao peng wants a quote^,
   ^call gao peng at fushun coal^ (a person ^at^/^from^/^of^ an account), ^拜访营口港王总 下周四报价^,
-  ^PLAN zhao lei call benxi fri^ (a colleague before the activity type is the assignee). Without a known
+  ^PLAN zhao lei call benxi fri^ (a colleague before the activity type is the assignee);
+  ^fieldcrm parse --names FILE^ reads with the names of FILE (^account: …^, ^contact: …^, ^user: …^ a line). Without a known
   name the rules above apply. A surname with a title is a person: ^李总^, ^王工^, ^张经理^, ^刘主任^, ^老陈^,
   ^小王^, ^Mr Sun^, ^Ms Li^; ^sun^ after ^Mr^/^met^/^call^, or in a known name (^Sun Li^), is a person, not Sunday.
 - **Misspelt names.** The service's lookup also finds a name one or two letters off (^acmee^,
