@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/fieldcrm/fieldcrm/parser"
+	bolt "go.etcd.io/bbolt"
 )
 
 // The sender's lexicon: the names he may mean in a message (the accounts he
@@ -30,6 +31,10 @@ const (
 	lexMaxDepth = 12    // layers on a base before the top ones are merged
 )
 
+// lexSyncMax is how many records a lexicon is built from while the message
+// waits; from bigger stores it is built in the background.
+var lexSyncMax uint64 = 20000
+
 type lexCache struct {
 	buildMu sync.Mutex  // held while a lexicon is looked up or built; guards scopes
 	mu      sync.Mutex  // guards gen, log and pending
@@ -46,13 +51,14 @@ type lexChange struct {
 }
 
 type lexScope struct {
-	actor   *User // who the scope reads as: his levels, branch, department (id only for M levels)
-	base    *parser.Lexicon
-	baseGen uint64
-	cur     *parser.Lexicon // base, or layers on it
-	curGen  uint64
-	depth   int // layers on the base
-	layered int // records added in those layers
+	actor    *User // who the scope reads as: his levels, branch, department (id only for M levels)
+	base     *parser.Lexicon
+	baseGen  uint64
+	cur      *parser.Lexicon // base, or layers on it
+	curGen   uint64
+	depth    int  // layers on the base
+	layered  int  // records added in those layers
+	building bool // a new base is being built in the background
 }
 
 // lexKind says the names of records of kind k go into lexicons.
@@ -148,6 +154,9 @@ func (s *Store) Lexicon(u *User) (*parser.Lexicon, error) {
 		c.scopes = map[string]*lexScope{}
 	}
 	sc := c.scopes[key]
+	if sc != nil && sc.building {
+		return sc.cur, nil // the grammar alone (nil) or the last one, until the new base is ready
+	}
 	c.mu.Lock()
 	gen := c.gen
 	if sc != nil && sc.curGen == gen {
@@ -168,6 +177,17 @@ func (s *Store) Lexicon(u *User) (*parser.Lexicon, error) {
 	}
 	c.mu.Unlock()
 	if fresh {
+		if s.lexRecords() > lexSyncMax {
+			// a big store: build in the background rather than keep this
+			// message waiting; it is read with the grammar alone meanwhile
+			if sc == nil {
+				sc = &lexScope{actor: as}
+				c.scopes[key] = sc
+			}
+			sc.building = true
+			go s.buildLexicon(sc, as, gen)
+			return sc.cur, nil
+		}
 		base := parser.NewLexicon(nil)
 		if err := s.View(as, func(tx *Tx) error { return tx.fillLexicon(base, as) }); err != nil {
 			return nil, err
@@ -207,6 +227,35 @@ func (s *Store) Lexicon(u *User) (*parser.Lexicon, error) {
 		sc.cur, sc.depth = sc.cur.Squash(stop), sc.depth-d+1
 	}
 	return sc.cur, nil
+}
+
+// buildLexicon builds sc's base in the background.
+func (s *Store) buildLexicon(sc *lexScope, as *User, gen uint64) {
+	base := parser.NewLexicon(nil)
+	err := s.View(as, func(tx *Tx) error { return tx.fillLexicon(base, as) })
+	c := &s.lex
+	c.buildMu.Lock()
+	defer c.buildMu.Unlock()
+	sc.building = false
+	if err != nil {
+		return // closed, or failed: the next message tries again
+	}
+	sc.base, sc.baseGen, sc.cur, sc.curGen, sc.depth, sc.layered = base, gen, base, gen, 0, 0
+}
+
+// lexRecords estimates how many records a lexicon build reads: the highest
+// ids of accounts, contacts and users (cheap: no scan).
+func (s *Store) lexRecords() uint64 {
+	var n uint64
+	s.db.View(func(btx *bolt.Tx) error {
+		for _, k := range []Kind{KindAccount, KindContact, KindUser} {
+			if b := btx.Bucket(recBucket(k)); b != nil {
+				n += b.Sequence()
+			}
+		}
+		return nil
+	})
+	return n
 }
 
 func cmpU64(a, b uint64) int {

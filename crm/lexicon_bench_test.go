@@ -50,16 +50,26 @@ func BenchmarkLexicon(b *testing.B) {
 		b.ReportMetric(baseP50, "p50-µs")
 		b.ReportMetric(baseP99, "p99-µs")
 	})
+	// the first call starts the build in the background (the store is big)
+	// and answers at once with no lexicon; later calls get it when ready
 	t0 := time.Now()
 	lex, err := w.s.Lexicon(actor)
 	if err != nil {
 		b.Fatal(err)
 	}
+	firstCall := time.Since(t0)
+	for lex == nil {
+		time.Sleep(time.Millisecond)
+		if lex, err = w.s.Lexicon(actor); err != nil {
+			b.Fatal(err)
+		}
+	}
 	first := time.Since(t0)
 	b.Run(fmt.Sprintf("first-build-accounts=%d", n), func(b *testing.B) {
 		for b.Loop() {
 		}
-		b.ReportMetric(float64(first.Milliseconds()), "ms")
+		b.ReportMetric(float64(first.Milliseconds()), "build-ms")
+		b.ReportMetric(float64(firstCall.Microseconds()), "first-call-µs")
 		b.ReportMetric(float64(lex.Len()), "names")
 	})
 	report := func(b *testing.B, d []time.Duration) {
