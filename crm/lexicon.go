@@ -15,7 +15,10 @@ import (
 // can split "zhao lei call benxi" or "营口港王总" on known names.
 //
 // Lexicons are cached per scope: everyone who reads the same records (the
-// salesmen of one branch and department, say) shares one. A cached lexicon
+// salesmen of one branch and department, say) shares one. The first one of a
+// scope reads every account, contact and user (about 2-4 s for 100,000
+// accounts here): on a store of more than lexSyncMax records it is built in
+// the background while messages are read with the grammar alone. A cached lexicon
 // is a big base built once from the records plus a small layer with the
 // names written since: a write that adds or renames an account, a contact or
 // a user is noted when its transaction commits, and the next request for a
