@@ -17,6 +17,17 @@ func (p *parser) logPiece(ts []tok, second bool) {
 	wasContact := p.lastContact
 	p.lastContact = false
 	if n := p.personsAt(ts, 0); n > 0 && c.Contact == "" {
+		for m := n; m < len(ts); m++ {
+			if markerAt(ts, m) != 0 && ts[m].l != "with" { // 李总不在 见了王工: the one met is the contact
+				p.addNote(p.span(ts[:m]))
+				p.logPiece(ts[m:], false)
+				return
+			}
+		}
+		if absentAt(ts, n) { // "mr li not in", 李总出差: not the one talked to
+			p.addNote(p.span(ts))
+			return
+		}
 		c.Contact = p.span(ts[:n]) // "gao peng wants a quote", "李总 要报价"
 		p.lastContact = n == len(ts)
 		p.logPiece(ts[n:], false)

@@ -285,8 +285,10 @@ func (p *parser) nameAt(ts []tok, i int) (NameKind, int) {
 }
 
 // honorifics come before an English surname: "Mr Sun", "Ms Li".
+// The titles marked false name a person only before a Capitalised word
+// ("GM Wang", not "boss says no").
 var honorifics = map[string]bool{"mr": true, "mr.": true, "mrs": true, "mrs.": true, "ms": true, "ms.": true, "miss": true,
-	"dr": true, "dr.": true, "mister": true, "madam": true, "boss": true, "director": true, "engineer": true, "eng": true, "gm": true}
+	"dr": true, "dr.": true, "mister": true, "madam": true, "boss": false, "director": false, "engineer": false, "eng": false, "gm": false}
 
 // personAt returns how many words at ts[i] name a person: a known contact
 // or colleague, "Mr Sun", 李总, 王工, 老陈 (0 when none).
@@ -304,7 +306,7 @@ func (p *parser) personAt(ts []tok, i int) int {
 		}
 		return 0
 	}
-	if honorifics[t.l] && i+1 < len(ts) && isLetter(ts[i+1].s[0]) && len(ts[i+1].l) >= 2 && len(ts[i+1].l) <= 10 && !fillerWords[ts[i+1].l] {
+	if strong, ok := honorifics[t.l]; ok && i+1 < len(ts) && isLetter(ts[i+1].s[0]) && len(ts[i+1].l) >= 2 && len(ts[i+1].l) <= 10 && !fillerWords[ts[i+1].l] && (strong || isCapWord(ts[i+1])) {
 		if _, n := p.nameAt(ts, i+1); n > 1 {
 			return 1 + n // "Mr Zhang Wei"
 		}

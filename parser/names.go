@@ -246,3 +246,18 @@ func (p *parser) followUp(ts []tok) *FollowUp {
 	f.What = p.span(ts)
 	return f
 }
+
+// absentAt says the words at ts[i] say a person was not there: "not in",
+// "away", "out", 不在, 出差.
+func absentAt(ts []tok, i int) bool {
+	if i >= len(ts) {
+		return false
+	}
+	switch ts[i].l {
+	case "away", "absent", "out", "off", "unavailable", "busy", "sick", "travelling", "traveling", "不在", "出差", "没在", "休假", "请假", "外出", "没空", "生病":
+		return true
+	case "not", "wasn't", "was", "is", "isn't":
+		return i+1 < len(ts) && (ts[i+1].l == "in" || ts[i+1].l == "there" || ts[i+1].l == "available" || ts[i+1].l == "away" || ts[i+1].l == "out" || ts[i+1].l == "not")
+	}
+	return strings.HasPrefix(ts[i].s, "不在") || strings.HasPrefix(ts[i].s, "出差")
+}

@@ -279,7 +279,7 @@ func (p *parser) dateAt(ts []tok, i int) (ds dspec, n int) {
 // sunIsPerson says the "sun" at ts[i] is Mr Sun, not Sunday: after an
 // honorific or "met", or part of a known person's name ("Sun Li").
 func (p *parser) sunIsPerson(ts []tok, i int) bool {
-	if i > 0 && (honorifics[ts[i-1].l] || markers[ts[i-1].l] || ts[i-1].l == "with" || ts[i-1].l == "call" || ts[i-1].l == "called") {
+	if _, h := honorifics[ts[max(i-1, 0)].l]; i > 0 && (h || markers[ts[i-1].l] || ts[i-1].l == "with" || ts[i-1].l == "call" || ts[i-1].l == "called") {
 		return true
 	}
 	if k, n := p.nameAt(ts, i); n > 1 && k.Person() {
