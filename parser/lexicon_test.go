@@ -1,6 +1,7 @@
 package parser
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"slices"
@@ -9,6 +10,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 var (
@@ -104,4 +106,86 @@ func BenchmarkParseMedian(b *testing.B) {
 			}
 		})
 	}
+}
+
+func TestLexiconForms(t *testing.T) {
+	l, err := ParseLexicon("account: ACME Mining Co.\naccount: 营口港建设集团\naccount: Northern Quarry Group\ncontact: Gao Peng\nuser: 赵磊\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		key  string
+		want NameKind
+	}{
+		{"acme mining co", NameAccount}, {"acme mining", NameAccount}, {"acme", NameAccount},
+		{"营口港建设集团", NameAccount}, {"营口港建设", NameAccount}, {"营口港", NameAccount},
+		{"northern quarry", NameAccount}, {"northern", 0}, // too common alone
+		{"gao peng", NameContact}, {"gao", 0}, {"赵磊", NameUser}, {"mining", 0},
+	} {
+		if got := l.kindOf(tc.key); got != tc.want {
+			t.Errorf("kindOf(%q) = %d, want %d", tc.key, got, tc.want)
+		}
+	}
+	t.Run("Layers", func(t *testing.T) {
+		top := NewLexicon(l)
+		top.Add("Tieling Cement", NameAccount)
+		top.Add("Gao Peng", NameAccount) // an account named like a person: both
+		if top.kindOf("acme") != NameAccount || top.kindOf("tieling cement") != NameAccount || l.kindOf("tieling cement") != 0 {
+			t.Error("a layer must see its parent's names and leave the parent as it was")
+		}
+		if top.kindOf("gao peng") != NameAccount|NameContact {
+			t.Errorf("kinds do not add up: %d", top.kindOf("gao peng"))
+		}
+		sq := NewLexicon(top).Squash(l)
+		if sq.Parent() != l || sq.kindOf("tieling cement") != NameAccount || sq.Len() != top.Len() {
+			t.Errorf("squash: parent %p, %d names, want %d", sq.Parent(), sq.Len(), top.Len())
+		}
+	})
+	t.Run("BadLine", func(t *testing.T) {
+		for _, text := range []string{"customer: ACME", "account ACME", "account:  "} {
+			if _, err := ParseLexicon(text); err == nil {
+				t.Errorf("%q: no error", text)
+			}
+		}
+	})
+	t.Run("NoLexiconNoChange", func(t *testing.T) {
+		// the lexicon only splits: a message it does not touch parses alike
+		for _, text := range []string{"V acme; met Zhang Wei; next: quote fri", "拜访 华鑫矿业；见了李总；下周二报价", "OPP #42 won 1.2m"} {
+			a, _ := Parse(text, Context{Now: defaultNow})
+			b, _ := Parse(text, Context{Now: defaultNow, Lexicon: l})
+			if string(marshal(a)) != string(marshal(b)) {
+				t.Errorf("%q:\n%s\n%s", text, marshal(a), marshal(b))
+			}
+		}
+	})
+}
+
+// FuzzParseLexicon is FuzzParse with the demo world's names: splitting on
+// known names never panics and still gives a command or an error with a hint.
+func FuzzParseLexicon(f *testing.F) {
+	cases, _ := readCorpus(f)
+	for _, c := range cases {
+		f.Add(c.text)
+	}
+	f.Add("拜访营口港王总老陈和李工 下个月15号 两百四十万 3310小时 编号CAT0336EABC")
+	lex := testLexicon(f, "demo")
+	f.Fuzz(func(t *testing.T, text string) {
+		c, err := Parse(text, Context{Now: defaultNow, Lexicon: lex})
+		switch {
+		case c == nil && err == nil:
+			t.Fatal("neither a command nor an error")
+		case c != nil && err != nil:
+			t.Fatal("both a command and an error")
+		case err != nil:
+			var pe *Error
+			if !errors.As(err, &pe) || pe.Hint == "" {
+				t.Fatalf("error without hint: %#v", err)
+			}
+			if pe.Pos < 0 || pe.Pos > utf8.RuneCountInString(text) {
+				t.Fatalf("pos %d out of range", pe.Pos)
+			}
+		case c.Verb == "":
+			t.Fatal("command without verb")
+		}
+	})
 }
