@@ -124,15 +124,19 @@ func (c *lexCache) publishLex() {
 
 // scopeOf returns the key of the records u reads and who to read them as.
 func (s *Store) scopeOf(u *User) (string, *User) {
-	key := string(u.Role) + "|" + u.Branch + "|" + u.Dept
-	as := &User{Role: u.Role, Base: Base{Branch: u.Branch, Dept: u.Dept}}
+	key := string(u.Role)
+	as := &User{Role: u.Role}
 	for _, k := range []Kind{KindAccount, KindContact, KindUser} {
 		lv := s.policy.levels(u, k)
 		key += "|" + lv.Read.String()
-		if lv.Read == LevelM {
+		switch lv.Read {
+		case LevelM:
 			as.ID = u.ID
+		case LevelD:
+			as.Branch, as.Dept = u.Branch, u.Dept // directors (A) share one, whatever their branch
 		}
 	}
+	key += "|" + as.Branch + "|" + as.Dept
 	if u == System {
 		return "system", System
 	}
