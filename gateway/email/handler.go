@@ -271,9 +271,10 @@ func (h *Handler) handle(ctx context.Context, raw []byte, truncated bool) (*Resu
 	now := h.cfg.Now()
 	var docLine = -1
 	cmds := make([]*parser.Command, len(lines)) // nil where a line does not parse
+	lex, _ := h.cfg.Store.Lexicon(user)         // the names he may mean (nil on error: grammar alone)
 	for i, text := range lines {
 		ln := Line{Command: text}
-		cmd, _ := parser.Parse(text, parser.Context{Now: now, Loc: loc})
+		cmd, _ := parser.Parse(text, parser.Context{Now: now, Loc: loc, Lexicon: lex})
 		cmds[i] = cmd
 		if cmd != nil && cmd.Verb == parser.VerbDoc {
 			ln.Verb = string(cmd.Verb)
