@@ -328,7 +328,7 @@ func TestCommandsDoc(t *testing.T) {
 }
 
 func TestErrorsHaveHints(t *testing.T) {
-	cases, _ := readCorpus(t)
+	cases := readCorpus(t)
 	for _, c := range cases {
 		_, err := Parse(c.text, Context{Now: c.now, Loc: c.loc})
 		if err == nil {
@@ -346,7 +346,7 @@ func TestErrorsHaveHints(t *testing.T) {
 }
 
 func FuzzParse(f *testing.F) {
-	cases, _ := readCorpus(f)
+	cases := readCorpus(f)
 	for _, c := range cases {
 		f.Add(c.text)
 	}
@@ -373,7 +373,7 @@ func FuzzParse(f *testing.F) {
 }
 
 func corpusTexts(b *testing.B) []string {
-	cases, _ := readCorpus(b)
+	cases := readCorpus(b)
 	texts := make([]string, len(cases))
 	for i, c := range cases {
 		texts[i] = c.text
