@@ -185,8 +185,10 @@ func TestCorpusShare(t *testing.T) {
 			if c.todo {
 				todo++
 			}
-			if c.want != "" && c.got() == c.want {
+			if got := c.got(); c.want != "" && got == c.want {
 				right++
+			} else if testing.Verbose() && os.Getenv("CORPUS_DIFF") != "" {
+				t.Logf("%s:%d: %q\n got: %s\nwant: %s", file, c.line, c.text, got, c.want)
 			}
 		}
 		t.Logf("%s: %d of %d right (%.1f %%), %d marked todo", file, right, len(cases), 100*float64(right)/float64(max(1, len(cases))), todo)

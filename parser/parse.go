@@ -20,6 +20,7 @@ type parser struct {
 	form        string // the verb as typed, lower case
 	pre         *Ref   // record named before the verb: "A17 done", "#17 done"
 	lastContact bool   // the last piece of a logged activity named the contact
+	planTask    bool   // a plan read from "remind me", "todo:", "next:": words without a type are its subject
 	inline      map[string]string
 	tokBuf      [48]tok
 	partBuf     [12]part
@@ -49,7 +50,7 @@ func Parse(text string, ctx Context) (*Command, error) {
 	defer parserPool.Put(p)
 	// reset all but the scratch buffers, whose contents are never read stale
 	p.raw, p.norm, p.loc, p.now = text, "", loc, ctx.Now.In(loc)
-	p.cmd, p.spec, p.form, p.pre, p.inline, p.lastContact = nil, nil, "", nil, nil, false
+	p.cmd, p.spec, p.form, p.pre, p.inline, p.lastContact, p.planTask = nil, nil, "", nil, nil, false, false
 	cmd, err := p.parse()
 	if err != nil {
 		err.Pos = rawPos(p.raw, p.norm, err.Pos)
@@ -102,6 +103,22 @@ func (p *parser) parse() (*Command, *Error) {
 		p.cmd.Choice = n
 		return p.cmd, nil
 	}
+	// "选2", "第2个": a numbered choice in Chinese.
+	if n, ok := zhChoice(s[i:]); ok {
+		p.cmd.Verb = VerbChoice
+		p.cmd.Choice = n
+		return p.cmd, nil
+	}
+	// "Done#23": the verb glued to the id.
+	if k := strings.IndexByte(w, '#'); k > 0 {
+		if f, ok := lookupVerb(w[:k]); ok && idVerbs[f.spec.Verb] {
+			return p.dispatch(foundVerb{f, lower(w[:k]), i + k}, s, i, i+k)
+		}
+	}
+	// "23 done", "23完成": a bare id first, then a verb that takes one.
+	if cmd, err, ok := p.idFirst(s, i, w, end); ok {
+		return cmd, err
+	}
 	// A record named first: "A17 done ...", "#17 done ...".
 	if ref, ok := refOf(w); ok {
 		j := end
@@ -118,17 +135,158 @@ func (p *parser) parse() (*Command, *Error) {
 		}
 		return nil, &Error{Pos: j, Part: w2, Msg: "Unknown command \"" + w2 + "\" after " + w, Hint: "DONE " + w + " <outcome> | REJECT " + w + " <reason> | ASSIGN " + w + " <who>"}
 	}
+	// Questions and reports that a verb word would misread: "show my deals",
+	// "info on acme", "next: call acme fri".
+	if cmd, err, ok := p.verbless(s, i, true); ok {
+		return cmd, err
+	}
 	f, ok := p.verbAt(w, s, i, end)
-	if !ok {
-		e := &Error{Pos: i, Part: w, Msg: "Unknown command \"" + w + "\"", Hint: generalHint}
-		if v, ok := suggestVerb(lower(w)); ok {
-			sp := specByVerb[v]
-			e.Suggest = sp.Name
-			e.Hint = sp.Form
-		}
+	if ok {
+		return p.dispatch(f, s, i, f.end)
+	}
+	// Reports and questions without a verb: "saw Li at acme", "今天要干嘛".
+	if cmd, err, ok := p.verbless(s, i, false); ok {
+		return cmd, err
+	}
+	return p.misspelt(s, i, w, end)
+}
+
+// misspelt answers a first word that is no verb: when one verb is clearly
+// meant it is carried out (ReadAs says how the word was read); when two are
+// close, or the rest does not read as that verb, the error asks.
+func (p *parser) misspelt(s string, i int, w string, end int) (*Command, *Error) {
+	e := &Error{Pos: i, Part: w, Msg: "Unknown command \"" + w + "\"", Hint: generalHint}
+	if form, v, ok := suggestZhVerb(w); ok {
+		e.Suggest = form
+		e.Hint = specByVerb[v].HelpZH
 		return nil, e
 	}
-	return p.dispatch(f, s, i, f.end)
+	ms, sure := suggestVerbs(lower(w))
+	switch {
+	case len(ms) == 0:
+		return nil, e
+	case len(ms) > 1:
+		names := make([]string, len(ms))
+		for k, m := range ms {
+			names[k] = m.f.spec.Name
+			if m.meaning() != string(m.f.spec.Verb) {
+				names[k] = upper(m.form)
+			}
+		}
+		e.Suggest = strings.Join(names, " or ")
+		return nil, e
+	}
+	m := ms[0]
+	sp := m.f.spec
+	e.Suggest = sp.Name
+	e.Hint = sp.Form
+	if !sure {
+		return nil, e
+	}
+	cmd, err := p.dispatch(foundVerb{m.f, m.form, end}, s, i, end)
+	if err != nil {
+		return nil, e // the rest does not read as that verb either: ask
+	}
+	cmd.ReadAs = w
+	return cmd, nil
+}
+
+// idVerbs take a record's id first: for them a bare number is the id
+// ("done 23", "23 done", "完成23").
+var idVerbs = map[Verb]bool{VerbDone: true, VerbReject: true, VerbApprove: true, VerbAck: true, VerbExtend: true,
+	VerbAssign: true, VerbUndo: true, VerbOpp: true, VerbLead: true, VerbEquipment: true, VerbContact: true}
+
+// idFirst reads "23 done ...", "23完成", "61去不了 ...": a bare number, then a
+// verb that takes an id.
+func (p *parser) idFirst(s string, i int, w string, end int) (*Command, *Error, bool) {
+	k := 0
+	for k < len(w) && isDigit(w[k]) {
+		k++
+	}
+	if k == 0 || k > 9 {
+		return nil, nil, false
+	}
+	n, _ := atoi(w[:k])
+	if n <= 0 {
+		return nil, nil, false
+	}
+	var f foundVerb
+	ok := false
+	if k < len(w) && w[k] >= 0x80 { // "57完成"
+		f, ok = p.verbAt(w[k:], s, i+k, end)
+	} else if k == len(w) {
+		j := end
+		for j < len(s) && (isSpace(s[j]) || s[j] == ':' || s[j] == ',') {
+			j++
+		}
+		w2, end2 := firstWord(s, j)
+		f, ok = p.verbAt(w2, s, j, end2)
+	}
+	if !ok || !idVerbs[f.spec.Verb] {
+		return nil, nil, false
+	}
+	p.pre = &Ref{ID: int64(n)}
+	cmd, err := p.dispatch(f, s, i, f.end)
+	return cmd, err, true
+}
+
+// bareID reads the id right after a verb that takes one when it is not
+// written "#17": "23", "# 23", "no.23", "No. 23", "nr 23", "第23号". It returns
+// the id and where the text after it begins.
+func bareID(s string, i int) (int, int, bool) {
+	for i < len(s) && s[i] == ' ' {
+		i++
+	}
+	j := i
+	switch {
+	case j < len(s) && s[j] == '#':
+		j++
+		if j < len(s) && isDigit(s[j]) {
+			return 0, 0, false // "#23": read as before
+		}
+	case strings.HasPrefix(s[j:], "第"):
+		j += len("第")
+	default:
+		for _, pre := range []string{"no.", "no", "nr.", "nr", "id"} {
+			if len(s)-j > len(pre) && strings.EqualFold(s[j:j+len(pre)], pre) && !isLetter(s[j+len(pre)]) {
+				j += len(pre)
+				break
+			}
+		}
+	}
+	for j < len(s) && s[j] == ' ' {
+		j++
+	}
+	a := j
+	for j < len(s) && isDigit(s[j]) {
+		j++
+	}
+	if j == a || j-a > 9 {
+		return 0, 0, false
+	}
+	n, _ := atoi(s[a:j])
+	if n <= 0 {
+		return 0, 0, false
+	}
+	for _, suf := range []string{"号", "条"} {
+		if strings.HasPrefix(s[j:], suf) {
+			j += len(suf)
+		}
+	}
+	if j < len(s) {
+		c := s[j]
+		switch {
+		case isAlnum(c), c == '/', c == '-', c == '*', c == '%', c == '.' && j+1 < len(s) && isDigit(s[j+1]):
+			return 0, 0, false // "2x", "28/11", "1.2m", "300-"
+		case c >= 0x80:
+			for _, unit := range []string{"台", "万", "元", "个", "小时", "天", "月", "年", "点", "米", "吨", "块"} {
+				if strings.HasPrefix(s[j:], unit) {
+					return 0, 0, false
+				}
+			}
+		}
+	}
+	return n, j, true
 }
 
 // firstWord returns the word starting at i, without trailing punctuation,
@@ -226,6 +384,18 @@ func (p *parser) dispatch(f foundVerb, s string, vstart, rest int) (*Command, *E
 	}
 	for rest < len(s) && (s[rest] == ':' || s[rest] == '-' || s[rest] == '.' || s[rest] == ',') {
 		rest++
+	}
+	if f.zh && strings.HasPrefix(s[rest:], "了") { // "拜访了华鑫"
+		rest += len("了")
+	}
+	if p.pre == nil && idVerbs[p.cmd.Verb] {
+		if n, j, ok := bareID(s, rest); ok {
+			p.pre = &Ref{ID: int64(n)}
+			rest = j
+			for rest < len(s) && (s[rest] == ':' || s[rest] == '.' || s[rest] == ',' || s[rest] == '-') {
+				rest++
+			}
+		}
 	}
 	body := s[rest:]
 	// WON #42, LOST #42, STAGE #42: opportunity actions.

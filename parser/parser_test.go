@@ -227,16 +227,41 @@ func TestNormalisation(t *testing.T) {
 }
 
 func TestDidYouMean(t *testing.T) {
+	// one verb clearly meant: carried out, and ReadAs says how it was read;
+	// when the rest does not read as that verb, the error suggests it
 	tests := map[string]string{"VISTI": "VISIT", "viist": "VISIT", "lesd": "LEAD", "DOEN": "DONE", "rejcet": "REJECT",
-		"assing": "ASSIGN", "contcat": "CONTACT", "hlep": "HELP", "tody": "TODAY", "funel": "FUNNEL", "aprove": "APPROVE"}
+		"assing": "ASSIGN", "contcat": "CONTACT", "hlep": "HELP", "tody": "TODAY", "funel": "FUNNEL", "aprove": "APPROVE",
+		"vst": "VISIT", "cntct": "CONTACT", "mtng": "MEET", "pln": "PLAN", "calll": "CALL"}
 	for in, want := range tests {
-		_, err := Parse(in+" acme", ctx())
+		cmd, err := Parse(in+" acme", ctx())
+		if err == nil {
+			if cmd.ReadAs != in || specByVerb[cmd.Verb].Name != want {
+				t.Errorf("%s: read as %q %s, want %s", in, cmd.ReadAs, cmd.Verb, want)
+			}
+			continue
+		}
 		var pe *Error
 		if !errors.As(err, &pe) || pe.Suggest != want || pe.Pos != 0 || pe.Part != in {
 			t.Errorf("%s: %+v, want suggestion %s", in, pe, want)
 		}
 		if pe != nil && !strings.Contains(pe.Error(), "Did you mean "+want+"?") {
 			t.Errorf("%s: Error() = %q", in, pe.Error())
+		}
+	}
+	// two verbs equally near, or too far to be sure: ask, record nothing
+	for in, want := range map[string]string{"dic 57": "DONE or DOC", "hello": "HELP", "stp": "STOP"} {
+		_, err := Parse(in, ctx())
+		var pe *Error
+		if !errors.As(err, &pe) || pe.Suggest != want {
+			t.Errorf("%s: %+v, want the question %q", in, err, want)
+		}
+	}
+	// Chinese verb typos get a suggestion in Chinese
+	for in, want := range map[string]string{"拜方 华鑫": "拜访", "电化 营口港": "电话", "完城 57": "完成"} {
+		_, err := Parse(in, ctx())
+		var pe *Error
+		if !errors.As(err, &pe) || pe.Suggest != want || !strings.Contains(pe.Hint, want) {
+			t.Errorf("%s: %+v, want suggestion %s", in, err, want)
 		}
 	}
 	for _, in := range []string{"acme met zhang", "xyzzy", "你好"} {

@@ -92,7 +92,7 @@ var verbSpecs = []VerbSpec{
 		HelpZH:   "计划 [谁] 拜访/电话/会议 客户 时间 [紧急]；事项。例：计划 拜访 华鑫 周五下午3点",
 	},
 	{
-		Verb: VerbDone, Name: "DONE", Short: []string{"D", "DID", "FIN", "FINISHED", "COMPLETE", "COMPLETED"}, Chinese: []string{"完成", "已完成", "办完", "做完"}, Who: Everyone,
+		Verb: VerbDone, Name: "DONE", Short: []string{"D", "DID", "FIN", "FINISHED", "COMPLETE", "COMPLETED"}, Chinese: []string{"完成", "已完成", "办完", "做完", "搞定", "搞定了", "弄好了", "办好了", "搞好了", "做好了"}, Who: Everyone,
 		Form:    "DONE <#id> <outcome>; next: <what> <when>",
 		Summary: "Mark a planned or assigned activity done, with its outcome and an optional follow-up.",
 		Parts: []string{
@@ -105,7 +105,7 @@ var verbSpecs = []VerbSpec{
 		HelpZH:   "完成 #编号 结果；下次：事项 时间。例：完成 #17 已报价；下周三回访",
 	},
 	{
-		Verb: VerbReject, Name: "REJECT", Short: []string{"R", "REJ", "REFUSED"}, Chinese: []string{"拒绝", "退回", "不做"}, Who: Everyone,
+		Verb: VerbReject, Name: "REJECT", Short: []string{"R", "REJ", "REFUSED"}, Chinese: []string{"拒绝", "退回", "不做", "不去", "去不了", "做不了", "办不了"}, Who: Everyone,
 		Form:     "REJECT <#id> <reason>",
 		Summary:  "Hand an assigned activity back to your manager, with the reason.",
 		Parts:    []string{"`<#id>`: `#17` or `A17`.", "`<reason>`: the rest of the message (required)."},
@@ -131,7 +131,7 @@ var verbSpecs = []VerbSpec{
 		HelpZH:   "线索 公司；联系人 电话；来源：介绍 推荐人；需求。例：线索 鑫源；张经理 13812345678",
 	},
 	{
-		Verb: VerbContact, Name: "CONTACT", Short: []string{"CT", "CON", "CONT"}, Chinese: []string{"联系人", "新联系人"}, Who: Everyone,
+		Verb: VerbContact, Name: "CONTACT", Short: []string{"CT", "CON", "CONT"}, Chinese: []string{"联系人", "新联系人", "名片", "加联系人"}, Who: Everyone,
 		Form:    "CONTACT <account>; <name>; <phone>; <title>",
 		Summary: "Add a contact to an account, update one (`CONTACT #12; <phone>`) or ask to remove one (`CONTACT #12 left`).",
 		Parts: []string{
@@ -244,7 +244,7 @@ var verbSpecs = []VerbSpec{
 		HelpZH:   "查客户 名称或#编号。例：查客户 华鑫",
 	},
 	{
-		Verb: VerbFind, Name: "FIND", Short: []string{"F", "SEARCH", "S", "LOOKUP"}, Chinese: []string{"查找", "搜索", "查"}, Who: Everyone,
+		Verb: VerbFind, Name: "FIND", Short: []string{"F", "SEARCH", "S", "LOOKUP"}, Chinese: []string{"查找", "搜索", "查", "搜", "查一下", "搜一下"}, Who: Everyone,
 		Form:     "FIND <name or phone digits>",
 		Summary:  "Search accounts, contacts, leads and opportunities by name or by phone digits.",
 		Parts:    []string{"`<text>`: part of a name or of a number."},
@@ -294,7 +294,7 @@ var verbSpecs = []VerbSpec{
 		HelpZH:   "分配 #编号 给 谁 [时间] [紧急]。例：分配 #17 给 王军",
 	},
 	{
-		Verb: VerbApprove, Name: "APPROVE", Short: []string{"APP", "APPR", "REFUSE", "DENY", "DECLINE"}, Chinese: []string{"批准", "同意", "驳回", "不同意", "不批准"}, Who: Managers,
+		Verb: VerbApprove, Name: "APPROVE", Short: []string{"APP", "APPR", "REFUSE", "DENY", "DECLINE"}, Chinese: []string{"批准", "同意", "驳回", "不同意", "不批准", "不批"}, Who: Managers,
 		Form:     "APPROVE <#id> [<note>]  |  REFUSE <#id> <reason>",
 		Summary:  "Managers: approve a request (e.g. removing a contact), or refuse it with a reason.",
 		Parts:    []string{"`<#id>`: the request.", "`<note>`/`<reason>`: the rest; a refusal needs a reason."},
@@ -341,7 +341,7 @@ var verbSpecs = []VerbSpec{
 		HelpZH:   "帮助 命令：说明一个命令。例：帮助 拜访",
 	},
 	{
-		Verb: VerbUndo, Name: "UNDO", Short: []string{"U"}, Chinese: []string{"撤销", "撤回"}, Who: Everyone,
+		Verb: VerbUndo, Name: "UNDO", Short: []string{"U"}, Chinese: []string{"撤销", "撤回", "撤消", "取消刚才的"}, Who: Everyone,
 		Form:     "UNDO [#id]",
 		Summary:  "Undo your last write (or the one named), if nothing depends on it.",
 		Parts:    []string{"`#id`: optional, the record created or changed."},
@@ -472,8 +472,10 @@ func Help(topic, locale string) string {
 	}
 	f, ok := lookupVerb(topic)
 	if !ok {
-		if s, ok := suggestVerb(lower(topic)); ok {
-			f = verbForm{spec: specByVerb[s]}
+		if ms, _ := suggestVerbs(lower(topic)); len(ms) == 1 {
+			f = ms[0].f
+		} else if form, v, ok := suggestZhVerb(topic); ok && form != "" {
+			f = verbForm{spec: specByVerb[v], zh: true}
 		} else {
 			if zh {
 				return "没有这个命令：" + topic + "。发送 帮助 查看命令列表"
