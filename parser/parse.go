@@ -135,12 +135,14 @@ func (p *parser) parse() (*Command, *Error) {
 		}
 		return nil, &Error{Pos: j, Part: w2, Msg: "Unknown command \"" + w2 + "\" after " + w, Hint: "DONE " + w + " <outcome> | REJECT " + w + " <reason> | ASSIGN " + w + " <who>"}
 	}
-	// Questions and reports that a verb word would misread: "show my deals",
-	// "info on acme", "next: call acme fri".
-	if cmd, err, ok := p.verbless(s, i, true); ok {
-		return cmd, err
-	}
 	f, ok := p.verbAt(w, s, i, end)
+	// Questions and reports that a verb word would misread: "show my deals",
+	// "info on acme", "next: call acme fri", "今天去了铁岭水泥".
+	if !ok || f.form == "show" || f.form == "info" || f.spec.Verb == VerbToday && f.zh {
+		if cmd, err, ok := p.verbless(s, i, true); ok {
+			return cmd, err
+		}
+	}
 	if ok {
 		return p.dispatch(f, s, i, f.end)
 	}

@@ -3,6 +3,7 @@ package parser
 import (
 	"errors"
 	"os"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -428,4 +429,41 @@ func BenchmarkBaselineFields(b *testing.B) {
 		n += len(strings.Fields(strings.ToLower(texts[i%len(texts)])))
 	}
 	_ = n
+}
+
+// BenchmarkParse reports the median time to parse one corpus message
+// (p50-ns/msg) and its ratio to the baseline, strings.ToLower +
+// strings.Fields on the same message, timed interleaved with it so that a
+// loaded machine slows both alike (x-baseline). Every
+// testdata/messages*.txt file is in the mix.
+func BenchmarkParse(b *testing.B) {
+	texts := corpusTexts(b)
+	cx := ctx()
+	parse := make([]time.Duration, len(texts))
+	base := make([]time.Duration, len(texts))
+	n := 0
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for k, t := range texts {
+			s := time.Now()
+			_, _ = Parse(t, cx)
+			parse[k] += time.Since(s)
+			s = time.Now()
+			n += len(strings.Fields(strings.ToLower(t)))
+			base[k] += time.Since(s)
+		}
+	}
+	_ = n
+	med := func(ds []time.Duration) float64 {
+		v := make([]float64, len(ds))
+		for k, d := range ds {
+			v[k] = float64(d) / float64(b.N)
+		}
+		sort.Float64s(v)
+		return v[len(v)/2]
+	}
+	p, q := med(parse), med(base)
+	b.ReportMetric(p, "p50-ns/msg")
+	b.ReportMetric(p/q, "x-baseline")
 }
