@@ -475,7 +475,77 @@ func (p *parser) dispatch(f foundVerb, s string, vstart, rest int) (*Command, *E
 	if p.pre != nil && p.cmd.Target == nil {
 		p.cmd.Target = p.pre
 	}
+	if err := p.unread(); err != nil {
+		return nil, err
+	}
 	return p.cmd, nil
+}
+
+// unread refuses a command where an id or a date that matters could not be
+// read and would otherwise be stored as a name or a subject ("done #12a",
+// "PLAN call acme 31/02"): the reply asks for it instead.
+func (p *parser) unread() *Error {
+	c := p.cmd
+	if c.Target != nil && c.Target.ID == 0 && idVerbs[c.Verb] {
+		n := c.Target.Name
+		if strings.HasPrefix(n, "#") || len(n) <= 6 && n != "" && isDigit(n[0]) && !isModel(n) {
+			off := strings.Index(p.norm, n)
+			return p.errAt(max(off, 0), n, "Id \""+n+"\" not understood; give the number, e.g. "+strings.ToUpper(p.spec.Name)+" #17")
+		}
+	}
+	for _, f := range []string{targetName(c.Target), c.Assignee, c.Contact, nextWhat(c.Next)} {
+		for _, w := range strings.Fields(f) {
+			if badDate(w) {
+				off := strings.Index(p.norm, w)
+				return p.errAt(max(off, 0), w, "Date \""+w+"\" not understood; write 20/12, 2026-12-20, fri or next mon")
+			}
+		}
+	}
+	return nil
+}
+
+func targetName(r *Ref) string {
+	if r == nil {
+		return ""
+	}
+	return r.Name
+}
+
+func nextWhat(f *FollowUp) string {
+	if f == nil {
+		return ""
+	}
+	return f.What
+}
+
+// badDate says w has the shape of a date (31/02, 45/13, 2026-13-01) but is
+// none.
+func badDate(w string) bool {
+	w = strings.TrimRight(w, ".,;")
+	if len(w) < 3 || len(w) > 10 || !isDigit(w[0]) || !isDigit(w[len(w)-1]) {
+		return false
+	}
+	seps := 0
+	for i := 0; i < len(w); i++ {
+		switch c := w[i]; {
+		case isDigit(c):
+		case c == '/' || c == '-' || c == '.':
+			if i+1 < len(w) && !isDigit(w[i+1]) {
+				return false
+			}
+			seps++
+		default:
+			return false
+		}
+	}
+	if seps == 0 || seps > 2 {
+		return false
+	}
+	if strings.Count(w, ".") > 0 && seps == 1 { // 1.2: an amount
+		return false
+	}
+	_, ok := numDate(w)
+	return !ok
 }
 
 func (r Ref) String() string {
