@@ -114,6 +114,13 @@ func (p *parser) opps(body string, off int) *Error {
 			p.cmd.Period = pr
 			continue
 		}
+		polite := true // "opps pls", "my opps?": no filter
+		for _, t := range sg.toks {
+			polite = polite && (notPerson[t.l] || t.l == "opps" || t.l == "deals")
+		}
+		if polite {
+			continue
+		}
 		if p.cmd.Query == "" {
 			p.cmd.Query = sg.s
 		} else {
@@ -210,7 +217,7 @@ func (p *parser) report(body string, off int) *Error {
 		}
 		who = append(who, ts[k])
 	}
-	if len(who) > 0 {
+	if len(who) > 0 && personWords(who) {
 		p.cmd.Assignee = p.span(who)
 	}
 	return nil
