@@ -212,6 +212,9 @@ func (p *parser) logActivity(body string, off int) *Error {
 		return p.errAt(off, body, strings.ToUpper(p.spec.Name)+" needs the account first")
 	}
 	target, rest := p.headTarget(segs[0].toks, len(segs) == 1)
+	if target != nil && p.cmd.Verb == VerbCall && strings.HasSuffix(lower(target.Name), " back") {
+		target.Name = target.Name[:len(target.Name)-len(" back")] // "called acme back"
+	}
 	p.cmd.Target = target
 	// a date at the end of the account part ("acme yesterday")
 	if rest == nil && len(segs[0].toks) > 1 && target != nil && target.ID == 0 {

@@ -115,6 +115,14 @@ func (p *parser) parse() (*Command, *Error) {
 			return p.dispatch(foundVerb{f, lower(w[:k]), i + k}, s, i, i+k)
 		}
 	}
+	// "REJ57", "opp33": the verb glued to a bare id.
+	if k := strings.IndexAny(w, "0123456789"); k >= 2 && k < len(w) && w[k-1] < 0x80 {
+		if f, ok := lookupVerb(w[:k]); ok && idVerbs[f.spec.Verb] {
+			if _, _, ok := bareID(s, i+k); ok {
+				return p.dispatch(foundVerb{f, lower(w[:k]), i + k}, s, i, i+k)
+			}
+		}
+	}
 	// "23 done", "23完成": a bare id first, then a verb that takes one.
 	if cmd, err, ok := p.idFirst(s, i, w, end); ok {
 		return cmd, err
@@ -129,6 +137,15 @@ func (p *parser) parse() (*Command, *Error) {
 		if f, ok := p.verbAt(w2, s, j, end2); ok && f.spec.Verb != VerbChoice {
 			p.pre = &ref
 			return p.dispatch(f, s, j, f.end)
+		}
+		// "L5 qualify", "O42 stage proposal": the action says the verb
+		if _, ok := leadActions[lower(w2)]; ok && ref.Kind == "lead" {
+			p.pre = &ref
+			return p.dispatch(foundVerb{verbForm{spec: specByVerb[VerbLead]}, "lead", j}, s, i, j)
+		}
+		if _, ok := oppActions[lower(w2)]; ok && ref.Kind == "opp" {
+			p.pre = &ref
+			return p.dispatch(foundVerb{verbForm{spec: specByVerb[VerbOpp]}, "opp", j}, s, i, j)
 		}
 		if strings.TrimSpace(s[end:]) == "" {
 			return nil, &Error{Pos: i, Part: w, Msg: "What should be done with " + w + "?", Hint: "DONE " + w + " <outcome> | REJECT " + w + " <reason> | ASSIGN " + w + " <who>"}
@@ -402,12 +419,19 @@ func (p *parser) dispatch(f foundVerb, s string, vstart, rest int) (*Command, *E
 	body := s[rest:]
 	// WON #42, LOST #42, STAGE #42: opportunity actions.
 	if p.cmd.Verb == VerbLost {
+		isRef := p.pre != nil // "O42 lost sany"
 		if ts := p.tokenize(body, rest, p.tokBuf[:0]); len(ts) > 0 {
 			if _, ok := refOf(ts[0].s); ok {
-				p.spec = specByVerb[VerbOpp]
-				p.cmd.Verb = VerbOpp
-				p.form = "lost"
+				isRef = true
 			}
+		}
+		if n, j, ok := bareID(s, rest); ok && !isRef { // "lost 42 sany"
+			p.pre, rest, body, isRef = &Ref{ID: int64(n)}, j, s[j:], true
+		}
+		if isRef {
+			p.spec = specByVerb[VerbOpp]
+			p.cmd.Verb = VerbOpp
+			p.form = "lost"
 		}
 	}
 	var err *Error

@@ -192,6 +192,14 @@ func (p *parser) find(body string, off int) *Error {
 	if t == "" {
 		return p.errAt(off, "", "Find what? Give part of a name or of a phone number")
 	}
+	// "查一下华鑫的电话": the account's details
+	for _, q := range []string{"的电话", "的座机", "的地址", "电话", "地址", " phone", " address"} {
+		if strings.HasSuffix(t, q) && len(t) > len(q) {
+			p.cmd.Verb, p.spec = VerbAcct, specByVerb[VerbAcct]
+			p.cmd.Target = &Ref{Name: strings.TrimSpace(strings.TrimSuffix(strings.TrimSuffix(t, q), "的"))}
+			return nil
+		}
+	}
 	p.cmd.Query = t
 	return nil
 }

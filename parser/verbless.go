@@ -90,7 +90,7 @@ func (p *parser) verblessEarly(s string, i int, l string) (*Command, *Error, boo
 
 // English
 
-var todayOpeners = []string{"anything for me", "anything on", "whats on", "what's on", "what is on", "what do i have", "what have i got", "what have i", "my day", "my agenda", "my schedule", "whats up", "what's up", "what's my day", "whats my day"}
+var todayOpeners = []string{"anything", "any tasks", "what's today", "whats today", "what today", "anything for me", "anything on", "whats on", "what's on", "what is on", "what do i have", "what have i got", "what have i", "my day", "my agenda", "my schedule", "whats up", "what's up", "what's my day", "whats my day"}
 
 func (p *parser) enVerbless(s string, i int, l string) (*Command, *Error, bool) {
 	t := strings.TrimRight(l, "?!. ")
@@ -120,7 +120,7 @@ func (p *parser) enVerbless(s string, i int, l string) (*Command, *Error, bool) 
 		}
 	}
 	// reports: visits
-	for _, pre := range []string{"saw", "met", "met with", "visited", "went to see", "went to", "was at", "were at", "been to", "dropped by", "dropped in at", "stopped by", "called in at", "went by"} {
+	for _, pre := range []string{"met with", "saw", "met", "visited", "went to see", "went to", "was at", "were at", "been to", "dropped by", "dropped in at", "stopped by", "called in at", "went by"} {
 		if j, ok := after(s, i, pre); ok && j < len(s) {
 			return p.personAt(VerbVisit, s, i, j, pre == "saw" || pre == "met" || pre == "met with")
 		}

@@ -269,6 +269,11 @@ func (p *parser) zhPlan(s string, j int, kind string, when *time.Time, hasTime b
 		}
 	}
 	acct, person := zhSplitPerson(run)
+	for _, see := range []string{"见", "找"} { // "鞍钢见王工"
+		if k := strings.LastIndex(run, see); k > 0 && zhPersonLike(run[k+len(see):]) {
+			acct, person = run[:k], run[k+len(see):]
+		}
+	}
 	c.Verb, c.Lang, c.Kind = VerbPlan, "zh", kind
 	p.spec = specByVerb[VerbPlan]
 	if acct != "" {
@@ -345,7 +350,7 @@ func (p *parser) zhQuestion(s string, i int) (*Command, *Error, bool) {
 	c := p.cmd
 	zh := true
 	// what's on a day
-	for _, q := range []string{"干嘛", "干啥", "做什么", "干什么", "有啥", "有什么", "安排", "任务", "的事", "忙什么"} {
+	for _, q := range []string{"干嘛", "干啥", "做什么", "干什么", "有啥", "有什么", "安排", "任务", "的事", "忙什么", "去哪", "做啥", "忙啥"} {
 		if !strings.Contains(t, q) {
 			continue
 		}
