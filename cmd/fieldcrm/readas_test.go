@@ -54,6 +54,22 @@ func TestSMSReadAs(t *testing.T) {
 		})
 	})
 
+	t.Run("UndoAsAnyChange", func(t *testing.T) {
+		before := e2eDBCounts(t, db)
+		if out := sms("cll acme mining; Zhang; wants price"); !strings.HasPrefix(out[strings.LastIndex(strings.TrimRight(out, "\n"), "\n")+1:], `Read "cll" as CALL. OK call #`) {
+			t.Fatalf("reply %q", out)
+		}
+		if after := e2eDBCounts(t, db); after["activity"] != before["activity"]+1 {
+			t.Fatalf("activities %d → %d, want one more", before["activity"], after["activity"])
+		}
+		if out := sms("UNDO"); !strings.Contains(out, "Undone") && !strings.Contains(out, "undone") {
+			t.Errorf("UNDO reply %q", out)
+		}
+		if after := e2eDBCounts(t, db); after["activity"] != before["activity"] {
+			t.Errorf("activities %d after UNDO, want %d", after["activity"], before["activity"])
+		}
+	})
+
 	t.Run("TwoVerbsClose", func(t *testing.T) {
 		before := e2eDBCounts(t, db)
 		out := sms("dic 5")
