@@ -276,13 +276,19 @@ func (tx *Tx) assign(cmd *parser.Command) (*Outcome, error) {
 	var subject string
 	switch {
 	case cmd.Target.Kind == "lead":
-		l, err := tx.UpdateLead(cmd.Target.ID, func(l *Lead) error { l.Owner = u.ID; return nil })
+		l, err := tx.UpdateLead(cmd.Target.ID, func(l *Lead) error {
+			l.Owner, l.Needs = u.ID, strings.Trim(l.Needs+"; "+cmd.Notes, "; ") // the manager's remark is kept
+			return nil
+		})
 		if err != nil {
 			return nil, err
 		}
 		kind, id, subject = KindLead, l.ID, l.label()
 	case cmd.Target.Kind == "opp":
-		o, err := tx.UpdateOpp(cmd.Target.ID, func(o *Opportunity) error { o.Owner = u.ID; return nil })
+		o, err := tx.UpdateOpp(cmd.Target.ID, func(o *Opportunity) error {
+			o.Owner, o.Needs = u.ID, strings.Trim(o.Needs+"; "+cmd.Notes, "; ") // the manager's remark is kept
+			return nil
+		})
 		if err != nil {
 			return nil, err
 		}
@@ -301,6 +307,11 @@ func (tx *Tx) assign(cmd *parser.Command) (*Outcome, error) {
 		a, err := tx.AssignActivity(cmd.Target.ID, u.ID)
 		if err != nil {
 			return nil, err
+		}
+		if cmd.Notes != "" { // the manager's remark is kept
+			if a, err = tx.UpdateActivity(a.ID, func(a *Activity) error { a.Notes = strings.Trim(a.Notes+"; "+cmd.Notes, "; "); return nil }); err != nil {
+				return nil, err
+			}
 		}
 		kind, id, subject = KindActivity, a.ID, a.Subject
 	}

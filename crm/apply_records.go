@@ -415,7 +415,9 @@ func (tx *Tx) equipment(cmd *parser.Command) (*Outcome, error) {
 	if v := cmd.Fields["repair"]; v != "" {
 		e.RepairNeeds = v
 	}
-	e.Note = cmd.Notes
+	if cmd.Notes != "" { // an update adds to the note, never wipes it
+		e.Note = strings.Trim(e.Note+"; "+cmd.Notes, "; ")
+	}
 	if err := tx.SaveEquipment(e); err != nil {
 		return nil, err
 	}

@@ -1,6 +1,10 @@
 package crm
 
-import "time"
+import (
+	"time"
+
+	"github.com/fieldcrm/fieldcrm/parser"
+)
 
 // Outcome is what one command did or answered, as data: the gateway renders
 // Template with Data in the sender's language (templates word it) and sends
@@ -16,6 +20,10 @@ type Outcome struct {
 	// assigned activities: one line the gateway puts before the reply.
 	DayReminder *DayReminderData
 	ChangeSet   *ChangeSet // what was written (nil for queries)
+	// Read says how the message was read when that is not plain: a
+	// misspelt verb carried out (the reply starts with `Read "VSIT" as
+	// VISIT.`) or text kept as a note (it ends with `Kept as note: "…"`).
+	Read *ReadData
 }
 
 // Notice is a message to a user other than the sender's reply.
@@ -365,6 +373,34 @@ type NoticeInactiveData struct {
 	Account string
 	Reason  string
 	By      string
+}
+
+// ReadData is the data of the read_as and kept_note templates.
+type ReadData struct {
+	Typed  string // the first word as typed ("VSIT"); "" when the verb was not misspelt
+	Verb   string // the verb it was read as, in English ("VISIT")
+	VerbZH string // and in Chinese ("拜访")
+	Kept   string // text kept as a note because it was not understood; "" when none
+}
+
+// readData says how cmd was read, or nil when there is nothing to say.
+func readData(cmd *parser.Command) *ReadData {
+	if cmd.ReadAs == "" && cmd.KeptAsNote == "" {
+		return nil
+	}
+	d := &ReadData{Kept: cmd.KeptAsNote}
+	if cmd.ReadAs != "" {
+		d.Typed = cmd.ReadAs
+		for _, sp := range parser.Verbs() {
+			if sp.Verb == cmd.Verb {
+				d.Verb = sp.Name
+				if len(sp.Chinese) > 0 {
+					d.VerbZH = sp.Chinese[0]
+				}
+			}
+		}
+	}
+	return d
 }
 
 type DayReminderData struct {

@@ -59,6 +59,8 @@ func TestTemplatesTakeCrmData(t *testing.T) {
 		"team":                     crm.TeamData{Period: "week", Rows: []crm.TeamRow{{Name: "n", Visits: 1, Calls: 2, Open: 3, Overdue: 1}}},
 		"lost":                     crm.LostData{Period: "month", Lost: []crm.LostItem{{ID: 1, Name: "n", Account: "a", Competitor: "Komatsu", Reason: "price", Amount: 5}}},
 		"day_reminder":             crm.DayReminderData{Count: 1, First: []crm.Item{item}},
+		"read_as":                  crm.ReadData{Typed: "VSIT", Verb: "VISIT", VerbZH: "拜访"},
+		"kept_note":                crm.ReadData{Kept: "oil leak"},
 		"notice_assigned":          crm.NoticeAssignedData{ID: 1, Kind: "visit", Subject: "s", Account: "a", Due: now, HasDue: true, By: "Liu", Urgent: true},
 		"notice_rejected":          crm.NoticeRejectedData{ID: 1, Subject: "s", By: "Wang", Reason: "r"},
 		"notice_lead":              crm.NoticeLeadData{ID: 1, Company: "c", Person: "p", Phone: "x", By: "b"},

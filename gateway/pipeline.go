@@ -442,6 +442,26 @@ func (p *Pipeline) word(tx *crm.Tx, user *crm.User, locale string, out *crm.Outc
 			return "", err
 		}
 	}
+	if r := out.Read; r != nil { // how a misspelt verb was read; what was kept as a note
+		if r.Typed != "" {
+			if s, err := p.cfg.Templates.SMS(locale, "read_as", r); err == nil && s != "" {
+				text = s + " " + text
+			}
+		}
+		if r.Kept != "" {
+			if s, err := p.cfg.Templates.SMS(locale, "kept_note", r); err == nil && s != "" {
+				t := strings.TrimRight(text, " \n")
+				switch {
+				case strings.HasSuffix(t, ".") || strings.HasSuffix(t, "。") || strings.HasSuffix(t, "!"):
+					text = t + " " + s
+				case locale == "zh":
+					text = t + "。" + s
+				default:
+					text = t + ". " + s
+				}
+			}
+		}
+	}
 	if out.DayReminder != nil {
 		if r, err := p.cfg.Templates.SMS(locale, "day_reminder", out.DayReminder); err == nil && r != "" {
 			text = r + "\n" + text

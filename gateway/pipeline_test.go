@@ -100,7 +100,7 @@ func pipeAddLiNa(t *testing.T, s *crm.Store) {
 func TestChineseParseErrors(t *testing.T) {
 	p, s := pipeOpen(t)
 	pipeAddLiNa(t, s)
-	for _, msg := range []string{"OPP #42 stage maybe", "vist acme", "商机 #42 阶段 也许"} {
+	for _, msg := range []string{"OPP #42 stage maybe", "拜方 华鑫", "商机 #42 阶段 也许"} {
 		res, err := p.Handle(context.Background(), gateway.Inbound{Channel: gateway.ChannelSMS, ID: "zh-" + msg, From: "+8613800000003", Body: msg}, gateway.Options{})
 		if err != nil {
 			t.Fatal(err)

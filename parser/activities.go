@@ -55,8 +55,18 @@ func (p *parser) logPiece(ts []tok, second bool) {
 		p.lastContact = k == len(rest)
 		return
 	}
+	// "Mr Sun", "Sun Li", "Mr Sun and Zhang": people, not Sunday
+	if (second || wasContact) && personList(ts) {
+		if c.Contact == "" {
+			c.Contact = p.span(ts)
+		} else {
+			c.Contact += ", " + p.span(ts)
+		}
+		p.lastContact = true
+		return
+	}
 	// a part that is a date, or a short phrase with a date: follow-up or when
-	if t, ht, a, b, ok := p.whenSpan(ts, false); ok && (a == 0 || len(ts) <= 4) {
+	if t, ht, a, b, ok := p.whenSpan(ts, false); ok && (a == 0 || len(ts) <= 4) && (a == 0 && b == len(ts) || ownStep(ts, a, b) || t.Before(p.today())) {
 		var what []tok
 		if a == 0 {
 			what = ts[b:]
@@ -80,14 +90,14 @@ func (p *parser) logPiece(ts []tok, second bool) {
 			if ts[k].s[0] < 0x80 {
 				continue
 			}
-			if t, ht, n := p.whenAt(ts, k, false); n > 0 && k+n < len(ts) && !t.Before(p.today()) {
+			if t, ht, n := p.whenAt(ts, k, false); n > 0 && k+n < len(ts) && !t.Before(p.today()) && !spoken(ts) && hasStep(ts[k+n:]) {
 				p.logPiece(ts[:k], second)
 				c.Next = &FollowUp{What: p.span(ts[k+n:]), Due: &t, HasTime: ht}
 				return
 			}
 		}
 	}
-	if second && c.Contact == "" && nameLike(ts) {
+	if second && c.Contact == "" && (nameLike(ts) || len(ts) == 1 && zhPersonLike(ts[0].s)) {
 		c.Contact = p.span(ts)
 		p.lastContact = true
 		return
@@ -121,33 +131,134 @@ func (p *parser) logPiece(ts []tok, second bool) {
 	p.addNote(p.span(ts))
 }
 
+// personList says ts names people and nothing else: "Mr Sun", "mr sun",
+// "Sun Li", "Mr Sun and Zhang", "Zhang & Li". A Capitalised pair counts only
+// when one word is a surname that is also a weekday (Sun).
+func personList(ts []tok) bool {
+	if len(ts) == 0 || len(ts) > 7 {
+		return false
+	}
+	start, people, sun := 0, 0, false
+	for k := 0; k <= len(ts); k++ {
+		if k < len(ts) && ts[k].l != "and" && ts[k].l != "&" {
+			continue
+		}
+		one := ts[start:k]
+		switch {
+		case len(one) == 2 && honorifics[one[0].l] && isLetter(one[1].s[0]):
+			sun = true
+		case len(one) >= 1 && len(one) <= 2 && nameLike(one):
+			for _, t := range one {
+				if t.l == "sun" {
+					sun = true
+				}
+			}
+		default:
+			return false
+		}
+		people++
+		start = k + 1
+	}
+	return people > 0 && sun
+}
+
+// stepWords open or make a follow-up the salesman himself will do.
+var stepWords = map[string]bool{"call": true, "ring": true, "phone": true, "quote": true, "send": true, "visit": true, "demo": true, "meet": true,
+	"follow": true, "followup": true, "follow-up": true, "check": true, "bring": true, "deliver": true, "email": true, "mail": true, "sms": true,
+	"text": true, "revisit": true, "see": true, "go": true, "chase": true, "remind": true, "submit": true, "prepare": true, "trial": true,
+	"test": true, "price": true, "offer": true, "proposal": true, "present": true, "show": true, "contact": true, "fax": true, "ask": true,
+	"pick": true, "collect": true, "return": true, "drop": true, "meeting": true, "site": true, "train": true, "inspect": true, "confirm": true}
+
+// zhSteps are Chinese words in a follow-up the salesman will do.
+var zhSteps = []string{"报价", "回访", "拜访", "电话", "跟进", "联系", "演示", "试机", "去", "打", "发", "送", "寄", "约", "催", "准备", "提交", "见", "谈", "带", "看", "问", "确认", "签", "交", "演", "拿", "取"}
+
+// speech marks what someone else said or will do: "guard says", "客户说".
+var speech = map[string]bool{"says": true, "said": true, "say": true, "told": true, "tells": true, "they": true, "he": true, "she": true,
+	"customer": true, "boss": true, "client": true, "guard": true, "wants": true, "want": true, "will": true}
+
+// ownStep says the words around a date (ts[a:b]) name something the
+// salesman will do ("quote fri", "下周二报价"), not an outcome ("guard says
+// reopening 20/12", "客户说下个月再说", "下单").
+func ownStep(ts []tok, a, b int) bool {
+	return !spoken(ts) && (hasStep(ts[:a]) || hasStep(ts[b:]))
+}
+
+// spoken says the words report what someone else said or does.
+func spoken(ts []tok) bool {
+	for _, t := range ts {
+		if speech[t.l] || t.s[0] >= 0x80 && (strings.Contains(t.s, "说") || strings.HasPrefix(t.s, "他") || strings.HasPrefix(t.s, "她") || strings.HasPrefix(t.s, "客户") || strings.HasPrefix(t.s, "老板")) {
+			return true
+		}
+	}
+	return false
+}
+
+// hasStep says the words name an action of the salesman.
+func hasStep(ts []tok) bool {
+	for _, t := range ts {
+		if stepWords[t.l] {
+			return true
+		}
+		if t.s[0] >= 0x80 {
+			for _, w := range zhSteps {
+				if strings.Contains(t.s, w) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
 // logActivity handles VISIT, CALL and MEET.
 func (p *parser) logActivity(body string, off int) *Error {
 	segs := p.segments(body, off)
+	// "VISIT acme: met zhang, …": a colon after the account
+	if len(segs) > 0 && strings.HasPrefix(segs[0].key, "?") && p.pre == nil {
+		name := segs[0].key[1:]
+		if k := strings.Index(body, name+":"); k >= 0 && strings.TrimSpace(body[:k]) == "" {
+			p.cmd.Target = &Ref{Name: strings.Trim(name, "\"' ")}
+			start := off + k + len(name) + 1
+			return p.logParts(p.segments(p.norm[start:off+len(body)], start), true)
+		}
+	}
 	if len(segs) == 0 || segs[0].key != "" {
 		return p.errAt(off, body, strings.ToUpper(p.spec.Name)+" needs the account first")
 	}
 	target, rest := p.headTarget(segs[0].toks, len(segs) == 1)
+	if target != nil && p.cmd.Verb == VerbCall && strings.HasSuffix(lower(target.Name), " back") {
+		target.Name = target.Name[:len(target.Name)-len(" back")] // "called acme back"
+	}
 	p.cmd.Target = target
 	// a date at the end of the account part ("acme yesterday")
 	if rest == nil && len(segs[0].toks) > 1 && target != nil && target.ID == 0 {
 		ts := segs[0].toks
 		if t, ht, a, _, ok := p.whenSpan(ts, false); ok && a > 0 {
 			target.Name = p.span(ts[:a])
-			p.logPiece(ts[a:], false)
-			_ = t
-			_ = ht
+			if !(t.Equal(p.today()) && !ht && len(ts)-a == 1) { // "acme today" is when it happened
+				p.logPiece(ts[a:], false)
+			}
 		}
 	}
+	if len(rest) > 1 && p.cmd.Contact == "" && rest[0].s[0] >= 0x80 && zhPersonLike(rest[0].s) && markerAt(rest, 0) == 0 {
+		p.cmd.Contact = rest[0].s // "call 营口港 王强 no answer"
+		rest = rest[1:]
+	}
 	p.logPiece(rest, false)
-	for k, sg := range segs[1:] {
+	return p.logParts(segs[1:], len(rest) == 0)
+}
+
+// logParts reads the parts of a logged activity after its account; second
+// says the first of them directly follows the account.
+func (p *parser) logParts(segs []seg, second bool) *Error {
+	for k, sg := range segs {
 		if sg.key != "" {
 			if err := p.applyKey(sg); err != nil {
 				return err
 			}
 			continue
 		}
-		p.logPiece(sg.toks, k == 0 && len(rest) == 0)
+		p.logPiece(sg.toks, k == 0 && second)
 	}
 	return nil
 }
@@ -275,7 +386,7 @@ func (p *parser) plan(body string, off int) *Error {
 	}
 	if ref, ok := refOf(spanOrEmpty(name)); ok && len(name) == 1 {
 		c.Target = &ref
-	} else if len(name) > 0 && c.Kind == "task" && explicit {
+	} else if len(name) > 0 && c.Kind == "task" && (explicit || p.planTask || p.form == "todo" || p.form == "task") {
 		// PLAN task send price list: the words are the subject
 		p.addNote(p.span(name))
 	} else if len(name) > 0 {
@@ -369,18 +480,61 @@ func (p *parser) reject(body string, off int) *Error {
 	if len(segs) == 0 {
 		segs = []seg{{}}
 	}
-	p.cmd.Reason = p.restText(first, segs)
+	p.cmd.Reason = p.reasonText(first, segs, off+len(body))
 	if p.cmd.Reason == "" {
 		return p.errAt(off+len(body), "", "Give the reason for rejecting")
 	}
 	return nil
 }
 
+// reasonText is the rest of the message from the words left in the first
+// part on, as typed: a reason keeps its commas ("moved, address unknown").
+func (p *parser) reasonText(first []tok, segs []seg, end int) string {
+	start := -1
+	if len(first) > 0 {
+		start = first[0].off
+	} else {
+		for _, sg := range segs[min(1, len(segs)):] {
+			if sg.key == "" && len(sg.toks) > 0 {
+				start = sg.toks[0].off
+			} else {
+				start = -1 // a keyed part: keep the joined form
+			}
+			break
+		}
+	}
+	if start < 0 {
+		return p.restText(first, segs)
+	}
+	return strings.Trim(p.rawText(start, end), " .;,\n")
+}
+
+// rawText is the original text between two offsets of the normalised text:
+// full-width punctuation as typed.
+func (p *parser) rawText(a, b int) string {
+	ra, rb := rawPos(p.raw, p.norm, a), rawPos(p.raw, p.norm, b)
+	ba, bb, n := -1, len(p.raw), 0
+	for i := range p.raw {
+		if n == ra {
+			ba = i
+		}
+		if n == rb {
+			bb = i
+			break
+		}
+		n++
+	}
+	if ba < 0 {
+		return ""
+	}
+	return p.raw[ba:bb]
+}
+
 func (p *parser) approve(body string, off int) *Error {
 	c := p.cmd
 	c.Action = "approve"
 	switch p.form {
-	case "refuse", "deny", "decline", "驳回", "不同意", "不批准":
+	case "refuse", "deny", "decline", "驳回", "不同意", "不批准", "不批":
 		c.Action = "refuse"
 	}
 	segs := p.segments(body, off)
@@ -395,6 +549,7 @@ func (p *parser) approve(body string, off int) *Error {
 	}
 	text := p.restText(first, segs)
 	if c.Action == "refuse" {
+		text = p.reasonText(first, segs, off+len(body))
 		if text == "" {
 			return p.errAt(off+len(body), "", "Give the reason for refusing")
 		}
@@ -456,6 +611,10 @@ func (p *parser) extend(body string, off int) *Error {
 	return p.errAt(ts[0].off, p.span(ts), "\""+p.span(ts)+"\" is not a number of days or a date")
 }
 
+// assignStop are words that end the assignee's name and start a remark.
+var assignStop = map[string]bool{"he": true, "she": true, "they": true, "because": true, "as": true, "since": true, "pls": true, "please": true,
+	"coz": true, "cos": true, "knows": true, "is": true, "has": true, "can": true, "will": true, "needs": true, "他": true, "她": true, "因为": true}
+
 func (p *parser) assign(body string, off int) *Error {
 	c := p.cmd
 	segs := p.segments(body, off)
@@ -501,6 +660,10 @@ func (p *parser) assign(body string, off int) *Error {
 				k += n
 				continue
 			}
+		}
+		if len(name) > 0 && assignStop[who[k].l] {
+			p.keep(p.span(who[k:])) // "assign 73 wang he knows them"
+			break
 		}
 		name = append(name, who[k])
 		k++

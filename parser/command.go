@@ -117,8 +117,9 @@ type Phone struct {
 // are zero. Raw keeps the text as received.
 type Command struct {
 	Verb   Verb   `json:"verb"`
-	Action string `json:"action,omitempty"` // sub-action, see Verbs(): opp stage|won|lost|nodeal|amount|close|product|competitor|role|update|create, ...
-	Lang   string `json:"lang,omitempty"`   // "zh" when the verb was written in Chinese (answer in Chinese); "" otherwise
+	Action string `json:"action,omitempty"`  // sub-action, see Verbs(): opp stage|won|lost|nodeal|amount|close|product|competitor|role|update|create, ...
+	Lang   string `json:"lang,omitempty"`    // "zh" when the verb was written in Chinese (answer in Chinese); "" otherwise
+	ReadAs string `json:"read_as,omitempty"` // the first word as typed when it was read as a misspelt verb ("VSIT" read as visit); the reply says so
 
 	Target   *Ref    `json:"target,omitempty"`   // the record acted on: account, activity, opp, lead, campaign ...
 	Kind     string  `json:"kind,omitempty"`     // PLAN: activity type: visit, call, meeting, email, sms, fax, revisit, task
@@ -128,6 +129,9 @@ type Command struct {
 	Phones   []Phone `json:"phones,omitempty"`   // numbers found in the message
 	Email    string  `json:"email,omitempty"`    // e-mail address found in the message
 	Notes    string  `json:"notes,omitempty"`    // free text (outcome, needs, note), parts joined by "; "
+	// KeptAsNote is text where a value was expected that could not be read
+	// as one: it is also in Notes, and the reply says `kept as note: "…"`.
+	KeptAsNote string `json:"kept_as_note,omitempty"`
 
 	At       *time.Time `json:"at,omitempty"`       // when a logged activity happened, if not just now ("yesterday")
 	Due      *time.Time `json:"due,omitempty"`      // PLAN/EXTEND/TODAY: the date (00:00 in the sender's zone unless HasTime)

@@ -7,6 +7,9 @@ import (
 func (p *parser) equipment(body string, off int) *Error {
 	c := p.cmd
 	segs := p.segments(body, off)
+	if p.pre != nil && len(segs) > 0 && segs[0].key != "" {
+		segs = append([]seg{{}}, segs...) // "EQ 14 smu 5120": the id came first
+	}
 	if len(segs) == 0 || segs[0].key != "" {
 		return p.errAt(off, body, "EQ needs the account first")
 	}

@@ -250,6 +250,14 @@ func splitParts(s string, off int, dst []part) []part {
 			if i > 0 && i+1 < len(s) && isLetter(s[i-1]) && isLetter(s[i+1]) && (i+2 >= len(s) || !isLetter(s[i+2])) && (i < 2 || !isLetter(s[i-2])) {
 				continue // a/c, w/o, p/n: one-letter abbreviations
 			}
+			if i > 1 && i+1 < len(s) && s[i-1]|0x20 == 'w' && s[i-2] == ' ' && s[i+1] == ' ' {
+				continue // "w/ zhang": with
+			}
+		case '-':
+			// " - " between words separates ("huaxin: wang - not interested")
+			if !(i > 0 && i+1 < len(s) && s[i-1] == ' ' && s[i+1] == ' ' && i > 1 && !isDigit(s[i-2]) && i+2 < len(s) && !isDigit(s[i+2])) {
+				continue
+			}
 		case ',':
 			if i > 0 && isDigit(s[i-1]) && i+3 < len(s) && isDigit(s[i+1]) && isDigit(s[i+2]) && isDigit(s[i+3]) && (i+4 >= len(s) || !isDigit(s[i+4])) {
 				continue

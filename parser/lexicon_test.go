@@ -68,7 +68,7 @@ func benchLexicon(n int) *Lexicon {
 //
 //	go test ./parser -run '^$' -bench BenchmarkParseMedian
 func BenchmarkParseMedian(b *testing.B) {
-	cases, _ := readCorpus(b)
+	cases := readCorpus(b)
 	lex := benchLexicon(2000)
 	ctx0 := Context{Now: defaultNow, Loc: defaultNow.Location()}
 	measure := func(b *testing.B, fn func(text string)) (p50, p99 float64) {
@@ -163,7 +163,7 @@ func TestLexiconForms(t *testing.T) {
 // FuzzParseLexicon is FuzzParse with the demo world's names: splitting on
 // known names never panics and still gives a command or an error with a hint.
 func FuzzParseLexicon(f *testing.F) {
-	cases, _ := readCorpus(f)
+	cases := readCorpus(f)
 	for _, c := range cases {
 		f.Add(c.text)
 	}

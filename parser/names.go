@@ -6,7 +6,7 @@ import (
 
 // names
 
-var markers = map[string]bool{"met": true, "saw": true, "见": true, "找了": true, "拜见了": true, "见了": true, "见到": true, "会见": true, "约见": true, "拜见": true, "谈了": true}
+var markers = map[string]bool{"met": true, "saw": true, "w/": true, "见": true, "找了": true, "拜见了": true, "见了": true, "见到": true, "会见": true, "约见": true, "拜见": true, "谈了": true}
 var markers2 = map[string]bool{"met with": true, "spoke to": true, "spoke with": true, "talked to": true, "talked with": true, "meeting with": true}
 
 // markerAt says whether ts[k] opens a "met <name>" phrase, and its length.
@@ -18,7 +18,7 @@ func markerAt(ts []tok, k int) int {
 		return 2
 	}
 	if markers[ts[k].l] || (ts[k].l == "with" && k > 0) {
-		if ts[k].l == "谈了" && !(k+1 < len(ts) && (zhNameLike(ts[k+1].s) || zhPersonLen(ts[k+1].s) == len(ts[k+1].s) || isCapWord(ts[k+1]))) {
+		if ts[k].l == "谈了" && !(k+1 < len(ts) && (zhNameLike(ts[k+1].s) || zhPersonLike(ts[k+1].s) || zhPersonLen(ts[k+1].s) == len(ts[k+1].s) || isCapWord(ts[k+1]))) {
 			return 0 // 谈了价格: talked about, not with
 		}
 		return 1
@@ -130,20 +130,35 @@ func (p *parser) nameAfterMarker(ts []tok) int {
 
 // contactText sets the contact from "Li Wei 13901234567" and the like.
 func (p *parser) contactText(ts []tok) {
-	var name []tok
+	var name, after []tok
+	seen := false
 	for k := 0; k < len(ts); {
 		if ph, n := phoneAt(ts, k); n > 0 {
 			p.addPhone(ph)
 			k += n
+			seen = true
 			continue
 		}
 		if isEmail(ts[k].s) {
 			p.cmd.Email = ts[k].s
 			k++
+			seen = true
 			continue
 		}
-		name = append(name, ts[k])
+		if seen && len(name) > 0 {
+			after = append(after, ts[k]) // "王建 139… 采购": the title or a note
+		} else {
+			name = append(name, ts[k])
+		}
 		k++
+	}
+	if len(after) > 0 {
+		if p.cmd.Verb == VerbContact && p.cmd.Title == "" {
+			p.cmd.Title = p.span(after)
+		} else {
+			p.products(after, false)
+			p.addNote(p.span(after))
+		}
 	}
 	if len(name) > 0 {
 		if p.cmd.Contact == "" {

@@ -30,6 +30,10 @@ func (p *parser) opp(body string, off int) *Error {
 	}
 	// inline keys would split "OPP #42 stage proposal": only for creation
 	segs := p.segments(body, off)
+	if len(segs) == 0 && p.pre != nil && verbAction != "" { // "O33 won"
+		c.Target = p.pre
+		return p.oppUpdate(verbAction, nil, nil)
+	}
 	if len(segs) == 0 {
 		return p.errAt(off, body, "OPP needs the account or the opportunity's #id")
 	}

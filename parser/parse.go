@@ -20,6 +20,7 @@ type parser struct {
 	form        string // the verb as typed, lower case
 	pre         *Ref   // record named before the verb: "A17 done", "#17 done"
 	lastContact bool   // the last piece of a logged activity named the contact
+	planTask    bool   // a plan read from "remind me", "todo:", "next:": words without a type are its subject
 	inline      map[string]string
 	lex         *Lexicon // the sender's known names, or nil
 	tokBuf      [48]tok
@@ -50,7 +51,7 @@ func Parse(text string, ctx Context) (*Command, error) {
 	defer parserPool.Put(p)
 	// reset all but the scratch buffers, whose contents are never read stale
 	p.raw, p.norm, p.loc, p.now = text, "", loc, ctx.Now.In(loc)
-	p.cmd, p.spec, p.form, p.pre, p.inline, p.lastContact = nil, nil, "", nil, nil, false
+	p.cmd, p.spec, p.form, p.pre, p.inline, p.lastContact, p.planTask = nil, nil, "", nil, nil, false, false
 	p.lex = ctx.Lexicon
 	cmd, err := p.parse()
 	if err != nil {
@@ -104,6 +105,30 @@ func (p *parser) parse() (*Command, *Error) {
 		p.cmd.Choice = n
 		return p.cmd, nil
 	}
+	// "选2", "第2个": a numbered choice in Chinese.
+	if n, ok := zhChoice(s[i:]); ok {
+		p.cmd.Verb = VerbChoice
+		p.cmd.Choice = n
+		return p.cmd, nil
+	}
+	// "Done#23": the verb glued to the id.
+	if k := strings.IndexByte(w, '#'); k > 0 {
+		if f, ok := lookupVerb(w[:k]); ok && idVerbs[f.spec.Verb] {
+			return p.dispatch(foundVerb{f, lower(w[:k]), i + k}, s, i, i+k)
+		}
+	}
+	// "REJ57", "opp33": the verb glued to a bare id.
+	if k := strings.IndexAny(w, "0123456789"); k >= 2 && k < len(w) && w[k-1] < 0x80 {
+		if f, ok := lookupVerb(w[:k]); ok && idVerbs[f.spec.Verb] {
+			if _, _, ok := bareID(s, i+k); ok {
+				return p.dispatch(foundVerb{f, lower(w[:k]), i + k}, s, i, i+k)
+			}
+		}
+	}
+	// "23 done", "23完成": a bare id first, then a verb that takes one.
+	if cmd, err, ok := p.idFirst(s, i, w, end); ok {
+		return cmd, err
+	}
 	// A record named first: "A17 done ...", "#17 done ...".
 	if ref, ok := refOf(w); ok {
 		j := end
@@ -115,22 +140,174 @@ func (p *parser) parse() (*Command, *Error) {
 			p.pre = &ref
 			return p.dispatch(f, s, j, f.end)
 		}
+		// "L5 qualify", "O42 stage proposal": the action says the verb
+		if _, ok := leadActions[lower(w2)]; ok && ref.Kind == "lead" {
+			p.pre = &ref
+			return p.dispatch(foundVerb{verbForm{spec: specByVerb[VerbLead]}, "lead", j}, s, i, j)
+		}
+		if _, ok := oppActions[lower(w2)]; ok && ref.Kind == "opp" {
+			p.pre = &ref
+			return p.dispatch(foundVerb{verbForm{spec: specByVerb[VerbOpp]}, "opp", j}, s, i, j)
+		}
 		if strings.TrimSpace(s[end:]) == "" {
 			return nil, &Error{Pos: i, Part: w, Msg: "What should be done with " + w + "?", Hint: "DONE " + w + " <outcome> | REJECT " + w + " <reason> | ASSIGN " + w + " <who>"}
 		}
 		return nil, &Error{Pos: j, Part: w2, Msg: "Unknown command \"" + w2 + "\" after " + w, Hint: "DONE " + w + " <outcome> | REJECT " + w + " <reason> | ASSIGN " + w + " <who>"}
 	}
 	f, ok := p.verbAt(w, s, i, end)
-	if !ok {
-		e := &Error{Pos: i, Part: w, Msg: "Unknown command \"" + w + "\"", Hint: generalHint}
-		if v, ok := suggestVerb(lower(w)); ok {
-			sp := specByVerb[v]
-			e.Suggest = sp.Name
-			e.Hint = sp.Form
+	// Questions and reports that a verb word would misread: "show my deals",
+	// "info on acme", "next: call acme fri", "今天去了铁岭水泥".
+	if !ok || f.form == "show" || f.form == "info" || f.spec.Verb == VerbToday && f.zh {
+		if cmd, err, ok := p.verbless(s, i, true); ok {
+			return cmd, err
 		}
+	}
+	if ok {
+		return p.dispatch(f, s, i, f.end)
+	}
+	// Reports and questions without a verb: "saw Li at acme", "今天要干嘛".
+	if cmd, err, ok := p.verbless(s, i, false); ok {
+		return cmd, err
+	}
+	return p.misspelt(s, i, w, end)
+}
+
+// misspelt answers a first word that is no verb: when one verb is clearly
+// meant it is carried out (ReadAs says how the word was read); when two are
+// close, or the rest does not read as that verb, the error asks.
+func (p *parser) misspelt(s string, i int, w string, end int) (*Command, *Error) {
+	e := &Error{Pos: i, Part: w, Msg: "Unknown command \"" + w + "\"", Hint: generalHint}
+	if form, v, ok := suggestZhVerb(w); ok {
+		e.Suggest = form
+		e.Hint = specByVerb[v].HelpZH
 		return nil, e
 	}
-	return p.dispatch(f, s, i, f.end)
+	ms, sure := suggestVerbs(lower(w))
+	switch {
+	case len(ms) == 0:
+		return nil, e
+	case len(ms) > 1:
+		names := make([]string, len(ms))
+		for k, m := range ms {
+			names[k] = m.f.spec.Name
+			if m.meaning() != string(m.f.spec.Verb) {
+				names[k] = upper(m.form)
+			}
+		}
+		e.Suggest = strings.Join(names, " or ")
+		return nil, e
+	}
+	m := ms[0]
+	sp := m.f.spec
+	e.Suggest = sp.Name
+	e.Hint = sp.Form
+	if !sure {
+		return nil, e
+	}
+	cmd, err := p.dispatch(foundVerb{m.f, m.form, end}, s, i, end)
+	if err != nil {
+		return nil, e // the rest does not read as that verb either: ask
+	}
+	cmd.ReadAs = w
+	return cmd, nil
+}
+
+// idVerbs take a record's id first: for them a bare number is the id
+// ("done 23", "23 done", "完成23").
+var idVerbs = map[Verb]bool{VerbDone: true, VerbReject: true, VerbApprove: true, VerbAck: true, VerbExtend: true,
+	VerbAssign: true, VerbUndo: true, VerbOpp: true, VerbLead: true, VerbEquipment: true, VerbContact: true}
+
+// idFirst reads "23 done ...", "23完成", "61去不了 ...": a bare number, then a
+// verb that takes an id.
+func (p *parser) idFirst(s string, i int, w string, end int) (*Command, *Error, bool) {
+	k := 0
+	for k < len(w) && isDigit(w[k]) {
+		k++
+	}
+	if k == 0 || k > 9 {
+		return nil, nil, false
+	}
+	n, _ := atoi(w[:k])
+	if n <= 0 {
+		return nil, nil, false
+	}
+	var f foundVerb
+	ok := false
+	if k < len(w) && w[k] >= 0x80 { // "57完成"
+		f, ok = p.verbAt(w[k:], s, i+k, end)
+	} else if k == len(w) {
+		j := end
+		for j < len(s) && (isSpace(s[j]) || s[j] == ':' || s[j] == ',') {
+			j++
+		}
+		w2, end2 := firstWord(s, j)
+		f, ok = p.verbAt(w2, s, j, end2)
+	}
+	if !ok || !idVerbs[f.spec.Verb] {
+		return nil, nil, false
+	}
+	p.pre = &Ref{ID: int64(n)}
+	cmd, err := p.dispatch(f, s, i, f.end)
+	return cmd, err, true
+}
+
+// bareID reads the id right after a verb that takes one when it is not
+// written "#17": "23", "# 23", "no.23", "No. 23", "nr 23", "第23号". It returns
+// the id and where the text after it begins.
+func bareID(s string, i int) (int, int, bool) {
+	for i < len(s) && s[i] == ' ' {
+		i++
+	}
+	j := i
+	switch {
+	case j < len(s) && s[j] == '#':
+		j++
+		if j < len(s) && isDigit(s[j]) {
+			return 0, 0, false // "#23": read as before
+		}
+	case strings.HasPrefix(s[j:], "第"):
+		j += len("第")
+	default:
+		for _, pre := range []string{"no.", "no", "nr.", "nr", "id"} {
+			if len(s)-j > len(pre) && strings.EqualFold(s[j:j+len(pre)], pre) && !isLetter(s[j+len(pre)]) {
+				j += len(pre)
+				break
+			}
+		}
+	}
+	for j < len(s) && s[j] == ' ' {
+		j++
+	}
+	a := j
+	for j < len(s) && isDigit(s[j]) {
+		j++
+	}
+	if j == a || j-a > 9 {
+		return 0, 0, false
+	}
+	n, _ := atoi(s[a:j])
+	if n <= 0 {
+		return 0, 0, false
+	}
+	for _, suf := range []string{"号", "条"} {
+		if strings.HasPrefix(s[j:], suf) {
+			j += len(suf)
+		}
+	}
+	if j < len(s) {
+		c := s[j]
+		switch {
+		case isAlnum(c), c == '/', c == '-', c == '*', c == '%', c == '.' && j+1 < len(s) && isDigit(s[j+1]):
+			return 0, 0, false // "2x", "28/11", "1.2m", "300-"
+		case c >= 0x80:
+			for _, unit := range []string{"台", "万", "元", "个", "小时", "天", "月", "年", "点", "米", "吨", "块"} {
+				if strings.HasPrefix(s[j:], unit) {
+					return 0, 0, false
+				}
+			}
+		}
+	}
+	return n, j, true
 }
 
 // firstWord returns the word starting at i, without trailing punctuation,
@@ -229,15 +406,34 @@ func (p *parser) dispatch(f foundVerb, s string, vstart, rest int) (*Command, *E
 	for rest < len(s) && (s[rest] == ':' || s[rest] == '-' || s[rest] == '.' || s[rest] == ',') {
 		rest++
 	}
+	if f.zh && strings.HasPrefix(s[rest:], "了") { // "拜访了华鑫"
+		rest += len("了")
+	}
+	if p.pre == nil && idVerbs[p.cmd.Verb] {
+		if n, j, ok := bareID(s, rest); ok {
+			p.pre = &Ref{ID: int64(n)}
+			rest = j
+			for rest < len(s) && (s[rest] == ':' || s[rest] == '.' || s[rest] == ',' || s[rest] == '-') {
+				rest++
+			}
+		}
+	}
 	body := s[rest:]
 	// WON #42, LOST #42, STAGE #42: opportunity actions.
 	if p.cmd.Verb == VerbLost {
+		isRef := p.pre != nil // "O42 lost sany"
 		if ts := p.tokenize(body, rest, p.tokBuf[:0]); len(ts) > 0 {
 			if _, ok := refOf(ts[0].s); ok {
-				p.spec = specByVerb[VerbOpp]
-				p.cmd.Verb = VerbOpp
-				p.form = "lost"
+				isRef = true
 			}
+		}
+		if n, j, ok := bareID(s, rest); ok && !isRef { // "lost 42 sany"
+			p.pre, rest, body, isRef = &Ref{ID: int64(n)}, j, s[j:], true
+		}
+		if isRef {
+			p.spec = specByVerb[VerbOpp]
+			p.cmd.Verb = VerbOpp
+			p.form = "lost"
 		}
 	}
 	var err *Error
@@ -305,7 +501,77 @@ func (p *parser) dispatch(f foundVerb, s string, vstart, rest int) (*Command, *E
 	if p.pre != nil && p.cmd.Target == nil {
 		p.cmd.Target = p.pre
 	}
+	if err := p.unread(); err != nil {
+		return nil, err
+	}
 	return p.cmd, nil
+}
+
+// unread refuses a command where an id or a date that matters could not be
+// read and would otherwise be stored as a name or a subject ("done #12a",
+// "PLAN call acme 31/02"): the reply asks for it instead.
+func (p *parser) unread() *Error {
+	c := p.cmd
+	if c.Target != nil && c.Target.ID == 0 && idVerbs[c.Verb] {
+		n := c.Target.Name
+		if strings.HasPrefix(n, "#") || len(n) <= 6 && n != "" && isDigit(n[0]) && !isModel(n) {
+			off := strings.Index(p.norm, n)
+			return p.errAt(max(off, 0), n, "Id \""+n+"\" not understood; give the number, e.g. "+strings.ToUpper(p.spec.Name)+" #17")
+		}
+	}
+	for _, f := range []string{targetName(c.Target), c.Assignee, c.Contact, nextWhat(c.Next)} {
+		for _, w := range strings.Fields(f) {
+			if badDate(w) {
+				off := strings.Index(p.norm, w)
+				return p.errAt(max(off, 0), w, "Date \""+w+"\" not understood; write 20/12, 2026-12-20, fri or next mon")
+			}
+		}
+	}
+	return nil
+}
+
+func targetName(r *Ref) string {
+	if r == nil {
+		return ""
+	}
+	return r.Name
+}
+
+func nextWhat(f *FollowUp) string {
+	if f == nil {
+		return ""
+	}
+	return f.What
+}
+
+// badDate says w has the shape of a date (31/02, 45/13, 2026-13-01) but is
+// none.
+func badDate(w string) bool {
+	w = strings.TrimRight(w, ".,;")
+	if len(w) < 3 || len(w) > 10 || !isDigit(w[0]) || !isDigit(w[len(w)-1]) {
+		return false
+	}
+	seps := 0
+	for i := 0; i < len(w); i++ {
+		switch c := w[i]; {
+		case isDigit(c):
+		case c == '/' || c == '-' || c == '.':
+			if i+1 < len(w) && !isDigit(w[i+1]) {
+				return false
+			}
+			seps++
+		default:
+			return false
+		}
+	}
+	if seps == 0 || seps > 2 {
+		return false
+	}
+	if strings.Count(w, ".") > 0 && seps == 1 { // 1.2: an amount
+		return false
+	}
+	_, ok := numDate(w)
+	return !ok
 }
 
 func (r Ref) String() string {

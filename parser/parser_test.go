@@ -3,6 +3,7 @@ package parser
 import (
 	"errors"
 	"os"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -227,16 +228,41 @@ func TestNormalisation(t *testing.T) {
 }
 
 func TestDidYouMean(t *testing.T) {
+	// one verb clearly meant: carried out, and ReadAs says how it was read;
+	// when the rest does not read as that verb, the error suggests it
 	tests := map[string]string{"VISTI": "VISIT", "viist": "VISIT", "lesd": "LEAD", "DOEN": "DONE", "rejcet": "REJECT",
-		"assing": "ASSIGN", "contcat": "CONTACT", "hlep": "HELP", "tody": "TODAY", "funel": "FUNNEL", "aprove": "APPROVE"}
+		"assing": "ASSIGN", "contcat": "CONTACT", "hlep": "HELP", "tody": "TODAY", "funel": "FUNNEL", "aprove": "APPROVE",
+		"vst": "VISIT", "cntct": "CONTACT", "mtng": "MEET", "pln": "PLAN", "calll": "CALL"}
 	for in, want := range tests {
-		_, err := Parse(in+" acme", ctx())
+		cmd, err := Parse(in+" acme", ctx())
+		if err == nil {
+			if cmd.ReadAs != in || specByVerb[cmd.Verb].Name != want {
+				t.Errorf("%s: read as %q %s, want %s", in, cmd.ReadAs, cmd.Verb, want)
+			}
+			continue
+		}
 		var pe *Error
 		if !errors.As(err, &pe) || pe.Suggest != want || pe.Pos != 0 || pe.Part != in {
 			t.Errorf("%s: %+v, want suggestion %s", in, pe, want)
 		}
 		if pe != nil && !strings.Contains(pe.Error(), "Did you mean "+want+"?") {
 			t.Errorf("%s: Error() = %q", in, pe.Error())
+		}
+	}
+	// two verbs equally near, or too far to be sure: ask, record nothing
+	for in, want := range map[string]string{"dic 57": "DONE or DOC", "hello": "HELP", "stp": "STOP"} {
+		_, err := Parse(in, ctx())
+		var pe *Error
+		if !errors.As(err, &pe) || pe.Suggest != want {
+			t.Errorf("%s: %+v, want the question %q", in, err, want)
+		}
+	}
+	// Chinese verb typos get a suggestion in Chinese
+	for in, want := range map[string]string{"拜方 华鑫": "拜访", "电化 营口港": "电话", "完城 57": "完成"} {
+		_, err := Parse(in, ctx())
+		var pe *Error
+		if !errors.As(err, &pe) || pe.Suggest != want || !strings.Contains(pe.Hint, want) {
+			t.Errorf("%s: %+v, want suggestion %s", in, err, want)
 		}
 	}
 	for _, in := range []string{"acme met zhang", "xyzzy", "你好"} {
@@ -328,7 +354,7 @@ func TestCommandsDoc(t *testing.T) {
 }
 
 func TestErrorsHaveHints(t *testing.T) {
-	cases, _ := readCorpus(t)
+	cases := readCorpus(t)
 	for _, c := range cases {
 		_, err := Parse(c.text, Context{Now: c.now, Loc: c.loc})
 		if err == nil {
@@ -346,7 +372,7 @@ func TestErrorsHaveHints(t *testing.T) {
 }
 
 func FuzzParse(f *testing.F) {
-	cases, _ := readCorpus(f)
+	cases := readCorpus(f)
 	for _, c := range cases {
 		f.Add(c.text)
 	}
@@ -373,7 +399,7 @@ func FuzzParse(f *testing.F) {
 }
 
 func corpusTexts(b *testing.B) []string {
-	cases, _ := readCorpus(b)
+	cases := readCorpus(b)
 	texts := make([]string, len(cases))
 	for i, c := range cases {
 		texts[i] = c.text
@@ -403,4 +429,41 @@ func BenchmarkBaselineFields(b *testing.B) {
 		n += len(strings.Fields(strings.ToLower(texts[i%len(texts)])))
 	}
 	_ = n
+}
+
+// BenchmarkParse reports the median time to parse one corpus message
+// (p50-ns/msg) and its ratio to the baseline, strings.ToLower +
+// strings.Fields on the same message, timed interleaved with it so that a
+// loaded machine slows both alike (x-baseline). Every
+// testdata/messages*.txt file is in the mix.
+func BenchmarkParse(b *testing.B) {
+	texts := corpusTexts(b)
+	cx := ctx()
+	parse := make([]time.Duration, len(texts))
+	base := make([]time.Duration, len(texts))
+	n := 0
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for k, t := range texts {
+			s := time.Now()
+			_, _ = Parse(t, cx)
+			parse[k] += time.Since(s)
+			s = time.Now()
+			n += len(strings.Fields(strings.ToLower(t)))
+			base[k] += time.Since(s)
+		}
+	}
+	_ = n
+	med := func(ds []time.Duration) float64 {
+		v := make([]float64, len(ds))
+		for k, d := range ds {
+			v[k] = float64(d) / float64(b.N)
+		}
+		sort.Float64s(v)
+		return v[len(v)/2]
+	}
+	p, q := med(parse), med(base)
+	b.ReportMetric(p, "p50-ns/msg")
+	b.ReportMetric(p/q, "x-baseline")
 }

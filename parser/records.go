@@ -13,6 +13,10 @@ var leadActions = map[string]string{
 }
 
 func (p *parser) lead(body string, off int) *Error {
+	// "lead from wang jun: …", "lead from the expo: …"
+	if k, ok := p.leadFrom(p.norm, off+len(body)-len(strings.TrimLeft(body, " "))); ok {
+		body, off = p.norm[k:off+len(body)], k
+	}
 	segs := p.segments(body, off)
 	c := p.cmd
 	if len(segs) == 0 || segs[0].key != "" {
@@ -36,6 +40,10 @@ func (p *parser) lead(body string, off int) *Error {
 					c.Action = a
 					ts = ts[1:]
 				}
+			}
+			if (c.Action == "qualify" || c.Action == "convert") && len(ts) > 0 {
+				p.keep(p.span(ts)) // "lead 9 qualify budget confirmed"
+				ts = nil
 			}
 			rest = ts
 		} else {
@@ -126,19 +134,31 @@ func (p *parser) leadPiece(ts []tok, first bool) {
 	p.addNote(p.span(ts))
 }
 
-var contactRemove = map[string]bool{"left": true, "retired": true, "deceased": true, "died": true, "quit": true, "resigned": true, "delete": true, "remove": true, "gone": true, "离职": true, "退休": true, "去世": true, "删除": true, "已离职": true}
+var contactRemove = map[string]bool{"left": true, "retired": true, "deceased": true, "died": true, "quit": true, "resigned": true, "delete": true, "remove": true, "gone": true, "离职": true, "退休": true, "去世": true, "删除": true, "已离职": true, "离职了": true, "退休了": true}
 
 func (p *parser) contact(body string, off int) *Error {
 	segs := p.segments(body, off)
 	c := p.cmd
+	if p.pre != nil && (len(segs) == 0 || segs[0].key != "") {
+		segs = append([]seg{{}}, segs...) // "contact 31 left": the id came first
+	}
 	if len(segs) == 0 || segs[0].key != "" {
 		return p.errAt(off, body, "CONTACT needs the account first")
 	}
 	ts := segs[0].toks
 	var rest []tok
-	if ref, ok := refOf(ts[0].s); ok {
+	ref, isRef := Ref{}, false
+	if p.pre != nil {
+		ref, isRef = *p.pre, true
+		rest = ts
+	} else if len(ts) > 0 {
+		ref, isRef = refOf(ts[0].s)
+		if isRef {
+			rest = ts[1:]
+		}
+	}
+	if isRef {
 		c.Target = &ref
-		rest = ts[1:]
 		c.Action = "update"
 		if ref.Kind == "" && len(rest) > 0 && contactRemove[rest[0].l] {
 			c.Action = "remove"
@@ -229,6 +249,17 @@ func (p *parser) account(body string, off int) *Error {
 				cut = k
 				break
 			}
+		}
+		// "account benxi": a name alone shows the account
+		if len(segs) == 1 && cut == len(ts) {
+			c.Verb, c.Action = VerbAcct, ""
+			p.spec = specByVerb[VerbAcct]
+			c.Target = &Ref{Name: strings.TrimRight(segs[0].s, "?.!")}
+			return nil
+		}
+		// "ACCOUNT huaxin tel 0411-…": a number after a phone word changes it
+		if len(segs) == 1 && cut < len(ts) && cut > 1 && phoneWords[ts[cut-1].l] {
+			return p.accountUpdate(ts, cut)
 		}
 		c.Target = &Ref{Name: p.span(ts[:cut])}
 		rest = ts[cut:]

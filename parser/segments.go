@@ -137,7 +137,7 @@ func (p *parser) span(ts []tok) string {
 }
 
 func (p *parser) addNote(s string) {
-	s = strings.TrimSpace(s)
+	s = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(s), "- "))
 	if s == "" {
 		return
 	}
@@ -145,6 +145,21 @@ func (p *parser) addNote(s string) {
 		p.cmd.Notes = s
 	} else {
 		p.cmd.Notes += "; " + s
+	}
+}
+
+// keep puts text that was not understood where a value was expected into
+// the notes, and says so (KeptAsNote), so nothing typed is lost silently.
+func (p *parser) keep(s string) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return
+	}
+	p.addNote(s)
+	if p.cmd.KeptAsNote == "" {
+		p.cmd.KeptAsNote = s
+	} else {
+		p.cmd.KeptAsNote += "; " + s
 	}
 }
 
@@ -219,6 +234,9 @@ func (p *parser) applyKey(sg seg) *Error {
 			return p.errAt(sg.off, v, "Hours \""+v+"\" not understood; write smu 4520")
 		}
 		c.SMU = &n
+		if len(sg.toks) > 1 { // "smu 5120 oil leak at boom"
+			p.keep(p.span(sg.toks[1:]))
+		}
 	case "location":
 		c.Location = v
 	case "condition":

@@ -92,7 +92,7 @@ var verbSpecs = []VerbSpec{
 		HelpZH:   "计划 [谁] 拜访/电话/会议 客户 时间 [紧急]；事项。例：计划 拜访 华鑫 周五下午3点",
 	},
 	{
-		Verb: VerbDone, Name: "DONE", Short: []string{"D", "DID", "FIN", "FINISHED", "COMPLETE", "COMPLETED"}, Chinese: []string{"完成", "已完成", "办完", "做完"}, Who: Everyone,
+		Verb: VerbDone, Name: "DONE", Short: []string{"D", "DID", "FIN", "FINISHED", "COMPLETE", "COMPLETED"}, Chinese: []string{"完成", "已完成", "办完", "做完", "搞定", "搞定了", "弄好了", "办好了", "搞好了", "做好了"}, Who: Everyone,
 		Form:    "DONE <#id> <outcome>; next: <what> <when>",
 		Summary: "Mark a planned or assigned activity done, with its outcome and an optional follow-up.",
 		Parts: []string{
@@ -105,7 +105,7 @@ var verbSpecs = []VerbSpec{
 		HelpZH:   "完成 #编号 结果；下次：事项 时间。例：完成 #17 已报价；下周三回访",
 	},
 	{
-		Verb: VerbReject, Name: "REJECT", Short: []string{"R", "REJ", "REFUSED"}, Chinese: []string{"拒绝", "退回", "不做"}, Who: Everyone,
+		Verb: VerbReject, Name: "REJECT", Short: []string{"R", "REJ", "REFUSED"}, Chinese: []string{"拒绝", "退回", "不做", "不去", "去不了", "做不了", "办不了"}, Who: Everyone,
 		Form:     "REJECT <#id> <reason>",
 		Summary:  "Hand an assigned activity back to your manager, with the reason.",
 		Parts:    []string{"`<#id>`: `#17` or `A17`.", "`<reason>`: the rest of the message (required)."},
@@ -131,7 +131,7 @@ var verbSpecs = []VerbSpec{
 		HelpZH:   "线索 公司；联系人 电话；来源：介绍 推荐人；需求。例：线索 鑫源；张经理 13812345678",
 	},
 	{
-		Verb: VerbContact, Name: "CONTACT", Short: []string{"CT", "CON", "CONT"}, Chinese: []string{"联系人", "新联系人"}, Who: Everyone,
+		Verb: VerbContact, Name: "CONTACT", Short: []string{"CT", "CON", "CONT"}, Chinese: []string{"联系人", "新联系人", "名片", "加联系人"}, Who: Everyone,
 		Form:    "CONTACT <account>; <name>; <phone>; <title>",
 		Summary: "Add a contact to an account, update one (`CONTACT #12; <phone>`) or ask to remove one (`CONTACT #12 left`).",
 		Parts: []string{
@@ -244,7 +244,7 @@ var verbSpecs = []VerbSpec{
 		HelpZH:   "查客户 名称或#编号。例：查客户 华鑫",
 	},
 	{
-		Verb: VerbFind, Name: "FIND", Short: []string{"F", "SEARCH", "S", "LOOKUP"}, Chinese: []string{"查找", "搜索", "查"}, Who: Everyone,
+		Verb: VerbFind, Name: "FIND", Short: []string{"F", "SEARCH", "S", "LOOKUP"}, Chinese: []string{"查找", "搜索", "查", "搜", "查一下", "搜一下"}, Who: Everyone,
 		Form:     "FIND <name or phone digits>",
 		Summary:  "Search accounts, contacts, leads and opportunities by name or by phone digits.",
 		Parts:    []string{"`<text>`: part of a name or of a number."},
@@ -294,7 +294,7 @@ var verbSpecs = []VerbSpec{
 		HelpZH:   "分配 #编号 给 谁 [时间] [紧急]。例：分配 #17 给 王军",
 	},
 	{
-		Verb: VerbApprove, Name: "APPROVE", Short: []string{"APP", "APPR", "REFUSE", "DENY", "DECLINE"}, Chinese: []string{"批准", "同意", "驳回", "不同意", "不批准"}, Who: Managers,
+		Verb: VerbApprove, Name: "APPROVE", Short: []string{"APP", "APPR", "REFUSE", "DENY", "DECLINE"}, Chinese: []string{"批准", "同意", "驳回", "不同意", "不批准", "不批"}, Who: Managers,
 		Form:     "APPROVE <#id> [<note>]  |  REFUSE <#id> <reason>",
 		Summary:  "Managers: approve a request (e.g. removing a contact), or refuse it with a reason.",
 		Parts:    []string{"`<#id>`: the request.", "`<note>`/`<reason>`: the rest; a refusal needs a reason."},
@@ -341,7 +341,7 @@ var verbSpecs = []VerbSpec{
 		HelpZH:   "帮助 命令：说明一个命令。例：帮助 拜访",
 	},
 	{
-		Verb: VerbUndo, Name: "UNDO", Short: []string{"U"}, Chinese: []string{"撤销", "撤回"}, Who: Everyone,
+		Verb: VerbUndo, Name: "UNDO", Short: []string{"U"}, Chinese: []string{"撤销", "撤回", "撤消", "取消刚才的"}, Who: Everyone,
 		Form:     "UNDO [#id]",
 		Summary:  "Undo your last write (or the one named), if nothing depends on it.",
 		Parts:    []string{"`#id`: optional, the record created or changed."},
@@ -472,8 +472,10 @@ func Help(topic, locale string) string {
 	}
 	f, ok := lookupVerb(topic)
 	if !ok {
-		if s, ok := suggestVerb(lower(topic)); ok {
-			f = verbForm{spec: specByVerb[s]}
+		if ms, _ := suggestVerbs(lower(topic)); len(ms) == 1 {
+			f = ms[0].f
+		} else if form, v, ok := suggestZhVerb(topic); ok && form != "" {
+			f = verbForm{spec: specByVerb[v], zh: true}
 		} else {
 			if zh {
 				return "没有这个命令：" + topic + "。发送 帮助 查看命令列表"
@@ -583,11 +585,27 @@ next message may be just the number. ^fieldcrm parse "text"^ shows how a message
   dropped. A trailing signature is ignored: a line starting with ^--^, ^Sent from^, ^发自^, ^来自我的^, quoted
   mail (^>^, ^On … wrote:^), a short closing line (^Regards^, ^Thanks^, ^谢谢^), a ^Sent from my phone^ tail and
   a short ^ -- Wang^ tail on the same line.
-- **Separators.** ^/^ between digits (^28/11^), in ^s/n^ and in one-letter abbreviations (^w/o^) does not
-  separate; nor does ^,^ before three digits (^350,000^).
+- **Separators.** ^/^ between digits (^28/11^), in ^s/n^ and in one-letter abbreviations (^w/o^, ^w/ zhang^) does
+  not separate; nor does ^,^ before three digits (^350,000^). A dash between spaces separates (^wang - not now^).
+  ^【】^ and ^「」^ around a name are spaces (^拜访【宏达砂石】^).
 - **Verb.** The first word, case-insensitive; a Chinese verb may be written without a space
-  (^拜访华鑫矿业^). A word within two edits of a verb (^VISTI^, ^lesd^) is answered with *did you mean
-  VISIT?* and nothing is recorded. A reminder's token first (^A17 done …^, ^L5 assign li^, ^O42 won^) names the
+  (^拜访华鑫矿业^, ^拜访了华鑫^). Chinese verb words people use count too: ^搞定^/^弄好了^/^办好了^ (DONE),
+  ^不去^/^去不了^/^做不了^ (REJECT), ^不批^ (refuse), ^名片^/^加联系人^ (CONTACT), ^搜^/^查一下^ (FIND),
+  ^撤消^ (UNDO); ^选2^, ^第2个^, ^选第三个^ answer a numbered choice.
+- **Misspelt verbs.** When one verb is clearly meant — one edit away (two for words of six letters or
+  more; a doubled letter, a swapped pair), or the word is the verb's keypad short form (its letters in
+  order, the first the same, at least half of them: ^vst^, ^cll^, ^rjct^, ^mtng^, ^cntct^, ^pln^) — and the rest
+  reads as that verb, it is carried out and the reply starts ^Read "VSIT" as VISIT.^ (^把"VSIT"当作拜访。^);
+  UNDO works as for any change. When two verbs are equally near (^dic^: DONE or DOC), or the rest does not
+  read as that verb, the reply asks (*did you mean DONE or DOC?*) and nothing is recorded; a word that
+  leaves letters out of one of them wins (^tody^ is TODAY, not TODO). STOP and START are never guessed.
+  A misspelt Chinese verb (^拜方^, ^电化^) gets a suggestion (^拜访^) and nothing is recorded.
+- **Ids.** After a verb that acts on a record (DONE, REJECT, APPROVE/REFUSE, ACK, EXTEND, ASSIGN, UNDO,
+  OPP, LEAD, EQ, CONTACT) a bare number is its id, never a name: ^done 23^, ^Done#23^, ^DONE # 23^,
+  ^done no.23^, ^done nr 23^, ^REJ57^, ^opp33 won^, ^完成23^, ^完成 第23号^, ^opp 40 won^, ^approve 91^. The id may
+  also come first: ^23 done^, ^57完成^, ^61去不了^. A lead or opportunity token followed by its action needs no
+  verb (^L5 qualify^, ^O42 stage proposal^); ^LOST^ with an id is that opportunity lost (^O42 lost sany^,
+  ^lost 42 komatsu; price^), without one the lost-sales report. A number followed by a unit (^2台^, ^3x^, ^28/11^) is not an id. A reminder's token first (^A17 done …^, ^L5 assign li^, ^O42 won^) names the
   record: A = activity, L = lead, O = opportunity. First in the message such a token counts only when a
   verb follows it; after the verb (^DONE A17^) only when no Capitalised word follows (^V A1 Mining^ is an
   account), so account names and models (^320D^) are not mistaken for it. ^#17^ first, then a verb, works too.
@@ -595,7 +613,7 @@ next message may be just the number. ^fieldcrm parse "text"^ shows how a message
 - **Targets.** ^#17^ gives an id (its kind follows from the verb); ^A17^/^L5^/^O42^ give id and kind; anything
   else is a name, looked up fuzzily by the service. When the account is not followed by a separator
   (^V acme met zhang^), the account is the words before ^met^/^见了^, or the first word (extended over
-  following Capitalised words, ^V ACME Mining^).
+  following Capitalised words, ^V ACME Mining^). A colon after the account ends it (^VISIT acme: met zhang^).
 - **Known names.** The service gives the parser the names the sender may mean: the accounts he can see
   (name, aliases, and the short forms people use: ^ACME Mining^ and ^acme^ for ACME Mining Co., ^华鑫矿业^ and
   ^华鑫^ for 华鑫矿业有限公司, ^营口港^ for 营口港建设集团), their contacts and his colleagues. Text without
@@ -608,14 +626,42 @@ next message may be just the number. ^fieldcrm parse "text"^ shows how a message
 - **Misspelt names.** The service's lookup also finds a name one or two letters off (^acmee^,
   ^acme minning^, ^liaoyng steel^) or typed in two words (^tie ling^), ranked below exact matches; when
   unsure it asks with numbered choices.
+- **Reports without a verb** are read as the command they report: ^saw mr liu at tieling cement, wants 2
+  loaders^, ^went to^/^was at^/^dropped by <account>^, ^去了铁岭水泥 见了刘总^, ^到鞍钢了^, ^跑了一趟营口港^,
+  ^见了宏达砂石的周经理^ (VISIT); ^rang^/^phoned <account>^, ^spoke to <person> at <account> on the phone^,
+  ^给抚顺煤矿高总打了电话^, ^跟鞍钢王工通了电话^, ^华鑫来电^ (CALL; ^高总^ after the account is the person);
+  ^remind me call acme thu^, ^to do:^, ^need to visit acme fri^, ^next: call acme fri^ at the start, ^提醒我 周四
+  给华鑫打电话^, ^明天去抚顺煤矿^, ^下周一给X打电话^, ^待办：…^ (PLAN for oneself; ^约了鞍钢王工 下周四见^ a
+  meeting); ^new lead: …^, ^got a lead from wang jun: …^ (referrer), ^lead from the expo: …^ (source),
+  ^有个线索：…^ (LEAD); ^add contact: …^, ^new contact …^, ^名片 …^ (CONTACT).
+- **Questions without a verb**: ^anything for me today?^, ^what's on tomorrow^, ^my day^, ^今天要干嘛^,
+  ^明天有啥安排^, ^周五的安排^ (TODAY, with the day); ^show my deals^, ^my pipeline^, ^我的单子^ (OPPS);
+  ^benxi phone?^, ^acme number^, ^details benxi^, ^info on acme^, ^address of huaxin^, ^鞍钢的座机^,
+  ^铁岭水泥 地址在哪^, ^营口港电话多少^ (ACCT); ^who is zhou bin^, ^孙强是谁^ (FIND); ^how many deals this
+  month^, ^这个月业绩怎么样^ (FUNNEL). The rest of a question is never taken as a person's name: ^TODAY wang^
+  asks about Wang, ^today pls^ and ^今天要干嘛^ about oneself.
+- **Accounts.** ^ACCOUNT benxi^ (a name alone, no contact) shows the account like ^ACCT benxi^; it never
+  creates one. ^ACCT benxi phone 024-…^, ^ACCOUNT huaxin tel 0411-…^, ^客户 营口港 电话 0417-…^ change its phone
+  (verb ^account^, action ^update^).
 - **Logged activities** (VISIT, CALL, MEET, DONE): after the account, a part starting with ^met^,
   ^spoke to^, ^见了^ names the contact (^met Zhang Wei and Li^); so does a part right after the account made
-  of one to three Capitalised words (^/ Zhang /^) or a Chinese name with a title (^李总^, ^王经理^, ^老王^), and a
-  name part right after a contact adds to it (^met Zhang Wei, Li Gang^). A part that starts with a date
-  (^下周二报价^), or has at most four words and ends with one (^quote fri^), is the follow-up when the date is
-  today or later, and says when the activity happened when it is past (^yesterday^). In Chinese text without
-  separators a date in the middle starts the follow-up (^要两台320D 下周五报价^); in English it does not
-  (^wants delivery in 3 weeks^ stays a note). ^2x 320D^ in a note is also read as a product.
+  of one to three Capitalised words (^/ Zhang /^), a Chinese name with a title (^李总^, ^王经理^, ^老王^) or two or
+  three characters starting with a common surname (^王强^), and a name part right after a contact adds to it
+  (^met Zhang Wei, Li Gang^). CALL and MEET take the people like VISIT. An honorific makes a person: ^Mr Sun^,
+  ^Ms Sun^, ^Sun Li^ and ^Mr Sun and Zhang^ are people, not Sunday. A part that starts with a date (^下周二报价^),
+  or has at most four words and ends with one (^quote fri^), is the follow-up when the date is today or later
+  **and it names something the salesman will do** (call, quote, send, visit, demo, follow up, 报价, 回访, 发,
+  送, 去, 跟进, 联系 …); reported speech and the customer's own plans stay notes (^guard says reopening 20/12^,
+  ^they decide mon^, ^boss back fri^, ^客户说下个月再说^, ^他下周出差^, ^下单^). A past date says when the activity
+  happened (^yesterday^). In Chinese text without separators a date in the middle starts the follow-up
+  (^要两台320D 下周五报价^); in English it does not (^wants delivery in 3 weeks^ stays a note). ^next: …^ is
+  always the follow-up. ^2x 320D^ in a note is also read as a product.
+- **Reasons** (REJECT, REFUSE) are the rest of the message as typed, commas included (^not in town, back mon^,
+  ^客户搬走了，新地址不知道^).
+- **Nothing typed is lost.** Text where a value was expected but that cannot be read as one (^EQ … smu 5120
+  oil leak^, ^LEAD L5 qualify budget confirmed^, ^ASSIGN #17 wang he knows them^, ^ACCT benxi phone 024-… ask
+  for the front desk^) is kept in the notes, and the reply ends ^Kept as note: "oil leak".^ (JSON ^kept_as_note^).
+  A value that matters and cannot be read (an id, a date, a phone, an amount) is asked for instead.
 - **Values with commas**: a comma inside an ^addr:^, ^loc:^, ^note:^, ^reason:^ or unknown key's value does not
   separate (^addr: Ganjingzi, Dalian^).
 - **Dates** are resolved against the time the message arrived, in the sender's zone:
@@ -665,13 +711,18 @@ A message that cannot be read changes nothing. The reply says which part was not
 shows the right form, e.g.
 
 ^^^
-VISTI acme            → Unknown command "VISTI". Did you mean VISIT? VISIT <account>; met <name>; …
+dic 5                 → Unknown command "dic". Did you mean DONE or DOC? …
+拜方 华鑫             → 没看懂“拜方”，是不是拜访？…
 OPP #42 stage maybe   → Stage "maybe" not understood. Stages: 1 identification … 7 nodeal
 EQ acme CAT 320D      → CAT equipment needs its serial: EQ <account> CAT <model> sn <serial> …
 ^^^
 
 ^fieldcrm parse^ prints ^{"error": …, "hint": …, "pos": …, "part": …, "suggest": …}^ (pos counts characters
-from 0) and exits with status 1.
+from 0) and exits with status 1. ^suggest^ is one verb (^VISIT^), two equally near ones (^DONE or DOC^), or
+a Chinese form (^拜访^).
+
+A command read from a misspelt verb carries ^"read_as"^: the word as typed (^{"verb":"visit","read_as":"VSIT",…}^);
+text kept as a note because it was not understood is in ^"kept_as_note"^ (and in ^notes^).
 `
 
 var (

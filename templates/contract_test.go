@@ -295,6 +295,15 @@ type NoticeDecided struct {
 	By       string
 }
 
+// ReadAs is the data of read_as (put before the reply when a misspelt verb
+// was carried out) and kept_note (put after it when text was kept as a note).
+type ReadAs struct {
+	Typed  string // the word as typed
+	Verb   string // the verb it was read as (English)
+	VerbZH string // the same in Chinese
+	Kept   string // text kept as a note
+}
+
 type DayReminder struct {
 	Count int    // new activities today
 	First []Item // the first one or two

@@ -303,6 +303,14 @@ func smsCases(zh bool) map[string][]variant {
 			{"refused", NoticeDecided{ID: 88, Subject: s(zh, "remove contact Li Wei (left)", "删除联系人李伟（离职）"), By: liu}},
 			{"longest", NoticeDecided{ID: 100088, Subject: s(zh, "remove contact Ouyang Zhongming of ", "删除联系人欧阳中明，") + longAcct(zh), Approved: false, By: ouyang}},
 		},
+		"read_as": {
+			{"typical", ReadAs{Typed: "VSIT", Verb: "VISIT", VerbZH: "拜访"}},
+			{"longest", ReadAs{Typed: "cntct", Verb: "CONTACT", VerbZH: "联系人"}},
+		},
+		"kept_note": {
+			{"typical", ReadAs{Kept: s(zh, "oil leak at boom", "漏油")}},
+			{"longest", ReadAs{Kept: s(zh, "he knows the purchasing manager from the expo", "他在展会上认识采购经理")}},
+		},
 		"day_reminder": {
 			{"typical", DayReminder{Count: 2, First: items}},
 			{"one", DayReminder{Count: 1, First: items[:1]}},
@@ -420,7 +428,7 @@ var smsLimit = map[string][2]int{ // name → {en, zh}
 	"help": {1, 1}, "today": {2, 2}, "opps": {2, 2}, "acct": {2, 2}, "find": {2, 2},
 	"funnel": {2, 2}, "team": {2, 2}, "notice_assigned": {1, 2}, "notice_rejected": {1, 1},
 	"notice_lead": {1, 1}, "notice_account": {1, 1}, "notice_equipment_missing": {1, 1},
-	"notice_approval": {1, 1}, "notice_decided": {1, 1}, "day_reminder": {1, 1},
+	"notice_approval": {1, 1}, "notice_decided": {1, 1}, "day_reminder": {1, 1}, "read_as": {1, 1}, "kept_note": {1, 1},
 	"notice_phone_changed": {1, 1}, "notice_inactive": {1, 1},
 	"ok_extend": {1, 1}, "ok_ack": {1, 1}, "lost": {2, 2}, "nothing_more": {1, 1},
 	"job_overdue": {1, 1}, "job_escalation": {1, 1}, "job_takeback": {1, 1}, "job_takeback_manager": {1, 1},

@@ -53,7 +53,7 @@ func TestOpsReadyz(t *testing.T) {
 func TestOpsMetrics(t *testing.T) {
 	e := e2eStart(t, "", nil)
 	e.sms(e2eWangPhone, "V acme; met Zhang Wei; demo went well")
-	e.sms(e2eWangPhone, "VISTI acme")             // misspelt verb
+	e.sms(e2eWangPhone, "VISTO acme")             // misspelt verb, too far to be sure
 	e.sms(e2eWangPhone, "OPP acme; stage banana") // verb known, parts not
 	e.sms(e2eStranger, "hello")
 	_, form := e.form(e2eWangPhone, "TODAY")

@@ -36,7 +36,7 @@ func TestRunParse(t *testing.T) {
 	})
 	t.Run("ErrParse", func(t *testing.T) {
 		var out, errb bytes.Buffer
-		code := runParse(context.Background(), []string{"--now", "2026-11-25T10:00", "VISTI acme"}, &out, &errb)
+		code := runParse(context.Background(), []string{"--now", "2026-11-25T10:00", "VISTO acme"}, &out, &errb)
 		if code != 1 {
 			t.Fatalf("exit %d, want 1", code)
 		}

@@ -240,7 +240,7 @@ var benchTemplates = []benchTemplate{
 	{"today", 2, 0, false, false, "T"},
 	{"opps", 3, 0, false, false, "OPPS"},
 	{"opps", 2, 0, false, false, "opps %A"},
-	{"typo", 2, 0, false, false, "VISTI %A; met %C"},
+	{"typo", 2, 0, false, false, "VISTO %A; met %C"}, // too far from VISIT to be carried out
 	{"unknown", 1, 0, false, false, "hello there"},
 	{"not-found", 1, 0, false, false, "V nosuchcorp; met li"},
 	{"not-found", 1, 0, false, false, "DONE #99999999"},
