@@ -16,7 +16,9 @@ const zhSurnameList = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林
 // zhTitlesLong are the titles that end a person's name, longest first.
 var zhTitlesLong = []string{"总经理", "经理", "主任", "总监", "科长", "处长", "部长", "厂长", "队长", "书记", "主管", "老板", "师傅", "先生", "女士", "小姐", "老师", "总", "工", "董"}
 
-func isSurname(r rune) bool { return r >= 0x4E00 && (zhSurnames[r] || strings.ContainsRune(zhSurnameList, r)) }
+func isSurname(r rune) bool {
+	return r >= 0x4E00 && (zhSurnames[r] || strings.ContainsRune(zhSurnameList, r))
+}
 
 // zhSplitPerson splits "抚顺煤矿高总" into the account and the person: a
 // surname and a title at the end, with at least two characters before.
