@@ -333,3 +333,21 @@ func PruneUnresolved(db *bolt.DB, cutoff time.Time) (n int, err error) {
 	})
 	return n, err
 }
+
+// OpenQuestion returns the message of user's numbered question still
+// waiting for its answer (nil when none).
+func (tx *Tx) OpenQuestion(user int64) *Unresolved {
+	b := tx.btx.Bucket(bktUnresolvedOpen)
+	if b == nil {
+		return nil
+	}
+	v := b.Get(itob(user))
+	if v == nil {
+		return nil
+	}
+	e := &Unresolved{}
+	if json.Unmarshal(v, e) != nil {
+		return nil
+	}
+	return e
+}
