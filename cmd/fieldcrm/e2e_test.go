@@ -79,7 +79,7 @@ func TestE2ECorpus(t *testing.T) {
 	cases := e2eLoad(t)
 	known := e2eKnown(t)
 	for id := range known {
-		if !slices_contains(cases, id) {
+		if !e2eHasCase(cases, id) {
 			t.Errorf("known_failures.txt names %q, which is no case", id)
 		}
 	}
@@ -119,7 +119,7 @@ func TestE2ECorpus(t *testing.T) {
 	}
 }
 
-func slices_contains(cases []e2eCase, id string) bool {
+func e2eHasCase(cases []e2eCase, id string) bool {
 	for _, c := range cases {
 		if c.id == id {
 			return true
