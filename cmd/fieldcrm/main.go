@@ -22,20 +22,22 @@ type command struct {
 
 func commands() map[string]command {
 	return map[string]command{
-		"parse":      {"parse one message and print the command as JSON", runParse},
-		"user":       {"add, list and change users", runUser},
-		"import":     {"import records from a CSV or Excel file", runImport},
-		"export":     {"export records to a CSV or Excel file", runExport},
-		"backup":     {"write a consistent copy of the database (also from a running serve)", runHotBackup},
-		"restore":    {"replace the database with a checked backup (serve stopped)", runRestore},
-		"check":      {"check (and --repair) the database's indexes", runCheck},
-		"serve":      {"run the service: Twilio webhook, outbox and scheduled jobs", runServe},
-		"demo":       {"try fieldcrm: a demo database and a prompt to text as a salesman", runDemo},
-		"sms":        {"handle one SMS as serve would (--from NUMBER \"text\")", runSMS},
-		"mail":       {"send an e-mail to the demo and print the answer (--from ADDRESS \"text\")", runMailCmd},
-		"jobs":       {"list the scheduled jobs, or run one as of a time", runJobs},
-		"report":     {"print or export a report (funnel, forecast, lost, …)", runReport},
-		"campaign":   {"add, change and list campaigns; responses to leads; import responses", runCampaign},
+		"parse":    {"parse one message and print the command as JSON", runParse},
+		"user":     {"add, list and change users", runUser},
+		"import":   {"import records from a CSV or Excel file", runImport},
+		"export":   {"export records to a CSV or Excel file", runExport},
+		"backup":   {"write a consistent copy of the database (also from a running serve)", runHotBackup},
+		"restore":  {"replace the database with a checked backup (serve stopped)", runRestore},
+		"check":    {"check (and --repair) the database's indexes", runCheck},
+		"serve":    {"run the service: Twilio webhook, outbox and scheduled jobs", runServe},
+		"demo":     {"try fieldcrm: a demo database and a prompt to text as a salesman", runDemo},
+		"sms":      {"handle one SMS as serve would (--from NUMBER \"text\")", runSMS},
+		"mail":     {"send an e-mail to the demo and print the answer (--from ADDRESS \"text\")", runMailCmd},
+		"jobs":     {"list the scheduled jobs, or run one as of a time", runJobs},
+		"report":   {"print or export a report (funnel, forecast, lost, …)", runReport},
+		"campaign": {"add, change and list campaigns; responses to leads; import responses", runCampaign},
+
+		// what the language did not read yet (unresolved.go)
 		"unresolved": {"list the messages not carried out, by cause; run one again as its sender", runUnresolved},
 	}
 }
@@ -74,7 +76,7 @@ func usage(w io.Writer, cmds map[string]command) {
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		fmt.Fprintf(w, "  %-8s %s\n", n, cmds[n].summary)
+		fmt.Fprintf(w, "  %-10s %s\n", n, cmds[n].summary)
 	}
 	fmt.Fprintln(w, "\nRun 'fieldcrm COMMAND -h' for the flags of one command.")
 }

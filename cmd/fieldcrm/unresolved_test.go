@@ -195,3 +195,27 @@ func TestUnresolvedCommand(t *testing.T) {
 		}
 	})
 }
+
+// The nightly prune job deletes unresolved messages older than
+// crm.UnresolvedRetention and keeps the newer ones.
+func TestPruneJobUnresolved(t *testing.T) {
+	t.Setenv("FIELDCRM_TZ", "Asia/Shanghai")
+	at := time.Date(2026, 11, 23, 9, 0, 0, 0, shenyang)
+	db := demoDBAt(t, at)
+	runCmd(t, "sms", "--db", db, "--from", "+8613800000002", "--now", "2026-05-01T09:00", "XYZZY old")
+	runCmd(t, "sms", "--db", db, "--from", "+8613800000002", "--now", "2026-11-20T09:00", "XYZZY new")
+	s, err := crm.Open(db, crm.Options{Now: func() time.Time { return at }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &Main{Store: s}
+	c, err := m.prune(t.Context(), at)
+	if err != nil || c["unresolved"] != 1 {
+		t.Errorf("pruned %v (%v), want 1 unresolved", c, err)
+	}
+	s.Close()
+	out := mustRun(t, "unresolved", "--db", db, "--now", "2026-11-23T09:00")
+	if !strings.Contains(out, `"XYZZY new"`) || strings.Contains(out, "XYZZY old") {
+		t.Errorf("after pruning:\n%s", out)
+	}
+}
