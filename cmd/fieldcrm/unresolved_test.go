@@ -219,3 +219,32 @@ func TestPruneJobUnresolved(t *testing.T) {
 		t.Errorf("after pruning:\n%s", out)
 	}
 }
+
+// A line of an e-mail that was not understood is kept like an SMS: with the
+// e-mail channel, the sender's address, the line and its answer — through
+// the real Main, IMAP in and SMTP out.
+func TestUnresolvedFromEmail(t *testing.T) {
+	me := mailStart(t, nil)
+	id := me.deliver(mailMsg{From: "Wang Jun <" + mailWang + ">", Subject: "OPPS", Auth: true, Body: "FLURB the quarry\n"})
+	ans := me.waitAnswers(mailWang, 1)[0]
+	me.processed(1)
+	var list []*crm.Unresolved
+	if err := me.m.Store.View(crm.System, func(tx *crm.Tx) error {
+		var err error
+		list, err = tx.UnresolvedList(crm.UnresolvedFilter{})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != 1 {
+		t.Fatalf("kept %d, want the one line not understood: %+v", len(list), list)
+	}
+	e := list[0]
+	if e.Channel != "email" || e.From != mailWang || e.Text != "FLURB the quarry" || e.Cause != crm.CauseNotUnderstood ||
+		e.User != me.team.Wang || !strings.HasPrefix(e.MessageID, id) {
+		t.Errorf("kept %+v", e)
+	}
+	if e.Reply == "" || !strings.Contains(ans.Text, strings.Split(e.Reply, "\n")[0]) {
+		t.Errorf("kept reply %q is not the answer's line:\n%s", e.Reply, ans.Text)
+	}
+}
