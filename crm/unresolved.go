@@ -141,8 +141,9 @@ func (tx *Tx) NoteHandled(h Handled) error {
 			return err
 		}
 	}
-	if cv.Choice != nil && (open == nil || !cv.Choice.At.Equal(open.ChoiceAt)) {
-		// this message asked a (new) question
+	if cv.Choice != nil && cv.Choice.At.Equal(tx.now) && (open == nil || !cv.Choice.At.Equal(open.ChoiceAt)) {
+		// this message asked a (new) question (one older than this
+		// transaction without an entry was asked before they were kept)
 		q := entry()
 		if answered { // a number that led to another question: the message is the first one
 			q.Text, q.MessageID, q.At, q.CSAfter = open.Text, open.MessageID, open.At, open.CSAfter
