@@ -326,6 +326,11 @@ func (p *Pipeline) finish(tx *crm.Tx, in Inbound, user *crm.User, res *Result, t
 		}
 		res.Queued = true
 	}
+	// what was not carried out is kept for the administrator (fieldcrm unresolved)
+	if err := tx.NoteHandled(crm.Handled{Channel: in.Channel, From: in.From, MessageID: in.ID, At: now,
+		Text: Truncate(in.Body, 2000), Reply: text, Verb: res.Verb + res.ParseVerb, Code: res.Code}); err != nil {
+		return err
+	}
 	if in.ID == "" {
 		return nil
 	}

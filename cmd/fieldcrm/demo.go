@@ -84,11 +84,22 @@ func runDemoIn(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	as := fs.String("as", "wang", "start as this user")
 	imapAddr := fs.String("imap", demoIMAPDefault, "address of the demo's IMAP server (\"off\": no e-mail; a busy port: any free one)")
 	smtpAddr := fs.String("smtp", demoSMTPDefault, "address of the demo's SMTP server (a busy port: any free one)")
+	nowFlag := fs.String("now", "", "a time the clock stands at (RFC 3339 or 2006-01-02T15:04 in $FIELDCRM_TZ), so that a replay answers the same")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
 		return 2
+	}
+	clock := time.Now
+	if *nowFlag != "" {
+		loc, _ := time.LoadLocation(envDefault("FIELDCRM_TZ", "Asia/Shanghai"))
+		t, err := parseNow(*nowFlag, loc)
+		if err != nil {
+			fmt.Fprintf(stderr, "fieldcrm demo: bad --now %q: want RFC 3339 or 2006-01-02T15:04\n", *nowFlag)
+			return 2
+		}
+		clock = func() time.Time { return t }
 	}
 	if *db == "" {
 		dir, err := os.MkdirTemp("", "fieldcrm-demo-")
@@ -105,7 +116,7 @@ func runDemoIn(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 			worker.Kick()
 		}
 	}
-	s, err := openSession(*db, time.Now, kick, stderr)
+	s, err := openSession(*db, clock, kick, stderr)
 	if err != nil {
 		fmt.Fprintln(stderr, "fieldcrm demo:", err)
 		return 1
@@ -143,7 +154,7 @@ func runDemoIn(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 			}
 		}
 	}
-	worker = outbox.New(s.store.DB(), outbox.Config{Rate: -1, Poll: time.Second}, senders, s.log, time.Now)
+	worker = outbox.New(s.store.DB(), outbox.Config{Rate: -1, Poll: time.Second}, senders, s.log, clock)
 	wctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -258,53 +269,4 @@ func findDemoUser(users []*crm.User, name string) *crm.User {
 		}
 	}
 	return nil
-}
-
-func runSMS(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("sms", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	db := fs.String("db", envDefault("FIELDCRM_DB", "fieldcrm.db"), "database file (env FIELDCRM_DB)")
-	from := fs.String("from", "", "the sender's phone number (a registered user's)")
-	id := fs.String("id", "", "message id, to test duplicate delivery (default: a new one)")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: fieldcrm sms --from NUMBER [--db FILE] \"text\"")
-		fmt.Fprintln(stderr, "Handles one SMS exactly as serve would and prints the reply; notices stay queued for serve to send.")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-	text := strings.Join(fs.Args(), " ")
-	if *from == "" || strings.TrimSpace(text) == "" {
-		fs.Usage()
-		return 2
-	}
-	if *id == "" {
-		*id = fmt.Sprintf("CLI%d", time.Now().UnixNano())
-	}
-	s, err := openSession(*db, time.Now, nil, stderr)
-	if err != nil {
-		fmt.Fprintln(stderr, "fieldcrm sms:", err)
-		return 1
-	}
-	defer s.store.Close()
-	res, err := s.pipe.Handle(ctx, gateway.Inbound{Channel: gateway.ChannelSMS, ID: *id, From: *from, Body: text}, gateway.Options{})
-	if err != nil {
-		fmt.Fprintln(stderr, "fieldcrm sms:", err)
-		return 1
-	}
-	fmt.Fprintln(stdout, res.Reply)
-	if res.Notices > 0 {
-		fmt.Fprintf(stderr, "(%d notice%s queued: serve sends them)\n", res.Notices, pluralS(res.Notices))
-	}
-	if res.Dup {
-		fmt.Fprintln(stderr, "(a repeat of message "+*id+": nothing applied again)")
-	}
-	if res.Code != "" && res.Code != "unknown" {
-		return 1
-	}
-	return 0
 }

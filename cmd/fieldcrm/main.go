@@ -36,6 +36,9 @@ func commands() map[string]command {
 		"jobs":     {"list the scheduled jobs, or run one as of a time", runJobs},
 		"report":   {"print or export a report (funnel, forecast, lost, …)", runReport},
 		"campaign": {"add, change and list campaigns; responses to leads; import responses", runCampaign},
+
+		// what the language did not read yet (unresolved.go)
+		"unresolved": {"list the messages not carried out, by cause; run one again as its sender", runUnresolved},
 	}
 }
 
@@ -73,7 +76,7 @@ func usage(w io.Writer, cmds map[string]command) {
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		fmt.Fprintf(w, "  %-8s %s\n", n, cmds[n].summary)
+		fmt.Fprintf(w, "  %-10s %s\n", n, cmds[n].summary)
 	}
 	fmt.Fprintln(w, "\nRun 'fieldcrm COMMAND -h' for the flags of one command.")
 }

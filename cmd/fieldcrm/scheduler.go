@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/fieldcrm/fieldcrm/crm"
 	"github.com/fieldcrm/fieldcrm/gateway"
 	"github.com/fieldcrm/fieldcrm/gateway/email"
 
@@ -47,12 +48,17 @@ func (m *Main) runScheduler(ctx context.Context, tpl *templates.Set) {
 	m.Log.Info("scheduler stopped")
 }
 
-// prune deletes the claims of old messages and, with the email channel on,
+// prune deletes the claims of old messages, old unresolved messages and, with the email channel on,
 // what it keeps of handled e-mail (the scheduler's prune job).
 func (m *Main) prune(ctx context.Context, now time.Time) (scheduler.Counts, error) {
 	c := scheduler.Counts{}
 	n, err := gateway.PruneClaims(m.Store.DB(), now.Add(-gateway.ClaimRetention))
 	c["claims"] = n
+	if err != nil {
+		return c, err
+	}
+	n, err = crm.PruneUnresolved(m.Store.DB(), now.Add(-crm.UnresolvedRetention))
+	c["unresolved"] = n
 	if err != nil || m.Mail == nil {
 		return c, err
 	}
