@@ -24,7 +24,7 @@ func TestUnresolvedCommand(t *testing.T) {
 		return out
 	}
 	wang, li := "+8613800000002", "+8613800000003"
-	sms(wang, "2026-11-23T09:30", "VSIT acme mining; met zhang wei")
+	sms(wang, "2026-11-23T09:30", "VXT acme mining; met zhang wei")
 	sms(wang, "2026-11-23T09:31", "visit shenbei quarry; met dong; wants a 950H")
 	sms(wang, "2026-11-23T09:32", "V acme; met zhang") // a question
 	sms(wang, "2026-11-23T09:33", "OPPS")              // not answered
@@ -46,7 +46,7 @@ func TestUnresolvedCommand(t *testing.T) {
 			`answered: "Not found: No account matches "shenbei quarry".`,
 			`Li Na (sms)  "完成 #999"`,
 			"not understood (1)",
-			`2026-11-23 09:30  Wang Jun (sms)  "VSIT acme mining; met zhang wei"`,
+			`2026-11-23 09:30  Wang Jun (sms)  "VXT acme mining; met zhang wei"`,
 			"choice never made: something else sent instead (1)",
 			`"V acme; met zhang"`,
 			`then sent: "OPPS"`,
@@ -99,7 +99,7 @@ func TestUnresolvedCommand(t *testing.T) {
 		if err := json.Unmarshal([]byte(lines[0]), &e); err != nil {
 			t.Fatal(err)
 		}
-		if e.Text != "VSIT acme mining; met zhang wei" || e.Cause != crm.CauseNotUnderstood || e.UserName != "Wang Jun" ||
+		if e.Text != "VXT acme mining; met zhang wei" || e.Cause != crm.CauseNotUnderstood || e.UserName != "Wang Jun" ||
 			!e.At.Equal(time.Date(2026, 11, 23, 9, 30, 0, 0, shenyang)) || e.Group != "not understood" {
 			t.Errorf("first: %s", lines[0])
 		}
