@@ -879,7 +879,8 @@ func TestApplyTeam(t *testing.T) {
 	if li.Name != "Li Ming" || li.Visits != 1 || li.Open != 1 || li.Overdue != 0 {
 		t.Errorf("Li %+v", li)
 	}
-	if wang.Name != "Wang Jun" || wang.Visits != 1 || wang.Calls != 1 || wang.Open != 3 || wang.Overdue != 1 {
+	// the call at ACME Transport carried out the call planned there today
+	if wang.Name != "Wang Jun" || wang.Visits != 1 || wang.Calls != 1 || wang.Open != 2 || wang.Overdue != 1 {
 		t.Errorf("Wang %+v", wang)
 	}
 	if d.Period != "today" {

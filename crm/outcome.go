@@ -64,6 +64,7 @@ type OKActivityData struct {
 	Account string
 	Contact string
 	Next    *NextItem
+	Closes  int64 // the planned activity this report carried out and closed (0: none)
 }
 
 type OKPlannedData struct {

@@ -33,6 +33,7 @@ type OkActivity struct {
 	Account string
 	Contact string
 	Next    *Next
+	Closes  int64 // the planned activity the report closed, 0 when none
 }
 
 type OkPlanned struct {
