@@ -711,7 +711,7 @@ func (lw *leakWorld) queries(t *testing.T, tx *crm.Tx, sm *crm.User, other strin
 	}
 	for _, e := range sys[crm.KindEquipment] {
 		eq := e.(*crm.Equipment)
-		found, err := tx.FindEquipment(eq.Brand, eq.Model, eq.Serial, eq.Bought)
+		found, err := tx.FindEquipment(eq.Account, eq.Brand, eq.Model, eq.Serial, eq.Bought)
 		if err != nil && crm.ErrorCode(err) != crm.ENOTFOUND {
 			t.Fatal(err)
 		}

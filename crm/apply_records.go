@@ -384,7 +384,7 @@ func (tx *Tx) equipment(cmd *parser.Command) (*Outcome, error) {
 		if cmd.Bought != nil {
 			bought = *cmd.Bought
 		}
-		found, err := tx.FindEquipment(cmd.Brand, cmd.Model, cmd.Serial, bought)
+		found, err := tx.FindEquipment(a.ID, cmd.Brand, cmd.Model, cmd.Serial, bought)
 		if err != nil && ErrorCode(err) != ENOTFOUND {
 			return nil, err
 		}

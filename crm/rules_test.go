@@ -1074,11 +1074,11 @@ func TestEquipmentIdentity(t *testing.T) {
 
 	t.Run("OKFind", func(t *testing.T) {
 		mustView(t, w.s, w.s2, func(tx *crm.Tx) error {
-			e, err := tx.FindEquipment("cat", "", "cat0320dxyz", time.Time{})
+			e, err := tx.FindEquipment(0, "cat", "", "cat0320dxyz", time.Time{})
 			if err != nil || e == nil || e.ID != cat {
 				t.Errorf("FindEquipment by serial = %v, %v", e, err)
 			}
-			e, err = tx.FindEquipment("Komatsu", "PC200", "", date(2019, 5, 1))
+			e, err = tx.FindEquipment(acct, "Komatsu", "PC200", "", date(2019, 5, 1))
 			if err != nil || e == nil || e.Model != "PC200" {
 				t.Errorf("FindEquipment by brand, model, date = %v, %v", e, err)
 			}

@@ -263,7 +263,7 @@ func (tx *Tx) put(r Record) error {
 			continue
 		}
 		if v := tx.btx.Bucket(e.bkt).Get(e.key); v != nil && int64(btou(v)) != r.RecordID() {
-			return Errorf(ECONFLICT, "%s is already used by %s #%d.", uniqueLabel(e), kindName(k), btou(v))
+			return tx.uniqueConflict(e, k, int64(btou(v)))
 		}
 	}
 	tx.dirty = true
@@ -347,6 +347,18 @@ func (tx *Tx) remove(k Kind, id int64) error {
 		return err
 	}
 	return tx.recordChange(k, id, OpDelete, before, nil)
+}
+
+// uniqueConflict refuses a record whose unique key (a CAT serial number, a
+// user's phone) record id of kind k holds already. The rule is global, but
+// the refusal names the holder only to whoever may see it: to others it
+// says neither its id nor where it is.
+func (tx *Tx) uniqueConflict(e ientry, k Kind, id int64) error {
+	if holder, err := tx.load(k, id); err == nil && tx.canRead(holder) {
+		return Errorf(ECONFLICT, "%s is already used by %s #%d.", uniqueLabel(e), kindName(k), id)
+	}
+	return Errorf(ECONFLICT, "%s is already on file, in records you cannot see.", uniqueLabel(e)).
+		withHint("ask your manager to check it")
 }
 
 func uniqueLabel(e ientry) string {
