@@ -122,6 +122,7 @@ type OKOppData struct {
 	Amount  int64 // cents
 	Close   time.Time
 	Action  string
+	Via     []string // a forward jump: the stages passed on the way, in order (recorded as moves of their own)
 }
 
 type OKEquipmentData struct {

@@ -624,15 +624,14 @@ func TestOppStages(t *testing.T) {
 		}
 	})
 
-	t.Run("ErrSkipStage", func(t *testing.T) {
+	t.Run("OKSkipStageRecordsEachMove", func(t *testing.T) {
 		id := newOpp(t)
-		err := move(id, crm.StageMove{To: crm.StageDevelopment})
-		wantErr(t, err, crm.EINVALID, "one stage at a time", "next: qualification")
 		mustMove(t, id, crm.StageMove{To: crm.StageQualification}, 25)
-		err = move(id, crm.StageMove{To: crm.StageProposal})
-		wantErr(t, err, crm.EINVALID, "next: development")
-		if o := get(t, id); o.Stage != crm.StageQualification || len(o.StageHistory) != 1 {
-			t.Errorf("after refused skip: stage %s, %d moves", o.Stage, len(o.StageHistory))
+		mustMove(t, id, crm.StageMove{To: crm.StageProposal}, 75)
+		o := get(t, id)
+		if o.Stage != crm.StageProposal || len(o.StageHistory) != 3 || o.StageHistory[1] != (crm.StageChange{From: crm.StageQualification, To: crm.StageDevelopment, At: o.StageHistory[1].At, By: w.s1.ID}) ||
+			o.StageHistory[2].From != crm.StageDevelopment || o.StageHistory[2].To != crm.StageProposal {
+			t.Errorf("after the jump: stage %s, moves %+v", o.Stage, o.StageHistory)
 		}
 	})
 

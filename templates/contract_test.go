@@ -86,7 +86,8 @@ type OkOpp struct {
 	Stage   string // identification … nodeal, or 1-7 (anything printing so)
 	Amount  int64  // cents
 	Close   time.Time
-	Action  string // create, stage, won, lost, nodeal, amount, close, product, competitor, role
+	Action  string   // create, stage, won, lost, nodeal, reopen, amount, close, product, competitor, role
+	Via     []string // a forward jump: the stages passed on the way
 }
 
 type OkEquipment struct {
