@@ -60,7 +60,8 @@ func (tx *Tx) logActivity(cmd *parser.Command, typ string, loc *time.Location) (
 		d.Closes = planned.ID
 	}
 	out := &Outcome{Template: "ok_activity", Data: d}
-	if typ == ActVisit && !tx.HasEquipment(acct.ID) {
+	tx.tellOwnerOfActivity(acct, a, contact, reportNotes(cmd))
+	if typ == ActVisit && !tx.HasEquipment(acct.ID) && tx.canWrite(acct) {
 		out.Notices = append(out.Notices, Notice{To: tx.meta.Actor.ID, Template: "notice_equipment_missing", SMS: true,
 			Data: NoticeEquipmentMissingData{Account: acct.Name, AccountID: acct.ID}})
 	}
@@ -303,6 +304,9 @@ func (tx *Tx) note(cmd *parser.Command) (*Outcome, error) {
 	default:
 		acct, err := tx.resolveAccount(cmd.Target, hint)
 		if err != nil {
+			return nil, err
+		}
+		if err := tx.mustWrite(acct); err != nil { // a note changes what the customer's file says
 			return nil, err
 		}
 		n.Account, subject = acct.ID, acct.Name

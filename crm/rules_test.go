@@ -372,7 +372,10 @@ func TestRemoveContact(t *testing.T) {
 
 	t.Run("OKManagerRefuses", func(t *testing.T) {
 		var r2 int64
-		mustUpdate(t, w.s, w.s2, func(tx *crm.Tx) error {
+		// Li Gang may not ask to remove a contact of Wang's customer
+		_, err := update(w.s, w.s2, func(tx *crm.Tx) error { _, err := tx.RemoveContact(c2, "left the company"); return err })
+		wantErr(t, err, crm.EFORBIDDEN, "Anshan Steel is Wang Jun's customer")
+		mustUpdate(t, w.s, w.s1, func(tx *crm.Tx) error {
 			r, err := tx.RemoveContact(c2, "left the company")
 			if r != nil {
 				r2 = r.ID
@@ -387,8 +390,8 @@ func TestRemoveContact(t *testing.T) {
 		if r.Status != crm.ReqRefused || r.Note != "still there" {
 			t.Errorf("request = %s %q", r.Status, r.Note)
 		}
-		if ev := findEvent(cs, crm.EvRequestDecided); ev == nil || !containsID(ev.To, w.s2.ID) || ev.Detail != crm.ReqRefused {
-			t.Errorf("decision event = %+v, want requester %d told of the refusal", ev, w.s2.ID)
+		if ev := findEvent(cs, crm.EvRequestDecided); ev == nil || !containsID(ev.To, w.s1.ID) || ev.Detail != crm.ReqRefused {
+			t.Errorf("decision event = %+v, want requester %d told of the refusal", ev, w.s1.ID)
 		}
 		if ids := lookupIDs(t, w.s, w.s1, crm.KindContact, "chen bo"); !containsID(ids, c2) {
 			t.Error("contact whose removal was refused is no longer found")
@@ -952,8 +955,10 @@ func TestEquipmentIdentity(t *testing.T) {
 
 	t.Run("ErrCatSameSerial", func(t *testing.T) {
 		before := countAll(t, w.s)
-		// another salesman, another model: the serial alone is the identity
-		err := save(w.s2, &crm.Equipment{Account: acct, Brand: "Caterpillar", Model: "336", Serial: "CAT0320DXYZ"})
+		// another salesman, another customer, another model: the serial alone is the identity
+		acct2, _ := w.account(t, w.s2, "Anshan Steel", "")
+		before = countAll(t, w.s)
+		err := save(w.s2, &crm.Equipment{Account: acct2, Brand: "Caterpillar", Model: "336", Serial: "CAT0320DXYZ"})
 		wantErr(t, err, crm.ECONFLICT, "CAT0320DXYZ", "already used", "#"+strconv.FormatInt(cat, 10))
 		unchanged(t, w.s, before)
 	})

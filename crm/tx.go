@@ -24,6 +24,7 @@ type Tx struct {
 	changeAt    map[string]int  // kind|id → index in cs.Changes
 	idPending   []int           // events emitted before their record had an id
 	users       map[int64]*User // users read in this request (owners, managers)
+	notices     []Notice        // notices queued by the rules, sent with the reply (notify)
 	// set while a rule-owning method saves a change that plain saves refuse
 	approving, converting, staging, reassigning bool
 }

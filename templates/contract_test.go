@@ -284,6 +284,23 @@ type NoticeEquipmentMissing struct {
 	AccountID int64
 }
 
+type NoticeColleagueActivity struct {
+	Kind      string
+	Account   string
+	AccountID int64
+	Contact   string
+	Notes     string
+	By        string
+}
+
+type NoticeContactRemoved struct {
+	Contact   string
+	Account   string
+	Reason    string
+	Requester string
+	By        string
+}
+
 type NoticeApproval struct {
 	ID      int64
 	Subject string
