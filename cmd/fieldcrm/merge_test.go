@@ -20,7 +20,7 @@ func TestReimportSameFileDoesNotDuplicate(t *testing.T) {
 	out := mustRun(t, "import", "accounts", "testdata/accounts.csv", "--db", db)
 	for _, want := range []string{
 		"imported 3 accounts: 3 unchanged\n",
-		"3 rows without an id were taken for stored accounts (same name and phone):\n",
+		"3 rows without an id were taken for stored accounts:\n",
 		"  line 2: ACME Mining Co. is #1 (same name and phone 01085868466)\n",
 		"  line 3: 华鑫矿业 is #2 (same name and phone 13901234501)\n",
 	} {
@@ -198,5 +198,35 @@ func TestMergeAccountsAndContacts(t *testing.T) {
 		if code == 0 || !strings.Contains(errOut, c.want) {
 			t.Errorf("%s: exit %d, %q, want %q", c.args, code, errOut, c.want)
 		}
+	}
+}
+
+// Leads and machines re-imported without ids are matched too: a lead by
+// company and phone, a machine by its identity.
+func TestReimportLeadsAndEquipment(t *testing.T) {
+	db := newDB(t)
+	importFixtures(t, db)
+	mustRun(t, "import", "accounts", "testdata/accounts.csv", "--db", db)
+	dir := t.TempDir()
+	eq := filepath.Join(dir, "e.csv")
+	os.WriteFile(eq, []byte("account,brand,model,serial,smu,bought\n1,CAT,320D,CAT0320DXYZ,4520,\nACME Mining Co.,KOMATSU,PC200,,,2019-05-01\n2,KOMATSU,PC200,,,2019-05-01\n"), 0o600)
+	leads := filepath.Join(dir, "l.csv")
+	os.WriteFile(leads, []byte("company,person,phone,owner,source\nHuaxin Steel,Li Gang,13901234567,李伟,website\n"), 0o600)
+	if out := mustRun(t, "import", "equipment", eq, "--db", db); out != "imported 3 equipment: 3 created\n" {
+		t.Errorf("first equipment import: %q", out)
+	}
+	out := mustRun(t, "import", "equipment", eq, "--db", db)
+	for _, want := range []string{"imported 3 equipment: 3 unchanged\n", "line 2: CAT 320D CAT0320DXYZ is #1 (same serial number)",
+		"line 3: KOMATSU PC200 is #2 (same brand, model and purchase date at the account)", "line 4: KOMATSU PC200 is #3"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("second equipment import:\n%s\nwant %q", out, want)
+		}
+	}
+	mustRun(t, "import", "leads", leads, "--db", db)
+	if out := mustRun(t, "import", "leads", leads, "--db", db); !strings.Contains(out, "line 2: Huaxin Steel is #1 (same name and phone 13901234567)") {
+		t.Errorf("second leads import: %q", out)
+	}
+	if n, m := len(records(t, db, crm.KindEquipment)), len(records(t, db, crm.KindLead)); n != 3 || m != 1 {
+		t.Errorf("%d machines, %d leads after importing twice", n, m)
 	}
 }

@@ -37,9 +37,10 @@ FILE is CSV (UTF-8, with a header row) or Excel (.xlsx, first sheet, header
 row); docs/import.md lists the columns of each kind. Every row is checked
 first and every bad row reported with its line; a file with bad rows imports
 nothing unless --skip-bad, which imports the good rows. Rows with the id of a
-stored record update it. Accounts and contacts rows without an id update the
-stored record with the same name and phone (so a file imported twice creates
-nothing the second time); other rows create records. Owners are given by
+stored record update it. Accounts, contacts and leads rows without an id
+update the stored record with the same name and phone, equipment rows the
+machine with the same identity (so a file imported twice creates nothing the
+second time); other rows create records. Owners are given by
 name, e-mail, phone or id; accounts by id or name. Likely duplicates among the
 records imported are listed after the import (fieldcrm merge joins them).`)
 	skipBad := fs.Bool("skip-bad", false, "import the good rows of a file that has bad ones")
@@ -111,7 +112,7 @@ records imported are listed after the import (fieldcrm merge joins them).`)
 	}
 	fmt.Fprintln(stdout, msg)
 	if len(res.Matched) > 0 {
-		fmt.Fprintf(stdout, "%d %s without an id %s taken for stored %s (same name and phone):\n",
+		fmt.Fprintf(stdout, "%d %s without an id %s taken for stored %s:\n",
 			len(res.Matched), plural(len(res.Matched), "row", "rows"), plural(len(res.Matched), "was", "were"), kind)
 		for _, m := range res.Matched {
 			fmt.Fprintf(stdout, "  line %d: %s is #%d (%s)\n", m.Line, m.Name, m.ID, m.How)

@@ -119,7 +119,7 @@ func Import(cx context.Context, s *crm.Store, kind string, t *Table, o Options) 
 			}
 			outs[out]++
 			if x.matched != "" {
-				matched = append(matched, Match{Line: rows[i].line, ID: x.matchedID, Name: strings.TrimSpace(x.row["name"]), How: x.matched})
+				matched = append(matched, Match{Line: rows[i].line, ID: x.matchedID, Name: rowLabel(x), How: x.matched})
 			}
 			if out != unchanged && x.savedID != 0 {
 				ids = append(ids, x.savedID)

@@ -504,7 +504,8 @@ var leadsSpec = &spec{
 		refCol("conv_contact", crm.KindContact, false, func(l *lead) *int64 { return &l.ConvContact }),
 		refCol("conv_opp", crm.KindOpp, false, func(l *lead) *int64 { return &l.ConvOpp }),
 	}, timesColumns()...),
-	save: saveRecord,
+	save:  saveRecord,
+	match: matchLead,
 }
 
 type opp = crm.Opportunity
@@ -658,5 +659,6 @@ var equipmentSpec = &spec{
 			return c
 		}(),
 	}, timesColumns()...),
-	save: saveRecord,
+	save:  saveRecord,
+	match: matchEquipment,
 }

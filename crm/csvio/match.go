@@ -289,3 +289,74 @@ func accountRef(x *ctx, col, v string) (int64, error) {
 	}
 	return 0, cellError(col, v, fmt.Sprintf("names %d accounts (#%d and #%d): give the id", len(found), found[0], found[1]))
 }
+
+// matchEquipment finds the stored machine an equipment row without an id
+// is, by crm's identity: a CAT serial anywhere, else brand, model and
+// purchase date at the row's account.
+func matchEquipment(x *ctx) (int64, string) {
+	acct, err := accountRef(x, "account", x.row["account"])
+	if err != nil {
+		return 0, ""
+	}
+	bought, err := parseTime("bought", x.row["bought"], x.loc)
+	if err != nil {
+		return 0, ""
+	}
+	brand, serial := strings.TrimSpace(x.row["brand"]), strings.TrimSpace(x.row["serial"])
+	if brand == "" || crm.IsOwnBrand(brand) && serial == "" || !crm.IsOwnBrand(brand) && bought.IsZero() {
+		return 0, ""
+	}
+	e, err := x.tx.FindEquipment(acct, brand, x.row["model"], serial, bought)
+	if err != nil || e == nil {
+		return 0, ""
+	}
+	if crm.IsOwnBrand(brand) {
+		return e.ID, "same serial number"
+	}
+	return e.ID, "same brand, model and purchase date at the account"
+}
+
+// matchLead finds the stored lead a leads row without an id is: the same
+// company (or person, when the row has no company) and phone.
+func matchLead(x *ctx) (int64, string) {
+	name := strings.TrimSpace(x.row["company"])
+	if name == "" {
+		name = strings.TrimSpace(x.row["person"])
+	}
+	if name == "" {
+		return 0, ""
+	}
+	ph := rowPhones(x, "phone")
+	cands, _ := x.tx.Lookup(crm.KindLead, name, 20)
+	for _, c := range cands {
+		l, err := x.tx.Lead(c.ID)
+		if err != nil {
+			continue
+		}
+		stored := map[string]bool{}
+		if l.Phone != "" {
+			stored[l.Phone] = true
+		}
+		if ok, how := samePerson(name, ph, firstNonEmpty(l.Company, l.Person), stored); ok {
+			return l.ID, how
+		}
+	}
+	return 0, ""
+}
+
+func firstNonEmpty(ss ...string) string {
+	for _, s := range ss {
+		if strings.TrimSpace(s) != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+// rowLabel names a row's record for a person reading the summary.
+func rowLabel(x *ctx) string {
+	if n := firstNonEmpty(x.row["name"], x.row["company"], x.row["person"]); n != "" {
+		return strings.TrimSpace(n)
+	}
+	return strings.TrimSpace(strings.Join(strings.Fields(x.row["brand"]+" "+x.row["model"]+" "+x.row["serial"]), " "))
+}
