@@ -2,6 +2,8 @@ package crm
 
 import (
 	"bytes"
+
+	bolt "go.etcd.io/bbolt"
 	"sort"
 	"strconv"
 	"strings"
@@ -60,21 +62,23 @@ func (tx *Tx) Lookup(k Kind, query string, limit int) ([]Candidate, error) {
 	}
 	var acc map[int64]*match
 	c := tx.btx.Bucket(bktName).Cursor()
-	for wi, w := range words {
-		prefix := nameKey(k, w, 0)
-		prefix = prefix[:len(prefix)-9] // kind 0 word
-		seen := map[int64]float64{}
-		n := 0
-		for key, val := c.Seek(prefix); key != nil && bytes.HasPrefix(key, prefix) && n < maxScan; key, val = c.Next() {
-			n++
-			full := key[len(k)+1 : len(key)-9]
-			id := int64(btou(key[len(key)-8:]))
-			s := tokenScore(w, full, val)
-			if s > seen[id] {
-				seen[id] = s
+	for wi := 0; wi < len(words); wi++ {
+		w := words[wi]
+		var seen map[int64]float64
+		if wi+1 < len(words) && isLatinWord(w) && isLatinWord(words[wi+1]) {
+			// "tie ling" for Tieling: two typed words, one in the name
+			if j := prefixHits(c, k, w+words[wi+1]); len(j) > 0 {
+				seen = j
+				wi++
 			}
 		}
-		if wi == 0 {
+		if seen == nil {
+			seen = prefixHits(c, k, w)
+		}
+		if len(seen) == 0 {
+			seen = fuzzyHits(c, k, w) // "acmee", "minning", "liaoyng"
+		}
+		if acc == nil {
 			acc = make(map[int64]*match, len(seen))
 			for id, s := range seen {
 				acc[id] = &match{score: s, hits: 1}
@@ -127,6 +131,110 @@ func (tx *Tx) Lookup(k Kind, query string, limit int) ([]Candidate, error) {
 		out = out[:limit]
 	}
 	return out, nil
+}
+
+// prefixHits scores the records with an index token that starts with w.
+func prefixHits(c *bolt.Cursor, k Kind, w string) map[int64]float64 {
+	prefix := nameKey(k, w, 0)
+	prefix = prefix[:len(prefix)-9] // kind 0 word
+	seen := map[int64]float64{}
+	n := 0
+	for key, val := c.Seek(prefix); key != nil && bytes.HasPrefix(key, prefix) && n < maxScan; key, val = c.Next() {
+		n++
+		full := key[len(k)+1 : len(key)-9]
+		id := int64(btou(key[len(key)-8:]))
+		if s := tokenScore(w, full, val); s > seen[id] {
+			seen[id] = s
+		}
+	}
+	return seen
+}
+
+// fuzzyWeight ranks a misspelt match below any exact one.
+const fuzzyWeight = 0.6
+
+// fuzzyHits scores the records with an index token a typo away from w: one
+// edit for words of up to 5 letters, two for longer ones, also against the
+// start of a longer token ("minn" for mining). Only latin words of 4 letters
+// or more are tried, and only tokens that share their first letters (two,
+// then one), so a lookup stays bounded on a big store.
+func fuzzyHits(c *bolt.Cursor, k Kind, w string) map[int64]float64 {
+	seen := map[int64]float64{}
+	if len(w) < 4 || !isLatinWord(w) {
+		return seen
+	}
+	maxD := 1
+	if len(w) >= 6 {
+		maxD = 2
+	}
+	for _, pl := range []int{2, 1} {
+		prefix := nameKey(k, w[:pl], 0)
+		prefix = prefix[:len(prefix)-9]
+		n := 0
+		for key, val := c.Seek(prefix); key != nil && bytes.HasPrefix(key, prefix) && n < maxScan; key, val = c.Next() {
+			n++
+			full := string(key[len(k)+1 : len(key)-9])
+			if !isLatinWord(full) || len(full) < len(w)-maxD {
+				continue
+			}
+			d := editDist(w, full)
+			if len(full) > len(w) {
+				d = min(d, editDist(w, full[:len(w)])+1) // typed the start of it, with a typo
+			}
+			if d == 0 || d > maxD {
+				continue
+			}
+			id := int64(btou(key[len(key)-8:]))
+			s := tokenScore(full, []byte(full), val) * fuzzyWeight * (1 - 0.1*float64(d-1))
+			if strings.HasPrefix(w, full) {
+				s += 0.02 // a letter too many ("acmee") is the likeliest typo
+			}
+			if s > seen[id] {
+				seen[id] = s
+			}
+		}
+		if len(seen) > 0 {
+			break
+		}
+	}
+	return seen
+}
+
+func isLatinWord(w string) bool {
+	for i := 0; i < len(w); i++ {
+		if !(w[i] >= 'a' && w[i] <= 'z') {
+			return false
+		}
+	}
+	return w != ""
+}
+
+// editDist is the Damerau-Levenshtein distance (adjacent swaps cost one) of
+// two short ASCII words.
+func editDist(a, b string) int {
+	if len(a) > 32 || len(b) > 32 {
+		return 99
+	}
+	var d [34][34]int
+	for i := 0; i <= len(a); i++ {
+		d[i][0] = i
+	}
+	for j := 0; j <= len(b); j++ {
+		d[0][j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
+		}
+	}
+	return d[len(a)][len(b)]
 }
 
 // tokenScore scores an index token full against the typed word w.

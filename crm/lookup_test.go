@@ -235,3 +235,54 @@ func TestCheck(t *testing.T) {
 		t.Fatalf("lookup after repair: %v", lkNames(got))
 	}
 }
+
+func TestLookupFuzzy(t *testing.T) {
+	w := lkOpen(t)
+	for _, name := range []string{"Liaoyang Steel Recycling", "Tieling Cement", "Liaoning Great Wall"} {
+		lkUpdate(t, w.s, w.wang, func(tx *crm.Tx) error {
+			return tx.CreateAccount(&crm.Account{Name: name}, &crm.Contact{Name: "Contact of " + name})
+		})
+	}
+	for _, tc := range []struct {
+		q, first  string
+		ambiguous bool
+	}{
+		{"acme minning", "ACME Mining Co.", false},
+		{"acme minnig co", "ACME Mining Co.", false},
+		{"liaoyng steel", "Liaoyang Steel Recycling", false},
+		{"liaoyang stell", "Liaoyang Steel Recycling", false},
+		{"tie ling", "Tieling Cement", false},
+		{"tie ling cemnt", "Tieling Cement", false},
+		{"teiling", "Tieling Cement", false},
+		{"acmee", "ACME Mining Co.", true}, // ACME Mining, ACME Transport, Acmex: a numbered choice
+	} {
+		t.Run(tc.q, func(t *testing.T) {
+			got := lkFind(t, w.s, w.wang, crm.KindAccount, tc.q)
+			if len(got) == 0 || got[0].Name != tc.first {
+				t.Fatalf("Lookup(%q) = %v, want %q first", tc.q, lkNames(got), tc.first)
+			}
+			if crm.Ambiguous(got) != tc.ambiguous {
+				t.Errorf("Ambiguous(%v) = %v, want %v", lkNames(got), !tc.ambiguous, tc.ambiguous)
+			}
+		})
+	}
+	t.Run("BelowExact", func(t *testing.T) {
+		// "acmex" is a name: it wins over the ACMEs one letter away
+		got := lkFind(t, w.s, w.wang, crm.KindAccount, "acmex")
+		if len(got) != 1 || got[0].Name != "Acmex Parts" {
+			t.Fatalf("got %v", lkNames(got))
+		}
+	})
+	t.Run("NoWildGuess", func(t *testing.T) {
+		for _, q := range []string{"komatsu", "zzzz", "cement works"} {
+			if got := lkFind(t, w.s, w.wang, crm.KindAccount, q); len(got) != 0 {
+				t.Errorf("Lookup(%q) = %v, want none", q, lkNames(got))
+			}
+		}
+	})
+	t.Run("OtherBranchStaysHidden", func(t *testing.T) {
+		if got := lkFind(t, w.s, w.wang, crm.KindAccount, "acme dalain branch"); len(got) != 0 && got[0].Name == "ACME Dalian Branch" {
+			t.Errorf("got %v", lkNames(got))
+		}
+	})
+}

@@ -92,7 +92,8 @@ type Store struct {
 	closeMu  sync.Once
 
 	stats   writerCounters
-	decoded decoded // decoded records, checked against the stored bytes
+	decoded decoded  // decoded records, checked against the stored bytes
+	lex     lexCache // the senders' lexicons (lexicon.go)
 }
 
 // writerCounters are the writer's running totals (read with WriterStats).
@@ -357,6 +358,7 @@ func (s *Store) commit(batch []*writeReq) {
 		var failedAt = -1
 		t0 := time.Now()
 		var t1 time.Time
+		s.lex.resetLex()
 		err := s.db.Update(func(btx *bolt.Tx) error {
 			defer func() { t1 = time.Now() }()
 			fillAppendOnly(btx)
@@ -405,6 +407,7 @@ func (s *Store) commit(batch []*writeReq) {
 			return
 		default:
 			s.stats.commits.Add(1)
+			s.lex.publishLex()
 			for _, r := range pending {
 				close(r.done)
 			}

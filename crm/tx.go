@@ -295,6 +295,9 @@ func (tx *Tx) put(r Record) error {
 		// rolled back too: the cache matches values by their bytes)
 		tx.s.decoded.put(k, r.RecordID(), data, cloneRecord(r))
 	}
+	if lexKind(k) && lexChanged(old, r) {
+		tx.s.lex.noteLex(k, r.RecordID())
+	}
 	op := OpUpdate
 	if old == nil {
 		op = OpCreate

@@ -181,7 +181,11 @@ func (p *Pipeline) handle(ctx context.Context, in Inbound, opt Options) (*Result
 		now = in.Received
 	}
 	loc := user.Location(p.cfg.Store.Location())
-	cmd, perr := parser.Parse(in.Body, parser.Context{Now: now, Loc: loc})
+	lex, err := p.cfg.Store.Lexicon(user) // the names he may mean
+	if err != nil {
+		log.Warn("no lexicon", slog.Any("error", err))
+	}
+	cmd, perr := parser.Parse(in.Body, parser.Context{Now: now, Loc: loc, Lexicon: lex})
 	meta := crm.Meta{Actor: user, Channel: in.Channel, MessageID: in.ID, Summary: Truncate(in.Body, 500)}
 	if perr == nil {
 		if res, ok, err := p.fastQuery(ctx, in, user, cmd, loc, now, meta, opt); ok {

@@ -16,6 +16,23 @@ func (p *parser) logPiece(ts []tok, second bool) {
 	c := p.cmd
 	wasContact := p.lastContact
 	p.lastContact = false
+	if n := p.personsAt(ts, 0); n > 0 && c.Contact == "" {
+		for m := n; m < len(ts); m++ {
+			if markerAt(ts, m) != 0 && ts[m].l != "with" { // 李总不在 见了王工: the one met is the contact
+				p.addNote(p.span(ts[:m]))
+				p.logPiece(ts[m:], false)
+				return
+			}
+		}
+		if absentAt(ts, n) { // "mr li not in", 李总出差: not the one talked to
+			p.addNote(p.span(ts))
+			return
+		}
+		c.Contact = p.span(ts[:n]) // "gao peng wants a quote", "李总 要报价"
+		p.lastContact = n == len(ts)
+		p.logPiece(ts[n:], false)
+		return
+	}
 	if wasContact && nameLike(ts) && len(ts) <= 3 {
 		c.Contact += ", " + p.span(ts)
 		p.lastContact = true
@@ -28,7 +45,7 @@ func (p *parser) logPiece(ts []tok, second bool) {
 			return
 		}
 		rest := ts[n:]
-		k := nameAfterMarker(rest)
+		k := p.nameAfterMarker(rest)
 		if k > 0 && c.Contact == "" {
 			c.Contact = p.span(rest[:k])
 		} else if k > 0 {
@@ -222,9 +239,9 @@ func (p *parser) plan(body string, off int) *Error {
 	k := 0
 	if kd, ok := activityKinds[ts[0].l]; ok {
 		c.Kind, k = kd, 1
-	} else if len(ts) > 1 {
-		if kd, ok := activityKinds[ts[1].l]; ok {
-			c.Assignee, c.Kind, k = ts[0].s, kd, 2
+	} else if n := max(1, p.personAt(ts, 0)); len(ts) > n {
+		if kd, ok := activityKinds[ts[n].l]; ok { // "PLAN zhao lei call benxi fri"
+			c.Assignee, c.Kind, k = p.span(ts[:n]), kd, n+1
 		}
 	}
 	explicit := c.Kind != ""

@@ -68,10 +68,11 @@ const (
 )
 
 // Context is what Parse needs besides the text: the time the message was
-// received and the sender's time zone.
+// received, the sender's time zone and the names he may mean.
 type Context struct {
-	Now time.Time      // when the message arrived
-	Loc *time.Location // the sender's zone; nil means Now.Location()
+	Now     time.Time      // when the message arrived
+	Loc     *time.Location // the sender's zone; nil means Now.Location()
+	Lexicon *Lexicon       // the accounts, contacts and colleagues the sender may name; nil for none
 }
 
 // Ref names a record: by id (#17, or a keyed token A17/L5/O42) or by a name

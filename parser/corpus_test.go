@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -14,16 +15,20 @@ import (
 
 var update = flag.Bool("update", false, "rewrite testdata expectations and docs/commands.md from the code")
 
-const corpusFile = "testdata/messages.txt"
+// corpusGlob matches the corpus files: messages.txt and one file per area
+// (messages_values.txt, messages_verbs.txt, ...), all in the same format.
+const corpusGlob = "testdata/messages*.txt"
 
-// corpusCase is one message of testdata/messages.txt.
+// corpusCase is one message of a corpus file.
 type corpusCase struct {
+	file string // the corpus file it comes from
 	line int    // line of the first "> "
 	text string // the message
 	now  time.Time
 	loc  *time.Location
-	want string // expected JSON, compact; "" when missing
-	at   string // the "@ ..." line, if any
+	lex  *Lexicon // the sender's known names ("lex=demo"), or nil
+	want string   // expected JSON, compact; "" when missing
+	at   string   // the "@ ..." line, if any
 }
 
 var defaultNow = time.Date(2026, 11, 25, 10, 0, 0, 0, mustLoc("Asia/Shanghai"))
@@ -36,28 +41,53 @@ func mustLoc(name string) *time.Location {
 	return l
 }
 
-// readCorpus reads the corpus and also returns its lines, for -update.
+// corpusFiles lists the corpus files.
+func corpusFiles(tb testing.TB) []string {
+	tb.Helper()
+	files, err := filepath.Glob(corpusGlob)
+	if err != nil || len(files) == 0 {
+		tb.Fatalf("no corpus files %s: %v", corpusGlob, err)
+	}
+	return files
+}
+
+// readCorpus reads the cases of every corpus file.
 func readCorpus(tb testing.TB) ([]corpusCase, []string) {
 	tb.Helper()
-	b, err := os.ReadFile(corpusFile)
+	var all []corpusCase
+	for _, f := range corpusFiles(tb) {
+		cases, _ := readCorpusFile(tb, f)
+		all = append(all, cases...)
+	}
+	return all, nil
+}
+
+// readCorpusFile reads one corpus file and also returns its lines, for
+// -update. "@ now=... tz=... lex=demo" sets the next case's clock, zone and
+// lexicon; "@@ ..." sets them for every case after it in the file.
+func readCorpusFile(tb testing.TB, file string) ([]corpusCase, []string) {
+	tb.Helper()
+	b, err := os.ReadFile(file)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
 	var cases []corpusCase
 	var cur *corpusCase
-	pendingAt := ""
+	pendingAt, fileAt := "", ""
 	for i, l := range lines {
 		switch {
+		case strings.HasPrefix(l, "@@ "):
+			fileAt = l[1:]
 		case strings.HasPrefix(l, "@ "):
 			pendingAt = l
 		case strings.HasPrefix(l, "> ") || l == ">":
-			cases = append(cases, corpusCase{line: i + 1, text: strings.TrimPrefix(strings.TrimPrefix(l, ">"), " ")})
+			cases = append(cases, corpusCase{file: file, line: i + 1, text: strings.TrimPrefix(strings.TrimPrefix(l, ">"), " ")})
 			cur = &cases[len(cases)-1]
 			cur.now, cur.loc = defaultNow, defaultNow.Location()
-			if pendingAt != "" {
+			if pendingAt != "" || fileAt != "" {
 				cur.at = pendingAt
-				for _, f := range strings.Fields(pendingAt[2:]) {
+				for _, f := range strings.Fields(fileAt + " " + strings.TrimPrefix(pendingAt, "@")) {
 					k, v, _ := strings.Cut(f, "=")
 					switch k {
 					case "tz":
@@ -65,9 +95,14 @@ func readCorpus(tb testing.TB) ([]corpusCase, []string) {
 					case "now":
 						t, err := time.Parse("2006-01-02T15:04", v)
 						if err != nil {
-							tb.Fatalf("line %d: %v", i+1, err)
+							tb.Fatalf("%s:%d: %v", file, i+1, err)
 						}
 						cur.now = t
+					case "lex":
+						cur.lex = nil
+						if v != "none" {
+							cur.lex = testLexicon(tb, v)
+						}
 					}
 				}
 				y, m, d := cur.now.Date()
@@ -76,16 +111,16 @@ func readCorpus(tb testing.TB) ([]corpusCase, []string) {
 			}
 		case strings.HasPrefix(l, "|"):
 			if cur == nil {
-				tb.Fatalf("line %d: continuation without a message", i+1)
+				tb.Fatalf("%s:%d: continuation without a message", file, i+1)
 			}
 			cur.text += "\n" + strings.TrimPrefix(strings.TrimPrefix(l, "|"), " ")
 		case strings.HasPrefix(l, "= "):
 			if cur == nil {
-				tb.Fatalf("line %d: expectation without a message", i+1)
+				tb.Fatalf("%s:%d: expectation without a message", file, i+1)
 			}
 			var buf bytes.Buffer
 			if err := json.Compact(&buf, []byte(l[2:])); err != nil {
-				tb.Fatalf("line %d: %v", i+1, err)
+				tb.Fatalf("%s:%d: %v", file, i+1, err)
 			}
 			cur.want = buf.String()
 			cur = nil
@@ -96,7 +131,7 @@ func readCorpus(tb testing.TB) ([]corpusCase, []string) {
 
 // got renders what Parse makes of a case, as compared with the corpus.
 func (c corpusCase) got() string {
-	cmd, err := Parse(c.text, Context{Now: c.now, Loc: c.loc})
+	cmd, err := Parse(c.text, Context{Now: c.now, Loc: c.loc, Lexicon: c.lex})
 	var b []byte
 	if err != nil {
 		var pe *Error
@@ -112,28 +147,36 @@ func (c corpusCase) got() string {
 }
 
 func TestCorpus(t *testing.T) {
-	cases, lines := readCorpus(t)
-	if len(cases) < 300 {
-		t.Errorf("corpus has %d messages, want at least 300", len(cases))
-	}
-	if *update {
-		writeCorpus(t, cases, lines)
-		return
-	}
-	for _, c := range cases {
-		got := c.got()
-		if c.want == "" {
-			t.Errorf("%s:%d: %q has no expectation; got\n= %s", corpusFile, c.line, c.text, got)
+	total := 0
+	for _, file := range corpusFiles(t) {
+		cases, lines := readCorpusFile(t, file)
+		total += len(cases)
+		if *update {
+			writeCorpus(t, file, cases, lines)
 			continue
 		}
-		if got != c.want {
-			t.Errorf("%s:%d: %q\n got: %s\nwant: %s", corpusFile, c.line, c.text, got, c.want)
+		for _, c := range cases {
+			got := c.got()
+			if c.want == "" {
+				t.Errorf("%s:%d: %q has no expectation; got\n= %s", file, c.line, c.text, got)
+				continue
+			}
+			if got != c.want && strings.Contains(c.at, "todo") {
+				t.Logf("%s:%d: %q (todo)\n got: %s\nwant: %s", file, c.line, c.text, got, c.want)
+				continue
+			}
+			if got != c.want {
+				t.Errorf("%s:%d: %q\n got: %s\nwant: %s", file, c.line, c.text, got, c.want)
+			}
 		}
+	}
+	if total < 300 {
+		t.Errorf("corpus has %d messages, want at least 300", total)
 	}
 }
 
 // writeCorpus rewrites the "= " lines from the code's output.
-func writeCorpus(t *testing.T, cases []corpusCase, lines []string) {
+func writeCorpus(t *testing.T, file string, cases []corpusCase, lines []string) {
 	byLine := map[int]corpusCase{}
 	for _, c := range cases {
 		byLine[c.line] = c
@@ -160,7 +203,7 @@ func writeCorpus(t *testing.T, cases []corpusCase, lines []string) {
 		out = append(out, l)
 	}
 	flush()
-	if err := os.WriteFile(corpusFile, []byte(strings.Join(out, "\n")+"\n"), 0o644); err != nil {
+	if err := os.WriteFile(file, []byte(strings.Join(out, "\n")+"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -46,6 +46,9 @@ func (p *parser) equipment(body string, off int) *Error {
 		}
 	}
 	if len(rest) > 0 {
+		rest = p.eqValues(rest) // 3310hrs, smu3310, 2018年买的, 编号CAT…
+	}
+	if len(rest) > 0 {
 		if b, ok := brandOf(rest[0].l); ok {
 			c.Brand = b
 			rest = rest[1:]
@@ -54,7 +57,7 @@ func (p *parser) equipment(body string, off int) *Error {
 			c.Model = upper(rest[0].s)
 			rest = rest[1:]
 		}
-		p.addNote(p.span(rest))
+		p.addNote(p.words(p.eqValues(rest)))
 	}
 	for _, sg := range segs[1:] {
 		if sg.key != "" {
@@ -83,6 +86,10 @@ func (p *parser) equipment(body string, off int) *Error {
 				c.Condition = cd
 				continue
 			}
+		}
+		if r := p.eqValues(sg.toks); len(r) < len(sg.toks) {
+			p.addNote(p.words(r)) // 3310小时, 2018年买的, 编号CAT0336EABC
+			continue
 		}
 		p.addNote(sg.s)
 	}

@@ -124,15 +124,26 @@ func (p *parser) zhKnownLen(s string) int {
 	if _, _, n := zhTime(s); n > 0 {
 		return n
 	}
+	if n := zhAmountLen(s); n > 0 {
+		return n // 三十五万, 1亿2千万
+	}
 	if isDigit(s[0]) {
 		return zhUnitNumLen(s)
 	}
 	if v, n := zhNum(s); n > 0 && v > 0 {
-		for _, u := range []string{"台", "辆", "部", "套", "天", "周", "个月", "个星期"} {
+		for _, u := range []string{"台", "辆", "部", "套", "天", "周", "个月", "个星期", "年前"} {
 			if strings.HasPrefix(s[n:], u) {
 				return n + len(u)
 			}
 		}
+	}
+	if p.lex != nil {
+		if n := p.lex.zhLen(s); n > 0 {
+			return n
+		}
+	}
+	if n := zhPersonLen(s); n > 0 {
+		return n
 	}
 	return zhLexLen(s)
 }
@@ -143,7 +154,7 @@ func zhUnitNumLen(s string) int {
 	for i < len(s) && (isDigit(s[i]) || s[i] == '.' || s[i] == ',') {
 		i++
 	}
-	for _, u := range []string{"万元", "亿元", "千元", "百万", "千万", "万", "亿", "千", "元", "块", "台", "辆", "部", "套", "天", "周", "个月", "个星期", "星期"} {
+	for _, u := range []string{"万元", "亿元", "千元", "百万", "千万", "万", "亿", "千", "元", "块", "台", "辆", "部", "套", "天", "周", "个月", "个星期", "星期", "年前"} {
 		if strings.HasPrefix(s[i:], u) {
 			return i + len(u)
 		}

@@ -6,7 +6,7 @@ import (
 
 // names
 
-var markers = map[string]bool{"met": true, "saw": true, "见了": true, "见到": true, "会见": true, "约见": true, "拜见": true, "谈了": true}
+var markers = map[string]bool{"met": true, "saw": true, "见": true, "找了": true, "拜见了": true, "见了": true, "见到": true, "会见": true, "约见": true, "拜见": true, "谈了": true}
 var markers2 = map[string]bool{"met with": true, "spoke to": true, "spoke with": true, "talked to": true, "talked with": true, "meeting with": true}
 
 // markerAt says whether ts[k] opens a "met <name>" phrase, and its length.
@@ -18,9 +18,12 @@ func markerAt(ts []tok, k int) int {
 		return 2
 	}
 	if markers[ts[k].l] || (ts[k].l == "with" && k > 0) {
+		if ts[k].l == "谈了" && !(k+1 < len(ts) && (zhNameLike(ts[k+1].s) || zhPersonLen(ts[k+1].s) == len(ts[k+1].s) || isCapWord(ts[k+1]))) {
+			return 0 // 谈了价格: talked about, not with
+		}
 		return 1
 	}
-	if strings.HasPrefix(ts[k].s, "见") && len(ts[k].s) > 3 && len(ts[k].s) <= 15 && ts[k].s[0] >= 0x80 {
+	if rest, ok := strings.CutPrefix(ts[k].s, "见"); ok && len(rest) > 0 && len(ts[k].s) <= 15 && ts[k].s[0] >= 0x80 && (zhNameLike(rest) || zhPersonLen(rest) == len(rest)) {
 		return -1 // 见李总: the name is in the same word
 	}
 	return 0
@@ -83,9 +86,12 @@ func zhNameLike(s string) bool {
 
 // nameAfterMarker takes the person's name from the words after "met": all of
 // them when at most three, else the run of Capitalised words, else one word.
-func nameAfterMarker(ts []tok) int {
+func (p *parser) nameAfterMarker(ts []tok) int {
 	if len(ts) == 0 {
 		return 0
+	}
+	if n := p.personsAt(ts, 0); n > 0 {
+		return n // a known person, "mr sun", 李总; "zhang wei and chen jie"
 	}
 	if ts[0].s[0] >= 0x80 {
 		return 1 // 李总: Chinese words come cut already
@@ -164,10 +170,35 @@ func (p *parser) headTarget(ts []tok, alone bool) (*Ref, []tok) {
 	if ref, ok := refOf(ts[0].s); ok && !(ref.Kind != "" && len(ts) > 1 && (isCapWord(ts[1]) || isUpperWord(ts[1]))) {
 		return &ref, ts[1:] // but "A1 Mining" is a name
 	}
+	// "gao peng at fushun coal", "mr liu at tieling cement"
+	if n := p.personAt(ts, 0); n > 0 && n+1 < len(ts) && atWords[ts[n].l] {
+		a := n + 1
+		m := len(ts) - a
+		if k, mk := p.nameAt(ts, a); mk > 0 && k&NameAccount != 0 {
+			m = mk
+		} else if alone && m > 3 {
+			m = 0
+		}
+		if m > 0 {
+			if p.cmd.Contact == "" {
+				p.cmd.Contact = p.span(ts[:n])
+			}
+			return &Ref{Name: p.span(ts[a : a+m])}, ts[a+m:]
+		}
+	}
+	// a known account, then a person: "fushun coal gao peng happy with the demo"
+	k0, n0 := p.nameAt(ts, 0)
+	if n0 > 0 && n0 < len(ts) && k0&NameAccount != 0 && p.personAt(ts, n0) > 0 {
+		return &Ref{Name: p.span(ts[:n0])}, ts[n0:]
+	}
 	for k := 1; k < len(ts); k++ {
 		if n := markerAt(ts, k); n != 0 {
 			return &Ref{Name: p.span(ts[:k])}, ts[k:]
 		}
+	}
+	// a known account followed by other words: "tieling cement send price list thu"
+	if n0 > 0 && n0 < len(ts) && k0&NameAccount != 0 && alone {
+		return &Ref{Name: p.span(ts[:n0])}, ts[n0:]
 	}
 	if !alone {
 		return &Ref{Name: p.span(ts)}, nil
@@ -180,6 +211,9 @@ func (p *parser) headTarget(ts []tok, alone bool) (*Ref, []tok) {
 	}
 	return &Ref{Name: p.span(ts[:k])}, ts[k:]
 }
+
+// atWords put a person at his company: "gao peng at fushun coal".
+var atWords = map[string]bool{"at": true, "@": true, "from": true, "of": true, "in": true}
 
 func isUpperWord(t tok) bool {
 	if len(t.s) < 2 {
@@ -211,4 +245,19 @@ func (p *parser) followUp(ts []tok) *FollowUp {
 	}
 	f.What = p.span(ts)
 	return f
+}
+
+// absentAt says the words at ts[i] say a person was not there: "not in",
+// "away", "out", 不在, 出差.
+func absentAt(ts []tok, i int) bool {
+	if i >= len(ts) {
+		return false
+	}
+	switch ts[i].l {
+	case "away", "absent", "out", "off", "unavailable", "busy", "sick", "travelling", "traveling", "不在", "出差", "没在", "休假", "请假", "外出", "没空", "生病":
+		return true
+	case "not", "wasn't", "was", "is", "isn't":
+		return i+1 < len(ts) && (ts[i+1].l == "in" || ts[i+1].l == "there" || ts[i+1].l == "available" || ts[i+1].l == "away" || ts[i+1].l == "out" || ts[i+1].l == "not")
+	}
+	return strings.HasPrefix(ts[i].s, "不在") || strings.HasPrefix(ts[i].s, "出差")
 }

@@ -125,6 +125,9 @@ func (p *parser) oppPiece(ts []tok) *Error {
 			continue
 		}
 		if a, ex, n := amountAt(ts, k); n > 0 && c.Amount == nil && (ex || a.Cents >= 100000) {
+			if a.Cents < minDeal {
+				return p.smallDeal(ts[k:], n) // RMB 1.6: ask, never store 1.60
+			}
 			c.Amount = &a
 			k += n
 			continue
@@ -133,6 +136,7 @@ func (p *parser) oppPiece(ts []tok) *Error {
 			if t, _, n := p.whenAt(ts, k, false); n > 0 {
 				c.Close = &t
 				k += n
+				notes, k = closeWords(notes, ts, k) // 预计下个月15号成交
 				continue
 			}
 		}
@@ -146,6 +150,18 @@ func (p *parser) oppPiece(ts []tok) *Error {
 	}
 	flush()
 	return nil
+}
+
+// closeWords drops the words around a close date that only say it is one
+// (预计 … 成交, expected to close …): the last of notes, and ts[k].
+func closeWords(notes, ts []tok, k int) ([]tok, int) {
+	if n := len(notes); n > 0 && (notes[n-1].l == "预计" || notes[n-1].l == "预计在" || notes[n-1].l == "expected" || notes[n-1].l == "估计") {
+		notes = notes[:n-1]
+	}
+	if k < len(ts) && (ts[k].l == "成交" || ts[k].l == "签约" || ts[k].l == "签合同" || ts[k].l == "下单") {
+		k++
+	}
+	return notes, k
 }
 
 // oppUpdate reads the sub-action of OPP #42 ...
@@ -169,6 +185,9 @@ func (p *parser) oppUpdate(action string, ts []tok, segs []seg) *Error {
 			action = "amount"
 		} else if _, n := productAt(ts, 0, false); n > 0 {
 			action = "product"
+		} else if lostStart(ts) { // 被小松抢了, 输给了柳工
+			action = "lost"
+			ts = trimWords(ts, "输了", "丢了")
 		} else if _, _, n := p.whenAt(ts, 0, false); n > 0 {
 			action = "close"
 		}
@@ -223,13 +242,18 @@ func (p *parser) oppUpdate(action string, ts []tok, segs []seg) *Error {
 		c.Reason = joinNonEmpty(p.span(ts), tailText)
 	case "won":
 		c.Action, c.Stage = "won", StageWon
-		if a, _, n := amountAt(ts, 0); n > 0 {
+		if a, _, n := amountAt(ts, 0); n > 0 && a.Cents > 0 && a.Cents < minDeal {
+			return hint(p.smallDeal(ts, n))
+		} else if n > 0 {
 			c.Amount = &a
 			ts = ts[n:]
 		}
 		p.addNote(joinNonEmpty(p.span(ts), tailText))
 	case "lost":
 		c.Action, c.Stage = "lost", StageLost
+		if comp, rest := lostPhrase(ts); comp != "" && c.Competitor == "" {
+			c.Competitor, ts = comp, rest // 丢单给三一, lost to sany
+		}
 		ts = trimWords(ts, "to")
 		if len(ts) > 0 && c.Competitor == "" {
 			if b, ok := brandOf(ts[0].l); ok {
@@ -251,6 +275,9 @@ func (p *parser) oppUpdate(action string, ts []tok, segs []seg) *Error {
 		if n == 0 {
 			v := p.span(ts)
 			return hint(p.errAt(p.offOf(ts), v, "Amount \""+v+"\" not understood; write 1.2m, 350k, 350,000 or 35万"))
+		}
+		if a.Cents > 0 && a.Cents < minDeal {
+			return hint(p.smallDeal(ts, n))
 		}
 		c.Action, c.Amount = "amount", &a
 		p.addNote(joinNonEmpty(p.span(ts[n:]), tailText))

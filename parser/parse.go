@@ -21,6 +21,7 @@ type parser struct {
 	pre         *Ref   // record named before the verb: "A17 done", "#17 done"
 	lastContact bool   // the last piece of a logged activity named the contact
 	inline      map[string]string
+	lex         *Lexicon // the sender's known names, or nil
 	tokBuf      [48]tok
 	partBuf     [12]part
 	segBuf      [16]seg
@@ -50,6 +51,7 @@ func Parse(text string, ctx Context) (*Command, error) {
 	// reset all but the scratch buffers, whose contents are never read stale
 	p.raw, p.norm, p.loc, p.now = text, "", loc, ctx.Now.In(loc)
 	p.cmd, p.spec, p.form, p.pre, p.inline, p.lastContact = nil, nil, "", nil, nil, false
+	p.lex = ctx.Lexicon
 	cmd, err := p.parse()
 	if err != nil {
 		err.Pos = rawPos(p.raw, p.norm, err.Pos)

@@ -95,6 +95,10 @@ func (p *parser) lead(body string, off int) *Error {
 
 func (p *parser) leadPiece(ts []tok, first bool) {
 	c := p.cmd
+	if who, ok := referralAt(ts); ok && c.Referrer == "" { // referred by zhao lei, 介绍人 老陈
+		c.Source, c.Referrer = "referral", p.span(who)
+		return
+	}
 	hasPhone := false
 	for k := range ts {
 		if _, n := phoneAt(ts, k); n > 0 {

@@ -2,7 +2,6 @@ package parser
 
 import (
 	"strings"
-	"time"
 )
 
 // segments
@@ -114,6 +113,9 @@ func (p *parser) keyOf(pts []tok, k int, first bool) (key, rest string, inline, 
 		return "", "", false, false
 	}
 	if key, ok := p.inline[t.l]; ok {
+		if key == "smu" && hourUnits[t.l] && k > 0 && isDigit(pts[k-1].l[0]) {
+			return "", "", false, false // "3310 hours": the unit, not the key
+		}
 		if key == "next" {
 			// "next mon", "next week" are dates
 			n := pts[k+1].l
@@ -180,6 +182,9 @@ func (p *parser) applyKey(sg seg) *Error {
 		if n == 0 {
 			return p.errAt(sg.off, v, "Amount \""+v+"\" not understood; write 1.2m, 350k, 350,000 or 35万")
 		}
+		if c.Verb == VerbOpp && a.Cents > 0 && a.Cents < minDeal {
+			return p.smallDeal(sg.toks, n) // amt: ¥16 is surely not what was meant
+		}
 		c.Amount = &a
 		if rest := p.span(sg.toks[n:]); rest != "" {
 			p.addNote(rest)
@@ -199,11 +204,14 @@ func (p *parser) applyKey(sg seg) *Error {
 	case "source":
 		p.source(sg)
 	case "referrer":
-		c.Referrer = v
+		c.Referrer = strings.TrimPrefix(strings.TrimPrefix(v, "by "), "from ") // ref by wang jun
+		if c.Source == "" {
+			c.Source = "referral" // 介绍人 老陈
+		}
 	case "serial":
 		c.Serial = upper(sg.toks[0].s)
 		if len(sg.toks) > 1 {
-			p.addNote(p.span(sg.toks[1:]))
+			p.addNote(p.words(p.eqValues(sg.toks[1:])))
 		}
 	case "smu":
 		n, ok := smuOf(sg.toks[0].l)
@@ -220,14 +228,7 @@ func (p *parser) applyKey(sg seg) *Error {
 			c.Condition = v
 		}
 	case "bought":
-		t, _, n := p.whenAt(sg.toks, 0, true)
-		if n == 0 {
-			if y, ok := atoi(sg.toks[0].l); ok && y >= 1970 && y <= p.now.Year() && len(sg.toks[0].l) == 4 {
-				t, n = time.Date(y, 1, 1, 0, 0, 0, 0, p.loc), 1
-			} else if y, ok := zhYear(sg.toks[0].s); ok {
-				t, n = time.Date(y, 1, 1, 0, 0, 0, 0, p.loc), 1
-			}
-		}
+		t, n := p.boughtAt(sg.toks, 0)
 		if n == 0 {
 			return p.errAt(sg.off, v, "Purchase date \""+v+"\" not understood; write bought 2019-05 or 2019-05-20")
 		}

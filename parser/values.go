@@ -14,7 +14,7 @@ var currencyWords = map[string]string{
 
 var multipliers = map[string]int64{
 	"k": 1e3, "K": 1e3, "thousand": 1e3, "千": 1e3, "千元": 1e3,
-	"m": 1e6, "mn": 1e6, "mil": 1e6, "mio": 1e6, "million": 1e6, "百万": 1e6,
+	"m": 1e6, "mn": 1e6, "mil": 1e6, "mill": 1e6, "mio": 1e6, "million": 1e6, "millions": 1e6, "百万": 1e6,
 	"b": 1e9, "bn": 1e9, "billion": 1e9,
 	"w": 1e4, "万": 1e4, "万元": 1e4, "千万": 1e7,
 	"亿": 1e8, "亿元": 1e8,
@@ -28,6 +28,15 @@ var amountPrefixes = []string{"us$", "rmb", "cny", "usd", "eur", "¥", "$", "€
 // currency was written (so a bare "2" is not taken for money by accident).
 func parseAmount(w string) (a Amount, explicit, ok bool) {
 	w = lower(w)
+	if y, n := zhAmount(w); n > 0 {
+		if rest := w[n:]; rest == "" || currencyWords[rest] != "" {
+			cur := currencyWords[rest]
+			if strings.HasSuffix(w[:n], "元") || strings.HasSuffix(w[:n], "块") {
+				cur = "CNY" // 十五万元
+			}
+			return Amount{Cents: y * 100, Currency: cur}, true, true
+		}
+	}
 	for _, pre := range amountPrefixes {
 		if strings.HasPrefix(w, pre) {
 			a.Currency = currencyWords[pre]
@@ -140,7 +149,15 @@ func amountAt(ts []tok, i int) (a Amount, explicit bool, n int) {
 	}
 	w := ts[i].l
 	if c, ok := currencyWords[w]; ok && i+1 < len(ts) {
-		if a, _, ok := parseAmount(ts[i+1].l); ok {
+		if a, ex, ok := parseAmount(ts[i+1].l); ok {
+			// "rmb 1.6 mil": the multiplier as a third word
+			if i+2 < len(ts) && !ex {
+				if m, ok := multiplierWord(ts[i+2].l); ok && a.Cents < (1<<62)/m {
+					a.Cents *= m
+					a.Currency = c
+					return a, true, 3
+				}
+			}
 			a.Currency = c
 			return a, true, 2
 		}
@@ -159,10 +176,9 @@ func amountAt(ts []tok, i int) (a Amount, explicit bool, n int) {
 			a.Currency = c
 			return a, true, 2
 		}
-		if m, ok := multipliers[nw]; ok && len(nw) > 1 && !explicit {
-			b, _, _ := parseAmount(w + nw)
-			_ = m
-			return b, true, 2
+		if m, ok := multiplierWord(nw); ok && !explicit && a.Cents < (1<<62)/m {
+			a.Cents *= m
+			return a, true, 2
 		}
 	}
 	return a, explicit, 1
@@ -564,3 +580,304 @@ var conditions = map[string]string{
 
 var urgentWords = map[string]bool{"urgent": true, "asap": true, "urgently": true, "!!": true, "!!!": true, "priority": true, "紧急": true, "加急": true, "急": true, "急件": true, "尽快": true}
 var normalWords = map[string]bool{"normal": true, "普通": true, "一般": false}
+
+// Chinese amounts of any size: 三十五万, 两百四十万, 一千二百万, 1亿2千万
+
+var zhUnits = map[rune]int64{'十': 10, '拾': 10, '百': 100, '佰': 100, '千': 1000, '仟': 1000}
+
+// zhAmountLen is the byte length of a Chinese (or mixed) numeral with a
+// 万/亿 unit or a currency at the start of s: 三十五万, 一千二百万元, 1亿2千万,
+// 两百四十万. 0 when there is none, or when it is a plain number (两, 十五).
+func zhAmountLen(s string) int {
+	_, n := zhAmount(s)
+	return n
+}
+
+// zhAmount reads such a numeral and returns its value in yuan.
+func zhAmount(s string) (yuan int64, n int) {
+	var total, section, num int64
+	big := false // a 万 or 亿 was read
+	hanDigit := false
+	i, end := 0, 0
+	for i < len(s) {
+		r, size := decodeRune(s[i:])
+		switch {
+		case r < 0x80 && isDigit(byte(r)):
+			j := i
+			var v int64
+			for j < len(s) && isDigit(s[j]) && j-i < 12 {
+				v = v*10 + int64(s[j]-'0')
+				j++
+			}
+			if j < len(s) && (s[j] == '.' || s[j] == ',') || num != 0 {
+				return 0, 0 // decimals and separators are parseAmount's
+			}
+			num = v
+			i = j
+			continue
+		case zhDigits[r] > 0 || r == '零' || r == '〇':
+			if num != 0 && r != '零' {
+				return 0, 0 // 三五万: not a number
+			}
+			num = int64(zhDigits[r])
+			hanDigit = true
+		case zhUnits[r] > 0:
+			u := zhUnits[r]
+			if num == 0 {
+				if r != '十' || section != 0 {
+					return 0, 0
+				}
+				num = 1 // 十五万
+			}
+			section += num * u
+			num = 0
+			hanDigit = true
+		case r == '万':
+			section += num
+			if section == 0 {
+				return 0, 0
+			}
+			total += section * 1e4
+			section, num = 0, 0
+			big = true
+			end = i + size
+		case r == '亿':
+			total = (total + section + num) * 1e8
+			if total == 0 {
+				return 0, 0
+			}
+			section, num = 0, 0
+			big = true
+			end = i + size
+		default:
+			goto done
+		}
+		i += size
+	}
+done:
+	rest := s[i:]
+	cur := strings.HasPrefix(rest, "元") || strings.HasPrefix(rest, "块")
+	if !big && !cur {
+		return 0, 0
+	}
+	if !hanDigit && !(big && section+num > 0) {
+		return 0, 0 // 35万, 1.5亿: parseAmount reads them
+	}
+	if big && !cur && section+num > 0 {
+		// 1亿2千 (万 understood) is rare: 1亿2 would be ambiguous
+		if section > 0 && num == 0 {
+			total += section * 1e4
+			end = i
+		} else {
+			return 0, 0
+		}
+	} else {
+		total += section + num
+		end = i
+	}
+	if cur {
+		end = i + len("元")
+	}
+	if total <= 0 || total > 1e15 {
+		return 0, 0
+	}
+	return total, end
+}
+
+// service hours glued to their unit: 3310hrs, 3310 hours, 3310小时, smu3310
+
+// hourUnits are the units of service-meter hours.
+var hourUnits = map[string]bool{"h": true, "hr": true, "hrs": true, "hour": true, "hours": true, "小时": true, "工时": true, "个小时": true}
+
+// smuAt reads service hours at ts[i]: "3310hrs", "3,310 hours", "3310 小时",
+// "smu3310", "表3310小时"; n is the number of words used.
+func smuAt(ts []tok, i int) (h, n int) {
+	w := strings.ReplaceAll(ts[i].l, ",", "")
+	if strings.HasPrefix(w, "smu") && len(w) > 3 && isDigit(w[3]) {
+		if v, ok := atoi(w[3:]); ok {
+			return v, 1
+		}
+	}
+	j := 0
+	for j < len(w) && isDigit(w[j]) {
+		j++
+	}
+	if j == 0 || j > 7 {
+		return 0, 0
+	}
+	v, _ := atoi(w[:j])
+	if j < len(w) {
+		if hourUnits[w[j:]] && (w[j:] != "h" || j >= 4) { // 950H is a model, 12000h hours
+			return v, 1
+		}
+		return 0, 0
+	}
+	if i+1 < len(ts) && hourUnits[ts[i+1].l] {
+		return v, 2
+	}
+	return 0, 0
+}
+
+// takeSMU finds service hours among ts, sets them and returns the other words.
+func (p *parser) takeSMU(ts []tok) []tok {
+	if p.cmd.SMU != nil {
+		return ts
+	}
+	for k := range ts {
+		if v, n := smuAt(ts, k); n > 0 {
+			p.cmd.SMU = &v
+			return append(ts[:k:k], ts[k+n:]...)
+		}
+	}
+	return ts
+}
+
+// takeSerial finds a serial number glued to its label (编号CAT0336EABC,
+// sn:CAT…) or a CAT-like serial after a label word, sets it and returns the
+// other words.
+func (p *parser) takeSerial(ts []tok) []tok {
+	if p.cmd.Serial != "" {
+		return ts
+	}
+	for k := 0; k+1 < len(ts); k++ {
+		switch ts[k].l {
+		case "编号", "序列号", "机号", "sn", "s/n", "serial", "ser", "pin", "车架号":
+			if isSerial(ts[k+1].s) {
+				p.cmd.Serial = upper(ts[k+1].s)
+				return append(ts[:k:k], ts[k+2:]...)
+			}
+		}
+	}
+	return ts
+}
+
+// eqValues takes the values of an equipment part written without keys:
+// hours, a purchase date, a labelled serial number.
+func (p *parser) eqValues(ts []tok) []tok {
+	return p.takeSerial(p.takeBought(p.takeSMU(ts)))
+}
+
+// outcomes: lost to whom
+
+// lostPhrase reads who took the deal in "被小松抢了", "输给了柳工", "丢单给三一",
+// "lost to sany", "给了三一": the competitor, and the words left (the reason).
+func lostPhrase(ts []tok) (comp string, rest []tok) {
+	k := 0
+	for k < len(ts) && lostLead[ts[k].l] {
+		k++
+	}
+	if k < len(ts) {
+		w := ts[k].l
+		for _, pre := range []string{"给了", "给"} {
+			if strings.HasPrefix(w, pre) && len(w) > len(pre) {
+				w = w[len(pre):]
+				break
+			}
+		}
+		if b, ok := brandOf(w); ok {
+			comp = b
+			k++
+			for k < len(ts) && lostTail[ts[k].l] {
+				k++
+			}
+			return comp, trimWords(ts[k:], "on", "because", "due", "of", "to", "-", "因为", "原因")
+		}
+	}
+	return "", ts
+}
+
+// lostLead come before the competitor of a lost deal.
+var lostLead = map[string]bool{"to": true, "给": true, "给了": true, "被": true, "输给": true, "输给了": true, "丢给": true, "丢给了": true, "丢单给": true, "让": true}
+
+// lostTail come after it: 被小松抢了, 被三一拿走了.
+var lostTail = map[string]bool{"抢了": true, "抢走了": true, "抢走": true, "拿走了": true, "拿走": true, "拿下了": true, "拿下": true, "抢": true, "签了": true, "了": true}
+
+// lostStart says ts opens a lost deal without the word lost: 被小松抢了,
+// 输给了柳工, 输给柳工.
+func lostStart(ts []tok) bool {
+	if len(ts) < 2 {
+		return false
+	}
+	switch ts[0].l {
+	case "被", "输给", "输给了", "丢给", "丢给了", "输了", "丢了":
+		c, _ := lostPhrase(ts)
+		return c != "" || ts[0].l == "输了" || ts[0].l == "丢了"
+	}
+	return false
+}
+
+// referralAt reads "referred by zhao lei", "ref by 老陈", "介绍人 老陈",
+// "推荐人 王总", "经老陈介绍", "老陈介绍的": the referrer's words, or ok false.
+func referralAt(ts []tok) (who []tok, ok bool) {
+	if len(ts) >= 3 && (ts[0].l == "referred" || ts[0].l == "ref" || ts[0].l == "referral" || ts[0].l == "recommended" || ts[0].l == "introduced") && (ts[1].l == "by" || ts[1].l == "from") {
+		return ts[2:], true
+	}
+	if len(ts) >= 2 && (ts[0].l == "介绍人" || ts[0].l == "推荐人" || ts[0].l == "经") {
+		who = ts[1:]
+		if last := who[len(who)-1].l; last == "介绍" || last == "推荐" {
+			who = who[:len(who)-1]
+		}
+		return who, len(who) > 0
+	}
+	if len(ts) >= 2 {
+		if last := ts[len(ts)-1].l; last == "介绍的" || last == "推荐的" || last == "介绍" || last == "推荐" {
+			return ts[:len(ts)-1], true
+		}
+	}
+	return nil, false
+}
+
+// words joins the words of ts as typed, each run of adjacent words as one
+// span (words taken out of the middle leave no trace).
+func (p *parser) words(ts []tok) string {
+	var b strings.Builder
+	for k := 0; k < len(ts); {
+		j := k + 1
+		for j < len(ts) && ts[j].off >= ts[j-1].end() && strings.TrimSpace(p.norm[ts[j-1].end():ts[j].off]) == "" && j-k < 64 {
+			j++
+		}
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(p.span(ts[k:j]))
+		k = j
+	}
+	return b.String()
+}
+
+// multiplierWord reads a multiplier written as its own word after a number:
+// "million", "mil", "mln", "k", "万", and the misspellings people send
+// ("milion", "millon", "thousnd").
+func multiplierWord(w string) (int64, bool) {
+	if m, ok := multipliers[w]; ok && len(w) > 1 {
+		return m, true
+	}
+	switch w {
+	case "mln", "mm", "mils", "millions", "m.":
+		return 1e6, true
+	case "thousands", "thou", "grand":
+		return 1e3, true
+	}
+	if len(w) < 5 || !isLetter(w[0]) {
+		return 0, false
+	}
+	for _, c := range []struct {
+		w string
+		m int64
+	}{{"million", 1e6}, {"thousand", 1e3}, {"billion", 1e9}} {
+		if w[0] == c.w[0] && editDistance(w, c.w) <= 2 {
+			return c.m, true
+		}
+	}
+	return 0, false
+}
+
+// minDeal is the smallest amount (in cents) taken for a deal: less is surely
+// misread ("RMB 1.6" for 1.6 million) and is asked about, not stored.
+const minDeal = 1000 * 100
+
+// smallDeal is the error for an opportunity's amount under minDeal.
+func (p *parser) smallDeal(ts []tok, n int) *Error {
+	v := p.span(ts[:n])
+	return p.errAt(ts[0].off, v, "Amount \""+v+"\" is too small for a deal; write 1.6m, 160万 or 1,600,000")
+}

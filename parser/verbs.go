@@ -596,6 +596,18 @@ next message may be just the number. ^fieldcrm parse "text"^ shows how a message
   else is a name, looked up fuzzily by the service. When the account is not followed by a separator
   (^V acme met zhang^), the account is the words before ^met^/^见了^, or the first word (extended over
   following Capitalised words, ^V ACME Mining^).
+- **Known names.** The service gives the parser the names the sender may mean: the accounts he can see
+  (name, aliases, and the short forms people use: ^ACME Mining^ and ^acme^ for ACME Mining Co., ^华鑫矿业^ and
+  ^华鑫^ for 华鑫矿业有限公司, ^营口港^ for 营口港建设集团), their contacts and his colleagues. Text without
+  separators is split on the longest known names: ^V fushun coal gao peng wants a quote^,
+  ^call gao peng at fushun coal^ (a person ^at^/^from^/^of^ an account), ^拜访营口港王总 下周四报价^,
+  ^PLAN zhao lei call benxi fri^ (a colleague before the activity type is the assignee);
+  ^fieldcrm parse --names FILE^ reads with the names of FILE (^account: …^, ^contact: …^, ^user: …^ a line). Without a known
+  name the rules above apply. A surname with a title is a person: ^李总^, ^王工^, ^张经理^, ^刘主任^, ^老陈^,
+  ^小王^, ^Mr Sun^, ^Ms Li^; ^sun^ after ^Mr^/^met^/^call^, or in a known name (^Sun Li^), is a person, not Sunday.
+- **Misspelt names.** The service's lookup also finds a name one or two letters off (^acmee^,
+  ^acme minning^, ^liaoyng steel^) or typed in two words (^tie ling^), ranked below exact matches; when
+  unsure it asks with numbered choices.
 - **Logged activities** (VISIT, CALL, MEET, DONE): after the account, a part starting with ^met^,
   ^spoke to^, ^见了^ names the contact (^met Zhang Wei and Li^); so does a part right after the account made
   of one to three Capitalised words (^/ Zhang /^) or a Chinese name with a title (^李总^, ^王经理^, ^老王^), and a
@@ -622,16 +634,28 @@ next message may be just the number. ^fieldcrm parse "text"^ shows how a message
     future.
   - Times: ^3pm^, ^3 pm^, ^3:30pm^, ^15:00^, ^noon^, ^下午3点^, ^3点半^, ^上午10点^; ^上午^/^下午^/^晚上^ alone are
     09:00/14:00/19:00. A time without a date is today's, or tomorrow's when it has passed.
+  - A day of a month: ^下个月15号^, ^本月30号^, ^下下个月5号^, ^15th next month^, ^next month 15th^,
+    ^on the 15th of next month^; a date glued to what follows is read too (^12月8号送样本^, ^下周四报价^).
+  - Purchase dates (^bought^, ^purchased^, ^买的^, ^购买^, ^购入^, before or after the date): ^2018年买的^,
+    ^2018年3月^, ^bought in 2017^, ^去年买的^, ^前年买的^, ^bought last year^, ^bought 3 years ago^ (a year
+    alone is its 1 January).
   - A date alone is 00:00 in the sender's zone with ^has_time^ false.
 - **Amounts** are kept in cents (hundredths of the unit): ^1.2m^ = 1,200,000; ^350k^; ^350,000^; ^35万^ =
   350,000; ^35w^; ^1.5亿^ = 150,000,000; ^¥350000^, ^RMB 350000^, ^350000元^ (CNY); ^$1,200^, ^USD 1.2m^
   (USD). Without a currency sign the currency is left empty (the dealer's default). A bare number is an
   amount only where an amount is expected (^amt:^, ^won^) or, in OPP, when it is 1000 or more.
+  Chinese numerals of any size: ^三十五万^, ^两百四十万^, ^一千二百万^, ^1亿2千万^, ^十五万元^; a multiplier
+  as its own word: ^1.6 million^, ^RMB 1.6 mil^, ^USD 2 million^, ^1.6百万^.
 - **Phones** become E.164: an 11-digit mobile starting with 1 → ^+86…^ (kind mobile), a number with an
   area code (^010-85868466^, ^0411 88886666^) → ^+86…^ without the 0 (kind landline), ^+1 415 555 0100^ kept
   (kind empty). Spaces and dashes inside are allowed.
 - **Quantities**: ^2x 320D^, ^2 x 320D^, ^2x320D^, ^320D*2^, ^320D x2^, ^2台320D^, ^2 320D^.
 - **Priority**: ^urgent^, ^asap^, ^!!^, ^紧急^, ^加急^ make an activity urgent.
+- **Hours and serials** (EQ): service hours glued to their unit or label: ^3310hrs^, ^3,310 hours^,
+  ^3310小时^, ^SMU3310^, ^smu 12000h^; a serial glued to its label: ^编号CAT0336EABC^, ^序列号：CAT…^, ^sn:CAT…^.
+- **Lost deals** (OPP #id): ^lost to sany on price^, ^丢单给三一^, ^被小松抢了^, ^输给了柳工 价格^, ^输给徐工 付款条件^
+  give the competitor and the reason. **Referrals** (LEAD): ^referred by zhao lei^, ^ref by wang jun^,
+  ^介绍人 老陈^, ^老陈介绍的^ set the source to referral and the referrer.
 `
 
 const docErrorsSrc = `

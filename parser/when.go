@@ -158,7 +158,12 @@ func (p *parser) dateAt(ts []tok, i int) (ds dspec, n int) {
 	if k, ok := relDays[w]; ok {
 		return dspec{typ: 'r', k: k}, 1
 	}
-	if wd, ok := weekdays[w]; ok && len(w) >= 3 {
+	if w == "the" && i+1 < len(ts) && isDigit(ts[i+1].l[0]) {
+		if ds, n := p.dateAt(ts, i+1); n > 0 { // on the 15th
+			return ds, n + 1
+		}
+	}
+	if wd, ok := weekdays[w]; ok && len(w) >= 3 && !(w == "sun" && p.sunIsPerson(ts, i)) {
 		return dspec{typ: 'w', wd: wd, k: wkNearest}, 1
 	}
 	switch w {
@@ -190,6 +195,9 @@ func (p *parser) dateAt(ts []tok, i int) (ds dspec, n int) {
 			case "week", "wk":
 				return dspec{typ: 'w', wd: time.Monday, k: wkNext}, 2
 			case "month", "mth":
+				if d, ok := dayNum(next(2)); ok { // next month 15th
+					return dspec{typ: 'M', k: 1, d: d}, 3
+				}
 				return dspec{typ: 'M', k: 1, d: 1}, 2
 			}
 		}
@@ -224,8 +232,19 @@ func (p *parser) dateAt(ts []tok, i int) (ds dspec, n int) {
 		if ds, ok := numDate(w); ok {
 			return ds, 1
 		}
-		// 28 nov, 28th nov
+		// 28 nov, 28th nov, 15th next month, 15th of next month
 		if d, ok := dayNum(w); ok {
+			k := 1
+			if next(k) == "of" {
+				k++
+			}
+			if (next(k) == "next" || next(k) == "this") && (next(k+1) == "month" || next(k+1) == "mth") {
+				m := 0
+				if next(k) == "next" {
+					m = 1
+				}
+				return dspec{typ: 'M', k: m, d: d}, k + 2
+			}
 			if m, ok := months[next(1)]; ok {
 				ds := dspec{typ: 'a', m: m, d: d}
 				if y, ok := atoi(next(2)); ok && y >= 1990 && y <= 2100 && len(next(2)) == 4 {
@@ -255,6 +274,23 @@ func (p *parser) dateAt(ts []tok, i int) (ds dspec, n int) {
 		}
 	}
 	return ds, 0
+}
+
+// sunIsPerson says the "sun" at ts[i] is Mr Sun, not Sunday: after an
+// honorific or "met", or part of a known person's name ("Sun Li").
+func (p *parser) sunIsPerson(ts []tok, i int) bool {
+	if _, h := honorifics[ts[max(i-1, 0)].l]; i > 0 && (h || markers[ts[i-1].l] || ts[i-1].l == "with" || ts[i-1].l == "call" || ts[i-1].l == "called") {
+		return true
+	}
+	if k, n := p.nameAt(ts, i); n > 1 && k.Person() {
+		return true
+	}
+	if i > 0 {
+		if k, n := p.nameAt(ts, i-1); n > 1 && k.Person() {
+			return true
+		}
+	}
+	return false
 }
 
 // dayNum reads 28, 28th, 1st, 2nd, 3rd.
@@ -655,6 +691,11 @@ var zhFixed = []zhWord{
 	{"下个月", dspec{typ: 'M', k: 1, d: 1}}, {"下月", dspec{typ: 'M', k: 1, d: 1}},
 }
 
+var zhMonthPrefixes = []struct {
+	w string
+	k int
+}{{"下下个月", 2}, {"下个月", 1}, {"下月", 1}, {"本月", 0}, {"这个月", 0}, {"这月", 0}, {"当月", 0}}
+
 var zhWeekPrefixes = []struct {
 	w string
 	k int
@@ -686,6 +727,15 @@ func zhDate1(s string) (dspec, int) {
 		return dspec{}, 0
 	}
 	if s[0] >= 0x80 {
+		// 下个月15号, 本月20日
+		for _, z := range zhMonthPrefixes {
+			if strings.HasPrefix(s, z.w) {
+				rest := s[len(z.w):]
+				if d, k := zhNum(rest); k > 0 && d >= 1 && d <= 31 && (strings.HasPrefix(rest[k:], "号") || strings.HasPrefix(rest[k:], "日")) {
+					return dspec{typ: 'M', k: z.k, d: d}, len(z.w) + k + 3
+				}
+			}
+		}
 		for _, z := range zhFixed {
 			if strings.HasPrefix(s, z.w) {
 				return z.ds, len(z.w)
@@ -866,4 +916,122 @@ func atoi(s string) (int, bool) {
 		v = v*10 + int(s[i]-'0')
 	}
 	return v, true
+}
+
+// purchase dates: 2018年买的, 前年买的, bought last year, 3 years ago
+
+// boughtWords say a machine was bought, before or after its date.
+var boughtWords = map[string]bool{"bought": true, "purchased": true, "buy": true, "bought in": true, "买的": true, "买": true, "购买": true, "购入": true,
+	"购于": true, "买于": true, "购买于": true, "年买的": true, "新买的": true, "入手": true, "购置": true}
+
+// zhYearsAgo are the Chinese words for a year counted back from this one.
+var zhYearsAgo = map[string]int{"今年": 0, "去年": 1, "前年": 2, "大前年": 3}
+
+// yearAgoAt reads a year counted back at ts[i]: 去年, 前年, last year, this
+// year, 3 years ago, 3年前, 两年前; it returns how many years back.
+func yearAgoAt(ts []tok, i int) (years, n int) {
+	if i >= len(ts) {
+		return 0, 0
+	}
+	w := ts[i].l
+	if y, ok := zhYearsAgo[w]; ok {
+		return y, 1
+	}
+	next := func(k int) string {
+		if i+k < len(ts) {
+			return ts[i+k].l
+		}
+		return ""
+	}
+	switch {
+	case w == "last" && (next(1) == "year" || next(1) == "yr"):
+		return 1, 2
+	case w == "this" && (next(1) == "year" || next(1) == "yr"):
+		return 0, 2
+	case w == "year" && next(1) == "before" && next(2) == "last":
+		return 2, 3
+	}
+	if strings.HasSuffix(w, "年前") {
+		if v, k := zhNum(w); k > 0 && w[k:] == "年前" && v < 60 {
+			return v, 1
+		}
+	}
+	if v, ok := atoi(w); ok || w == "a" || w == "one" || w == "two" || w == "three" {
+		switch w {
+		case "a", "one":
+			v = 1
+		case "two":
+			v = 2
+		case "three":
+			v = 3
+		}
+		if (next(1) == "years" || next(1) == "year" || next(1) == "yrs" || next(1) == "yr") && next(2) == "ago" && v < 60 {
+			return v, 3
+		}
+		if k := len(w); k > 0 && isDigit(w[0]) && strings.HasSuffix(next(1), "年前") {
+			return 0, 0
+		}
+	}
+	return 0, 0
+}
+
+// boughtAt reads a purchase date at ts[i]: a date in the past, a year
+// (2018, 2018年) or a year counted back (去年, last year). A month or a year
+// alone is its first day.
+func (p *parser) boughtAt(ts []tok, i int) (time.Time, int) {
+	if i+1 < len(ts) && (ts[i].l == "in" || ts[i].l == "on" || ts[i].l == "于") {
+		t, n := p.boughtAt(ts, i+1) // bought in 2017
+		if n > 0 {
+			n++
+		}
+		return t, n
+	}
+	if i >= len(ts) {
+		return time.Time{}, 0
+	}
+	if y, n := yearAgoAt(ts, i); n > 0 {
+		return time.Date(p.now.Year()-y, 1, 1, 0, 0, 0, 0, p.loc), n
+	}
+	if t, _, n := p.whenAt(ts, i, true); n > 0 {
+		return t, n
+	}
+	w := ts[i].l
+	if y, ok := atoi(w); ok && y >= 1970 && y <= p.now.Year() && len(w) == 4 {
+		return time.Date(y, 1, 1, 0, 0, 0, 0, p.loc), 1
+	}
+	if y, ok := zhYear(ts[i].s); ok && y <= p.now.Year() {
+		return time.Date(y, 1, 1, 0, 0, 0, 0, p.loc), 1
+	}
+	return time.Time{}, 0
+}
+
+// takeBought finds "bought <date>", "<date> 买的", "2018年买的" among ts,
+// sets the purchase date and returns the other words.
+func (p *parser) takeBought(ts []tok) []tok {
+	if p.cmd.Bought != nil {
+		return ts
+	}
+	for k := 0; k < len(ts); k++ {
+		if boughtWords[ts[k].l] {
+			j := k + 1
+			if j < len(ts) && (ts[j].l == "in" || ts[j].l == "on" || ts[j].l == "于") {
+				j++
+			}
+			if t, n := p.boughtAt(ts, j); n > 0 {
+				p.cmd.Bought = &t
+				return append(ts[:k:k], ts[j+n:]...)
+			}
+			continue
+		}
+		if t, n := p.boughtAt(ts, k); n > 0 && k+n < len(ts) && boughtWords[ts[k+n].l] {
+			p.cmd.Bought = &t
+			return append(ts[:k:k], ts[k+n+1:]...)
+		}
+	}
+	return ts
+}
+
+func init() {
+	// purchase words that must stand alone: 前年买的, 2018年买的
+	addZhLex("前年", "去年", "今年", "大前年", "买的", "新买的", "购入", "购置", "入手", "见面")
 }

@@ -101,7 +101,7 @@ func startDemoMail(s *session, tpl *templates.Set, users []*crm.User, out io.Wri
 		return nil, err
 	}
 	d.handler, err = email.New(email.Config{Store: s.store, Pipeline: pipe, Templates: tpl, Log: s.log, Kick: kick,
-		Address: demoMailAddress, TrustedHost: demoMailHost})
+		Address: demoMailAddress, TrustedHost: demoMailHost, SubmitterHeader: "smtp.auth"})
 	if err != nil {
 		d.close()
 		return nil, err

@@ -38,10 +38,17 @@ func (m *Main) setupMail(tpl *templates.Set, now func() time.Time) error {
 		return err
 	}
 	m.Mail, err = email.New(email.Config{Store: m.Store, Pipeline: pipe, Templates: tpl, Log: m.Log.With(slog.String("part", "email")),
-		Now: now, Kick: m.kick, Address: mc.Address(), TrustedHost: mc.TrustedHost, MaxRepliesPerHour: mc.maxReplies,
-		OnHandled: m.ops.mailHandled})
+		Now: now, Kick: m.kick, Address: mc.Address(), TrustedHost: mc.TrustedHost, SubmitterHeader: mc.AuthHeader,
+		MaxRepliesPerHour: mc.maxReplies, OnHandled: m.ops.mailHandled})
 	if err != nil {
 		return err
+	}
+	if mc.TrustedHost != "" && mc.AuthHeader == "" {
+		m.Log.Warn("FIELDCRM_MAIL_AUTH_HEADER is not set: fieldcrm checks who logged in to send a mail only where your mail server names the login, "+
+			"and DMARC vouches for the domain, not the mailbox. Your mail server must refuse a login that writes another address in From, "+
+			"or name the login (smtp.auth in Authentication-Results; Postfix: smtpd_sasl_authenticated_header = yes) and FIELDCRM_MAIL_AUTH_HEADER must say where; "+
+			"otherwise anyone with a mailbox can send as the director. See the README, E-mail",
+			slog.String("trusted_host", mc.TrustedHost))
 	}
 	if _, ok := m.Senders[outbox.ChannelEmail]; !ok {
 		s, err := smtpsend.New(smtpsend.Config{Addr: mc.SMTPAddr, User: mc.SMTPUser, Password: mc.SMTPPassword,

@@ -102,6 +102,9 @@ type mailMsg struct {
 	Body                  string
 	Headers               []string // extra "Name: value" lines
 	Auth                  bool     // the trusted receiving server vouches for the sender
+	// Trace, when set, are the first header lines instead of the usual
+	// Received and Authentication-Results (Auth is then ignored).
+	Trace []string
 }
 
 func (me *mailEnv) raw(m mailMsg) []byte {
@@ -112,8 +115,13 @@ func (me *mailEnv) raw(m mailMsg) []byte {
 		m.ID = fmt.Sprintf("t%d.%d@dealer.example", time.Now().UnixNano(), me.seq.Add(1))
 	}
 	var b strings.Builder
-	b.WriteString("Received: from pc.dealer.example by mx.dealer.example; Wed, 25 Nov 2026 10:00:00 +0800\r\n")
-	if m.Auth {
+	for _, l := range m.Trace {
+		b.WriteString(l + "\r\n")
+	}
+	if m.Trace == nil {
+		b.WriteString("Received: from pc.dealer.example by mx.dealer.example; Wed, 25 Nov 2026 10:00:00 +0800\r\n")
+	}
+	if m.Auth && m.Trace == nil {
 		_, dom, _ := strings.Cut(m.From, "@")
 		fmt.Fprintf(&b, "Authentication-Results: %s; dkim=pass header.d=%s; spf=pass smtp.mailfrom=%s; dmarc=pass header.from=%s\r\n",
 			mailTrusted, dom, m.From, dom)
@@ -307,7 +315,7 @@ func TestMailSpoofedFromRefused(t *testing.T) {
 	me.deliver(mailMsg{From: mailWang, Subject: "NOTE acme hello", Headers: []string{
 		"Authentication-Results: evil.example; dkim=pass header.d=dealer.example; dmarc=pass header.from=dealer.example"}})
 	// a reply address with Liu's token
-	liuTok := me.m.Mail.Tokens().For(me.team.Liu)
+	liuTok := me.m.Mail.Tokens().For(me.team.Liu, 1, me.clock.Now())
 	me.deliver(mailMsg{From: mailWang, To: "crm+" + liuTok + "@dealer.example", Subject: "Re: your day", Body: "OPPS\n"})
 	// and DKIM failing at our own server
 	me.deliver(mailMsg{From: mailWang, Subject: "TODAY", Headers: []string{
@@ -515,4 +523,18 @@ func TestMailNoticeReply(t *testing.T) {
 	if n := len(e2eMessagesTo(me.api, e2eWangPhone)); n != 0 {
 		t.Errorf("%d SMS to a user who sent STOP", n)
 	}
+}
+
+// The sender's name and a closing above "Sent from my phone" sign the mail
+// off: they are not commands (they were answered `Unknown command "Wang"`).
+func TestMailSignOffNotACommand(t *testing.T) {
+	me := mailStart(t, nil)
+	me.deliver(mailMsg{From: "Wang Jun <" + mailWang + ">", Subject: "Re: your day", Auth: true,
+		Body: "NOTE acme asked for a brochure\nThanks,\nWang\n\nSent from my Huawei phone\n"})
+	ans := me.waitAnswers(mailWang, 1)[0]
+	me.processed(1)
+	if n := strings.Count(ans.Text, "\n> "); n != 1 || strings.Contains(ans.Text, "Unknown command") || strings.Contains(ans.Text, "> Wang") {
+		t.Errorf("the sign-off was read as commands:\n%s", ans.Text)
+	}
+	e2eContains(t, "answer", ans.Text, "> NOTE acme asked for a brochure", "OK note")
 }

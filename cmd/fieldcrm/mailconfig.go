@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"net"
 	"net/mail"
+	"regexp"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -24,7 +26,12 @@ type MailConfig struct {
 	// (FIELDCRM_MAIL_TRUSTED_HOST; empty: only replies carrying the
 	// sender's token are applied).
 	TrustedHost string
-	MaxReplies  string // FIELDCRM_MAIL_MAX_REPLIES: answers per address per hour
+	// AuthHeader names where the trusted server reports the login of an
+	// authenticated submitter: a header field (X-Authenticated-Sender) or
+	// "smtp.auth" in its Authentication-Results (FIELDCRM_MAIL_AUTH_HEADER;
+	// empty: checked only where present, and serve warns at start).
+	AuthHeader string
+	MaxReplies string // FIELDCRM_MAIL_MAX_REPLIES: answers per address per hour
 
 	// not from the environment: tests and the demo
 	IMAPTLSConfig, SMTPTLSConfig *tls.Config
@@ -32,6 +39,8 @@ type MailConfig struct {
 	fromAddr                     string
 	maxReplies                   int
 }
+
+var headerNameRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]*$`)
 
 func (m *MailConfig) vars() []envVar {
 	return []envVar{
@@ -46,6 +55,7 @@ func (m *MailConfig) vars() []envVar {
 		{"FIELDCRM_SMTP_TLS", "SMTP transport security: tls, starttls or none", &m.SMTPTLS, "starttls"},
 		{"FIELDCRM_MAIL_FROM", `fieldcrm's address, e.g. "fieldcrm <crm@dealer.example>" (the mailbox above receives it)`, &m.From, ""},
 		{"FIELDCRM_MAIL_TRUSTED_HOST", "authserv-id of your receiving mail server: its Authentication-Results vouch for senders", &m.TrustedHost, ""},
+		{"FIELDCRM_MAIL_AUTH_HEADER", "where your receiving server names the login a mail was submitted under: a header (X-Authenticated-Sender), smtp.auth (in its Authentication-Results) or Received (Postfix's Authenticated sender); it must own the From address", &m.AuthHeader, ""},
 		{"FIELDCRM_MAIL_MAX_REPLIES", "most answers to one address per hour (mail loop guard)", &m.MaxReplies, "20"},
 	}
 }
@@ -74,6 +84,9 @@ func (m *MailConfig) validate() []string {
 		add("FIELDCRM_MAIL_MAX_REPLIES must be a whole number above 0, not %q", m.MaxReplies)
 	} else {
 		m.maxReplies = n
+	}
+	if h := m.AuthHeader; h != "" && !strings.EqualFold(h, "smtp.auth") && !headerNameRe.MatchString(h) {
+		add("FIELDCRM_MAIL_AUTH_HEADER %q is not a header name (e.g. X-Authenticated-Sender) nor smtp.auth", h)
 	}
 	if !m.Enabled() {
 		return probs

@@ -30,8 +30,9 @@ func runParseIn(_ context.Context, args []string, stdin io.Reader, stdout, stder
 	}
 	tz := fs.String("tz", defTZ, "the sender's time zone (IANA name; default $FIELDCRM_TZ or Asia/Shanghai)")
 	nowFlag := fs.String("now", "", "the time the message arrived: RFC 3339 or 2006-01-02T15:04 in --tz (default: now)")
+	names := fs.String("names", "", "a file of the names the sender may mean, one a line: account: <name> | contact: <name> | user: <name>")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: fieldcrm parse [--tz ZONE] [--now TIME] \"text\" | -")
+		fmt.Fprintln(stderr, "usage: fieldcrm parse [--tz ZONE] [--now TIME] [--names FILE] \"text\" | -")
 		fmt.Fprintln(stderr, "Parses one message and prints the command as JSON. Text \"-\" is read from standard input.")
 		fs.PrintDefaults()
 	}
@@ -71,7 +72,18 @@ func runParseIn(_ context.Context, args []string, stdin io.Reader, stdout, stder
 	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
-	cmd, err := parser.Parse(text, parser.Context{Now: now, Loc: loc})
+	var lex *parser.Lexicon
+	if *names != "" {
+		b, err := os.ReadFile(*names)
+		if err == nil {
+			lex, err = parser.ParseLexicon(string(b))
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "fieldcrm parse: --names: %v\n", err)
+			return 2
+		}
+	}
+	cmd, err := parser.Parse(text, parser.Context{Now: now, Loc: loc, Lexicon: lex})
 	if err != nil {
 		var pe *parser.Error
 		if !errors.As(err, &pe) {

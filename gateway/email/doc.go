@@ -9,8 +9,10 @@
 //	emailtest  an IMAP and an SMTP server on loopback, for tests and for `fieldcrm demo`
 //
 // This package holds the Handler, which decides what an e-mail does: who sent
-// it (a registered user, and either the receiving server's
-// Authentication-Results or a reply token of fieldcrm's own mail), whether it
+// it (a registered user, and either the receiving server's own
+// Authentication-Results, with no failure and no other submitter, or a
+// reply token of fieldcrm's own mail in the thread it was sent in, for 30
+// days), whether it
 // is an auto-reply (never answered), each command line through the same
 // pipeline as SMS, attachments filed as documents, and the answer. And the
 // Sender, which puts the per-user reply address and token on every mail
@@ -31,5 +33,6 @@
 //	mail/explained  address 0 why → unix time of the last explanation (one per sender per day)
 //	mail/replies    address → unix times of the replies of the last hour (the loop guard)
 //	mail/raw        sequence → a message that could not be read, kept as received (its first 4 MiB)
-//	mail/meta       "token-key" → the key of reply tokens
+//	mail/meta       "token-key" → the key of reply tokens; "tokens-v2-since" → unix time this database first
+//	                ran tokens that name their mail and time (older tokens are accepted for TokenTTL after it)
 package email

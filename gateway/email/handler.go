@@ -30,6 +30,7 @@ var (
 	bktRaw       = []byte("mail/raw")
 	bktMeta      = []byte("mail/meta")
 	keyTokenKey  = []byte("token-key")
+	keyTokensV2  = []byte("tokens-v2-since")
 
 	allBuckets = [][]byte{bktDone, bktExplained, bktReplies, bktRaw, bktMeta}
 )
@@ -65,8 +66,22 @@ type Config struct {
 	// Authentication-Results headers are believed ("" believes none: only
 	// replies carrying the sender's token are applied).
 	TrustedHost string
+	// SubmitterHeader names the header field in which the trusted server
+	// writes the login of an authenticated submitter (e.g.
+	// "X-Authenticated-Sender"), or is "smtp.auth" when it writes it only in
+	// Authentication-Results ("auth=pass smtp.auth=wang"), or "Received" for
+	// Postfix's "(Authenticated sender: wang)". Set, a message
+	// from fieldcrm's own domain is vouched for by the server only when it
+	// names a submitter, and every submitter named must own the From
+	// address. Unset, submitters are checked only where the server names
+	// them, and the MTA must make sure a login sends only as its own
+	// address.
+	SubmitterHeader string
 	// TokenKey signs reply tokens (nil: a key kept in the database).
 	TokenKey []byte
+	// TokenTTL is how long after a mail was sent a reply carrying its token
+	// acts for its user [DefaultTokenTTL].
+	TokenTTL time.Duration
 
 	MaxRepliesPerHour int           // most answers to one address per hour [20]
 	ExplainEvery      time.Duration // one explanation per sender and reason this often [24h]
@@ -82,6 +97,8 @@ type Handler struct {
 	cfg    Config
 	tokens *Tokens
 	domain string
+	// legacyUntil: tokens of earlier versions are accepted until then
+	legacyUntil time.Time
 }
 
 // Line is one command of a message and its answer.
@@ -130,6 +147,9 @@ func New(cfg Config) (*Handler, error) {
 	if cfg.ExplainEvery <= 0 {
 		cfg.ExplainEvery = 24 * time.Hour
 	}
+	if cfg.TokenTTL <= 0 {
+		cfg.TokenTTL = DefaultTokenTTL
+	}
 	if cfg.MaxLines <= 0 {
 		cfg.MaxLines = 30
 	}
@@ -164,7 +184,11 @@ func New(cfg Config) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Handler{cfg: cfg, tokens: tokens, domain: domain}, nil
+	since, err := legacySince(db, cfg.Now())
+	if err != nil {
+		return nil, err
+	}
+	return &Handler{cfg: cfg, tokens: tokens, domain: domain, legacyUntil: since.Add(cfg.TokenTTL)}, nil
 }
 
 // Tokens returns the handler's reply tokens (for the Sender).
@@ -224,10 +248,10 @@ func (h *Handler) handle(ctx context.Context, raw []byte, truncated bool) (*Resu
 		return res, h.finish(ctx, res, m, nil, &closing{why: OutcomeUnknown})
 	}
 	log = log.With(slog.Int64("user_id", user.ID))
-	method, ok := h.verify(m, user)
+	method, ok, why := h.verify(m, user)
 	if !ok {
 		res.Outcome = OutcomeUnverified
-		log.Warn("e-mail not applied: the sender is not verified (no Authentication-Results pass from the trusted host, no valid token)")
+		log.Warn("e-mail not applied: the sender is not verified", slog.String("why", why))
 		return res, h.finish(ctx, res, m, user, &closing{why: OutcomeUnverified})
 	}
 	res.Why = method
@@ -236,7 +260,7 @@ func (h *Handler) handle(ctx context.Context, raw []byte, truncated bool) (*Resu
 		log.Warn("e-mail too large: not applied")
 		return res, h.finish(ctx, res, m, user, &closing{why: OutcomeTooBig})
 	}
-	lines, cut := h.commands(m)
+	lines, cut := h.commands(m, user)
 	if len(lines) == 0 {
 		res.Outcome = OutcomeEmpty
 		log.Info("e-mail without a command")
@@ -247,9 +271,10 @@ func (h *Handler) handle(ctx context.Context, raw []byte, truncated bool) (*Resu
 	now := h.cfg.Now()
 	var docLine = -1
 	cmds := make([]*parser.Command, len(lines)) // nil where a line does not parse
+	lex, _ := h.cfg.Store.Lexicon(user)         // the names he may mean (nil on error: grammar alone)
 	for i, text := range lines {
 		ln := Line{Command: text}
-		cmd, _ := parser.Parse(text, parser.Context{Now: now, Loc: loc})
+		cmd, _ := parser.Parse(text, parser.Context{Now: now, Loc: loc, Lexicon: lex})
 		cmds[i] = cmd
 		if cmd != nil && cmd.Verb == parser.VerbDoc {
 			ln.Verb = string(cmd.Verb)
@@ -304,41 +329,110 @@ func (h *Handler) lookup(from, id string) (u *crm.User, done bool, err error) {
 }
 
 // serverVouches reports whether the trusted receiving server says the From
-// domain passed DMARC, DKIM or SPF.
+// domain passed DMARC, DKIM or SPF, with no failure and no submitter other
+// than the From address.
 func (h *Handler) serverVouches(m *mailtext.Message) (string, bool) {
+	v := h.verdict(m)
+	return v.Method, v.OK() && h.submitterOwns(v, m.From) == nil
+}
+
+func (h *Handler) verdict(m *mailtext.Message) mailtext.Verdict {
 	if h.cfg.TrustedHost == "" {
-		return "", false
+		return mailtext.Verdict{}
 	}
-	return mailtext.Authenticated(m, h.cfg.TrustedHost)
+	hdr := h.cfg.SubmitterHeader
+	if strings.EqualFold(hdr, "smtp.auth") {
+		hdr = ""
+	}
+	return mailtext.Check(m, h.cfg.TrustedHost, hdr)
+}
+
+// errNoSubmitter: SubmitterHeader is set and a message from our own domain
+// names no submitter.
+var errNoSubmitter = errors.New("no authenticated submitter named")
+
+// submitterOwns checks the submitters the trusted server named against the
+// From address: each must be that address, or its local part when From is
+// in fieldcrm's own domain. DMARC vouches for a domain, not a mailbox: a
+// salesman logged in to the company's server could otherwise write his
+// director's address in From.
+func (h *Handler) submitterOwns(v mailtext.Verdict, from string) error {
+	local, domain := splitAddr(from)
+	for _, s := range v.Submitters {
+		sl, sd := splitAddr(s)
+		if sd == "" && domain == h.domain && sl == local {
+			continue
+		}
+		if sd != "" && sl == local && sd == domain {
+			continue
+		}
+		return fmt.Errorf("submitted by %q, not by the From address", s)
+	}
+	if len(v.Submitters) == 0 && h.cfg.SubmitterHeader != "" && domain == h.domain {
+		return errNoSubmitter
+	}
+	return nil
 }
 
 // verify says how the message is known to come from user: the receiving
-// server's word, or user's own reply token in a plus address it was sent to
-// or in the ids of the mail it answers.
-func (h *Handler) verify(m *mailtext.Message, user *crm.User) (string, bool) {
-	if method, ok := h.serverVouches(m); ok {
-		return method, true
+// server's word, or user's own reply token in the ids of the mail it
+// answers. An explicit failure at the trusted server, or a submitter other
+// than the From address, refuses the message whatever token it carries;
+// why says which (for the log).
+func (h *Handler) verify(m *mailtext.Message, user *crm.User) (method string, ok bool, why string) {
+	v := h.verdict(m)
+	if v.Failed != "" {
+		return "", false, "the receiving server says " + v.Failed
 	}
-	for _, tok := range h.tokensIn(m) {
-		if id, ok := h.tokens.User(tok); ok && id == user.ID {
-			return "token", true
+	err := h.submitterOwns(v, m.From)
+	switch {
+	case err != nil && !errors.Is(err, errNoSubmitter):
+		return "", false, err.Error()
+	case err == nil && v.OK():
+		return v.Method, true, ""
+	}
+	now := h.cfg.Now()
+	for _, ref := range h.tokensIn(m) {
+		tok, ok := h.tokens.Check(ref.token)
+		switch {
+		case !ok && now.Before(h.legacyUntil):
+			if id, ok := h.tokens.legacyUser(ref.token); ok && id == user.ID {
+				return "token", true, ""
+			}
+		case !ok || tok.User != user.ID:
+		case tok.Entry != ref.entry:
+			why = "a token of another mail"
+		case now.Sub(tok.Issued) > h.cfg.TokenTTL:
+			why = "a token older than " + h.cfg.TokenTTL.String()
+		default:
+			return "token", true, ""
 		}
 	}
-	return "", false
+	if why == "" && err != nil {
+		why = err.Error()
+	}
+	if why == "" {
+		why = "no pass from the trusted host, no valid token"
+	}
+	return "", false, why
 }
 
-// tokensIn lists the reply tokens a message carries.
-func (h *Handler) tokensIn(m *mailtext.Message) []string {
-	var out []string
-	for _, a := range m.To {
-		if t := tokenInAddress(h.cfg.Address, a); t != "" {
-			out = append(out, t)
-		}
-	}
+// tokenRef is a token found in the Message-ID of fieldcrm's mail that a
+// message answers, with that mail's outbox entry.
+type tokenRef struct {
+	entry int64
+	token string
+}
+
+// tokensIn lists the reply tokens in the ids of the mail a message answers
+// (In-Reply-To, References). A token in the To address alone does not
+// count: it is the reply to that mail that it vouches for.
+func (h *Handler) tokensIn(m *mailtext.Message) []tokenRef {
+	var out []tokenRef
 	ids := append([]string{m.InReplyTo}, m.References...)
 	for _, id := range ids {
-		if t := messageIDToken(h.domain, id); t != "" {
-			out = append(out, t)
+		if e, t := messageIDToken(h.domain, id); t != "" {
+			out = append(out, tokenRef{e, t})
 		}
 	}
 	return out
@@ -349,14 +443,17 @@ var replyPrefixes = []string{"re:", "re：", "aw:", "fw:", "fwd:", "回复:", "�
 
 // commands lists the command lines of a message: the subject when it is a
 // command (and the message is no reply), then each non-empty line of the
-// body without quotes and signature. cut is how many lines were not read.
-func (h *Handler) commands(m *mailtext.Message) (lines []string, cut int) {
+// body without quotes, signature and the sender's sign-off (his name or a
+// "Regards" above "Sent from my phone"). cut is how many lines were not
+// read.
+func (h *Handler) commands(m *mailtext.Message, user *crm.User) (lines []string, cut int) {
 	if s := strings.TrimSpace(m.Subject); s != "" && m.InReplyTo == "" && !isReplySubject(s) {
 		if cmd, err := parser.Parse(s, parser.Context{Now: h.cfg.Now()}); err == nil || verbOf(err) != "" || cmd != nil {
 			lines = append(lines, s)
 		}
 	}
-	for _, l := range strings.Split(m.Reply, "\n") {
+	local, _ := splitAddr(m.From)
+	for _, l := range strings.Split(mailtext.StripSignOff(m.Reply, m.FromName, user.Name, local), "\n") {
 		if l = strings.TrimSpace(l); l != "" {
 			lines = append(lines, l)
 		}

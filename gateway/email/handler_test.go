@@ -139,27 +139,34 @@ func TestTokens(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, id := range []int64{1, 17, 123456789} {
-		tok := tk.For(id)
-		if got, ok := tk.User(tok); !ok || got != id {
-			t.Errorf("User(For(%d)) = %d, %v", id, got, ok)
+	at := time.Date(2026, 11, 25, 10, 17, 0, 0, time.UTC)
+	for _, c := range []struct{ user, entry int64 }{{1, 1}, {17, 0}, {123456789, 987654321}} {
+		tok := tk.For(c.user, c.entry, at)
+		want := email.Token{User: c.user, Entry: c.entry, Issued: at.Truncate(time.Hour)}
+		if got, ok := tk.Check(tok); !ok || got.User != want.User || got.Entry != want.Entry || !got.Issued.Equal(want.Issued) {
+			t.Errorf("Check(For(%d, %d)) = %+v, %v; want %+v", c.user, c.entry, got, ok, want)
 		}
-		if got, ok := tk.User(strings.ToUpper(tok)); !ok || got != id {
-			t.Errorf("upper-case token of %d not accepted", id)
+		if got, ok := tk.Check(strings.ToUpper(tok)); !ok || got.User != c.user {
+			t.Errorf("upper-case token of %d not accepted", c.user)
 		}
 		// one character changed: refused
-		b := []byte(tok)
-		b[len(b)-1] ^= 1
-		if _, ok := tk.User(string(b)); ok {
-			t.Errorf("a changed token of %d was accepted", id)
+		for i := range tok {
+			b := []byte(tok)
+			b[i] = "ab"[b[i]%2]
+			if string(b) == tok {
+				continue
+			}
+			if _, ok := tk.Check(string(b)); ok {
+				t.Errorf("a changed token of %d was accepted (%s)", c.user, b)
+			}
 		}
 	}
 	other, _ := email.NewTokens([]byte("another key, 16+ bytes"))
-	if _, ok := other.User(tk.For(17)); ok {
+	if _, ok := other.Check(tk.For(17, 3, at)); ok {
 		t.Error("a token made with another key was accepted")
 	}
-	for _, bad := range []string{"", "abc", "!!!!", strings.Repeat("a", 40)} {
-		if _, ok := tk.User(bad); ok {
+	for _, bad := range []string{"", "abc", "!!!!", strings.Repeat("a", 40), strings.Repeat("7", 80)} {
+		if _, ok := tk.Check(bad); ok {
 			t.Errorf("%q accepted", bad)
 		}
 	}

@@ -13,9 +13,10 @@ import (
 // alert, notice and answer thus carries, in its Reply-To
 // (crm+<token>@dealer.example) and its Message-ID
 // (fieldcrm.<entry>.<stamp>.<token>@dealer.example), a token that a reply
-// brings back in To or In-Reply-To/References: it is what lets a manager
-// act on an alert from his inbox when his mail server's DKIM/SPF results are
-// not believed.
+// brings back in In-Reply-To/References: it is what lets a manager act on
+// an alert from his inbox when his mail server's DKIM/SPF results are not
+// believed. The token names the entry and its time: it answers for the user
+// in the thread of that mail only, and only for the Handler's TokenTTL.
 type Sender struct {
 	Next    outbox.Sender // the SMTP sender
 	Tokens  *Tokens
@@ -30,7 +31,7 @@ func (s *Sender) Send(ctx context.Context, e *outbox.Entry) (string, int, error)
 		if c.Headers == nil {
 			c.Headers = map[string]string{}
 		}
-		tok := s.Tokens.For(e.UserID)
+		tok := s.Tokens.For(e.UserID, e.ID, e.Created)
 		if _, ok := c.Headers["Reply-To"]; !ok {
 			c.Headers["Reply-To"] = plusAddress(s.Address, tok)
 		}

@@ -7,25 +7,47 @@ import (
 	"encoding/base32"
 	"encoding/binary"
 	"errors"
+	"strconv"
 	"strings"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
 
-// A reply token names the user a mail of fieldcrm was sent to. It rides in
-// the per-user reply address (crm+<token>@dealer.example) and in the
-// Message-ID of every mail fieldcrm sends, so that a reply carries it back
-// in To and in In-Reply-To/References. It is the user id and a MAC of it
-// under a secret kept in the database: it cannot be made up for another
-// user, and it stays valid across restarts.
+// A reply token names the user a mail of fieldcrm was sent to, the mail
+// (its outbox entry) and when it was made. It rides in the per-user reply
+// address (crm+<token>@dealer.example) and in the Message-ID of every mail
+// fieldcrm sends, so that a reply carries it back in In-Reply-To/References.
+// It is those three numbers and a MAC of them under a secret kept in the
+// database: it cannot be made up for another user, another mail or another
+// time, and it stays valid across restarts.
+//
+// A token speaks for its user only in a reply to the mail it came with (the
+// Handler finds it in the Message-ID that In-Reply-To or References names)
+// and only for TokenTTL after that mail was made, so that a mail forwarded
+// to someone else, or an old one found later, does not act as its user
+// forever. Tokens of earlier versions (the user id alone) are accepted in
+// a reply to the mail they came with for TokenTTL after the database first
+// ran this version, so that replies to the mail sent just before an
+// upgrade still work; then never again.
 
 var tokenEnc = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
 
 // tokenMACLen is the number of MAC bytes in a token (64 bits).
 const tokenMACLen = 8
 
+// DefaultTokenTTL is how long a reply token acts for its user.
+const DefaultTokenTTL = 30 * 24 * time.Hour
+
 // Tokens makes and checks reply tokens.
 type Tokens struct{ key []byte }
+
+// Token is what a reply token says.
+type Token struct {
+	User   int64     // the user the mail was sent to
+	Entry  int64     // the outbox entry of the mail it was sent with
+	Issued time.Time // when that mail was made (to the hour)
+}
 
 // NewTokens returns Tokens with key (at least 16 bytes).
 func NewTokens(key []byte) (*Tokens, error) {
@@ -35,17 +57,58 @@ func NewTokens(key []byte) (*Tokens, error) {
 	return &Tokens{key: append([]byte(nil), key...)}, nil
 }
 
-// For returns the token of a user: lower-case letters and digits, about 16
-// of them.
-func (t *Tokens) For(userID int64) string {
-	buf := binary.AppendUvarint(nil, uint64(userID))
-	buf = append(buf, t.mac(userID)...)
+// For returns the token of the mail entry sent to user, made at issued:
+// lower-case letters and digits, about 25 of them.
+func (t *Tokens) For(userID, entryID int64, issued time.Time) string {
+	buf := tokenFields(userID, entryID, issuedHour(issued))
+	buf = append(buf, t.mac(buf)...)
 	return tokenEnc.EncodeToString(buf)
 }
 
-// User returns the user a token was made for; ok is false for anything that
-// is not a token of ours.
-func (t *Tokens) User(token string) (userID int64, ok bool) {
+// Check returns what a token says; ok is false for anything that is not a
+// token of ours (whatever its age: the caller decides what is too old).
+func (t *Tokens) Check(token string) (tok Token, ok bool) {
+	raw, err := tokenEnc.DecodeString(strings.ToLower(token))
+	if err != nil || len(raw) < 3+tokenMACLen || len(raw) > 30+tokenMACLen {
+		return Token{}, false
+	}
+	body, mac := raw[:len(raw)-tokenMACLen], raw[len(raw)-tokenMACLen:]
+	var v [3]uint64
+	rest := body
+	for i := range v {
+		x, n := binary.Uvarint(rest)
+		if n <= 0 || x > 1<<62 {
+			return Token{}, false
+		}
+		v[i], rest = x, rest[n:]
+	}
+	if len(rest) != 0 || v[0] == 0 || !hmac.Equal(mac, t.mac(body)) {
+		return Token{}, false
+	}
+	return Token{User: int64(v[0]), Entry: int64(v[1]), Issued: time.Unix(int64(v[2])*3600, 0)}, true
+}
+
+func tokenFields(userID, entryID, hour int64) []byte {
+	buf := binary.AppendUvarint(nil, uint64(userID))
+	buf = binary.AppendUvarint(buf, uint64(entryID))
+	return binary.AppendUvarint(buf, uint64(hour))
+}
+
+// issuedHour is t in whole hours since 1970 (0 for earlier times).
+func issuedHour(t time.Time) int64 {
+	return max(t.Unix()/3600, 0)
+}
+
+func (t *Tokens) mac(body []byte) []byte {
+	m := hmac.New(sha256.New, t.key)
+	m.Write([]byte("fieldcrm-reply/2|"))
+	m.Write(body)
+	return m.Sum(nil)[:tokenMACLen]
+}
+
+// legacyUser returns the user of a token made before tokens named their
+// mail and time (the user id and a MAC of it).
+func (t *Tokens) legacyUser(token string) (int64, bool) {
 	raw, err := tokenEnc.DecodeString(strings.ToLower(token))
 	if err != nil || len(raw) < tokenMACLen+1 {
 		return 0, false
@@ -54,17 +117,26 @@ func (t *Tokens) User(token string) (userID int64, ok bool) {
 	if n <= 0 || n+tokenMACLen != len(raw) || id == 0 || id > 1<<62 {
 		return 0, false
 	}
-	if !hmac.Equal(raw[n:], t.mac(int64(id))) {
-		return 0, false
-	}
-	return int64(id), true
-}
-
-func (t *Tokens) mac(userID int64) []byte {
 	m := hmac.New(sha256.New, t.key)
 	m.Write([]byte("fieldcrm-reply|"))
-	m.Write(binary.AppendUvarint(nil, uint64(userID)))
-	return m.Sum(nil)[:tokenMACLen]
+	m.Write(raw[:n])
+	return int64(id), hmac.Equal(raw[n:], m.Sum(nil)[:tokenMACLen])
+}
+
+// legacySince returns when this database first ran with tokens that name
+// their mail and time, noting now the first time.
+func legacySince(db *bolt.DB, now time.Time) (time.Time, error) {
+	var since time.Time
+	err := db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bktMeta)
+		if v := b.Get(keyTokensV2); len(v) == 8 {
+			since = time.Unix(int64(binary.BigEndian.Uint64(v)), 0)
+			return nil
+		}
+		since = now
+		return b.Put(keyTokensV2, binary.BigEndian.AppendUint64(nil, uint64(now.Unix())))
+	})
+	return since, err
 }
 
 // loadKey returns the token key stored in the database, making one the
@@ -108,28 +180,22 @@ func plusAddress(base, token string) string {
 	return local + "+" + token + "@" + domain
 }
 
-// tokenInAddress returns the token of a plus address of base ("" when addr
-// is not one).
-func tokenInAddress(base, addr string) string {
-	bl, bd := splitAddr(base)
-	l, d := splitAddr(addr)
-	if d != bd || !strings.HasPrefix(l, bl+"+") {
-		return ""
-	}
-	return l[len(bl)+1:]
-}
-
-// messageIDToken returns the token in a Message-ID made by MessageID
-// ("fieldcrm.<entry>.<stamp>.<token>@domain"), "" for any other id.
-func messageIDToken(domain, id string) string {
+// messageIDToken returns the outbox entry and the token in a Message-ID
+// made by MessageID ("fieldcrm.<entry>.<stamp>.<token>@domain"), "" for
+// any other id.
+func messageIDToken(domain, id string) (entry int64, token string) {
 	id = strings.Trim(strings.TrimSpace(id), "<>")
 	l, d := splitAddr(id)
 	if d != domain || !strings.HasPrefix(l, "fieldcrm.") {
-		return ""
+		return 0, ""
 	}
 	parts := strings.Split(l, ".")
 	if len(parts) != 4 {
-		return ""
+		return 0, ""
 	}
-	return parts[3]
+	entry, err := strconv.ParseInt(parts[1], 10, 64)
+	if err != nil {
+		return 0, ""
+	}
+	return entry, parts[3]
 }

@@ -46,8 +46,8 @@ type SMTPOptions struct {
 	// is not recorded.
 	Deliver func(from string, to []string, raw []byte) error
 	// Stamp, when set, is the authserv-id of the Authentication-Results
-	// header the server prepends: "dmarc=pass … spf=pass …" for
-	// authenticated sessions, "spf=none" for others; a Received header
+	// header the server prepends: "auth=pass smtp.auth=<login> dmarc=pass …
+	// spf=pass …" for authenticated sessions, "spf=none" for others; a Received header
 	// comes with it.
 	Stamp string
 	// MaxSize is the largest message accepted (SIZE); 0: no limit.
@@ -180,6 +180,7 @@ type smtpSession struct {
 	srv    *SMTPServer
 	conn   *smtp.Conn
 	authed bool
+	login  string // the user of a successful AUTH
 	from   string
 	to     []string
 }
@@ -204,7 +205,7 @@ func (ss *smtpSession) Auth(mech string) (sasl.Server, error) {
 		if !ok || want != pass || (identity != "" && identity != user) {
 			return smtp.ErrAuthFailed
 		}
-		ss.authed = true
+		ss.authed, ss.login = true, user
 		return nil
 	}), nil
 }
@@ -253,8 +254,8 @@ func (ss *smtpSession) stamp() []byte {
 	}
 	var b bytes.Buffer
 	if ss.authed {
-		fmt.Fprintf(&b, "Authentication-Results: %s; dmarc=pass header.from=%s; spf=pass smtp.mailfrom=%s\r\n",
-			id, smtpDomain(ss.from), ss.from)
+		fmt.Fprintf(&b, "Authentication-Results: %s; auth=pass smtp.auth=%s; dmarc=pass header.from=%s; spf=pass smtp.mailfrom=%s\r\n",
+			id, ss.login, smtpDomain(ss.from), ss.from)
 	} else {
 		fmt.Fprintf(&b, "Authentication-Results: %s; spf=none\r\n", id)
 	}

@@ -228,7 +228,7 @@ func TestSMTPStamp(t *testing.T) {
 		t.Fatal(err)
 	}
 	raw := string(s.Messages()[0].Raw)
-	want := "Authentication-Results: mx.fieldcrm.test; dmarc=pass header.from=dealer.example; spf=pass smtp.mailfrom=crm@dealer.example\r\n"
+	want := "Authentication-Results: mx.fieldcrm.test; auth=pass smtp.auth=crm; dmarc=pass header.from=dealer.example; spf=pass smtp.mailfrom=crm@dealer.example\r\n"
 	if !strings.HasPrefix(raw, want) || !strings.Contains(raw, "\r\nReceived: from ") || !strings.HasSuffix(raw, smtpTestMsg) {
 		t.Errorf("stamped message:\n%s", raw)
 	}

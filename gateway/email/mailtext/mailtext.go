@@ -83,10 +83,17 @@ type Message struct {
 
 	// Header maps canonical header names to their decoded values, in order.
 	Header map[string][]string
+	// Fields are the top-level header fields in the order they appear, with
+	// their raw (unfolded, undecoded) values: the order of Received and
+	// Authentication-Results says which were added by the receiving server.
+	Fields []Field
 
 	Attachments        []Attachment
 	DroppedAttachments int // attachments not kept because of Limits.MaxAttachments
 }
+
+// Field is one header field: its canonical name and raw value.
+type Field struct{ Name, Value string }
 
 // ErrUnreadable is returned by Read for input that is not a message at all.
 var ErrUnreadable = errors.New("mailtext: not an RFC 5322 message")
@@ -101,7 +108,10 @@ func Read(raw []byte, lim Limits) (*Message, error) {
 	if !ok {
 		return nil, ErrUnreadable
 	}
-	m := &Message{Header: h.decodedMap()}
+	m := &Message{Header: h.decodedMap(), Fields: make([]Field, len(h))}
+	for i, f := range h {
+		m.Fields[i] = Field{Name: f.key, Value: f.value}
+	}
 	readEnvelope(m, h)
 
 	w := newWalker(lim)

@@ -194,3 +194,71 @@ func matchAny(res []*regexp.Regexp, s string) bool {
 	}
 	return false
 }
+
+// closingRe is a closing formula alone on its line, or before a name
+// ("Regards", "Best regards,", "Thanks, Zhao", "谢谢", "此致敬礼").
+var closingRe = regexp.MustCompile(`(?i)^(best |kind |warm )?(regards|rgds|br|thanks|thank you|thx|cheers|best|sincerely|yours)\b[,.!]?\s*|^(谢谢|多谢|此致敬礼|此致|祝好|顺祝商祺)[,，.。!！]?\s*`)
+
+// signOffDashRe is a dash or tilde before a name ("- Zhao", "— 王军", "~Zhao").
+var signOffDashRe = regexp.MustCompile(`^[-–—~]+\s*`)
+
+// StripSignOff removes from the end of reply the lines that only sign it
+// off: a closing formula ("Regards", "Thanks,", "谢谢") and the sender's
+// name, alone or together ("Thanks, Zhao", "- Zhao Lei", "王军"), as
+// mobile mail puts them above "Sent from my phone". names are the sender's
+// names as known (display name, registered name, the local part of the
+// address); a line counts as his name when each of its words is a word of
+// one of them, or when it is one of them whole. Anything else ends the
+// sign-off, so a command on the last line is kept.
+func StripSignOff(reply string, names ...string) string {
+	words := map[string]bool{}
+	whole := map[string]bool{}
+	initials := map[byte]bool{}
+	for _, n := range names {
+		n = strings.ToLower(strings.TrimSpace(n))
+		if n == "" {
+			continue
+		}
+		whole[strings.Join(strings.Fields(n), " ")] = true
+		for _, w := range strings.FieldsFunc(n, func(r rune) bool { return r == ' ' || r == '.' || r == '_' || r == '-' || r == ',' }) {
+			if len(w) > 1 || w > "\x7f" {
+				words[w], initials[w[0]] = true, true
+			}
+		}
+	}
+	isName := func(s string) bool {
+		s = strings.ToLower(strings.TrimSpace(strings.TrimRight(s, ".,!，。")))
+		if s == "" {
+			return false
+		}
+		if whole[strings.Join(strings.Fields(s), " ")] {
+			return true
+		}
+		for _, w := range strings.Fields(s) {
+			w = strings.TrimRight(w, ".")
+			if !words[w] && !(len(w) == 1 && initials[w[0]]) { // "Zhao L."
+				return false
+			}
+		}
+		return true
+	}
+	lines := strings.Split(reply, "\n")
+	end := len(lines)
+	for end > 1 { // the first line is never a sign-off: a one-line mail is a command
+		t := norm(lines[end-1])
+		if t == "" {
+			end--
+			continue
+		}
+		rest := signOffDashRe.ReplaceAllString(t, "")
+		closing := false
+		if loc := closingRe.FindStringIndex(rest); loc != nil {
+			closing, rest = true, strings.TrimSpace(rest[loc[1]:])
+		}
+		if len(t) > 60 || (rest != "" && !isName(rest)) || (rest == "" && !closing) {
+			break
+		}
+		end--
+	}
+	return strings.TrimRight(strings.Join(lines[:end], "\n"), "\n \t")
+}

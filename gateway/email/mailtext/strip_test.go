@@ -95,3 +95,32 @@ func TestStrip(t *testing.T) {
 		})
 	}
 }
+
+func TestStripSignOff(t *testing.T) {
+	names := []string{"Zhao Lei", "赵磊", "zhao.lei"}
+	tests := []struct{ in, want string }{
+		{"TODAY\nZhao", "TODAY"},
+		{"TODAY\n\nZhao Lei\n", "TODAY"},
+		{"A17 done met purchasing\nThanks,\nZhao", "A17 done met purchasing"},
+		{"A17 done\nThanks, Zhao", "A17 done"},
+		{"A17 done\n- Zhao L.", "A17 done"},
+		{"A17 done\nBest regards\nLei Zhao", "A17 done"},
+		{"A17 完成\n谢谢\n赵磊", "A17 完成"},
+		{"A17 done\nzhao", "A17 done"},
+		{"Zhao", "Zhao"},                                                       // a one-line mail is left to be answered
+		{"TODAY\nOPPS", "TODAY\nOPPS"},                                         // a command on the last line stays
+		{"TODAY\nZhao Gang visit tomorrow", "TODAY\nZhao Gang visit tomorrow"}, // not only his name
+		{"TODAY\nThanks Zhang Wei will call", "TODAY\nThanks Zhang Wei will call"},
+		{"TODAY\nWang", "TODAY\nWang"}, // somebody else's name: left for the parser to answer
+		{"TODAY\nbrochure", "TODAY\nbrochure"},
+		{"TODAY\nBest price asked", "TODAY\nBest price asked"},
+	}
+	for _, tt := range tests {
+		if got := StripSignOff(tt.in, names...); got != tt.want {
+			t.Errorf("StripSignOff(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+	if got := StripSignOff("TODAY\nZhao"); got != "TODAY\nZhao" {
+		t.Errorf("without names: %q", got)
+	}
+}

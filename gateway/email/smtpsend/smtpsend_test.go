@@ -364,7 +364,7 @@ func TestAuth(t *testing.T) {
 	cfg.User, cfg.Password = "crm", "s3cret"
 	send(t, newSender(t, cfg), testEntry(13))
 	r := waitOne(t, srv, 1)
-	if !bytes.Contains(r.Raw, []byte("Authentication-Results: mx.test; dmarc=pass header.from=dealer.example")) {
+	if !bytes.Contains(r.Raw, []byte("Authentication-Results: mx.test; auth=pass smtp.auth=crm; dmarc=pass header.from=dealer.example")) {
 		t.Errorf("no authenticated stamp:\n%s", rawHeader(r.Raw))
 	}
 

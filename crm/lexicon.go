@@ -1,0 +1,344 @@
+package crm
+
+import (
+	"encoding/json"
+	"slices"
+	"strconv"
+	"sync"
+
+	"github.com/fieldcrm/fieldcrm/parser"
+	bolt "go.etcd.io/bbolt"
+)
+
+// The sender's lexicon: the names he may mean in a message (the accounts he
+// can see, their contacts, his colleagues), handed to the parser so that it
+// can split "zhao lei call benxi" or "营口港王总" on known names.
+//
+// Lexicons are cached per scope: everyone who reads the same records (the
+// salesmen of one branch and department, say) shares one. The first one of a
+// scope reads every account, contact and user (about 2-4 s for 100,000
+// accounts here): on a store of more than lexSyncMax records it is built in
+// the background while messages are read with the grammar alone. A cached lexicon
+// is a big base built once from the records plus a small layer with the
+// names written since: a write that adds or renames an account, a contact or
+// a user is noted when its transaction commits, and the next request for a
+// lexicon adds just those records on top of the base. The base is built
+// again when the layers hold more than lexLayerMax records or the notes it needs
+// have been dropped. Names removed since the base was built may linger until
+// then: that is harmless, as the lexicon only guides how text is split; what
+// a name finds is still the lookup's business, with its access checks.
+
+const (
+	lexLayerMax = 16384 // changed records on top of a base before it is rebuilt
+	lexLogMax   = 32768 // notes of changed records kept
+	lexMaxDepth = 12    // layers on a base before the top ones are merged
+)
+
+// lexSyncMax is how many records a lexicon is built from while the message
+// waits; from bigger stores it is built in the background.
+var lexSyncMax uint64 = 20000
+
+type lexCache struct {
+	buildMu sync.Mutex  // held while a lexicon is looked up or built; guards scopes
+	mu      sync.Mutex  // guards gen, log and pending
+	gen     uint64      // number of changes published
+	log     []lexChange // the latest changes, oldest first
+	pending []lexChange // changes of the transaction being committed
+	scopes  map[string]*lexScope
+}
+
+type lexChange struct {
+	gen  uint64
+	kind Kind
+	id   int64
+}
+
+type lexScope struct {
+	actor    *User // who the scope reads as: his levels, branch, department (id only for M levels)
+	base     *parser.Lexicon
+	baseGen  uint64
+	cur      *parser.Lexicon // base, or layers on it
+	curGen   uint64
+	depth    int  // layers on the base
+	layered  int  // records added in those layers
+	building bool // a new base is being built in the background
+}
+
+// lexKind says the names of records of kind k go into lexicons.
+func lexKind(k Kind) bool { return k == KindAccount || k == KindContact || k == KindUser }
+
+// lexChanged says a write of r (old is what was stored before, nil for a new
+// record) may change the names it brings to a lexicon, or who sees them.
+func lexChanged(old, r Record) bool {
+	if old == nil {
+		return true
+	}
+	if old.ownedBy() != r.ownedBy() {
+		return true
+	}
+	switch v := r.(type) {
+	case *Account:
+		o := old.(*Account)
+		return o.Name != v.Name || !slices.Equal(o.Aliases, v.Aliases)
+	case *Contact:
+		o := old.(*Contact)
+		return o.Name != v.Name || o.Removed != v.Removed
+	case *User:
+		o := old.(*User)
+		return o.Name != v.Name || o.Disabled != v.Disabled
+	}
+	return false
+}
+
+// noteLex keeps a change of the transaction being committed (writer only).
+func (c *lexCache) noteLex(k Kind, id int64) {
+	c.mu.Lock()
+	c.pending = append(c.pending, lexChange{kind: k, id: id})
+	c.mu.Unlock()
+}
+
+// resetLex forgets the changes of a transaction that is rolled back.
+func (c *lexCache) resetLex() {
+	c.mu.Lock()
+	c.pending = c.pending[:0]
+	c.mu.Unlock()
+}
+
+// publishLex makes the changes of a committed transaction known.
+func (c *lexCache) publishLex() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.pending) == 0 {
+		return
+	}
+	c.gen++
+	for _, ch := range c.pending {
+		ch.gen = c.gen
+		c.log = append(c.log, ch)
+	}
+	c.pending = c.pending[:0]
+	if len(c.log) > lexLogMax {
+		c.log = slices.Clone(c.log[len(c.log)-lexLogMax/2:])
+	}
+}
+
+// scopeOf returns the key of the records u reads and who to read them as.
+func (s *Store) scopeOf(u *User) (string, *User) {
+	key := string(u.Role)
+	as := &User{Role: u.Role}
+	for _, k := range []Kind{KindAccount, KindContact, KindUser} {
+		lv := s.policy.levels(u, k)
+		key += "|" + lv.Read.String()
+		switch lv.Read {
+		case LevelM:
+			as.ID = u.ID
+		case LevelD:
+			as.Branch, as.Dept = u.Branch, u.Dept // directors (A) share one, whatever their branch
+		}
+	}
+	key += "|" + as.Branch + "|" + as.Dept
+	if u == System {
+		return "system", System
+	}
+	if as.ID != 0 {
+		key += "|" + strconv.FormatInt(u.ID, 10)
+	}
+	return key, as
+}
+
+// Lexicon returns the names u may mean, for parser.Context. It is cached:
+// the first call for a scope reads every account, contact and user once;
+// later calls cost a map look-up, or the records written since.
+func (s *Store) Lexicon(u *User) (*parser.Lexicon, error) {
+	if u == nil {
+		return nil, nil
+	}
+	key, as := s.scopeOf(u)
+	c := &s.lex
+	c.buildMu.Lock() // one build at a time; the writer only waits for mu
+	defer c.buildMu.Unlock()
+	if c.scopes == nil {
+		c.scopes = map[string]*lexScope{}
+	}
+	sc := c.scopes[key]
+	if sc != nil && sc.building {
+		return sc.cur, nil // the grammar alone (nil) or the last one, until the new base is ready
+	}
+	c.mu.Lock()
+	gen := c.gen
+	if sc != nil && sc.curGen == gen {
+		c.mu.Unlock()
+		return sc.cur, nil
+	}
+	// the changes since the current layer
+	fresh := sc == nil
+	var since []lexChange
+	if sc != nil {
+		if len(c.log) == 0 || c.log[0].gen > sc.curGen+1 {
+			fresh = true // the notes needed were dropped
+		} else {
+			i, _ := slices.BinarySearchFunc(c.log, sc.curGen+1, func(ch lexChange, g uint64) int { return cmpU64(ch.gen, g) })
+			since = slices.Clone(c.log[i:])
+			fresh = sc.layered+len(since) > lexLayerMax
+		}
+	}
+	c.mu.Unlock()
+	if fresh {
+		if s.lexRecords() > lexSyncMax {
+			// a big store: build in the background rather than keep this
+			// message waiting; it is read with the grammar alone meanwhile
+			if sc == nil {
+				sc = &lexScope{actor: as}
+				c.scopes[key] = sc
+			}
+			sc.building = true
+			go s.buildLexicon(sc, as, gen)
+			return sc.cur, nil
+		}
+		base := parser.NewLexicon(nil)
+		if err := s.View(as, func(tx *Tx) error { return tx.fillLexicon(base, as) }); err != nil {
+			return nil, err
+		}
+		c.scopes[key] = &lexScope{actor: as, base: base, baseGen: gen, cur: base, curGen: gen}
+		return base, nil
+	}
+	layer := parser.NewLexicon(sc.cur)
+	seen := make(map[lexChange]bool, len(since))
+	err := s.View(as, func(tx *Tx) error {
+		for _, ch := range since {
+			k := lexChange{kind: ch.kind, id: ch.id}
+			if seen[k] {
+				continue
+			}
+			seen[k] = true
+			if r, err := tx.load(ch.kind, ch.id); err == nil {
+				addLexRecord(layer, tx, r)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	sc.cur, sc.curGen, sc.depth, sc.layered = layer, gen, sc.depth+1, sc.layered+len(seen)
+	if sc.depth >= lexMaxDepth {
+		// merge the top layers into one, down to the first layer much bigger
+		// than them: layers grow geometrically, so a name is copied a few
+		// times at most and the chain stays short
+		acc, d, stop := 0, 0, sc.cur
+		for stop != sc.base && (acc == 0 || stop.Own() <= 4*acc) {
+			acc += stop.Own()
+			stop = stop.Parent()
+			d++
+		}
+		sc.cur, sc.depth = sc.cur.Squash(stop), sc.depth-d+1
+	}
+	return sc.cur, nil
+}
+
+// buildLexicon builds sc's base in the background.
+func (s *Store) buildLexicon(sc *lexScope, as *User, gen uint64) {
+	base := parser.NewLexicon(nil)
+	err := s.View(as, func(tx *Tx) error { return tx.fillLexicon(base, as) })
+	c := &s.lex
+	c.buildMu.Lock()
+	defer c.buildMu.Unlock()
+	sc.building = false
+	if err != nil {
+		return // closed, or failed: the next message tries again
+	}
+	sc.base, sc.baseGen, sc.cur, sc.curGen, sc.depth, sc.layered = base, gen, base, gen, 0, 0
+}
+
+// lexRecords estimates how many records a lexicon build reads: the highest
+// ids of accounts, contacts and users (cheap: no scan).
+func (s *Store) lexRecords() uint64 {
+	var n uint64
+	s.db.View(func(btx *bolt.Tx) error {
+		for _, k := range []Kind{KindAccount, KindContact, KindUser} {
+			if b := btx.Bucket(recBucket(k)); b != nil {
+				n += b.Sequence()
+			}
+		}
+		return nil
+	})
+	return n
+}
+
+func cmpU64(a, b uint64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// addLexRecord adds the names of r to l when the transaction's actor sees it.
+func addLexRecord(l *parser.Lexicon, tx *Tx, r Record) {
+	if !tx.canRead(r) || inactiveForLookup(r) {
+		return
+	}
+	switch v := r.(type) {
+	case *Account:
+		l.Add(v.Name, parser.NameAccount)
+		for _, a := range v.Aliases {
+			l.Add(a, parser.NameAccount)
+		}
+	case *Contact:
+		l.Add(v.Name, parser.NameContact)
+	case *User:
+		l.Add(v.Name, parser.NameUser)
+	}
+}
+
+// lexRec is the part of an account, contact or user a lexicon needs: reading
+// only these fields is several times quicker than decoding the records.
+type lexRec struct {
+	Owner    int64    `json:"owner"`
+	Branch   string   `json:"branch"`
+	Dept     string   `json:"dept"`
+	ID       int64    `json:"id"`
+	Name     string   `json:"name"`
+	Aliases  []string `json:"aliases"`
+	Removed  bool     `json:"removed"`
+	Disabled bool     `json:"disabled"`
+}
+
+// fillLexicon adds every name the actor as sees to l.
+func (tx *Tx) fillLexicon(l *parser.Lexicon, as *User) error {
+	kinds := []struct {
+		k    Kind
+		kind parser.NameKind
+	}{{KindAccount, parser.NameAccount}, {KindContact, parser.NameContact}, {KindUser, parser.NameUser}}
+	for _, kk := range kinds {
+		lv := tx.s.policy.levels(as, kk.k).Read
+		if lv == LevelNone {
+			continue
+		}
+		b := tx.btx.Bucket(recBucket(kk.k))
+		if b == nil {
+			continue
+		}
+		c := b.Cursor()
+		for key, v := c.First(); key != nil; key, v = c.Next() {
+			var r lexRec
+			if err := json.Unmarshal(v, &r); err != nil {
+				continue
+			}
+			o := ownerOf{r.Owner, r.Branch, r.Dept}
+			if kk.k == KindUser {
+				o = ownerOf{r.ID, r.Branch, r.Dept}
+			}
+			if r.Removed || r.Disabled || !lv.allows(as, o) {
+				continue
+			}
+			l.Add(r.Name, kk.kind)
+			for _, a := range r.Aliases {
+				l.Add(a, kk.kind)
+			}
+		}
+	}
+	return nil
+}
