@@ -35,7 +35,8 @@ type Policy map[Role]map[Kind]Levels
 
 // DefaultPolicy is the matrix of product.md: a salesman sees his branch's
 // accounts, contacts and equipment (so that he does not create duplicates) but
-// changes only his own, and sees only his own leads, opportunities and
+// changes only his own (contacts, equipment and documents: those of the
+// accounts he is responsible for, see canWrite), and sees only his own leads, opportunities and
 // activities; managers see and act on their branch; directors and admins see
 // all; marketing runs campaigns.
 func DefaultPolicy() Policy {
@@ -165,9 +166,18 @@ func (tx *Tx) canRead(r Record) bool {
 	return false
 }
 
+// canWrite reports whether the actor may change r: by its own owner, or, for
+// what hangs on an account (contacts, machines, documents), by the account's
+// owner and team (see responsible.go).
 func (tx *Tx) canWrite(r Record) bool {
 	a := tx.meta.Actor
-	return tx.s.policy.levels(a, r.RecordKind()).Write.allows(a, r.ownedBy())
+	lv := tx.s.policy.levels(a, r.RecordKind()).Write
+	if a != System && attachedAccount(r) != 0 {
+		if acct := tx.responsibleAccount(r); acct != nil {
+			return lv.allows(a, acct.ownedBy())
+		}
+	}
+	return lv.allows(a, r.ownedBy())
 }
 
 // isAll reports whether the actor reads every record of kind k.
@@ -182,7 +192,7 @@ func (tx *Tx) mustWrite(r Record) error {
 	if tx.canWrite(r) {
 		return nil
 	}
-	return Errorf(EFORBIDDEN, "%s #%d is not yours to change.", capitalize(kindName(r.RecordKind())), r.RecordID())
+	return tx.notYours(r)
 }
 
 // CanRead reports whether the actor may see r (for code outside crm that

@@ -281,6 +281,9 @@ func (tx *Tx) team(cmd *parser.Command, loc *time.Location) (*Outcome, error) {
 }
 
 func (tx *Tx) lost(cmd *parser.Command, loc *time.Location) (*Outcome, error) {
+	if !tx.actorIsManager() { // docs/commands.md: LOST is the managers' report
+		return nil, Errorf(EFORBIDDEN, "LOST is for managers.").withHint("OPPS or FUNNEL for your own figures")
+	}
 	from, to, label := period(cmd.Period, tx.now, loc)
 	if cmd.Period == "" {
 		from, to, label = period("month", tx.now, loc)

@@ -156,7 +156,7 @@ func (tx *Tx) Apply(cmd *parser.Command, loc *time.Location) (*Outcome, error) {
 	out.DayReminder = reminder
 	out.Read = readData(cmd)
 	out.ChangeSet = tx.cs
-	out.Notices = append(tx.noticesFor(loc), out.Notices...)
+	out.Notices = append(append(tx.noticesFor(loc), tx.notices...), out.Notices...)
 	return out, nil
 }
 

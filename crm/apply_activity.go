@@ -30,19 +30,81 @@ func (tx *Tx) logActivity(cmd *parser.Command, typ string, loc *time.Location) (
 	} else {
 		a.DoneAt = tx.now
 	}
-	if err := tx.CreateActivity(a); err != nil {
+	planned, err := tx.plannedFor(a, loc)
+	if err != nil {
+		return nil, err
+	}
+	if planned != nil {
+		// the report carries out what was planned: the planned activity
+		// becomes the report (one visit made is one visit counted)
+		a, err = tx.UpdateActivity(planned.ID, func(p *Activity) error {
+			p.Status, p.DoneAt, p.Outcome = StatusDone, a.DoneAt, a.Notes
+			p.Notes = strings.Trim(p.Notes+"; "+a.Notes, "; ")
+			if a.Contact != 0 {
+				p.Contact = a.Contact
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	} else if err := tx.CreateActivity(a); err != nil {
 		return nil, err
 	}
 	next, err := tx.followUp(cmd.Next, a, loc)
 	if err != nil {
 		return nil, err
 	}
-	out := &Outcome{Template: "ok_activity", Data: OKActivityData{Kind: typ, ID: a.ID, Account: acct.Name, Contact: contact, Next: next}}
-	if typ == ActVisit && !tx.HasEquipment(acct.ID) {
+	d := OKActivityData{Kind: typ, ID: a.ID, Account: acct.Name, Contact: contact, Next: next}
+	if planned != nil {
+		d.Closes = planned.ID
+	}
+	out := &Outcome{Template: "ok_activity", Data: d}
+	tx.tellOwnerOfActivity(acct, a, contact, reportNotes(cmd))
+	if typ == ActVisit && !tx.HasEquipment(acct.ID) && tx.canWrite(acct) {
 		out.Notices = append(out.Notices, Notice{To: tx.meta.Actor.ID, Template: "notice_equipment_missing", SMS: true,
 			Data: NoticeEquipmentMissingData{Account: acct.Name, AccountID: acct.ID}})
 	}
 	return out, nil
+}
+
+// plannedAhead is how many days ahead a planned activity may be due and still
+// be the one a logged visit, call or meeting carries out: a salesman who goes
+// on Monday to the visit planned for Wednesday has done it.
+const plannedAhead = 3
+
+// plannedFor finds the open activity of the sender that the logged activity
+// a carries out: same account and type, due by the end of the day
+// plannedAhead days from today (overdue ones included). With several, the
+// urgent one first, then the one due first (the oldest). nil when none.
+func (tx *Tx) plannedFor(a *Activity, loc *time.Location) (*Activity, error) {
+	if a.Account == 0 || tx.meta.Actor == System {
+		return nil, nil
+	}
+	y, m, d := tx.now.In(loc).Date()
+	horizon := time.Date(y, m, d+plannedAhead+1, 0, 0, 0, 0, loc)
+	var best *Activity
+	_, err := tx.OpenDueOf(tx.meta.Actor.ID, horizon, func(p *Activity) {
+		if p.Type != a.Type || p.Account != a.Account || p.Owner != tx.meta.Actor.ID {
+			return
+		}
+		if best == nil || moreUrgent(p, best) {
+			best = p
+		}
+	})
+	return best, err
+}
+
+// moreUrgent orders the open activities a report may close: urgent before
+// normal, then the one due first, then the older record.
+func moreUrgent(p, q *Activity) bool {
+	if pu, qu := p.Priority == PriorityUrgent, q.Priority == PriorityUrgent; pu != qu {
+		return pu
+	}
+	if !p.Due.Equal(q.Due) {
+		return p.Due.Before(q.Due)
+	}
+	return p.ID < q.ID
 }
 
 func activityNotes(cmd *parser.Command) string {
@@ -242,6 +304,9 @@ func (tx *Tx) note(cmd *parser.Command) (*Outcome, error) {
 	default:
 		acct, err := tx.resolveAccount(cmd.Target, hint)
 		if err != nil {
+			return nil, err
+		}
+		if err := tx.mustWrite(acct); err != nil { // a note changes what the customer's file says
 			return nil, err
 		}
 		n.Account, subject = acct.ID, acct.Name

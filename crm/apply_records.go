@@ -288,7 +288,17 @@ func (tx *Tx) opp(cmd *parser.Command) (*Outcome, error) {
 	}
 	o := r.(*Opportunity)
 	reason := strings.Trim(cmd.Reason+"; "+cmd.Notes, "; ")
+	passed := len(o.StageHistory)
 	switch cmd.Action {
+	case "reopen":
+		var st Stage
+		if cmd.Stage != "" {
+			var ok bool
+			if st, ok = ParseStage(string(cmd.Stage)); !ok {
+				return nil, Errorf(EINVALID, "Which stage?").withHint("OPP #" + itoa(o.ID) + " reopen development; <reason>")
+			}
+		}
+		o, err = tx.ReopenOpp(o.ID, st, reason)
 	case "stage", "won", "lost", "nodeal":
 		st, ok := ParseStage(string(cmd.Stage))
 		if !ok {
@@ -336,7 +346,14 @@ func (tx *Tx) opp(cmd *parser.Command) (*Outcome, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Outcome{Template: "ok_opp", Data: tx.oppData(o, cmd.Action)}, nil
+	d := tx.oppData(o, cmd.Action)
+	if n := len(o.StageHistory); n > passed+1 {
+		// a jump: the stages passed on the way, for the reply to name
+		for _, c := range o.StageHistory[passed : n-1] {
+			d.Via = append(d.Via, c.To.String())
+		}
+	}
+	return &Outcome{Template: "ok_opp", Data: d}, nil
 }
 
 func (tx *Tx) oppData(o *Opportunity, action string) OKOppData {
@@ -384,7 +401,7 @@ func (tx *Tx) equipment(cmd *parser.Command) (*Outcome, error) {
 		if cmd.Bought != nil {
 			bought = *cmd.Bought
 		}
-		found, err := tx.FindEquipment(cmd.Brand, cmd.Model, cmd.Serial, bought)
+		found, err := tx.FindEquipment(a.ID, cmd.Brand, cmd.Model, cmd.Serial, bought)
 		if err != nil && ErrorCode(err) != ENOTFOUND {
 			return nil, err
 		}

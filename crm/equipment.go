@@ -74,8 +74,12 @@ func (e *Equipment) indexes() []ientry {
 	return ix
 }
 
+// eqIdent is the identity of a machine of another brand: brand, model and
+// purchase date at one account (two customers may well have bought the same
+// model in the same month; only the dealer's serial numbers are unique
+// across customers).
 func eqIdent(e *Equipment) []byte {
-	return []byte(strings.ToUpper(e.Brand) + "\x00" + strings.ToUpper(e.Model) + "\x00" + e.Bought.Format("2006-01-02"))
+	return append(itob(e.Account), strings.ToUpper(e.Brand)+"\x00"+strings.ToUpper(e.Model)+"\x00"+e.Bought.Format("2006-01-02")...)
 }
 
 func (e *Equipment) validate(tx *Tx, old Record) error {
@@ -154,13 +158,14 @@ func (tx *Tx) Equipment(id int64) (*Equipment, error) { return getAs[Equipment](
 func (tx *Tx) SaveEquipment(e *Equipment) error { return tx.save(e) }
 
 // FindEquipment finds a machine by its identity: serial number for own
-// brands, brand + model + purchase date for others. It returns nil when none.
-func (tx *Tx) FindEquipment(brand, model, serial string, bought time.Time) (*Equipment, error) {
+// brands (whatever the account), brand + model + purchase date at account for
+// others. It returns nil when none.
+func (tx *Tx) FindEquipment(account int64, brand, model, serial string, bought time.Time) (*Equipment, error) {
 	var v []byte
 	if IsOwnBrand(brand) {
 		v = tx.btx.Bucket(bktEqSerial).Get([]byte(strings.ToUpper(strings.TrimSpace(serial))))
 	} else {
-		v = tx.btx.Bucket(bktEqIdent).Get(eqIdent(&Equipment{Brand: strings.TrimSpace(brand), Model: strings.TrimSpace(model), Bought: bought}))
+		v = tx.btx.Bucket(bktEqIdent).Get(eqIdent(&Equipment{Account: account, Brand: strings.TrimSpace(brand), Model: strings.TrimSpace(model), Bought: bought}))
 	}
 	if v == nil {
 		return nil, nil

@@ -219,8 +219,12 @@ type StageMove struct {
 	Amount     Money  // Won: the final amount, when it differs from the estimate
 }
 
-// SetOppStage moves an opportunity: one stage forward at a time, or straight
-// to a closed stage from any open one. Going back (demotion, reopening) and
+// SetOppStage moves an opportunity. Forward it may jump: a salesman who
+// reports "stage proposal" from identification has qualified and developed
+// the deal on the way, so each stage passed is recorded in the history as a
+// move of its own (the funnel ratio counts every stage reached), and so is
+// every open stage a deal won from an earlier one went through. Lost and No
+// deal close it from any open stage. Going back (demotion, reopening) and
 // No deal need a reason; Lost needs the competitor and the reason. The
 // probability takes the new stage's default.
 func (tx *Tx) SetOppStage(id int64, mv StageMove) (*Opportunity, error) {
@@ -234,6 +238,7 @@ func (tx *Tx) SetOppStage(id int64, mv StageMove) (*Opportunity, error) {
 	from, to := o.Stage, mv.To
 	reason := strings.TrimSpace(mv.Reason)
 	hint := "OPP #" + itoa(id) + " "
+	var via []Stage // the stages passed on the way to the new one
 	switch {
 	case to < 1 || to > 7:
 		return nil, Errorf(EINVALID, "Unknown stage.").withHint(hint + "stage qualification|development|proposal|won|lost|nodeal")
@@ -241,7 +246,7 @@ func (tx *Tx) SetOppStage(id int64, mv StageMove) (*Opportunity, error) {
 		return nil, Errorf(ECONFLICT, "Opportunity #%d is already at %s.", id, from)
 	case to == StageLost:
 		if from.Closed() {
-			return nil, Errorf(ECONFLICT, "Opportunity #%d is closed (%s); reopen it first.", id, from)
+			return nil, Errorf(ECONFLICT, "Opportunity #%d is closed (%s); reopen it first.", id, from).withHint(hint + "reopen; <reason>")
 		}
 		if strings.TrimSpace(mv.Competitor) == "" || reason == "" {
 			return nil, Errorf(EINVALID, "A lost opportunity needs to whom and why.").withHint(hint + "lost <competitor>; <reason>")
@@ -249,37 +254,46 @@ func (tx *Tx) SetOppStage(id int64, mv StageMove) (*Opportunity, error) {
 		o.LostTo, o.LostReason = strings.TrimSpace(mv.Competitor), reason
 	case to == StageNoDeal:
 		if from.Closed() {
-			return nil, Errorf(ECONFLICT, "Opportunity #%d is closed (%s); reopen it first.", id, from)
+			return nil, Errorf(ECONFLICT, "Opportunity #%d is closed (%s); reopen it first.", id, from).withHint(hint + "reopen; <reason>")
 		}
 		if reason == "" {
 			return nil, Errorf(EINVALID, "No deal needs a reason.").withHint(hint + "nodeal <reason>")
 		}
 	case to == StageWon:
 		if from.Closed() {
-			return nil, Errorf(ECONFLICT, "Opportunity #%d is closed (%s); reopen it first.", id, from)
+			return nil, Errorf(ECONFLICT, "Opportunity #%d is closed (%s); reopen it first.", id, from).withHint(hint + "reopen; <reason>")
 		}
 		if mv.Amount > 0 {
 			o.Amount = mv.Amount
 		}
+		for s := from + 1; s <= StageProposal; s++ {
+			via = append(via, s)
+		}
 	case from.Closed(): // reopening
 		if reason == "" {
-			return nil, Errorf(EINVALID, "Reopening a closed opportunity needs a reason.").withHint(hint + "stage " + to.String() + "; <reason>")
+			return nil, Errorf(EINVALID, "Reopening a closed opportunity needs a reason.").withHint(hint + "reopen " + to.String() + "; <reason>")
 		}
 		o.LostTo, o.LostReason, o.ClosedAt = "", "", time.Time{}
 	case to < from: // demotion
 		if reason == "" {
 			return nil, Errorf(EINVALID, "Moving back from %s to %s needs a reason.", from, to).withHint(hint + "stage " + to.String() + "; <reason>")
 		}
-	case to > from+1:
-		return nil, Errorf(EINVALID, "Opportunity #%d is at %s: it moves one stage at a time (next: %s).", id, from, from+1).
-			withHint(hint + "stage " + (from + 1).String())
+	default: // forward, through every stage on the way
+		for s := from + 1; s < to; s++ {
+			via = append(via, s)
+		}
 	}
 	if to.Closed() {
 		o.ClosedAt = tx.now
 	}
 	o.Stage = to
 	o.Probability = to.DefaultProbability()
-	o.StageHistory = append(o.StageHistory, StageChange{From: from, To: to, At: tx.now, By: tx.meta.Actor.ID, Reason: reason})
+	prev := from
+	for _, s := range via {
+		o.StageHistory = append(o.StageHistory, StageChange{From: prev, To: s, At: tx.now, By: tx.meta.Actor.ID})
+		prev = s
+	}
+	o.StageHistory = append(o.StageHistory, StageChange{From: prev, To: to, At: tx.now, By: tx.meta.Actor.ID, Reason: reason})
 	if to == StageLost {
 		o.Competitors = appendUnique(o.Competitors, o.LostTo)
 	}
@@ -287,6 +301,33 @@ func (tx *Tx) SetOppStage(id int64, mv StageMove) (*Opportunity, error) {
 	err = tx.save(o)
 	tx.staging = false
 	return o, err
+}
+
+// ReopenOpp reopens a closed opportunity at stage to, or, when to is 0, at
+// the stage it was closed from.
+func (tx *Tx) ReopenOpp(id int64, to Stage, reason string) (*Opportunity, error) {
+	o, err := getAs[Opportunity](tx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !o.Stage.Closed() {
+		return nil, Errorf(ECONFLICT, "Opportunity #%d is open (at %s): there is nothing to reopen.", id, o.Stage).
+			withHint("OPP #" + itoa(id) + " stage <name>")
+	}
+	if to == 0 {
+		to = StageDevelopment
+		for i := len(o.StageHistory) - 1; i >= 0; i-- {
+			if c := o.StageHistory[i]; c.To == o.Stage && !c.From.Closed() && c.From >= StageIdentification {
+				to = c.From
+				break
+			}
+		}
+	}
+	if to.Closed() {
+		return nil, Errorf(EINVALID, "An opportunity is reopened at an open stage, not %s.", to).
+			withHint("OPP #" + itoa(id) + " reopen development; <reason>")
+	}
+	return tx.SetOppStage(id, StageMove{To: to, Reason: reason})
 }
 
 func appendUnique(ss []string, s string) []string {

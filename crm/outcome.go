@@ -72,6 +72,7 @@ type OKActivityData struct {
 	Account string
 	Contact string
 	Next    *NextItem
+	Closes  int64 // the planned activity this report carried out and closed (0: none)
 }
 
 type OKPlannedData struct {
@@ -129,6 +130,7 @@ type OKOppData struct {
 	Amount  int64 // cents
 	Close   time.Time
 	Action  string
+	Via     []string // a forward jump: the stages passed on the way, in order (recorded as moves of their own)
 }
 
 type OKEquipmentData struct {

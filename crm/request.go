@@ -60,6 +60,9 @@ func (tx *Tx) RemoveContact(id int64, reason string) (*Request, error) {
 	if c.Removed {
 		return nil, Errorf(ECONFLICT, "Contact %s was already removed.", c.Name)
 	}
+	if !tx.canWrite(c) { // only the account's salesman (or a manager) asks
+		return nil, tx.notYours(c)
+	}
 	reason = strings.TrimSpace(reason)
 	if reason == "" {
 		return nil, Errorf(EINVALID, "Removing a contact needs a reason (retired, left, deceased …).").
@@ -115,6 +118,7 @@ func (tx *Tx) DecideRequest(id int64, approve bool, note string) (*Request, erro
 			if err != nil {
 				return nil, err
 			}
+			tx.tellOwnerOfRemoval(req, c)
 		}
 	}
 	if err := tx.save(req); err != nil {

@@ -78,7 +78,7 @@ func (tx *Tx) save(r Record) error {
 		}
 	}
 	if old != nil && !tx.canWrite(old) {
-		return tx.mustWrite(old)
+		return tx.notYours(old)
 	}
 	b := r.base()
 	if ownedKind(k) {

@@ -29,7 +29,7 @@ var (
 	bktStage      = []byte("idx_stage")       // stage | opp id → nil
 	bktByAccount  = []byte("idx_account")     // account id | kind 0 id → nil: contacts, opps, activities, equipment, documents of an account
 	bktEqSerial   = []byte("idx_eq_serial")   // own-brand serial → equipment id (unique)
-	bktEqIdent    = []byte("idx_eq_ident")    // brand 0 model 0 purchase date → equipment id (unique)
+	bktEqIdent    = []byte("idx_eq_ident")    // account id | brand 0 model 0 purchase date → equipment id (unique)
 	bktPending    = []byte("idx_pending")     // request id → nil: requests waiting for a manager
 	bktDocData    = []byte("doc_data")        // document id → content
 	bktLeadStatus = []byte("idx_lead_status") // status 0 lead id → nil
@@ -63,7 +63,9 @@ var allBuckets = func() [][]byte {
 // state, which every message writes anyway). 5 keeps each open activity's due
 // time in its entry of idx_open_owner, so that an agenda reads only the
 // activities due by the end of the day (rebuilt on open from the records).
-const SchemaVersion = 5
+// 6 keys idx_eq_ident by account too: brand + model + purchase date identify
+// a machine at one customer (rebuilt on open from the records).
+const SchemaVersion = 6
 
 // Options configure Open.
 type Options struct {

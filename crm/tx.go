@@ -24,6 +24,7 @@ type Tx struct {
 	changeAt    map[string]int  // kind|id → index in cs.Changes
 	idPending   []int           // events emitted before their record had an id
 	users       map[int64]*User // users read in this request (owners, managers)
+	notices     []Notice        // notices queued by the rules, sent with the reply (notify)
 	// set while a rule-owning method saves a change that plain saves refuse
 	approving, converting, staging, reassigning bool
 }
@@ -263,7 +264,7 @@ func (tx *Tx) put(r Record) error {
 			continue
 		}
 		if v := tx.btx.Bucket(e.bkt).Get(e.key); v != nil && int64(btou(v)) != r.RecordID() {
-			return Errorf(ECONFLICT, "%s is already used by %s #%d.", uniqueLabel(e), kindName(k), btou(v))
+			return tx.uniqueConflict(e, k, int64(btou(v)))
 		}
 	}
 	tx.dirty = true
@@ -350,6 +351,18 @@ func (tx *Tx) remove(k Kind, id int64) error {
 		return err
 	}
 	return tx.recordChange(k, id, OpDelete, before, nil)
+}
+
+// uniqueConflict refuses a record whose unique key (a CAT serial number, a
+// user's phone) record id of kind k holds already. The rule is global, but
+// the refusal names the holder only to whoever may see it: to others it
+// says neither its id nor where it is.
+func (tx *Tx) uniqueConflict(e ientry, k Kind, id int64) error {
+	if holder, err := tx.load(k, id); err == nil && tx.canRead(holder) {
+		return Errorf(ECONFLICT, "%s is already used by %s #%d.", uniqueLabel(e), kindName(k), id)
+	}
+	return Errorf(ECONFLICT, "%s is already on file, in records you cannot see.", uniqueLabel(e)).
+		withHint("ask your manager to check it")
 }
 
 func uniqueLabel(e ientry) string {

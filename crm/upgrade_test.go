@@ -170,7 +170,7 @@ func TestUpgradeFromSchema1File(t *testing.T) {
 		if err != nil || len(cands) != 1 {
 			t.Errorf("lookup 华鑫: %v %v", cands, err)
 		}
-		if eq, err := tx.FindEquipment("CAT", "320D", "CAT0320DXYZ", time.Time{}); err != nil || eq == nil || eq.SMU != 4520 {
+		if eq, err := tx.FindEquipment(0, "CAT", "320D", "CAT0320DXYZ", time.Time{}); err != nil || eq == nil || eq.SMU != 4520 {
 			t.Errorf("equipment by serial: %+v %v", eq, err)
 		}
 		return nil

@@ -14,6 +14,7 @@ var oppActions = map[string]string{
 	"product": "product", "products": "product", "prod": "product", "产品": "product", "机型": "product",
 	"competitor": "competitor", "comp": "competitor", "vs": "competitor", "竞争对手": "competitor", "对手": "competitor",
 	"role": "role", "角色": "role",
+	"reopen": "reopen", "re-open": "reopen", "重开": "reopen", "重启": "reopen",
 }
 
 func (p *parser) opp(body string, off int) *Error {
@@ -233,6 +234,16 @@ func (p *parser) oppUpdate(action string, ts []tok, segs []seg) *Error {
 		}
 		rest := p.span(ts[n:])
 		c.Reason = joinNonEmpty(rest, tailText)
+	case "reopen": // OPP #42 reopen [<stage>]; <why>
+		c.Action = "reopen"
+		if st, ok := stageOf(ts); ok {
+			n := 1
+			if len(ts) >= 2 && stages[ts[0].l+" "+ts[1].l] != "" {
+				n = 2
+			}
+			c.Stage, ts = st, ts[n:]
+		}
+		c.Reason = joinNonEmpty(p.span(ts), tailText)
 	case "won":
 		c.Action, c.Stage = "won", StageWon
 		if a, _, n := amountAt(ts, 0); n > 0 && a.Cents > 0 && a.Cents < minDeal {

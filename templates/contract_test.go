@@ -33,6 +33,7 @@ type OkActivity struct {
 	Account string
 	Contact string
 	Next    *Next
+	Closes  int64 // the planned activity the report closed, 0 when none
 }
 
 type OkPlanned struct {
@@ -85,7 +86,8 @@ type OkOpp struct {
 	Stage   string // identification … nodeal, or 1-7 (anything printing so)
 	Amount  int64  // cents
 	Close   time.Time
-	Action  string // create, stage, won, lost, nodeal, amount, close, product, competitor, role
+	Action  string   // create, stage, won, lost, nodeal, reopen, amount, close, product, competitor, role
+	Via     []string // a forward jump: the stages passed on the way
 }
 
 type OkEquipment struct {
@@ -280,6 +282,23 @@ type NoticeAccount struct {
 type NoticeEquipmentMissing struct {
 	Account   string
 	AccountID int64
+}
+
+type NoticeColleagueActivity struct {
+	Kind      string
+	Account   string
+	AccountID int64
+	Contact   string
+	Notes     string
+	By        string
+}
+
+type NoticeContactRemoved struct {
+	Contact   string
+	Account   string
+	Reason    string
+	Requester string
+	By        string
 }
 
 type NoticeApproval struct {

@@ -294,6 +294,15 @@ func smsCases(zh bool) map[string][]variant {
 			{"typical", NoticeEquipmentMissing{Account: acme, AccountID: 12}},
 			{"longest", NoticeEquipmentMissing{Account: longAcct(zh), AccountID: 100012}},
 		},
+		"notice_colleague_activity": {
+			{"typical", NoticeColleagueActivity{Kind: "visit", Account: s(zh, "Huaxin Mining", "华鑫矿业"), AccountID: 12, Contact: s(zh, "Li Gang", "李刚"), Notes: s(zh, "wants 2x 320D", "要2台320D"), By: wang}},
+			{"no notes", NoticeColleagueActivity{Kind: "call", Account: acme, AccountID: 12, By: wang}},
+			{"longest", NoticeColleagueActivity{Kind: "meeting", Account: longAcct(zh), AccountID: 100012, Contact: ouyang, Notes: s(zh, "wants 2x 320D and financing over 3 years; quote next week", "要2台320D，三年分期；下周报价"), By: s(zh, "Sun Xiaodong", "孙晓东")}},
+		},
+		"notice_contact_removed": {
+			{"typical", NoticeContactRemoved{Contact: s(zh, "Li Wei", "李伟"), Account: acme, Reason: s(zh, "left", "离职"), Requester: wang, By: liu}},
+			{"longest", NoticeContactRemoved{Contact: ouyang, Account: longAcct(zh), Reason: s(zh, "retired at the end of the year", "年底退休"), Requester: s(zh, "Sun Xiaodong", "孙晓东"), By: ouyang}},
+		},
 		"notice_approval": {
 			{"typical", NoticeApproval{ID: 88, Subject: s(zh, "remove contact Li Wei (left)", "删除联系人李伟（离职）"), By: wang}},
 			{"longest", NoticeApproval{ID: 100088, Subject: s(zh, "remove contact Ouyang Zhongming of ", "删除联系人欧阳中明，") + longAcct(zh), By: s(zh, "Sun Xiaodong", "孙晓东")}},
@@ -430,6 +439,7 @@ var smsLimit = map[string][2]int{ // name → {en, zh}
 	"notice_lead": {1, 1}, "notice_account": {1, 1}, "notice_equipment_missing": {1, 1},
 	"notice_approval": {1, 1}, "notice_decided": {1, 1}, "day_reminder": {1, 1}, "read_as": {1, 1}, "kept_note": {1, 1},
 	"notice_phone_changed": {1, 1}, "notice_inactive": {1, 1},
+	"notice_colleague_activity": {2, 2}, "notice_contact_removed": {2, 2},
 	"ok_extend": {1, 1}, "ok_ack": {1, 1}, "lost": {2, 2}, "nothing_more": {1, 1},
 	"job_overdue": {1, 1}, "job_escalation": {1, 1}, "job_takeback": {1, 1}, "job_takeback_manager": {1, 1},
 	"job_summary": {1, 1}, "job_digest": {1, 1},

@@ -111,7 +111,7 @@ func TestRefusalArguments(t *testing.T) {
 		{"You cannot create %s for someone outside your team.", []any{"an opportunity"}, "不能为团队外的人新建商机。"},
 		{"%s #%d is not yours to change.", []any{"Activity", 7}, "活动 #7 不归你，不能修改。"},
 		{"Activity #%d is finished (%s) and cannot be changed.", []any{5, "done"}, "活动 #5 已结束（已完成），不能再改。"},
-		{"Opportunity #%d is at %s: it moves one stage at a time (next: %s).", []any{4, "qualification", "development"}, "商机 #4 在确认阶段：每次只能前进一个阶段（下一步：开发）。"},
+		{"Opportunity #%d is open (at %s): there is nothing to reopen.", []any{4, "qualification"}, "商机 #4 未关闭（处于确认阶段），无需重新打开。"},
 		{"Lead #%d cannot be converted yet: missing %s.", []any{9, "phone, industry"}, "线索 #9 还不能转化：缺少电话、行业。"},
 		{"Response #%d of %s is already lead #%d.", []any{3, "Spring Expo", 12}, "Spring Expo的回应 #3 已是线索 #12。"},
 		{"A %s cannot be logged in the future.", []any{"visit"}, "拜访不能记在将来的时间。"},

@@ -50,8 +50,9 @@ func TestDemoScript(t *testing.T) {
 	if !regexp.MustCompile(`wang> +(Today \d+/\d+:|Nothing due today)`).MatchString(got) {
 		t.Errorf("no answer to TODAY")
 	}
-	// the visit: confirmed with its id and its follow-up's
-	m := regexp.MustCompile(`OK visit #(\d+) ACME Mining, Zhang Wei\. Next: quote \w{3} \d+/\d+ #(\d+)\. UNDO to undo`).FindStringSubmatch(got)
+	// the visit: confirmed with its id and its follow-up's; it carries out
+	// the visit the demo planned at ACME Mining for today
+	m := regexp.MustCompile(`OK visit #(\d+) ACME Mining, Zhang Wei\. Closes planned #\d+\. Next: quote \w{3} \d+/\d+ #(\d+)\. UNDO to undo`).FindStringSubmatch(got)
 	if m == nil {
 		t.Fatalf("no visit confirmation")
 	}

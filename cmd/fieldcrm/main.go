@@ -26,6 +26,7 @@ func commands() map[string]command {
 		"user":     {"add, list and change users", runUser},
 		"import":   {"import records from a CSV or Excel file", runImport},
 		"export":   {"export records to a CSV or Excel file", runExport},
+		"merge":    {"put a duplicate account or contact into the one kept", runMerge},
 		"backup":   {"write a consistent copy of the database (also from a running serve)", runHotBackup},
 		"restore":  {"replace the database with a checked backup (serve stopped)", runRestore},
 		"check":    {"check (and --repair) the database's indexes", runCheck},

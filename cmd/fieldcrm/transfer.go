@@ -37,7 +37,12 @@ FILE is CSV (UTF-8, with a header row) or Excel (.xlsx, first sheet, header
 row); docs/import.md lists the columns of each kind. Every row is checked
 first and every bad row reported with its line; a file with bad rows imports
 nothing unless --skip-bad, which imports the good rows. Rows with the id of a
-stored record update it; rows without an id or with a new one create records.`)
+stored record update it. Accounts, contacts and leads rows without an id
+update the stored record with the same name and phone, equipment rows the
+machine with the same identity (so a file imported twice creates nothing the
+second time); other rows create records. Owners are given by
+name, e-mail, phone or id; accounts by id or name. Likely duplicates among the
+records imported are listed after the import (fieldcrm merge joins them).`)
 	skipBad := fs.Bool("skip-bad", false, "import the good rows of a file that has bad ones")
 	format := formatFlag(fs)
 	pos, code, ok := parseFlags(fs, args, stdout, stderr)
@@ -106,6 +111,24 @@ stored record update it; rows without an id or with a new one create records.`)
 		msg += fmt.Sprintf(" (%d bad %s skipped)", len(res.Bad), plural(len(res.Bad), "row", "rows"))
 	}
 	fmt.Fprintln(stdout, msg)
+	if len(res.Matched) > 0 {
+		fmt.Fprintf(stdout, "%d %s without an id %s taken for stored %s:\n",
+			len(res.Matched), plural(len(res.Matched), "row", "rows"), plural(len(res.Matched), "was", "were"), kind)
+		for _, m := range res.Matched {
+			fmt.Fprintf(stdout, "  line %d: %s is #%d (%s)\n", m.Line, m.Name, m.ID, m.How)
+		}
+	}
+	dups, err := csvio.LikelyDuplicates(s, kind, res.IDs)
+	if err != nil {
+		fmt.Fprintf(stderr, "fieldcrm import: looking for duplicates: %v\n", err)
+	} else if len(dups) > 0 {
+		word := strings.TrimSuffix(kind, "s")
+		fmt.Fprintf(stdout, "%d likely %s; check each, then put two together with fieldcrm merge %s KEEP OTHER:\n",
+			len(dups), plural(len(dups), "duplicate", "duplicates"), word)
+		for _, d := range dups {
+			fmt.Fprintf(stdout, "  #%d %s and #%d %s: %s (fieldcrm merge %s %d %d)\n", d.A, d.NameA, d.B, d.NameB, d.Why, word, d.A, d.B)
+		}
+	}
 	return 0
 }
 

@@ -172,7 +172,7 @@ func TestImportRefusals(t *testing.T) {
 		{"ErrNotUTF8", "accounts", write("gbk.csv", "name,owner,contact_name\n\xc4\xe3\xba\xc3,3,x\n"), `line 2: the file is not UTF-8 text`},
 		{"ErrNotExcel", "accounts", write("x.xlsx", "name\nfoo\n"), "not an Excel (.xlsx) file"},
 		{"ErrBadCells", "opps", write("o.csv", "account,amount,close,stage,products\n1,12k,31/12,closing,x 320D\n"),
-			`line 2: amount "12k" is not an amount (write 2400000.00); close "31/12" is not a date`},
+			`line 2: account "1" is not a stored account: no account has this id (import the accounts first, or give the account's name); amount "12k" is not an amount (write 2400000.00); close "31/12" is not a date`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -37,6 +37,12 @@ type Result struct {
 	Created, Updated, Unchanged int
 	Bad                         []RowError // by line
 	Imported                    bool       // false: nothing was written
+	// Matched are the rows without an id taken for stored records (by name
+	// and phone), by line.
+	Matched []Match
+	// IDs are the records the import created or updated, for
+	// LikelyDuplicates.
+	IDs []int64
 }
 
 // Rows is the number of rows imported (created, updated or found unchanged).
@@ -97,17 +103,27 @@ func Import(cx context.Context, s *crm.Store, kind string, t *Table, o Options) 
 
 	// apply runs the rows idx in tx; it is pure over tx (Update may run it
 	// twice), reporting each row's outcome or error.
+	var matched []Match
+	var ids []int64
 	apply := func(tx *crm.Tx, idx []int) (outs map[outcome]int, bad map[int]string) {
 		outs, bad = map[outcome]int{}, map[int]string{}
+		matched, ids = matched[:0], ids[:0]
 		x := &ctx{tx: tx, loc: loc, has: has}
 		for _, i := range idx {
 			x.row = rows[i].cells
+			x.matched, x.matchedID, x.savedID = "", 0, 0
 			out, err := sp.applyRow(x)
 			if err != nil {
 				bad[i] = ErrText(err)
 				continue
 			}
 			outs[out]++
+			if x.matched != "" {
+				matched = append(matched, Match{Line: rows[i].line, ID: x.matchedID, Name: rowLabel(x), How: x.matched})
+			}
+			if out != unchanged && x.savedID != 0 {
+				ids = append(ids, x.savedID)
+			}
 		}
 		return outs, bad
 	}
@@ -165,6 +181,8 @@ func Import(cx context.Context, s *crm.Store, kind string, t *Table, o Options) 
 				res.Created += outs[created]
 				res.Updated += outs[updated]
 				res.Unchanged += outs[unchanged]
+				res.Matched = append(res.Matched, matched...)
+				res.IDs = append(res.IDs, ids...)
 				res.Imported = true
 				break
 			}
@@ -301,6 +319,12 @@ func (sp *spec) applyRow(x *ctx) (out outcome, err error) {
 	if id < 0 {
 		return 0, cellError("id", x.row["id"], "is not an id")
 	}
+	if id == 0 && sp.match != nil {
+		// no id: the stored record with the same name and phone, if any
+		if m, how := sp.match(x); m != 0 {
+			id, x.matched, x.matchedID = m, how, m
+		}
+	}
 	var old, rec crm.Record
 	if id != 0 {
 		o, err := x.tx.Get(sp.kind, id)
@@ -328,5 +352,7 @@ func (sp *spec) applyRow(x *ctx) (out outcome, err error) {
 	if len(errs) > 0 {
 		return 0, errors.New(strings.Join(errs, "; "))
 	}
-	return sp.save(x, rec, old)
+	out, err = sp.save(x, rec, old)
+	x.savedID = base(rec).ID
+	return out, err
 }

@@ -20,6 +20,9 @@ type spec struct {
 	newRec   func() crm.Record
 	// save writes rec (old is the stored version, nil on create).
 	save func(x *ctx, rec, old crm.Record) (outcome, error)
+	// match finds the stored record a row without an id is (0 when none),
+	// and says how it matched; nil: rows without an id always create.
+	match func(x *ctx) (int64, string)
 	// keys and dep order rows that refer to each other within one file
 	// (a user's manager, an account's parent): referenced rows go first.
 	keys func(row map[string]string) []string
@@ -338,7 +341,8 @@ var accountsSpec = &spec{
 		contactCol("contact_title", func(c *crm.Contact) string { return c.Title }),
 		jsonCol("phone_history", func(a *account) *[]crm.PhoneChange { return &a.PhoneHistory }),
 	}, timesColumns()...),
-	save: saveAccount,
+	save:  saveAccount,
+	match: matchAccount,
 	keys: func(row map[string]string) []string {
 		if id := strings.TrimSpace(row["id"]); id != "" {
 			return []string{"id:" + strings.TrimPrefix(id, "#")}
@@ -461,7 +465,7 @@ var contactsSpec = &spec{
 	kind: crm.KindContact, name: "contacts", required: []string{"name"},
 	newRec: func() crm.Record { return &crm.Contact{} },
 	cols: append([]column{idColumn,
-		refCol("account", crm.KindAccount, false, func(c *contact) *int64 { return &c.Account }),
+		accountCol(func(c *contact) *int64 { return &c.Account }),
 		strCol("name", func(c *contact) *string { return &c.Name }),
 		phoneCol("mobile", true, func(c *contact) *string { return &c.Mobile }),
 		phoneCol("landline", false, func(c *contact) *string { return &c.Landline }),
@@ -473,7 +477,8 @@ var contactsSpec = &spec{
 		strCol("removed_reason", func(c *contact) *string { return &c.RemovedReason }),
 		timeCol("removed_at", false, func(c *contact) *tm { return &c.RemovedAt }),
 	}, timesColumns()...),
-	save: saveRecord,
+	save:  saveRecord,
+	match: matchContact,
 }
 
 type lead = crm.Lead
@@ -499,7 +504,8 @@ var leadsSpec = &spec{
 		refCol("conv_contact", crm.KindContact, false, func(l *lead) *int64 { return &l.ConvContact }),
 		refCol("conv_opp", crm.KindOpp, false, func(l *lead) *int64 { return &l.ConvOpp }),
 	}, timesColumns()...),
-	save: saveRecord,
+	save:  saveRecord,
+	match: matchLead,
 }
 
 type opp = crm.Opportunity
@@ -509,7 +515,7 @@ var oppsSpec = &spec{
 	newRec: func() crm.Record { return &crm.Opportunity{} },
 	cols: append([]column{idColumn,
 		strCol("name", func(o *opp) *string { return &o.Name }),
-		refCol("account", crm.KindAccount, false, func(o *opp) *int64 { return &o.Account }),
+		accountCol(func(o *opp) *int64 { return &o.Account }),
 		refCol("lead", crm.KindLead, false, func(o *opp) *int64 { return &o.Lead }),
 		refCol("campaign", crm.KindCampaign, true, func(o *opp) *int64 { return &o.Campaign }),
 		enumCol("source", crm.ParseSource, func(o *opp) *string { return &o.Source }),
@@ -606,7 +612,7 @@ var activitiesSpec = &spec{
 		enumCol("type", crm.ParseActivityType, func(a *activity) *string { return &a.Type }),
 		strCol("subject", func(a *activity) *string { return &a.Subject }),
 		strCol("notes", func(a *activity) *string { return &a.Notes }),
-		refCol("account", crm.KindAccount, false, func(a *activity) *int64 { return &a.Account }),
+		accountCol(func(a *activity) *int64 { return &a.Account }),
 		refCol("contact", crm.KindContact, false, func(a *activity) *int64 { return &a.Contact }),
 		refCol("opp", crm.KindOpp, false, func(a *activity) *int64 { return &a.Opp }),
 		refCol("lead", crm.KindLead, false, func(a *activity) *int64 { return &a.Lead }),
@@ -632,7 +638,7 @@ var equipmentSpec = &spec{
 	kind: crm.KindEquipment, name: "equipment", required: []string{"account", "brand", "model"},
 	newRec: func() crm.Record { return &crm.Equipment{} },
 	cols: append([]column{idColumn,
-		refCol("account", crm.KindAccount, false, func(e *equipment) *int64 { return &e.Account }),
+		accountCol(func(e *equipment) *int64 { return &e.Account }),
 		strCol("brand", func(e *equipment) *string { return &e.Brand }),
 		strCol("model", func(e *equipment) *string { return &e.Model }),
 		strCol("serial", func(e *equipment) *string { return &e.Serial }),
@@ -653,5 +659,6 @@ var equipmentSpec = &spec{
 			return c
 		}(),
 	}, timesColumns()...),
-	save: saveRecord,
+	save:  saveRecord,
+	match: matchEquipment,
 }

@@ -21,6 +21,11 @@ type ctx struct {
 	row map[string]string // column → cell (import)
 	has map[string]bool   // columns present in the file
 
+	// import: the row was taken for stored record matchedID (how: matched);
+	// savedID is the record the row was saved as
+	matched            string
+	matchedID, savedID int64
+
 	// export: the first contact of the account being written
 	contactOf int64
 	contact   *crm.Contact
@@ -266,12 +271,37 @@ func resolveUser(tx *crm.Tx, col, v string) (int64, error) {
 	case isID(v):
 		u, err = tx.User(mustID(v))
 	default:
-		u, err = tx.UserByPhone(v)
+		if _, isPhone := crm.NormalizePhone(v); isPhone {
+			u, err = tx.UserByPhone(v)
+		} else {
+			var n int
+			if u, n = userNamed(tx, v); n > 1 {
+				return 0, cellError(col, v, fmt.Sprintf("names %d users: give the e-mail or id", n))
+			} else if u == nil {
+				err = fmt.Errorf("no user named %q", v)
+			}
+		}
 	}
 	if err != nil {
-		return 0, cellError(col, v, "is not a user (give an id, email or phone)")
+		return 0, cellError(col, v, "is not a user (give a name, e-mail, phone or id)")
 	}
 	return u.ID, nil
+}
+
+// userNamed finds the user called name (as stored, case and spaces aside)
+// and says how many have that name.
+func userNamed(tx *crm.Tx, name string) (*crm.User, int) {
+	cands, _ := tx.Lookup(crm.KindUser, name, 20)
+	var found *crm.User
+	n := 0
+	for _, c := range cands {
+		u, err := tx.User(c.ID)
+		if err == nil && sameName(u.Name, name) {
+			found = u
+			n++
+		}
+	}
+	return found, n
 }
 
 // isID reports whether v is a record id: "#12" or a number too short to be

@@ -238,11 +238,13 @@ func TestReconcile(t *testing.T) {
 			Zhao Gang|0|0|1|1|0.0|0.00|80000.00|0.0
 			total|2|1|1|4|50.0|450000.00|580000.00|77.5
 			`},
+		// O4 and O7, won from early stages, went through every open stage
+		// on the way (crm records each move): they reached proposal and won
 		{"ratio", `
 			identification|6|3|50.0
-			qualification|2|2|100.0
-			development|1|0|0.0
-			proposal|0|0|0.0
+			qualification|3|3|100.0
+			development|3|2|66.6
+			proposal|2|2|100.0
 			won|2|-|-
 			`},
 		{"participation", `
