@@ -27,8 +27,8 @@ func TestSMSReadAs(t *testing.T) {
 
 	t.Run("TypoCarriedOut", func(t *testing.T) {
 		before := e2eDBCounts(t, db)
-		out := sms("VSIT acme mining; met zhang; wants 2x 336")
-		m := regexp.MustCompile(`(?m)^Read "VSIT" as VISIT\. OK visit #(\d+) ACME Mining, Zhang Wei\. UNDO to undo$`).FindStringSubmatch(out)
+		out := sms("VSIT acme transport; met Zhang Wei; wants 2x 336")
+		m := regexp.MustCompile(`(?m)^Read "VSIT" as VISIT\. OK visit #(\d+) ACME Transport, Zhang Wei\. UNDO to undo$`).FindStringSubmatch(out)
 		if m == nil {
 			t.Fatalf("reply %q", out)
 		}
