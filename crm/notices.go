@@ -45,14 +45,18 @@ func (tx *Tx) noticesFor(loc *time.Location) []Notice {
 						d.Due, d.HasDue = a.Due, !a.Due.IsZero()
 					}
 				case KindLead:
+					d.Kind = "lead"
 					if l, err := loadAs[Lead](tx, e.ID); err == nil {
-						d.Subject = l.label()
+						d.Subject, d.Person, d.Phone = l.label(), l.Person, l.Phone
 					}
 				case KindOpp:
+					d.Kind = "opp"
 					if o, err := loadAs[Opportunity](tx, e.ID); err == nil {
 						d.Subject, d.Account = o.Name, tx.accountName(o.Account)
+						d.Stage, d.Amount, d.Due, d.HasDue = o.Stage.String(), int64(o.Amount), o.Close, !o.Close.IsZero()
 					}
 				case KindAccount:
+					d.Kind = "account"
 					if a, err := loadAs[Account](tx, e.ID); err == nil {
 						d.Subject, d.Account = a.Name, a.Name
 					}

@@ -96,6 +96,7 @@ type OKLeadData struct {
 	Source  string
 	Action  string // create, qualify, disqualify, convert
 	Account int64  // convert: the new account
+	Contact int64  // convert: the new contact
 	Opp     int64  // convert: the new opportunity
 }
 
@@ -304,6 +305,10 @@ type LostData struct {
 
 // Notice data.
 
+// NoticeAssignedData tells a user a record was given to him. Kind is the
+// activity's type, or "opp", "lead" or "account" for those records; an
+// opportunity's Due is its close date, and Stage and Amount say where it
+// stands; a lead's Subject is its company, with Person and Phone.
 type NoticeAssignedData struct {
 	ID      int64
 	Kind    string
@@ -313,6 +318,10 @@ type NoticeAssignedData struct {
 	HasDue  bool
 	By      string
 	Urgent  bool
+	Stage   string
+	Amount  int64 // cents
+	Person  string
+	Phone   string
 }
 
 type NoticeRejectedData struct {

@@ -63,6 +63,10 @@ type OkLead struct {
 	Company string
 	Person  string
 	Source  string // advertising, referral, website, word_of_mouth, pr, campaign, other
+	Action  string // create, qualify, disqualify, convert, "" (update)
+	Account int64  // convert: the new account
+	Contact int64  // convert: the new contact
+	Opp     int64  // convert: the new opportunity
 }
 
 type OkContact struct {
@@ -247,13 +251,17 @@ type Team struct {
 
 type NoticeAssigned struct {
 	ID      int64
-	Kind    string
+	Kind    string // an activity type, or opp, lead, account
 	Subject string
 	Account string
-	Due     time.Time
+	Due     time.Time // an opportunity's close date
 	HasDue  bool
 	By      string
 	Urgent  bool
+	Stage   string // opp
+	Amount  int64  // opp, cents
+	Person  string // lead
+	Phone   string // lead
 }
 
 type NoticeRejected struct {

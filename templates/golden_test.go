@@ -100,6 +100,9 @@ func smsCases(zh bool) map[string][]variant {
 		"ok_lead": {
 			{"typical", OkLead{ID: 51, Company: s(zh, "Huaxin Mining", "华鑫矿业"), Person: s(zh, "Li Gang", "李刚"), Source: "referral"}},
 			{"longest", OkLead{ID: 100051, Company: longAcct(zh), Person: ouyang, Source: "word_of_mouth"}},
+			{"qualify", OkLead{ID: 51, Company: s(zh, "Huaxin Mining", "华鑫矿业"), Person: s(zh, "Li Gang", "李刚"), Action: "qualify"}},
+			{"convert", OkLead{ID: 51, Company: s(zh, "Huaxin Mining", "华鑫矿业"), Person: s(zh, "Li Gang", "李刚"), Action: "convert", Account: 12, Contact: 88, Opp: 42}},
+			{"convert longest", OkLead{ID: 100051, Company: longAcct(zh), Person: ouyang, Action: "convert", Account: 100012, Contact: 100088, Opp: 100042}},
 		},
 		"ok_contact": {
 			{"typical", OkContact{ID: 88, Name: s(zh, "Li Wei", "李伟"), Account: acme, Phone: "+8613901234567"}},
@@ -277,6 +280,10 @@ func smsCases(zh bool) map[string][]variant {
 		"notice_assigned": {
 			{"typical", NoticeAssigned{ID: 17, Kind: "visit", Account: acme, Due: at(11, 28, 0, 0), HasDue: true, By: liu, Urgent: true}},
 			{"longest", NoticeAssigned{ID: 100017, Kind: "meeting", Subject: s(zh, "bring the 320D brochure and financing offer", "带320D宣传册和融资方案"), Account: longAcct(zh), Due: at(11, 28, 15, 0), HasDue: true, By: ouyang, Urgent: true}},
+			{"opp", NoticeAssigned{ID: 42, Kind: "opp", Subject: s(zh, "ACME Mining 2x 320D", "华鑫矿业 2台320D"), Account: acme, Due: at(12, 15, 0, 0), HasDue: true, By: liu, Stage: "development", Amount: 240_000_000}},
+			{"opp longest", NoticeAssigned{ID: 100042, Kind: "opp", Subject: longAcct(zh) + " 336", Account: longAcct(zh), Due: at(12, 15, 0, 0), HasDue: true, By: ouyang, Stage: "proposal", Amount: 4_800_000_000}},
+			{"lead", NoticeAssigned{ID: 51, Kind: "lead", Subject: s(zh, "Huaxin Mining", "华鑫矿业"), By: liu, Person: s(zh, "Li Gang", "李刚"), Phone: "13901234567"}},
+			{"account", NoticeAssigned{ID: 12, Kind: "account", Subject: acme, Account: acme, By: liu}},
 		},
 		"notice_rejected": {
 			{"typical", NoticeRejected{ID: 17, Subject: s(zh, "visit ACME Mining", "拜访华鑫矿业"), By: wang, Reason: s(zh, "need pricing approval", "需要价格审批")}},
@@ -412,13 +419,13 @@ func emailCases(zh bool) map[string][]variant {
 // page fits 2; for them the limit applies to every page.
 var smsLimit = map[string][2]int{ // name → {en, zh}
 	"ok_activity": {1, 1}, "ok_planned": {1, 1}, "ok_done": {1, 1}, "ok_rejected": {1, 1},
-	"ok_lead": {1, 1}, "ok_contact": {1, 1}, "ok_account": {1, 1}, "ok_opp": {1, 1},
+	"ok_lead": {1, 2}, "ok_contact": {1, 1}, "ok_account": {1, 1}, "ok_opp": {1, 1},
 	"ok_equipment": {1, 2}, "ok_note": {1, 1}, "ok_assign": {1, 1}, "ok_approve": {1, 1},
 	"ok_resp": {1, 1}, "ok_doc": {3, 4}, "ok_campaign": {1, 1}, "ok_undo": {1, 1}, "ok_stop": {1, 1}, "ok_start": {1, 1}, "ok_pending": {1, 1},
 	"opted_out": {1, 1}, "err": {1, 1}, "err_conflict": {1, 1}, "err_did_you_mean": {1, 1}, "err_forbidden": {1, 1},
 	"err_not_found": {1, 1}, "err_internal": {1, 1}, "choose": {1, 1}, "not_registered": {1, 1},
 	"help": {1, 1}, "today": {2, 2}, "opps": {2, 2}, "acct": {2, 2}, "find": {2, 2},
-	"funnel": {2, 2}, "team": {2, 2}, "notice_assigned": {1, 2}, "notice_rejected": {1, 1},
+	"funnel": {2, 2}, "team": {2, 2}, "notice_assigned": {2, 2}, "notice_rejected": {1, 1},
 	"notice_lead": {1, 1}, "notice_account": {1, 1}, "notice_equipment_missing": {1, 1},
 	"notice_approval": {1, 1}, "notice_decided": {1, 1}, "day_reminder": {1, 1},
 	"notice_phone_changed": {1, 1}, "notice_inactive": {1, 1},

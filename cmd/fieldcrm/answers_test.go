@@ -1,0 +1,219 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fieldcrm/fieldcrm/crm"
+	"github.com/fieldcrm/fieldcrm/gateway"
+	"github.com/fieldcrm/fieldcrm/gateway/outbox"
+	"github.com/fieldcrm/fieldcrm/templates"
+)
+
+// The people of the demo, by the phone they text from.
+const (
+	phLiu  = "+8613800000001"
+	phWang = "+8613800000002"
+	phLi   = "+8613800000003"
+	phZhao = "+8613800000004"
+)
+
+// talk is the demo's database and pipeline (e-mail on) with a fixed clock:
+// messages go in as a person would send them, replies and notices come out.
+type talk struct {
+	t     testing.TB
+	s     *crm.Store
+	p     *gateway.Pipeline
+	now   time.Time
+	n     int
+	email map[string]string // phone → the user's e-mail address
+	seen  map[int64]bool    // outbox entries already read
+}
+
+// newTalk seeds the demo as of now (in Asia/Shanghai).
+func newTalk(t testing.TB, now time.Time) *talk {
+	t.Helper()
+	loc, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := &talk{t: t, now: now, email: map[string]string{}, seen: map[int64]bool{}}
+	s, err := crm.Open(filepath.Join(t.TempDir(), "crm.db"), crm.Options{Now: func() time.Time { return k.now }, Location: loc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if err := seedDemo(context.Background(), s); err != nil {
+		t.Fatal(err)
+	}
+	p, err := gateway.New(gateway.Config{Store: s, Templates: templates.MustNew(), Email: true,
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: func() time.Time { return k.now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	k.s, k.p = s, p
+	s.View(crm.System, func(tx *crm.Tx) error {
+		for _, ph := range []string{phLiu, phWang, phLi, phZhao} {
+			if u, err := tx.UserByPhone(ph); err == nil {
+				k.email[ph] = u.Email
+			}
+		}
+		return nil
+	})
+	k.notices("") // the seed's own
+	return k
+}
+
+// send handles body from the phone and returns the reply.
+func (k *talk) send(from, body string) string {
+	k.t.Helper()
+	k.n++
+	res, err := k.p.Handle(context.Background(), gateway.Inbound{Channel: gateway.ChannelSMS, ID: fmt.Sprintf("T%d", k.n), From: from, Body: body}, gateway.Options{})
+	if err != nil {
+		k.t.Fatalf("%s: %v", body, err)
+	}
+	k.t.Logf("%s> %s\n   %s", from[len(from)-2:], body, strings.ReplaceAll(res.Reply, "\n", "\n   "))
+	return res.Reply
+}
+
+// ok sends body and fails unless it was carried out.
+func (k *talk) ok(from, body string) string {
+	k.t.Helper()
+	r := k.send(from, body)
+	if !strings.Contains(r, "OK") {
+		k.t.Fatalf("%q was not carried out: %q", body, r)
+	}
+	return r
+}
+
+// notices returns the SMS bodies queued for the phone (all phones: "")
+// since the last call, oldest first.
+func (k *talk) notices(to string) []string {
+	k.t.Helper()
+	sms, _ := k.queued(to)
+	return sms
+}
+
+// queued returns the SMS bodies to the phone and the e-mail texts to its
+// user, queued since the last call.
+func (k *talk) queued(to string) (sms, mail []string) {
+	k.t.Helper()
+	es, err := outbox.List(k.s.DB(), outbox.Filter{Limit: 100000})
+	if err != nil {
+		k.t.Fatal(err)
+	}
+	for i := len(es) - 1; i >= 0; i-- {
+		e := es[i]
+		if k.seen[e.ID] {
+			continue
+		}
+		switch {
+		case e.Channel == outbox.ChannelSMS && (to == "" || e.To == to):
+			sms = append(sms, e.Body)
+		case e.Channel == outbox.ChannelEmail && (to == "" || e.To == k.email[to]):
+			mail = append(mail, e.Subject+"\n"+e.Text)
+		default:
+			continue
+		}
+		k.seen[e.ID] = true
+	}
+	return sms, mail
+}
+
+// one is the single SMS notice queued for the phone.
+func (k *talk) one(to string) string {
+	k.t.Helper()
+	n := k.notices(to)
+	if len(n) != 1 {
+		k.t.Fatalf("%d notices to %s: %q", len(n), to, n)
+	}
+	k.t.Logf("   ↳ SMS to %s: %s", to[len(to)-2:], n[0])
+	return n[0]
+}
+
+// answersNow is a Monday morning in Shenyang.
+func answersNow() time.Time {
+	return time.Date(2026, 12, 7, 10, 0, 0, 0, time.FixedZone("CST", 8*3600))
+}
+
+// Issue 14 point 1: a manager's assignment of an opportunity, a lead or an
+// account tells the assignee what it is and offers commands that work on
+// it: the assignee sends the offered command and it is carried out.
+func TestAssignNoticeFitsTheKind(t *testing.T) {
+	k := newTalk(t, answersNow())
+
+	// an opportunity to Zhao (English)
+	k.ok(phLiu, "ASSIGN O3 zhao")
+	sms, mail := k.queued(phZhao)
+	if len(sms) != 1 || len(mail) != 1 {
+		t.Fatalf("notices to Zhao: %q %q", sms, mail)
+	}
+	n := sms[0]
+	if !strings.Contains(mail[0], n) || strings.Contains(mail[0], "DONE") {
+		t.Errorf("opp e-mail:\n%s", mail[0])
+	}
+	if !strings.Contains(n, "Liu Yang gave you opp #3") {
+		t.Errorf("opp notice %q", n)
+	}
+	if strings.Contains(n, "DONE") || strings.Contains(n, "REJECT") {
+		t.Errorf("opp notice offers activity commands: %q", n)
+	}
+	offer := regexp.MustCompile(`OPP #3 stage \S+`).FindString(n)
+	if offer == "" {
+		t.Fatalf("opp notice offers no stage move: %q", n)
+	}
+	k.ok(phZhao, offer)
+	k.s.View(crm.System, func(tx *crm.Tx) error {
+		if o, _ := tx.Opp(3); o.Owner == 0 || o.Stage != crm.StageWon {
+			t.Errorf("opp 3 after %q: %+v", offer, o)
+		}
+		return nil
+	})
+
+	// a lead to Li Na (Chinese)
+	r := k.ok(phWang, "LEAD Huaxin Quarry; Li Gang 13901234567; src: web")
+	var lead int64
+	fmt.Sscanf(r[strings.Index(r, "lead #")+len("lead #"):], "%d", &lead)
+	k.notices("")
+	k.ok(phLiu, fmt.Sprintf("ASSIGN L%d li", lead))
+	n = k.one(phLi)
+	offer = fmt.Sprintf("线索 #%d 确认", lead)
+	for _, want := range []string{"线索", offer} {
+		if !strings.Contains(n, want) {
+			t.Errorf("lead notice %q lacks %q", n, want)
+		}
+	}
+	if strings.Contains(n, "完成") || strings.Contains(n, "拒绝") {
+		t.Errorf("lead notice offers activity commands: %q", n)
+	}
+	if r := k.send(phLi, offer); !strings.Contains(r, fmt.Sprintf("线索 #%d", lead)) || strings.Contains(r, "没看懂") {
+		t.Errorf("%s: %q", offer, r)
+	}
+	k.s.View(crm.System, func(tx *crm.Tx) error {
+		l, err := tx.Lead(lead)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if l.Status != crm.LeadQualified {
+			t.Errorf("lead %d after %q: %s", lead, offer, l.Status)
+		}
+		return nil
+	})
+
+	// an account to Li Na
+	k.ok(phLiu, "ASSIGN tieling cement li")
+	n = k.one(phLi)
+	if !strings.Contains(n, "客户") || !strings.Contains(n, "查客户 #10") || strings.Contains(n, "完成") {
+		t.Errorf("account notice %q", n)
+	}
+	if r := k.send(phLi, "查客户 #10"); !strings.Contains(r, "Tieling Cement #10") || !strings.Contains(r, "负责人Li Na") {
+		t.Errorf("查客户 #10: %q", r)
+	}
+}
