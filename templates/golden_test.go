@@ -418,16 +418,16 @@ func emailCases(zh bool) map[string][]variant {
 // find, funnel, team) are passed through Page(text, 2, More(locale)), so each
 // page fits 2; for them the limit applies to every page.
 var smsLimit = map[string][2]int{ // name → {en, zh}
-	"ok_activity": {1, 1}, "ok_planned": {1, 1}, "ok_done": {1, 1}, "ok_rejected": {1, 1},
-	"ok_lead": {1, 2}, "ok_contact": {1, 1}, "ok_account": {1, 1}, "ok_opp": {1, 1},
+	"ok_activity": {1, 2}, "ok_planned": {2, 2}, "ok_done": {1, 2}, "ok_rejected": {1, 1},
+	"ok_lead": {1, 2}, "ok_contact": {1, 1}, "ok_account": {1, 1}, "ok_opp": {2, 2},
 	"ok_equipment": {1, 2}, "ok_note": {1, 1}, "ok_assign": {1, 1}, "ok_approve": {1, 1},
-	"ok_resp": {1, 1}, "ok_doc": {3, 4}, "ok_campaign": {1, 1}, "ok_undo": {1, 1}, "ok_stop": {1, 1}, "ok_start": {1, 1}, "ok_pending": {1, 1},
-	"opted_out": {1, 1}, "err": {1, 1}, "err_conflict": {1, 1}, "err_did_you_mean": {1, 1}, "err_forbidden": {1, 1},
+	"ok_resp": {1, 1}, "ok_doc": {3, 4}, "ok_campaign": {1, 1}, "ok_undo": {1, 1}, "ok_stop": {1, 1}, "ok_start": {1, 1}, "ok_pending": {2, 1},
+	"opted_out": {1, 1}, "err": {2, 1}, "err_conflict": {1, 1}, "err_did_you_mean": {1, 1}, "err_forbidden": {1, 1},
 	"err_not_found": {1, 1}, "err_internal": {1, 1}, "choose": {1, 1}, "not_registered": {1, 1},
 	"help": {1, 1}, "today": {2, 2}, "opps": {2, 2}, "acct": {2, 2}, "find": {2, 2},
-	"funnel": {2, 2}, "team": {2, 2}, "notice_assigned": {2, 2}, "notice_rejected": {1, 1},
+	"funnel": {2, 2}, "team": {2, 2}, "notice_assigned": {2, 2}, "notice_rejected": {2, 2},
 	"notice_lead": {1, 1}, "notice_account": {1, 1}, "notice_equipment_missing": {1, 1},
-	"notice_approval": {1, 1}, "notice_decided": {1, 1}, "day_reminder": {1, 1},
+	"notice_approval": {2, 1}, "notice_decided": {1, 1}, "day_reminder": {1, 1},
 	"notice_phone_changed": {1, 1}, "notice_inactive": {1, 1},
 	"ok_extend": {1, 1}, "ok_ack": {1, 1}, "lost": {2, 2}, "nothing_more": {1, 1},
 	"job_overdue": {1, 1}, "job_escalation": {1, 1}, "job_takeback": {1, 1}, "job_takeback_manager": {1, 1},

@@ -217,3 +217,52 @@ func TestAssignNoticeFitsTheKind(t *testing.T) {
 		t.Errorf("查客户 #10: %q", r)
 	}
 }
+
+// Issue 14 point 10: what a person must read is never cut: the manager's
+// instruction reaches the salesman whole by SMS and e-mail, a refusal keeps
+// its words and its hint, a Chinese opportunity reply keeps the model, and
+// OPPS names each account once.
+func TestNothingCut(t *testing.T) {
+	k := newTalk(t, answersNow())
+
+	k.ok(phLiu, "PLAN li call anshan tmr; ask about loader tender")
+	sms, mail := k.queued(phLi)
+	if len(sms) != 1 || len(mail) != 1 {
+		t.Fatalf("notices to Li Na: %q %q", sms, mail)
+	}
+	for _, got := range []string{sms[0], mail[0]} {
+		if !strings.Contains(got, "ask about loader tender") || strings.Contains(got, "…") {
+			t.Errorf("the instruction was cut: %q", got)
+		}
+	}
+
+	r := k.send(phWang, "ACCOUNT Huaxin Heavy Mining")
+	for _, want := range []string{"without one, record it as a lead", "or LEAD <company>; <person> <phone>"} {
+		if !strings.Contains(r, want) {
+			t.Errorf("refusal %q lacks %q", r, want)
+		}
+	}
+	if strings.Contains(r, "...") {
+		t.Errorf("refusal cut: %q", r)
+	}
+
+	r = k.send(phLi, "商机 鞍钢建设集团；2台 336GC 挖掘机；120万")
+	if !strings.Contains(r, "336GC") || !strings.Contains(r, "120万") {
+		t.Errorf("Chinese opp reply lost the model or amount: %q", r)
+	}
+
+	r = k.send(phWang, "OPPS")
+	lines := strings.Split(r, "\n")
+	for _, l := range lines[1:] {
+		if !strings.HasPrefix(l, "#") {
+			continue
+		}
+		words := strings.Fields(l)
+		if len(words) > 2 && strings.Count(l, words[1]+" "+words[2]) > 1 {
+			t.Errorf("OPPS names the account twice: %q", l)
+		}
+	}
+	if !strings.Contains(r, "#1 ACME Mining 336 800k") {
+		t.Errorf("OPPS: %q", r)
+	}
+}
