@@ -36,6 +36,7 @@ func funcMap(locale string) map[string]any {
 		"nl":       func() string { return string(newline) },
 		"short":    Short,
 		"beyond":   Beyond,
+		"period":   func(p string) string { return Period(p, locale) },
 		"example":  func(token, line string) string { return ReplyExample(token, line, locale) },
 		"name":     func(n int, s string) string { return Name(s, n, zh) },
 		"nextstage": func(s any) string {
@@ -111,6 +112,21 @@ func ReplyExample(token, line, locale string) string {
 		return token + " DONE met purchasing; next: call mon"
 	}
 	return ""
+}
+
+var zhPeriods = map[string]string{
+	"today": "今天", "yesterday": "昨天", "this week": "本周", "last week": "上周", "this month": "本月",
+	"last month": "上月", "this quarter": "本季度", "last quarter": "上季度", "this year": "今年", "last year": "去年",
+}
+
+// Period words a period crm names in English ("this week" → "本周").
+func Period(p, locale string) string {
+	if locale == "zh" {
+		if z, ok := zhPeriods[strings.ToLower(strings.TrimSpace(p))]; ok {
+			return z
+		}
+	}
+	return p
 }
 
 // NextStage is the open stage after s ("development" after

@@ -245,9 +245,9 @@ func smsCases(zh bool) map[string][]variant {
 				{"opp", 1042, s(zh, "3x 336 GC, Liaoning Great Wall", "3台336GC，辽宁长城")}}}},
 		},
 		"funnel": {
-			{"typical", Funnel{Period: s(zh, "Q4", "本季度"), Stages: []FunnelStage{
+			{"typical", Funnel{Period: "this quarter", Stages: []FunnelStage{
 				{"identification", 5, 310_000_000}, {"qualification", 4, 280_000_000}, {"development", 2, 190_000_000}, {"proposal", 3, 420_000_000}, {"won", 2, 250_000_000}}}},
-			{"longest", Funnel{Period: s(zh, "2025", "今年"), Stages: []FunnelStage{
+			{"longest", Funnel{Period: "this week", Stages: []FunnelStage{
 				{"identification", 128, 98_765_432_100}, {"qualification", 96, 87_654_321_000}, {"development", 64, 76_543_210_000}, {"proposal", 48, 65_432_100_000},
 				{"won", 37, 54_321_000_000}, {"lost", 29, 43_210_000_000}, {"nodeal", 18, 3_210_000_000}}}},
 		},
@@ -261,19 +261,19 @@ func smsCases(zh bool) map[string][]variant {
 			{"longest", OkAck{ID: 100017, Subject: s(zh, "visit ", "拜访") + longAcct(zh)}},
 		},
 		"lost": {
-			{"typical", Lost{Period: s(zh, "this month", "本月"), Lost: []LostItem{
+			{"typical", Lost{Period: "this month", Lost: []LostItem{
 				{42, s(zh, "ACME 2x 320D", "华鑫 2台320D"), acme, "Komatsu", s(zh, "price", "价格"), 240_000_000},
 				{57, s(zh, "Huaxin 950H", "鑫源 950H"), s(zh, "Huaxin Quarry", "鑫源建筑"), "Sany", s(zh, "delivery time", "交货期"), 95_000_000}}}},
-			{"none", Lost{Period: s(zh, "last week", "上周")}},
-			{"longest", Lost{Period: s(zh, "this quarter", "本季度"), Lost: []LostItem{
+			{"none", Lost{Period: "last week"}},
+			{"longest", Lost{Period: "this quarter", Lost: []LostItem{
 				{100042, s(zh, "2x 336 with breakers", "2台336带破碎锤"), longAcct(zh), "Komatsu", s(zh, "price 8% lower and 0% financing", "价格低8%且零利率融资"), 4_800_000_000},
 				{100043, "950H", s(zh, "Shenyang Northern Mining Group", "沈阳北方矿业集团"), "Sany", s(zh, "delivery in 2 weeks", "两周交货"), 1_250_000_000},
 				{100044, "320D", s(zh, "Dalian Port Logistics", "大连港物流"), "XCMG", s(zh, "local service", "本地服务"), 120_000_000},
 				{100045, "D6", s(zh, "Fushun Coal Works", "抚顺煤矿"), "Shantui", s(zh, "price", "价格"), 310_000_000}}}},
 		},
 		"team": {
-			{"typical", Team{Period: s(zh, "today", "今天"), Rows: []TeamRow{{wang, 3, 1, 4, 0}, {s(zh, "Li Na", "李娜"), 1, 2, 6, 2}, {s(zh, "Zhao Lei", "赵磊"), 0, 0, 3, 0}}}},
-			{"longest", Team{Period: s(zh, "this month", "本月"), Rows: []TeamRow{
+			{"typical", Team{Period: "today", Rows: []TeamRow{{wang, 3, 1, 4, 0}, {s(zh, "Li Na", "李娜"), 1, 2, 6, 2}, {s(zh, "Zhao Lei", "赵磊"), 0, 0, 3, 0}}}},
+			{"longest", Team{Period: "this month", Rows: []TeamRow{
 				{wang, 43, 61, 14, 3}, {s(zh, "Li Na", "李娜"), 38, 52, 9, 0}, {s(zh, "Zhao Lei", "赵磊"), 12, 30, 22, 11}, {ouyang, 27, 44, 17, 5},
 				{s(zh, "Sun Xiaodong", "孙晓东"), 31, 19, 8, 1}, {s(zh, "Zhou Yang", "周洋"), 1, 1, 1, 1}, {s(zh, "Chen Jie", "陈杰"), 22, 40, 12, 0}, {s(zh, "Gao Peng", "高鹏"), 19, 25, 15, 4}}}},
 		},
