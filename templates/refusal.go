@@ -146,6 +146,8 @@ func Command(form, locale string) string {
 			form, tail = strings.TrimSuffix(form, en), zh
 		}
 	}
+	// a record's name, not a person's
+	form = strings.NewReplacer("ACCOUNT <name>", "ACCOUNT <名称>", "CAMPAIGN <name>", "CAMPAIGN <名称>").Replace(form)
 	// placeholders first: they may hold spaces
 	var b strings.Builder
 	for {
