@@ -107,6 +107,22 @@ func (tx *Tx) noticesFor(loc *time.Location) []Notice {
 	return out
 }
 
+// localize puts every time an outcome shows into the zone of its reader:
+// the reply in the sender's (loc), each notice in its recipient's.
+func (tx *Tx) localize(out *Outcome, loc *time.Location) {
+	out.Data = InZone(out.Data, loc)
+	if out.DayReminder != nil {
+		out.DayReminder = InZone(out.DayReminder, loc).(*DayReminderData)
+	}
+	for i, n := range out.Notices {
+		zone := tx.s.loc
+		if u, err := loadAs[User](tx, n.To); err == nil {
+			zone = u.Location(tx.s.loc)
+		}
+		out.Notices[i].Data = InZone(n.Data, zone)
+	}
+}
+
 // dayReminder lists the open activities others assigned to the actor that
 // are due today or were assigned since his last message.
 func (tx *Tx) dayReminder(loc *time.Location) *DayReminderData {

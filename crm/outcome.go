@@ -1,6 +1,9 @@
 package crm
 
-import "time"
+import (
+	"reflect"
+	"time"
+)
 
 // Outcome is what one command did or answered, as data: the gateway renders
 // Template with Data in the sender's language (templates word it) and sends
@@ -379,4 +382,55 @@ type NoticeInactiveData struct {
 type DayReminderData struct {
 	Count int
 	First []Item
+}
+
+var timeType = reflect.TypeOf(time.Time{})
+
+// InZone returns data with every time in it (in structs, slices, pointers)
+// shown in loc: the one place where a date a person reads is put into his
+// time zone, whatever zone the record was stored in. Every outcome, notice
+// and scheduled message goes through it before it is worded. Zero times
+// stay zero; data without times comes back as it is.
+func InZone(data any, loc *time.Location) any {
+	if data == nil || loc == nil {
+		return data
+	}
+	v := reflect.ValueOf(data)
+	cp := reflect.New(v.Type()).Elem()
+	cp.Set(v)
+	inZone(cp, loc)
+	return cp.Interface()
+}
+
+func inZone(v reflect.Value, loc *time.Location) {
+	switch v.Kind() {
+	case reflect.Struct:
+		if v.Type() == timeType {
+			if t := v.Interface().(time.Time); !t.IsZero() && v.CanSet() {
+				v.Set(reflect.ValueOf(t.In(loc)))
+			}
+			return
+		}
+		for i := 0; i < v.NumField(); i++ {
+			if f := v.Field(i); f.CanSet() {
+				inZone(f, loc)
+			}
+		}
+	case reflect.Pointer:
+		if !v.IsNil() {
+			inZone(v.Elem(), loc)
+		}
+	case reflect.Slice, reflect.Array:
+		for i := 0; i < v.Len(); i++ {
+			inZone(v.Index(i), loc)
+		}
+	case reflect.Interface:
+		if !v.IsNil() && v.CanSet() {
+			e := v.Elem()
+			cp := reflect.New(e.Type()).Elem()
+			cp.Set(e)
+			inZone(cp, loc)
+			v.Set(cp)
+		}
+	}
 }

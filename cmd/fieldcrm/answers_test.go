@@ -266,3 +266,27 @@ func TestNothingCut(t *testing.T) {
 		t.Errorf("OPPS: %q", r)
 	}
 }
+
+// Issue 14 point 6: every date a person reads is in his zone. The server's
+// clock runs in UTC; at 07:13 on Sunday 6/12 in Shenyang it is still
+// Saturday 5/12 in UTC.
+func TestDatesInTheReadersZone(t *testing.T) {
+	k := newTalk(t, time.Date(2026, 12, 5, 23, 13, 0, 0, time.UTC))
+	k.ok(phWang, "V acme mining; met Zhang Wei")
+	if r := k.send(phWang, "ACCT acme mining"); !strings.Contains(r, "Last visit Sun 6/12.") {
+		t.Errorf("ACCT: %q", r)
+	}
+	if r := k.send(phWang, "TODAY"); !strings.Contains(r, "6/12") || strings.Contains(r, "5/12") {
+		t.Errorf("TODAY: %q", r)
+	}
+	k.ok(phLiu, "PLAN li call anshan tomorrow 9am; ask about loader tender")
+	if n := k.one(phLi); !strings.Contains(n, "12月7日周一") {
+		t.Errorf("Li Na's notice: %q", n)
+	}
+	// a visit made just after midnight in Shenyang is today's, not yesterday's
+	k.now = time.Date(2026, 12, 6, 16, 5, 0, 0, time.UTC) // 00:05 Mon 7/12 in Shenyang
+	k.ok(phWang, "V acme mining; met Zhang Wei again")
+	if r := k.send(phWang, "ACCT #1"); !strings.Contains(r, "Last visit Mon 7/12.") {
+		t.Errorf("ACCT after midnight: %q", r)
+	}
+}
