@@ -80,7 +80,11 @@ func (tx *Tx) noticesFor(loc *time.Location) []Notice {
 				n.Data = d
 			case EvAccountCreated:
 				n.Template, n.SMS, n.Email = "notice_account", false, true
-				n.Data = NoticeAccountData{ID: e.ID, Name: tx.accountName(e.ID), By: by}
+				d := NoticeAccountData{ID: e.ID, Name: tx.accountName(e.ID), By: by}
+				if a, err := loadAs[Account](tx, e.ID); err == nil && a.Owner != to {
+					d.Owner = tx.userName(a.Owner) // told as the owner's manager, not as its owner
+				}
+				n.Data = d
 			case EvApprovalRequested:
 				n.Template, n.Email = "notice_approval", true
 				n.Data = NoticeApprovalData{ID: e.ID, Subject: e.Detail, By: by}

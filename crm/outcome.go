@@ -244,9 +244,15 @@ type OppItem struct {
 	Close   time.Time
 }
 
+// OppsData lists open opportunities: the sender's own, or Whose (a
+// salesman a manager asked about), or an Account's (OPPS #12), or those
+// matching Query.
 type OppsData struct {
-	Opps  []OppItem
-	Total int64
+	Opps    []OppItem
+	Total   int64
+	Account string
+	Whose   string
+	Query   string
 }
 
 type AcctData struct {
@@ -260,15 +266,22 @@ type AcctData struct {
 	Equipment int
 }
 
+// FindResult is a record found: for a contact, Account and AccountName are
+// its account's (for an account, Account is its own id).
 type FindResult struct {
-	Kind string
-	ID   int64
-	Name string
+	Kind        string
+	ID          int64
+	Name        string
+	Account     int64
+	AccountName string
 }
 
+// FindData answers FIND; Acct is the account of the first result that has
+// one (0: none), which the reply offers to show.
 type FindData struct {
 	Query   string
 	Results []FindResult
+	Acct    int64
 }
 
 type StageRow struct {
@@ -342,10 +355,13 @@ type NoticeLeadData struct {
 	By      string
 }
 
+// NoticeAccountData tells of a new account: to its owner ("gave you
+// account"), or, with Owner set, to someone else concerned (his manager).
 type NoticeAccountData struct {
-	ID   int64
-	Name string
-	By   string
+	ID    int64
+	Name  string
+	By    string
+	Owner string
 }
 
 type NoticeEquipmentMissingData struct {

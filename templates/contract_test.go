@@ -202,8 +202,11 @@ type Opp struct {
 }
 
 type Opps struct {
-	Opps  []Opp
-	Total int64
+	Opps    []Opp
+	Total   int64
+	Account string // OPPS #12: the account's
+	Whose   string // a manager's OPPS wang: the salesman's
+	Query   string // OPPS 336: the words asked for
 }
 
 type Acct struct {
@@ -218,14 +221,17 @@ type Acct struct {
 }
 
 type Result struct {
-	Kind string // account, contact, lead, opp
-	ID   int64
-	Name string
+	Kind        string // account, contact, lead, opp
+	ID          int64
+	Name        string
+	Account     int64  // an account's own id, a contact's account's
+	AccountName string // a contact's account
 }
 
 type Find struct {
 	Query   string
 	Results []Result
+	Acct    int64 // the account of the first result that has one
 }
 
 type FunnelStage struct {
@@ -280,9 +286,10 @@ type NoticeLead struct {
 }
 
 type NoticeAccount struct {
-	ID   int64
-	Name string
-	By   string
+	ID    int64
+	Name  string
+	By    string
+	Owner string // set when the reader is not the owner
 }
 
 type NoticeEquipmentMissing struct {

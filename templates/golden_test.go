@@ -221,6 +221,10 @@ func smsCases(zh bool) map[string][]variant {
 				{ID: 42, Name: "2x 320D", Account: acme, Stage: "proposal", Amount: 240_000_000, Close: at(12, 15, 0, 0)},
 				{ID: 45, Name: "950H", Account: s(zh, "Huaxin Quarry", "鑫源建筑"), Stage: "qualification", Amount: 110_000_000}}}},
 			{"empty", Opps{}},
+			{"account", Opps{Account: acme, Total: 240_000_000, Opps: []Opp{{ID: 42, Name: acme + " 2x 320D", Account: acme, Stage: "proposal", Amount: 240_000_000, Close: at(12, 15, 0, 0)}}}},
+			{"account, none", Opps{Account: acme}},
+			{"salesman's, none", Opps{Whose: wang}},
+			{"no match", Opps{Query: "950H"}},
 			{"longest", Opps{Total: 3_555_555_500, Opps: []Opp{
 				{ID: 1042, Name: s(zh, "3x 336 GC excavators", "3台336GC挖掘机"), Account: longAcct(zh), Stage: "proposal", Amount: 987_654_321, Close: at(12, 15, 0, 0)},
 				{ID: 1045, Name: s(zh, "2x 950H wheel loaders", "2台950H装载机"), Account: s(zh, "Shenyang Northern Mining Group", "沈阳北方矿业集团"), Stage: "development", Amount: 456_000_000, Close: at(1, 20, 0, 0)},
@@ -236,13 +240,13 @@ func smsCases(zh bool) map[string][]variant {
 				OpenOpps: 4, LastVisit: at(11, 20, 10, 0), Equipment: 17}},
 		},
 		"find": {
-			{"typical", Find{Query: "139012", Results: []Result{{"contact", 88, zhang + " 13901234567"}, {"account", 12, acme}}}},
+			{"typical", Find{Query: "139012", Acct: 12, Results: []Result{{"contact", 88, zhang + " 13901234567", 12, acme}, {"account", 12, acme, 12, ""}}}},
 			{"none", Find{Query: "acmee"}},
-			{"longest", Find{Query: s(zh, "liaoning", "辽宁"), Results: []Result{
-				{"account", 1012, longAcct(zh)}, {"account", 1031, s(zh, "Liaoning Northern Heavy Industries Group", "辽宁北方重工集团有限公司")},
-				{"lead", 1077, s(zh, "Liaoning Coastal Port Construction Co.", "辽宁沿海港口建设有限公司")},
-				{"contact", 1088, ouyang + s(zh, ", Liaoning Great Wall", "，辽宁长城")},
-				{"opp", 1042, s(zh, "3x 336 GC, Liaoning Great Wall", "3台336GC，辽宁长城")}}}},
+			{"longest", Find{Query: s(zh, "liaoning", "辽宁"), Acct: 1012, Results: []Result{
+				{"account", 1012, longAcct(zh), 1012, ""}, {"account", 1031, s(zh, "Liaoning Northern Heavy Industries Group", "辽宁北方重工集团有限公司"), 1031, ""},
+				{"lead", 1077, s(zh, "Liaoning Coastal Port Construction Co.", "辽宁沿海港口建设有限公司"), 0, ""},
+				{"contact", 1088, ouyang, 1012, longAcct(zh)},
+				{"opp", 1042, s(zh, "3x 336 GC, Liaoning Great Wall", "3台336GC，辽宁长城"), 0, ""}}}},
 		},
 		"funnel": {
 			{"typical", Funnel{Period: "this quarter", Stages: []FunnelStage{
@@ -296,6 +300,8 @@ func smsCases(zh bool) map[string][]variant {
 		"notice_account": {
 			{"typical", NoticeAccount{ID: 12, Name: acme, By: liu}},
 			{"longest", NoticeAccount{ID: 100012, Name: longAcct(zh), By: ouyang}},
+			{"to the manager", NoticeAccount{ID: 12, Name: acme, By: wang, Owner: wang}},
+			{"made for someone", NoticeAccount{ID: 100012, Name: longAcct(zh), By: s(zh, "Sun Xiaodong", "孙晓东"), Owner: ouyang}},
 		},
 		"notice_equipment_missing": {
 			{"typical", NoticeEquipmentMissing{Account: acme, AccountID: 12}},

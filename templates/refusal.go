@@ -124,7 +124,7 @@ var zhPlaceholders = map[string]string{
 	"account or person": "客户或联系人", "name or phone digits": "名称或电话后几位", "outcome": "结果",
 	"qty": "数量", "model": "型号", "brand": "品牌", "name or #id": "名称或#编号", "address": "地址",
 	"needs": "需求", "text": "内容", "name or company": "姓名或公司", "account or #id": "客户或#编号",
-	"visit|call|meeting|task": "拜访/电话/会议/任务",
+	"visit|call|meeting|task": "拜访/电话/会议/任务", "account id": "客户编号",
 }
 
 // zhTails word the prose that follows some command forms.

@@ -290,3 +290,88 @@ func TestDatesInTheReadersZone(t *testing.T) {
 		t.Errorf("ACCT after midnight: %q", r)
 	}
 }
+
+// idAfter reads the id that follows prefix in s ("ACCT #" in "… ACCT #12 …").
+func idAfter(t *testing.T, s, prefix string) int64 {
+	t.Helper()
+	m := regexp.MustCompile(regexp.QuoteMeta(prefix) + `(\d+)`).FindStringSubmatch(s)
+	if m == nil {
+		t.Fatalf("no %q in %q", prefix, s)
+	}
+	var id int64
+	fmt.Sscan(m[1], &id)
+	return id
+}
+
+// Issue 14 point 9: a reply that points somewhere points right: the
+// command it offers is sent and does what it says.
+func TestRepliesPointRight(t *testing.T) {
+	k := newTalk(t, answersNow())
+
+	// FIND offers the account of the contact found, not the contact's id
+	k.ok(phWang, "CONTACT acme mining; Li Wei; 13901234599; buyer")
+	r := k.send(phWang, "FIND li wei")
+	acct := idAfter(t, r, "ACCT #")
+	if acct != 1 {
+		t.Errorf("FIND offers account #%d for a contact of ACME Mining (#1): %q", acct, r)
+	}
+	r = k.send(phWang, fmt.Sprintf("ACCT #%d", acct))
+	if !strings.HasPrefix(r, "ACME Mining #1") && !strings.Contains(r, "\nACME Mining #1") {
+		t.Errorf("ACCT #%d: %q", acct, r)
+	}
+
+	// ACCT offers OPPS #1, which lists the account's open opportunities
+	if !strings.Contains(r, "OPPS #1") {
+		t.Fatalf("ACCT offers no OPPS: %q", r)
+	}
+	r = k.send(phWang, "OPPS #1")
+	if !strings.Contains(r, "ACME Mining: 1 open opp") || !strings.Contains(r, "#1 ACME Mining 336") {
+		t.Errorf("OPPS #1: %q", r)
+	}
+
+	// a manager asks for a salesman's opportunities
+	r = k.send(phLiu, "OPPS wang")
+	if !strings.Contains(r, "Wang Jun: 10 open opps") {
+		t.Errorf("OPPS wang: %q", r)
+	}
+
+	// LEAD convert names what it made, and the account it offers is there
+	k.ok(phWang, "LEAD Huaxin Quarry; Li Gang 13901234567; src: web")
+	r = k.send(phWang, "LEAD #1 convert; city: Fushun; industry: quarry")
+	if !strings.Contains(r, "OK lead #1 converted: account #") || !strings.Contains(r, "contact #") || !strings.Contains(r, "opp #") {
+		t.Fatalf("convert: %q", r)
+	}
+	acct = idAfter(t, r, "ACCT #")
+	if got := k.send(phWang, fmt.Sprintf("ACCT #%d", acct)); !strings.Contains(got, fmt.Sprintf("Huaxin Quarry #%d", acct)) || !strings.Contains(got, "Li Gang") {
+		t.Errorf("ACCT #%d after convert: %q", acct, got)
+	}
+
+	// a new account tells the manager who added it, not "gave you"
+	k.queued("")
+	k.ok(phWang, "ACCOUNT Huaxin Heavy Mining; Gao Jun 13901234568")
+	_, mail := k.queued(phLiu)
+	if len(mail) != 1 || !strings.Contains(mail[0], "Wang Jun added account #") || strings.Contains(mail[0], "gave you") {
+		t.Errorf("manager's notice of a new account: %q", mail)
+	}
+
+	// a rejection e-mail offers re-assignment, which works
+	k.queued("")
+	k.ok(phWang, "REJECT #1 no time this week")
+	_, mail = k.queued(phLiu)
+	if len(mail) != 1 || !strings.Contains(mail[0], "A1 ASSIGN <name>") || strings.Contains(mail[0], "DONE") {
+		t.Fatalf("rejection e-mail: %q", mail)
+	}
+	r = k.ok(phLiu, "A1 ASSIGN zhao")
+	id := idAfter(t, r, "OK #") // a rejected activity goes out again as a new one
+	k.s.View(crm.System, func(tx *crm.Tx) error {
+		a, err := tx.Activity(id)
+		zhao, _ := tx.UserByPhone(phZhao)
+		if err != nil || a.Owner != zhao.ID || a.Status != crm.StatusOpen {
+			t.Errorf("activity %d after A1 ASSIGN zhao: %+v %v", id, a, err)
+		}
+		return nil
+	})
+	if n := k.one(phZhao); !strings.Contains(n, fmt.Sprintf("DONE #%d", id)) {
+		t.Errorf("Zhao's notice: %q", n)
+	}
+}
