@@ -65,7 +65,7 @@ func (tx *Tx) today(cmd *parser.Command, loc *time.Location) (*Outcome, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := TodayData{Date: day(at, loc), Later: ag.Later}
+	d := TodayData{Date: day(at, loc), Later: ag.Later, IsToday: day(at, loc).Equal(day(tx.now, loc))}
 	for _, a := range ag.Overdue {
 		d.Overdue = append(d.Overdue, tx.item(a))
 	}

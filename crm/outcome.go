@@ -61,6 +61,13 @@ type NextItem struct {
 	HasDue bool
 }
 
+// HasTime tells whether the follow-up is due at a time of day the sender
+// gave ("next tue 10am"), not at a day's default (18:00, or midnight).
+func (n NextItem) HasTime() bool {
+	h, m, _ := n.Due.Clock()
+	return n.HasDue && !(h == 18 && m == 0) && !(h == 0 && m == 0)
+}
+
 type OKActivityData struct {
 	Kind    string
 	ID      int64
@@ -228,7 +235,10 @@ type Item struct {
 	Urgent  bool
 }
 
+// TodayData is a day's agenda; IsToday is false when the day asked for is
+// another (TODAY tomorrow).
 type TodayData struct {
+	IsToday bool
 	Date    time.Time
 	Overdue []Item
 	Today   []Item

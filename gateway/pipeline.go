@@ -254,8 +254,8 @@ func (p *Pipeline) handle(ctx context.Context, in Inbound, opt Options) (*Result
 				text = refusedText
 			}
 			me, _ := tx.Recipient(user.ID)
-			if me != nil && me.OptedOut && in.Channel == ChannelSMS && (cmd == nil || cmd.Verb != parser.VerbStart) {
-				text = "" // nothing goes to an opted-out number but the START confirmation
+			if me != nil && me.OptedOut && in.Channel == ChannelSMS && (cmd == nil || cmd.Verb != parser.VerbStart && cmd.Verb != parser.VerbStop) {
+				text = "" // nothing goes to an opted-out number but the STOP and START confirmations
 			}
 			return p.finish(tx, in, user, res, text, now, opt)
 		})

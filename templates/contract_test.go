@@ -10,10 +10,11 @@ import "time"
 
 // Next is the follow-up activity created with a write, nil when none.
 type Next struct {
-	ID     int64
-	What   string
-	Due    time.Time
-	HasDue bool
+	ID      int64
+	What    string
+	Due     time.Time
+	HasDue  bool
+	HasTime bool // a time of day was given (crm: a method)
 }
 
 // Item is an activity in a list (today, day_reminder).
@@ -186,6 +187,7 @@ type Help struct {
 }
 
 type Today struct {
+	IsToday bool // false: another day asked for (TODAY tomorrow)
 	Date    time.Time
 	Overdue []Item
 	Today   []Item

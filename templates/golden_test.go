@@ -90,6 +90,7 @@ func smsCases(zh bool) map[string][]variant {
 		},
 		"ok_done": {
 			{"typical", OkDone{ID: 17, Subject: s(zh, "visit ACME Mining", "拜访华鑫矿业"), Next: &Next{ID: 241, What: s(zh, "call", "电话"), Due: at(12, 1, 0, 0), HasDue: true}}},
+			{"next with a time", OkDone{ID: 17, Subject: s(zh, "visit ACME Mining", "拜访华鑫矿业"), Next: &Next{ID: 241, What: s(zh, "demo", "试机"), Due: at(12, 2, 10, 0), HasDue: true, HasTime: true}}},
 			{"no follow-up", OkDone{ID: 17}},
 			{"longest", OkDone{ID: 100017, Subject: s(zh, "visit ", "拜访") + longAcct(zh), Next: longNext}},
 		},
@@ -211,10 +212,12 @@ func smsCases(zh bool) map[string][]variant {
 				"命令：拜访 电话 会议 计划 完成 拒绝 线索 联系人 商机 设备 备注 今天 查客户 查找 漏斗 撤销。帮助 命令 查看说明")}},
 		},
 		"today": {
-			{"typical", Today{Date: at(11, 25, 7, 0), Today: items, Overdue: []Item{{ID: 12, Due: at(11, 23, 0, 0), Kind: "task", Subject: s(zh, "quote", "报价"), Account: s(zh, "Anshan Steel", "鞍山钢铁")}}}},
-			{"empty", Today{Date: at(11, 25, 7, 0), Later: 3}},
-			{"only overdue", Today{Date: at(11, 25, 7, 0), Overdue: longOverdue[:1]}},
-			{"longest", Today{Date: at(11, 25, 7, 0), Today: longItems, Overdue: longOverdue, Later: 12}},
+			{"typical", Today{IsToday: true, Date: at(11, 25, 7, 0), Today: items, Overdue: []Item{{ID: 12, Due: at(11, 23, 0, 0), Kind: "task", Subject: s(zh, "quote", "报价"), Account: s(zh, "Anshan Steel", "鞍山钢铁")}}}},
+			{"empty", Today{IsToday: true, Date: at(11, 25, 7, 0), Later: 3}},
+			{"only overdue", Today{IsToday: true, Date: at(11, 25, 7, 0), Overdue: longOverdue[:1]}},
+			{"longest", Today{IsToday: true, Date: at(11, 25, 7, 0), Today: longItems, Overdue: longOverdue, Later: 12}},
+			{"tomorrow", Today{Date: at(11, 26, 0, 0), Today: items[:1]}},
+			{"tomorrow, empty", Today{Date: at(11, 26, 0, 0), Later: 2}},
 		},
 		"opps": {
 			{"typical", Opps{Total: 350_000_000, Opps: []Opp{

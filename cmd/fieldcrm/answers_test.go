@@ -375,3 +375,38 @@ func TestRepliesPointRight(t *testing.T) {
 		t.Errorf("Zhao's notice: %q", n)
 	}
 }
+
+// Issue 14 point 16: STOP is confirmed (as the docs promise), then nothing
+// is answered until START, which is confirmed too.
+func TestStopConfirmed(t *testing.T) {
+	k := newTalk(t, answersNow())
+	if r := k.send(phWang, "STOP"); !strings.Contains(r, "no more SMS from fieldcrm") || !strings.Contains(r, "START") {
+		t.Errorf("STOP: %q", r)
+	}
+	if r := k.send(phWang, "TODAY"); r != "" {
+		t.Errorf("answered while stopped: %q", r)
+	}
+	if r := k.send(phWang, "START"); !strings.Contains(r, "on again") {
+		t.Errorf("START: %q", r)
+	}
+}
+
+// Issue 14 point 16: the time given for a follow-up is echoed; another
+// day's agenda is not headed "Today"; a name's own full stop is not doubled.
+func TestSmallWording(t *testing.T) {
+	k := newTalk(t, answersNow())
+	r := k.ok(phWang, "DONE #1 met them; next: demo next tue 10am")
+	if !regexp.MustCompile(`Next: demo Tue \d+/12 10:00 #\d+\.`).MatchString(r) {
+		t.Errorf("the follow-up's time is not echoed: %q", r)
+	}
+	if strings.Contains(r, "..") {
+		t.Errorf("doubled full stop: %q", r)
+	}
+	r = k.send(phWang, "TODAY tomorrow")
+	if strings.Contains(r, "Today") || !strings.Contains(r, "Tue 8/12") {
+		t.Errorf("TODAY tomorrow: %q", r)
+	}
+	if r := k.send(phLi, "今天 明天"); strings.Contains(r, "今天12月") || !strings.Contains(r, "12月8日周二") {
+		t.Errorf("今天 明天: %q", r)
+	}
+}
