@@ -410,3 +410,32 @@ func TestSmallWording(t *testing.T) {
 		t.Errorf("今天 明天: %q", r)
 	}
 }
+
+// Issue 14 point 16: user list lines up Chinese names (a Chinese character
+// takes two columns on a terminal).
+func TestUserListAlignsChineseNames(t *testing.T) {
+	db := newDB(t)
+	mustRun(t, "user", "add", "--db", db, "--name", "Wang Jun", "--phone", "13901234567", "--role", "salesman", "--branch", "shenyang", "--dept", "machines")
+	mustRun(t, "user", "add", "--db", db, "--name", "李娜", "--phone", "13901234568", "--role", "salesman", "--branch", "shenyang", "--dept", "machines")
+	out := mustRun(t, "user", "list", "--db", db)
+	var cols []int
+	for _, l := range strings.Split(out, "\n") {
+		if i := strings.Index(l, "salesman"); i >= 0 {
+			cols = append(cols, displayWidth(l[:i]))
+		}
+	}
+	if len(cols) != 2 || cols[0] != cols[1] {
+		t.Errorf("ROLE column at %v:\n%s", cols, out)
+	}
+}
+
+// Issue 14 point 16: every command's -h lists its flags (no empty "flags:").
+func TestHelpListsFlags(t *testing.T) {
+	for _, args := range [][]string{{"restore", "-h"}, {"backup", "-h"}, {"user", "list", "-h"}, {"check", "-h"}} {
+		out, errOut, _ := runCmd(t, args...)
+		all := out + errOut
+		if i := strings.Index(all, "flags:"); i >= 0 && !strings.Contains(all[i:], "-db") {
+			t.Errorf("%v: empty flags:\n%s", args, all)
+		}
+	}
+}
