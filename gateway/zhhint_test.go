@@ -1,6 +1,7 @@
 package gateway_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -25,6 +26,9 @@ func TestChineseHintFormsParse(t *testing.T) {
 		"FUNNEL", "TEAM",
 	} {
 		zh := set.Hint("zh", en)
+		if first, _, _ := strings.Cut(zh, " "); !templates.HasCJK(first) {
+			t.Errorf("%q → %q: the command is not in Chinese", en, zh)
+		}
 		want, err := parser.Parse(en, ctx)
 		if err != nil {
 			t.Errorf("%q does not parse: %v", en, err)
