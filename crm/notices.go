@@ -43,6 +43,7 @@ func (tx *Tx) noticesFor(loc *time.Location) []Notice {
 					if a, err := loadAs[Activity](tx, e.ID); err == nil {
 						d.Kind, d.Subject, d.Account, d.Urgent = a.Type, tx.detail(a), tx.accountName(a.Account), a.Priority == PriorityUrgent
 						d.Due, d.HasDue = a.Due, !a.Due.IsZero()
+						d.HasTime = tx.item(a).HasTime
 					}
 				case KindLead:
 					d.Kind = "lead"

@@ -342,6 +342,7 @@ type NoticeAssignedData struct {
 	Account string
 	Due     time.Time
 	HasDue  bool
+	HasTime bool // an activity due at a time of day
 	By      string
 	Urgent  bool
 	Stage   string

@@ -264,6 +264,7 @@ type NoticeAssigned struct {
 	Account string
 	Due     time.Time // an opportunity's close date
 	HasDue  bool
+	HasTime bool // an activity due at a time of day
 	By      string
 	Urgent  bool
 	Stage   string // opp

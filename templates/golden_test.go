@@ -286,7 +286,7 @@ func smsCases(zh bool) map[string][]variant {
 		},
 		"notice_assigned": {
 			{"typical", NoticeAssigned{ID: 17, Kind: "visit", Account: acme, Due: at(11, 28, 0, 0), HasDue: true, By: liu, Urgent: true}},
-			{"longest", NoticeAssigned{ID: 100017, Kind: "meeting", Subject: s(zh, "bring the 320D brochure and financing offer", "带320D宣传册和融资方案"), Account: longAcct(zh), Due: at(11, 28, 15, 0), HasDue: true, By: ouyang, Urgent: true}},
+			{"longest", NoticeAssigned{ID: 100017, Kind: "meeting", Subject: s(zh, "bring the 320D brochure and financing offer", "带320D宣传册和融资方案"), Account: longAcct(zh), Due: at(11, 28, 15, 0), HasDue: true, HasTime: true, By: ouyang, Urgent: true}},
 			{"opp", NoticeAssigned{ID: 42, Kind: "opp", Subject: s(zh, "ACME Mining 2x 320D", "华鑫矿业 2台320D"), Account: acme, Due: at(12, 15, 0, 0), HasDue: true, By: liu, Stage: "development", Amount: 240_000_000}},
 			{"opp longest", NoticeAssigned{ID: 100042, Kind: "opp", Subject: longAcct(zh) + " 336", Account: longAcct(zh), Due: at(12, 15, 0, 0), HasDue: true, By: ouyang, Stage: "proposal", Amount: 4_800_000_000}},
 			{"lead", NoticeAssigned{ID: 51, Kind: "lead", Subject: s(zh, "Huaxin Mining", "华鑫矿业"), By: liu, Person: s(zh, "Li Gang", "李刚"), Phone: "13901234567"}},

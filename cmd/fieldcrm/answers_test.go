@@ -280,7 +280,7 @@ func TestDatesInTheReadersZone(t *testing.T) {
 		t.Errorf("TODAY: %q", r)
 	}
 	k.ok(phLiu, "PLAN li call anshan tomorrow 9am; ask about loader tender")
-	if n := k.one(phLi); !strings.Contains(n, "12月7日周一") {
+	if n := k.one(phLi); !strings.Contains(n, "12月7日周一 09:00") {
 		t.Errorf("Li Na's notice: %q", n)
 	}
 	// a visit made just after midnight in Shenyang is today's, not yesterday's
