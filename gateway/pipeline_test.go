@@ -108,7 +108,7 @@ func TestChineseParseErrors(t *testing.T) {
 		if res.Code != "parse" || !templates.HasCJK(res.Reply) {
 			t.Fatalf("%q: %+v", msg, res)
 		}
-		for _, english := range []string{"not understood", "Stage", "Unknown"} {
+		for _, english := range []string{"not understood", "Stage", "Unknown", "VISIT", "OPP "} {
 			if strings.Contains(res.Reply, english) {
 				t.Errorf("%q answered with English %q: %q", msg, english, res.Reply)
 			}

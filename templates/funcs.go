@@ -37,6 +37,7 @@ func funcMap(locale string) map[string]any {
 		"short":    Short,
 		"beyond":   Beyond,
 		"period":   func(p string) string { return Period(p, locale) },
+		"command":  func(form string) string { return Command(form, locale) },
 		"example":  func(token, line string) string { return ReplyExample(token, line, locale) },
 		"name":     func(n int, s string) string { return Name(s, n, zh) },
 		"nextstage": func(s any) string {

@@ -189,7 +189,7 @@ func smsCases(zh bool) map[string][]variant {
 		},
 		"err_did_you_mean": {
 			{"typical", ErrDidYouMean{Word: "vist", Suggest: "VISIT", Hint: s(zh, "VISIT <account>; met <name>; <notes>", "拜访 客户；见了谁；情况")}},
-			{"longest", ErrDidYouMean{Word: "opportunity", Suggest: s(zh, "OPP", "商机"), Hint: s(zh, "OPP <account>; 2x <model>; <amount>; close <date>. OPP #42 stage proposal | won 1.2m | lost <who>; <why>", "商机 客户；2台 型号；金额；成交 日期")}},
+			{"longest", ErrDidYouMean{Word: "opportunity", Suggest: "OPP", Hint: s(zh, "OPP <account>; 2x <model>; <amount>; close <date>. OPP #42 stage proposal | won 1.2m | lost <who>; <why>", "商机 客户；2台 型号；金额；成交 日期")}},
 		},
 		"err_forbidden": {
 			{"typical", ErrForbidden{Message: s(zh, "ACME Mining is Wang Jun's account", "华鑫矿业是王军的客户")}},

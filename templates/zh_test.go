@@ -39,7 +39,7 @@ func dataWords(v reflect.Value, into map[string]bool) {
 	case reflect.Struct:
 		for i := 0; i < v.NumField(); i++ {
 			if v.Type().Field(i).Name == "Kind" || v.Type().Field(i).Name == "Stage" || v.Type().Field(i).Name == "Source" ||
-				v.Type().Field(i).Name == "Action" || v.Type().Field(i).Name == "Why" {
+				v.Type().Field(i).Name == "Action" || v.Type().Field(i).Name == "Why" || v.Type().Field(i).Name == "Suggest" {
 				continue // worded by the template: never shown as given
 			}
 			dataWords(v.Field(i), into)
