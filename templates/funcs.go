@@ -38,6 +38,7 @@ func funcMap(locale string) map[string]any {
 		"beyond":   Beyond,
 		"period":   func(p string) string { return Period(p, locale) },
 		"command":  func(form string) string { return Command(form, locale) },
+		"records":  func(list string) string { return Records(list, locale) },
 		"example":  func(token, line string) string { return ReplyExample(token, line, locale) },
 		"name":     func(n int, s string) string { return Name(s, n, zh) },
 		"nextstage": func(s any) string {
@@ -128,6 +129,21 @@ func Period(p, locale string) string {
 		}
 	}
 	return p
+}
+
+// Records words a list of records as crm names them ("visit #231,
+// opportunity #3"): each kind in locale ("拜访 #231、商机 #3").
+func Records(list, locale string) string {
+	if locale != "zh" {
+		return list
+	}
+	parts := strings.Split(list, ", ")
+	for i, p := range parts {
+		if kind, rest, ok := strings.Cut(p, " #"); ok {
+			parts[i] = Kind(kind, locale) + " #" + rest
+		}
+	}
+	return strings.Join(parts, "、")
 }
 
 // NextStage is the open stage after s ("development" after

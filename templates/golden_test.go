@@ -172,6 +172,7 @@ func smsCases(zh bool) map[string][]variant {
 		"ok_undo": {
 			{"typical", OkUndo{What: s(zh, "visit #231 and follow-up #232", "拜访 #231 和后续 #232")}},
 			{"longest", OkUndo{What: s(zh, "meeting #100231 at "+longAcctEN+" and follow-up #100232", "会议 #100231（"+longAcctZH+"）和后续 #100232")}},
+			{"as crm lists them", OkUndo{What: "visit #231, task #232, opportunity #3"}},
 		},
 		"ok_stop":  {{"typical", Empty{}}},
 		"ok_start": {{"typical", Empty{}}},

@@ -439,3 +439,60 @@ func TestHelpListsFlags(t *testing.T) {
 		}
 	}
 }
+
+// Issue 14 point 11, end to end: what Li Na (Chinese) is answered and told
+// is Chinese but for the names, models and ids in the records.
+func TestLiNaReadsChinese(t *testing.T) {
+	k := newTalk(t, answersNow())
+	data := map[string]bool{}
+	latin := regexp.MustCompile(`[A-Za-z][A-Za-z0-9'&.\-]*`)
+	addWords := func(ss ...string) {
+		for _, s := range ss {
+			for _, w := range latin.FindAllString(s, -1) {
+				data[strings.Trim(w, ".-")] = true
+			}
+		}
+	}
+	k.s.View(crm.System, func(tx *crm.Tx) error {
+		for _, kind := range []crm.Kind{crm.KindUser, crm.KindAccount, crm.KindContact, crm.KindOpp, crm.KindEquipment, crm.KindActivity} {
+			tx.Each(kind, func(r crm.Record) bool {
+				switch x := r.(type) {
+				case *crm.User:
+					addWords(x.Name)
+				case *crm.Account:
+					addWords(x.Name)
+				case *crm.Contact:
+					addWords(x.Name, x.Title)
+				case *crm.Opportunity:
+					addWords(x.Name)
+				case *crm.Equipment:
+					addWords(x.Brand, x.Model)
+				case *crm.Activity:
+					addWords(x.Subject)
+				}
+				return true
+			})
+		}
+		return nil
+	})
+	check := func(what, text string) {
+		t.Helper()
+		for _, w := range latin.FindAllString(text, -1) {
+			w = strings.Trim(w, ".-")
+			if w != "" && !data[w] && !regexp.MustCompile(`^[AOL]\d+$`).MatchString(w) {
+				t.Errorf("%s: English %q in %q", what, w, text)
+			}
+		}
+	}
+	addWords("bring brochure", "wu", "xx", "vist") // typed by the people: their own words
+	k.ok(phLiu, "PLAN li call anshan tomorrow 9am urgent; bring brochure")
+	k.ok(phLiu, "ASSIGN O3 li")
+	k.ok(phLiu, "ASSIGN tieling cement li")
+	for _, n := range k.notices(phLi) {
+		check("notice", n)
+	}
+	for _, msg := range []string{"今天", "我的商机", "查客户 #10", "查找 wu", "漏斗", "拜方", "商机 #4 阶段 xx", "vist acme",
+		"商机 #3 阶段 赢单", "完成 #999 好", "团队", "线索 #77 确认", "帮助", "帮助 拜访", "今天 明天", "撤销"} {
+		check(msg, k.send(phLi, msg))
+	}
+}
