@@ -140,6 +140,9 @@ func Command(form, locale string) string {
 	if Locale(locale) != "zh" || form == "" || HasCJK(form) {
 		return form
 	}
+	if first, _, _ := strings.Cut(form, " "); zhVerbs[first] == "" {
+		return form // prose, not a command form: the catalogue words it
+	}
 	tail := ""
 	for en, zh := range zhTails {
 		if strings.HasSuffix(form, en) {
