@@ -2,6 +2,7 @@ package crm
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -64,7 +65,7 @@ func (tx *Tx) today(cmd *parser.Command, loc *time.Location) (*Outcome, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := TodayData{Date: day(at, loc), Later: ag.Later}
+	d := TodayData{Date: day(at, loc), Later: ag.Later, IsToday: day(at, loc).Equal(day(tx.now, loc))}
 	for _, a := range ag.Overdue {
 		d.Overdue = append(d.Overdue, tx.item(a))
 	}
@@ -87,20 +88,63 @@ func (tx *Tx) agenda(user int64, at time.Time, loc *time.Location) (*Agenda, err
 	return ag, nil
 }
 
+// opps lists open opportunities: the sender's own; an account's (OPPS #12,
+// the form ACCT offers: every open one on it he may see); for a manager, a
+// salesman's (OPPS wang); or the sender's whose name or account has the
+// words asked for (OPPS 336).
 func (tx *Tx) opps(cmd *parser.Command) (*Outcome, error) {
-	u, err := tx.whose(cmd.Assignee)
+	q := strings.TrimSpace(cmd.Query)
+	var list []*Opportunity
+	if acct, ok := oppsAccount(cmd, q); ok {
+		a, err := tx.resolveAccount(&parser.Ref{ID: acct, Kind: "account"}, "OPPS #<account id>")
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range tx.linked(a.ID, KindOpp) {
+			if o, err := loadAs[Opportunity](tx, id); err == nil && !o.Stage.Closed() && tx.canRead(o) {
+				list = append(list, o)
+			}
+		}
+		return tx.oppsOutcome(list, OppsData{Account: a.Name}), nil
+	}
+	who := cmd.Assignee
+	if who == "" && q != "" && tx.actorIsManager() {
+		if u, err := tx.resolveUser(q); err == nil {
+			who, q = "#"+itoa(u.ID), ""
+		}
+	}
+	u, err := tx.whose(who)
 	if err != nil {
 		return nil, err
 	}
-	var list []*Opportunity
 	tx.OwnedBy(KindOpp, u.ID, func(r Record) bool {
 		if o := r.(*Opportunity); !o.Stage.Closed() {
-			if q := strings.TrimSpace(cmd.Query); q == "" || strings.Contains(normText(o.Name+" "+tx.accountName(o.Account)), normText(q)) {
+			if q == "" || strings.Contains(normText(o.Name+" "+tx.accountName(o.Account)), normText(q)) {
 				list = append(list, o)
 			}
 		}
 		return true
 	})
+	d := OppsData{Query: q}
+	if u.ID != tx.meta.Actor.ID {
+		d.Whose = u.Name
+	}
+	return tx.oppsOutcome(list, d), nil
+}
+
+// oppsAccount reads the account of OPPS #12.
+func oppsAccount(cmd *parser.Command, q string) (int64, bool) {
+	if cmd.Target != nil && cmd.Target.ID != 0 && (cmd.Target.Kind == "" || cmd.Target.Kind == "account") {
+		return cmd.Target.ID, true
+	}
+	if id, err := strconv.ParseInt(strings.TrimPrefix(q, "#"), 10, 64); err == nil && strings.HasPrefix(q, "#") && id > 0 {
+		return id, true
+	}
+	return 0, false
+}
+
+// oppsOutcome sorts list by close date and words it with d's heading.
+func (tx *Tx) oppsOutcome(list []*Opportunity, d OppsData) *Outcome {
 	slices.SortFunc(list, func(a, b *Opportunity) int {
 		switch {
 		case a.Close.IsZero() != b.Close.IsZero():
@@ -113,12 +157,11 @@ func (tx *Tx) opps(cmd *parser.Command) (*Outcome, error) {
 		}
 		return int(a.ID - b.ID)
 	})
-	d := OppsData{}
 	for _, o := range list {
 		d.Total += int64(o.Amount)
 		d.Opps = append(d.Opps, OppItem{ID: o.ID, Name: o.Name, Account: tx.accountName(o.Account), Stage: o.Stage.String(), Amount: int64(o.Amount), Close: o.Close})
 	}
-	return &Outcome{Template: "opps", Data: d, Paged: true}, nil
+	return &Outcome{Template: "opps", Data: d, Paged: true}
 }
 
 func (tx *Tx) acct(cmd *parser.Command) (*Outcome, error) {
@@ -180,13 +223,19 @@ func (tx *Tx) find(cmd *parser.Command) (*Outcome, error) {
 		return 0
 	})
 	for _, c := range all[:min(len(all), 8)] {
-		name := c.Name
-		if c.Kind == KindContact {
+		r := FindResult{Kind: kindName(c.Kind), ID: c.ID, Name: c.Name}
+		switch c.Kind {
+		case KindAccount:
+			r.Account = c.ID
+		case KindContact:
 			if ct, err := loadAs[Contact](tx, c.ID); err == nil {
-				name += " @ " + tx.accountName(ct.Account)
+				r.Account, r.AccountName = ct.Account, tx.accountName(ct.Account)
 			}
 		}
-		d.Results = append(d.Results, FindResult{Kind: kindName(c.Kind), ID: c.ID, Name: name})
+		if d.Acct == 0 {
+			d.Acct = r.Account
+		}
+		d.Results = append(d.Results, r)
 	}
 	return &Outcome{Template: "find", Data: d, Paged: true}, nil
 }

@@ -143,7 +143,9 @@ func (tx *Tx) Apply(cmd *parser.Command, loc *time.Location) (*Outcome, error) {
 		for i, c := range nc.cands {
 			d.Choices = append(d.Choices, Choice{N: i + 1, Name: c.Name, ID: c.ID})
 		}
-		return &Outcome{Template: "choose", Data: d, DayReminder: reminder}, nil
+		out := &Outcome{Template: "choose", Data: d, DayReminder: reminder}
+		tx.localize(out, loc)
+		return out, nil
 	}
 	if err != nil {
 		return nil, err
@@ -157,6 +159,7 @@ func (tx *Tx) Apply(cmd *parser.Command, loc *time.Location) (*Outcome, error) {
 	out.Read = readData(cmd)
 	out.ChangeSet = tx.cs
 	out.Notices = append(append(tx.noticesFor(loc), tx.notices...), out.Notices...)
+	tx.localize(out, loc)
 	return out, nil
 }
 

@@ -85,11 +85,11 @@ func (tx *Tx) lead(cmd *parser.Command) (*Outcome, error) {
 		for _, p := range cmd.Products {
 			cv.Products = append(cv.Products, ProductLine{Model: p.Model, Qty: p.Qty})
 		}
-		acct, _, opp, err := tx.ConvertLead(l.ID, cv)
+		acct, ct, opp, err := tx.ConvertLead(l.ID, cv)
 		if err != nil {
 			return nil, err
 		}
-		return &Outcome{Template: "ok_lead", Data: OKLeadData{ID: l.ID, Company: acct.Name, Person: l.Person, Action: "convert", Account: acct.ID, Opp: opp.ID}}, nil
+		return &Outcome{Template: "ok_lead", Data: OKLeadData{ID: l.ID, Company: acct.Name, Person: l.Person, Action: "convert", Account: acct.ID, Contact: ct.ID, Opp: opp.ID}}, nil
 	default:
 		l, err = tx.UpdateLead(l.ID, func(l *Lead) error {
 			if cmd.Contact != "" {

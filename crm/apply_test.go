@@ -845,7 +845,7 @@ func TestApplyAcctAndFind(t *testing.T) {
 	fd := apData[crm.FindData](t, w.apOK(w.wang, "FIND 1390", "find"))
 	got := map[string]bool{}
 	for _, r := range fd.Results {
-		got[r.Kind+" "+r.Name] = true
+		got[r.Kind+" "+r.Name+" @ "+r.AccountName] = true
 	}
 	for _, want := range []string{"contact Zhang Wei @ ACME Mining Co.", "contact Chen Bo @ ACME Transport Ltd"} {
 		if !got[want] {

@@ -43,7 +43,7 @@ func TestApplyLoggedVisitClosesPlanned(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := map[string]string{"en": "Closes planned #" + crm.FormatID(urgent) + ".", "zh": "计划 #" + crm.FormatID(urgent) + " 已完成"}[loc]
+		want := map[string]string{"en": "#" + crm.FormatID(urgent) + " ACME Mining, Zhang Wei. Your planned visit, now done.", "zh": "#" + crm.FormatID(urgent) + " ACME Mining，Zhang。即计划中的拜访，已完成。"}[loc]
 		if !strings.Contains(text, want) {
 			t.Errorf("%s reply %q does not say %q", loc, text, want)
 		}

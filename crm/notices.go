@@ -43,16 +43,21 @@ func (tx *Tx) noticesFor(loc *time.Location) []Notice {
 					if a, err := loadAs[Activity](tx, e.ID); err == nil {
 						d.Kind, d.Subject, d.Account, d.Urgent = a.Type, tx.detail(a), tx.accountName(a.Account), a.Priority == PriorityUrgent
 						d.Due, d.HasDue = a.Due, !a.Due.IsZero()
+						d.HasTime = tx.item(a).HasTime
 					}
 				case KindLead:
+					d.Kind = "lead"
 					if l, err := loadAs[Lead](tx, e.ID); err == nil {
-						d.Subject = l.label()
+						d.Subject, d.Person, d.Phone = l.label(), l.Person, l.Phone
 					}
 				case KindOpp:
+					d.Kind = "opp"
 					if o, err := loadAs[Opportunity](tx, e.ID); err == nil {
 						d.Subject, d.Account = o.Name, tx.accountName(o.Account)
+						d.Stage, d.Amount, d.Due, d.HasDue = o.Stage.String(), int64(o.Amount), o.Close, !o.Close.IsZero()
 					}
 				case KindAccount:
+					d.Kind = "account"
 					if a, err := loadAs[Account](tx, e.ID); err == nil {
 						d.Subject, d.Account = a.Name, a.Name
 					}
@@ -76,7 +81,11 @@ func (tx *Tx) noticesFor(loc *time.Location) []Notice {
 				n.Data = d
 			case EvAccountCreated:
 				n.Template, n.SMS, n.Email = "notice_account", false, true
-				n.Data = NoticeAccountData{ID: e.ID, Name: tx.accountName(e.ID), By: by}
+				d := NoticeAccountData{ID: e.ID, Name: tx.accountName(e.ID), By: by}
+				if a, err := loadAs[Account](tx, e.ID); err == nil && a.Owner != to {
+					d.Owner = tx.userName(a.Owner) // told as the owner's manager, not as its owner
+				}
+				n.Data = d
 			case EvApprovalRequested:
 				n.Template, n.Email = "notice_approval", true
 				n.Data = NoticeApprovalData{ID: e.ID, Subject: e.Detail, By: by}
@@ -101,6 +110,22 @@ func (tx *Tx) noticesFor(loc *time.Location) []Notice {
 		}
 	}
 	return out
+}
+
+// localize puts every time an outcome shows into the zone of its reader:
+// the reply in the sender's (loc), each notice in its recipient's.
+func (tx *Tx) localize(out *Outcome, loc *time.Location) {
+	out.Data = InZone(out.Data, loc)
+	if out.DayReminder != nil {
+		out.DayReminder = InZone(out.DayReminder, loc).(*DayReminderData)
+	}
+	for i, n := range out.Notices {
+		zone := tx.s.loc
+		if u, err := loadAs[User](tx, n.To); err == nil {
+			zone = u.Location(tx.s.loc)
+		}
+		out.Notices[i].Data = InZone(n.Data, zone)
+	}
 }
 
 // dayReminder lists the open activities others assigned to the actor that

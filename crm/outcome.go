@@ -1,6 +1,7 @@
 package crm
 
 import (
+	"reflect"
 	"time"
 
 	"github.com/fieldcrm/fieldcrm/parser"
@@ -66,6 +67,13 @@ type NextItem struct {
 	HasDue bool
 }
 
+// HasTime tells whether the follow-up is due at a time of day the sender
+// gave ("next tue 10am"), not at a day's default (18:00, or midnight).
+func (n NextItem) HasTime() bool {
+	h, m, _ := n.Due.Clock()
+	return n.HasDue && !(h == 18 && m == 0) && !(h == 0 && m == 0)
+}
+
 type OKActivityData struct {
 	Kind    string
 	ID      int64
@@ -105,6 +113,7 @@ type OKLeadData struct {
 	Source  string
 	Action  string // create, qualify, disqualify, convert
 	Account int64  // convert: the new account
+	Contact int64  // convert: the new contact
 	Opp     int64  // convert: the new opportunity
 }
 
@@ -234,7 +243,10 @@ type Item struct {
 	Urgent  bool
 }
 
+// TodayData is a day's agenda; IsToday is false when the day asked for is
+// another (TODAY tomorrow).
 type TodayData struct {
+	IsToday bool
 	Date    time.Time
 	Overdue []Item
 	Today   []Item
@@ -250,9 +262,15 @@ type OppItem struct {
 	Close   time.Time
 }
 
+// OppsData lists open opportunities: the sender's own, or Whose (a
+// salesman a manager asked about), or an Account's (OPPS #12), or those
+// matching Query.
 type OppsData struct {
-	Opps  []OppItem
-	Total int64
+	Opps    []OppItem
+	Total   int64
+	Account string
+	Whose   string
+	Query   string
 }
 
 type AcctData struct {
@@ -266,15 +284,22 @@ type AcctData struct {
 	Equipment int
 }
 
+// FindResult is a record found: for a contact, Account and AccountName are
+// its account's (for an account, Account is its own id).
 type FindResult struct {
-	Kind string
-	ID   int64
-	Name string
+	Kind        string
+	ID          int64
+	Name        string
+	Account     int64
+	AccountName string
 }
 
+// FindData answers FIND; Acct is the account of the first result that has
+// one (0: none), which the reply offers to show.
 type FindData struct {
 	Query   string
 	Results []FindResult
+	Acct    int64
 }
 
 type StageRow struct {
@@ -314,6 +339,10 @@ type LostData struct {
 
 // Notice data.
 
+// NoticeAssignedData tells a user a record was given to him. Kind is the
+// activity's type, or "opp", "lead" or "account" for those records; an
+// opportunity's Due is its close date, and Stage and Amount say where it
+// stands; a lead's Subject is its company, with Person and Phone.
 type NoticeAssignedData struct {
 	ID      int64
 	Kind    string
@@ -321,8 +350,13 @@ type NoticeAssignedData struct {
 	Account string
 	Due     time.Time
 	HasDue  bool
+	HasTime bool // an activity due at a time of day
 	By      string
 	Urgent  bool
+	Stage   string
+	Amount  int64 // cents
+	Person  string
+	Phone   string
 }
 
 type NoticeRejectedData struct {
@@ -340,10 +374,13 @@ type NoticeLeadData struct {
 	By      string
 }
 
+// NoticeAccountData tells of a new account: to its owner ("gave you
+// account"), or, with Owner set, to someone else concerned (his manager).
 type NoticeAccountData struct {
-	ID   int64
-	Name string
-	By   string
+	ID    int64
+	Name  string
+	By    string
+	Owner string
 }
 
 type NoticeEquipmentMissingData struct {
@@ -408,4 +445,55 @@ func readData(cmd *parser.Command) *ReadData {
 type DayReminderData struct {
 	Count int
 	First []Item
+}
+
+var timeType = reflect.TypeOf(time.Time{})
+
+// InZone returns data with every time in it (in structs, slices, pointers)
+// shown in loc: the one place where a date a person reads is put into his
+// time zone, whatever zone the record was stored in. Every outcome, notice
+// and scheduled message goes through it before it is worded. Zero times
+// stay zero; data without times comes back as it is.
+func InZone(data any, loc *time.Location) any {
+	if data == nil || loc == nil {
+		return data
+	}
+	v := reflect.ValueOf(data)
+	cp := reflect.New(v.Type()).Elem()
+	cp.Set(v)
+	inZone(cp, loc)
+	return cp.Interface()
+}
+
+func inZone(v reflect.Value, loc *time.Location) {
+	switch v.Kind() {
+	case reflect.Struct:
+		if v.Type() == timeType {
+			if t := v.Interface().(time.Time); !t.IsZero() && v.CanSet() {
+				v.Set(reflect.ValueOf(t.In(loc)))
+			}
+			return
+		}
+		for i := 0; i < v.NumField(); i++ {
+			if f := v.Field(i); f.CanSet() {
+				inZone(f, loc)
+			}
+		}
+	case reflect.Pointer:
+		if !v.IsNil() {
+			inZone(v.Elem(), loc)
+		}
+	case reflect.Slice, reflect.Array:
+		for i := 0; i < v.Len(); i++ {
+			inZone(v.Index(i), loc)
+		}
+	case reflect.Interface:
+		if !v.IsNil() && v.CanSet() {
+			e := v.Elem()
+			cp := reflect.New(e.Type()).Elem()
+			cp.Set(e)
+			inZone(cp, loc)
+			v.Set(cp)
+		}
+	}
 }

@@ -258,8 +258,9 @@ func (p *Pipeline) handle(ctx context.Context, in Inbound, opt Options) (*Result
 				text = refusedText
 			}
 			me, _ := tx.Recipient(user.ID)
-			if me != nil && me.OptedOut && in.Channel == ChannelSMS && (cmd == nil || cmd.Verb != parser.VerbStart) {
-				text = "" // nothing goes to an opted-out number but the START confirmation
+			stopNow := cmd != nil && cmd.Verb == parser.VerbStop && !user.OptedOut // confirmed once
+			if me != nil && me.OptedOut && in.Channel == ChannelSMS && (cmd == nil || cmd.Verb != parser.VerbStart) && !stopNow {
+				text = "" // nothing goes to an opted-out number but the START (and first STOP) confirmation
 			}
 			return p.finish(tx, in, user, res, text, now, opt)
 		})

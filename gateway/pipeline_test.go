@@ -108,7 +108,7 @@ func TestChineseParseErrors(t *testing.T) {
 		if res.Code != "parse" || !templates.HasCJK(res.Reply) {
 			t.Fatalf("%q: %+v", msg, res)
 		}
-		for _, english := range []string{"not understood", "Stage", "Unknown"} {
+		for _, english := range []string{"not understood", "Stage", "Unknown", "VISIT", "OPP "} {
 			if strings.Contains(res.Reply, english) {
 				t.Errorf("%q answered with English %q: %q", msg, english, res.Reply)
 			}
@@ -134,7 +134,7 @@ func TestChineseRefusals(t *testing.T) {
 		{"DONE #999 met them", crm.ENOTFOUND, []string{"没有活动 #999"}},
 		{"V nosuch mining; met Wang", crm.ENOTFOUND, []string{"没有与", "nosuch mining", "匹配的客户"}},
 		{"UNDO", crm.ECONFLICT, []string{"最近15分钟内没有你可撤销的操作", "更早的记录请找经理更正"}},
-		{"TEAM", crm.EFORBIDDEN, []string{"TEAM 只供经理使用"}},
+		{"TEAM", crm.EFORBIDDEN, []string{"“团队”只供经理使用"}},
 	} {
 		res, err := p.Handle(context.Background(), gateway.Inbound{Channel: gateway.ChannelSMS, ID: "zh-" + c.msg, From: "+8613800000003", Body: c.msg}, gateway.Options{})
 		if err != nil {

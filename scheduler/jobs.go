@@ -15,6 +15,7 @@ import (
 	"github.com/fieldcrm/fieldcrm/crm"
 	"github.com/fieldcrm/fieldcrm/crm/report"
 	"github.com/fieldcrm/fieldcrm/gateway/outbox"
+	"github.com/fieldcrm/fieldcrm/templates"
 )
 
 // item converts an activity to a list item with its due time in loc.
@@ -386,6 +387,23 @@ func (s *Scheduler) perRecipient(ctx context.Context, now time.Time, c Counts, w
 
 // ---- morning summary ----
 
+// fitSummary keeps the SMS summary to one segment: a Chinese name makes
+// the whole text UCS-2 (70 characters), so the items it names give way to
+// "+n more" until it fits.
+func (s *Scheduler) fitSummary(u *crm.User, d *SummaryData) {
+	for len(d.First) > 0 {
+		body, err := s.cfg.Templates.SMS(u.Locale, "job_summary", crm.InZone(*d, u.Location(s.loc)))
+		if err != nil {
+			return
+		}
+		if n, _ := templates.Segments(templates.Fit(body, templates.HasCJK(body))); n <= 1 {
+			return
+		}
+		d.First = d.First[:len(d.First)-1]
+		d.More++
+	}
+}
+
 // summaryFirst is how many items the SMS summary names.
 const summaryFirst = 2
 
@@ -432,6 +450,7 @@ func (s *Scheduler) Summary(ctx context.Context, now time.Time) (Counts, error) 
 			d.First = append(d.First, d.Overdue[:min(n, len(d.Overdue))]...)
 		}
 		d.More = len(d.Today) + len(d.Overdue) - len(d.First)
+		s.fitSummary(u, &d)
 		m, err := s.prepare(u, now, Key(JobSummary, u.ID, "-", localDate(now, loc)), "job_summary", d, "job_summary", d, false)
 		return m, nil, err
 	})

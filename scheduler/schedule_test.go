@@ -19,9 +19,9 @@ func TestScheduleNext(t *testing.T) {
 		from time.Time
 		want time.Time
 	}{
-		{scheduler.DefaultSchedules["summary"], sh, at(0, 6, 0), at(0, 6, 30)},
-		{scheduler.DefaultSchedules["summary"], sh, at(0, 6, 30), at(1, 6, 30)},
-		{scheduler.DefaultSchedules["digest"], sh, at(0, 7, 0), at(1, 6, 45)},
+		{scheduler.DefaultSchedules["summary"], sh, at(0, 6, 0), at(0, 7, 30)},
+		{scheduler.DefaultSchedules["summary"], sh, at(0, 7, 30), at(1, 7, 30)},
+		{scheduler.DefaultSchedules["digest"], sh, at(0, 8, 0), at(1, 7, 45)},
 		{scheduler.DefaultSchedules["overdue"], sh, at(0, 18, 15), at(1, 9, 15)},
 		{scheduler.DefaultSchedules["overdue"], sh, at(0, 9, 20), at(0, 10, 15)},
 		{scheduler.DefaultSchedules["escalate"], sh, at(0, 0, 5), at(0, 3, 5)}, // not 01:05, 02:05
@@ -29,7 +29,7 @@ func TestScheduleNext(t *testing.T) {
 		{scheduler.DefaultSchedules["weekly"], sh, at(0, 7, 0), at(7, 7, 0)},  // Monday to Monday
 		{scheduler.DefaultSchedules["monthly"], sh, at(0, 0, 0), at(7, 7, 0)}, // 1 December
 		// the schedule's zone, whatever the zone of the time given
-		{scheduler.DefaultSchedules["summary"], sh, at(0, 6, 0).UTC(), at(0, 6, 30)},
+		{scheduler.DefaultSchedules["summary"], sh, at(0, 6, 0).UTC(), at(0, 7, 30)},
 		// daylight saving: 06:30 local on the days around the change in New York
 		{"30 6 * * *", ny, time.Date(2026, 3, 7, 12, 0, 0, 0, ny), time.Date(2026, 3, 8, 6, 30, 0, 0, ny)},
 		{"30 6 * * *", ny, time.Date(2026, 10, 31, 12, 0, 0, 0, ny), time.Date(2026, 11, 1, 6, 30, 0, 0, ny)},
@@ -69,7 +69,7 @@ func TestParseSchedule(t *testing.T) {
 }
 
 // TestCron runs the real cron in a synctest bubble: the fake clock starts at
-// 2000-01-01 08:00 in Shanghai. On start, the summary missed at 06:30 is made
+// 2000-01-01 08:00 in Shanghai. On start, the summary missed at 07:30 is made
 // up (still before 10:00); then each job runs when its schedule says.
 func TestCron(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
@@ -97,8 +97,8 @@ func TestCron(t *testing.T) {
 		runs, _ = scheduler.LastRuns(st.DB())
 		day2 := time.Date(2000, 1, 2, 0, 0, 0, 0, sh)
 		for job, want := range map[string]time.Time{
-			"summary":  day2.Add(6*time.Hour + 30*time.Minute),
-			"digest":   day2.Add(6*time.Hour + 45*time.Minute),
+			"summary":  day2.Add(7*time.Hour + 30*time.Minute),
+			"digest":   day2.Add(7*time.Hour + 45*time.Minute),
 			"takeback": day2.Add(8 * time.Hour),
 			"overdue":  time.Date(2000, 1, 1, 18, 15, 0, 0, sh),
 			"escalate": day2.Add(7*time.Hour + 5*time.Minute),
@@ -154,5 +154,29 @@ func TestQuietUntil(t *testing.T) {
 	paris, _ := time.LoadLocation("Europe/Paris")
 	if got := s.QuietUntil(at(1, 6, 0), paris); !got.Equal(time.Date(2025, 11, 25, 7, 30, 0, 0, paris)) {
 		t.Errorf("Paris: %v", got)
+	}
+}
+
+// Issue 14 point 16: the morning summary and digest run when they can be
+// read: their default times are outside quiet hours, so their SMS go out at
+// once instead of being held.
+func TestDefaultMorningNotHeld(t *testing.T) {
+	w := newWorld(t)
+	s := w.scheduler(t, nil)
+	for _, job := range []string{"summary", "digest"} {
+		sch, err := scheduler.ParseSchedule(scheduler.DefaultSchedules[job], sh)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if next := sch.Next(at(0, 0, 0)); !s.QuietUntil(next, sh).IsZero() || next.After(at(0, 9, 0)) {
+			t.Errorf("%s runs at %v: in quiet hours or too late for the morning", job, next)
+		}
+	}
+	w.clk.Set(at(0, 8, 0))
+	w.plan(t, w.wang, w.wang, "visit ACME", crm.PriorityNormal, at(1, 11, 0))
+	sch, _ := scheduler.ParseSchedule(scheduler.DefaultSchedules["summary"], sh)
+	c, err := s.Run(context.Background(), "summary", sch.Next(at(0, 12, 0)))
+	if err != nil || c["sms"] != 1 || c["held"] != 0 {
+		t.Errorf("summary at its default time: %v %v", c, err)
 	}
 }

@@ -57,8 +57,8 @@ var DefaultSchedules = map[string]string{
 	JobOverdue:  "15 9-18 * * *",  // hourly in working hours
 	JobEscalate: "5 0,3-23 * * *", // hourly (urgent escalations are not held at night)
 	JobTakeBack: "0 8 * * *",      // daily
-	JobSummary:  "30 6 * * *",     // held until quiet hours end (07:30)
-	JobDigest:   "45 6 * * *",     // email at once, SMS at 07:30
+	JobSummary:  "30 7 * * *",     // as quiet hours end (07:30): read when it arrives, not held
+	JobDigest:   "45 7 * * *",     // after the summaries, before the working day
 	JobWeekly:   "0 7 * * 1",      // Monday: last week
 	JobMonthly:  "0 7 1 * *",      // the 1st: last month
 	JobPrune:    "30 4 * * *",     // daily, at night

@@ -69,6 +69,12 @@ func (s *Scheduler) prepare(u *crm.User, now time.Time, key, smsName string, sms
 	if u.Disabled {
 		return m, nil
 	}
+	// every date in u's time zone, whatever zone the data came in
+	zone := u.Location(s.loc)
+	smsData = crm.InZone(smsData, zone)
+	if _, isToken := emailData.(string); !isToken {
+		emailData = crm.InZone(emailData, zone)
+	}
 	var line string
 	if smsName != "" {
 		body, err := s.cfg.Templates.SMS(u.Locale, smsName, smsData)

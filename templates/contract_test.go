@@ -10,10 +10,11 @@ import "time"
 
 // Next is the follow-up activity created with a write, nil when none.
 type Next struct {
-	ID     int64
-	What   string
-	Due    time.Time
-	HasDue bool
+	ID      int64
+	What    string
+	Due     time.Time
+	HasDue  bool
+	HasTime bool // a time of day was given (crm: a method)
 }
 
 // Item is an activity in a list (today, day_reminder).
@@ -64,6 +65,10 @@ type OkLead struct {
 	Company string
 	Person  string
 	Source  string // advertising, referral, website, word_of_mouth, pr, campaign, other
+	Action  string // create, qualify, disqualify, convert, "" (update)
+	Account int64  // convert: the new account
+	Contact int64  // convert: the new contact
+	Opp     int64  // convert: the new opportunity
 }
 
 type OkContact struct {
@@ -184,6 +189,7 @@ type Help struct {
 }
 
 type Today struct {
+	IsToday bool // false: another day asked for (TODAY tomorrow)
 	Date    time.Time
 	Overdue []Item
 	Today   []Item
@@ -200,8 +206,11 @@ type Opp struct {
 }
 
 type Opps struct {
-	Opps  []Opp
-	Total int64
+	Opps    []Opp
+	Total   int64
+	Account string // OPPS #12: the account's
+	Whose   string // a manager's OPPS wang: the salesman's
+	Query   string // OPPS 336: the words asked for
 }
 
 type Acct struct {
@@ -216,14 +225,17 @@ type Acct struct {
 }
 
 type Result struct {
-	Kind string // account, contact, lead, opp
-	ID   int64
-	Name string
+	Kind        string // account, contact, lead, opp
+	ID          int64
+	Name        string
+	Account     int64  // an account's own id, a contact's account's
+	AccountName string // a contact's account
 }
 
 type Find struct {
 	Query   string
 	Results []Result
+	Acct    int64 // the account of the first result that has one
 }
 
 type FunnelStage struct {
@@ -249,13 +261,18 @@ type Team struct {
 
 type NoticeAssigned struct {
 	ID      int64
-	Kind    string
+	Kind    string // an activity type, or opp, lead, account
 	Subject string
 	Account string
-	Due     time.Time
+	Due     time.Time // an opportunity's close date
 	HasDue  bool
+	HasTime bool // an activity due at a time of day
 	By      string
 	Urgent  bool
+	Stage   string // opp
+	Amount  int64  // opp, cents
+	Person  string // lead
+	Phone   string // lead
 }
 
 type NoticeRejected struct {
@@ -274,9 +291,10 @@ type NoticeLead struct {
 }
 
 type NoticeAccount struct {
-	ID   int64
-	Name string
-	By   string
+	ID    int64
+	Name  string
+	By    string
+	Owner string // set when the reader is not the owner
 }
 
 type NoticeEquipmentMissing struct {

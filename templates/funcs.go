@@ -35,7 +35,130 @@ func funcMap(locale string) map[string]any {
 		"nodot":    func(s string) string { return strings.TrimRight(strings.TrimSpace(s), ".。 ") },
 		"nl":       func() string { return string(newline) },
 		"short":    Short,
+		"beyond":   Beyond,
+		"period":   func(p string) string { return Period(p, locale) },
+		"command":  func(form string) string { return Command(form, locale) },
+		"records":  func(list string) string { return Records(list, locale) },
+		"example":  func(token, line string) string { return ReplyExample(token, line, locale) },
+		"name":     func(n int, s string) string { return Name(s, n, zh) },
+		"nextstage": func(s any) string {
+			return Stage(NextStage(s), locale)
+		},
 	}
+}
+
+// Beyond is what a record's name says beyond its account's name: an
+// opportunity named "ACME Mining Co. 336" at "ACME Mining Co." is "336",
+// so a line that names the account does not name it twice. A name that
+// does not start with the account's (or is nothing more) is kept whole,
+// or "" when it is the account's name.
+func Beyond(name, account string) string {
+	name = strings.TrimSpace(name)
+	for _, a := range []string{strings.TrimSpace(account), Short(account)} {
+		if a == "" || len(name) < len(a) || !strings.EqualFold(name[:len(a)], a) {
+			continue
+		}
+		rest := name[len(a):]
+		if rest != "" && !strings.ContainsAny(rest[:1], " ,;:-/（(") && !HasCJK(a) {
+			continue // "ACME Miningco" is not "ACME Mining" + "co"
+		}
+		return strings.TrimSpace(strings.TrimLeft(rest, " ,;:-/"))
+	}
+	return name
+}
+
+// Name shortens a person's or a company's name to about n characters the
+// way a reader would: the legal form goes first (Short), then whole words
+// from the end ("Liaoning Great Wall Heavy Construction Machinery" →
+// "Liaoning Great Wall"); a Chinese name keeps its first characters and
+// ends "…". The first word is always kept whole.
+func Name(s string, n int, zh bool) string {
+	s = Short(s)
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	if HasCJK(s) {
+		return Trunc(s, n, true)
+	}
+	words := strings.Fields(s)
+	out := words[0]
+	for _, w := range words[1:] {
+		if utf8.RuneCountInString(out)+1+utf8.RuneCountInString(w) > n {
+			break
+		}
+		out += " " + w
+	}
+	return strings.TrimRight(out, " ,;:-&/(")
+}
+
+// ReplyExample is the example an e-mail gives of acting on an item by its
+// token, fitted to what the item's line offers: a rejection or an escalation
+// offers ASSIGN ("A15 ASSIGN <name>"), any other activity DONE ("A15 DONE
+// met purchasing; next: call mon"). "" for an opportunity or a lead: the
+// command its line offers (OPP #3 stage …, LEAD #5 qualify) is the example.
+func ReplyExample(token, line, locale string) string {
+	if token == "" {
+		return ""
+	}
+	zh := locale == "zh"
+	switch {
+	case strings.Contains(line, "ASSIGN #") || strings.Contains(line, "分配 #"):
+		if zh {
+			return token + " 分配 王军"
+		}
+		return token + " ASSIGN <name>"
+	case strings.HasPrefix(token, "A") || strings.Contains(line, "DONE #") || strings.Contains(line, "完成 #"):
+		if zh {
+			return token + " 完成 已送报价；下周一回访"
+		}
+		return token + " DONE met purchasing; next: call mon"
+	}
+	return ""
+}
+
+var zhPeriods = map[string]string{
+	"today": "今天", "yesterday": "昨天", "this week": "本周", "last week": "上周", "this month": "本月",
+	"last month": "上月", "this quarter": "本季度", "last quarter": "上季度", "this year": "今年", "last year": "去年",
+}
+
+// Period words a period crm names in English ("this week" → "本周").
+func Period(p, locale string) string {
+	if locale == "zh" {
+		if z, ok := zhPeriods[strings.ToLower(strings.TrimSpace(p))]; ok {
+			return z
+		}
+	}
+	return p
+}
+
+// Records words a list of records as crm names them ("visit #231,
+// opportunity #3"): each kind in locale ("拜访 #231、商机 #3").
+func Records(list, locale string) string {
+	if locale != "zh" {
+		return list
+	}
+	parts := strings.Split(list, ", ")
+	for i, p := range parts {
+		if kind, rest, ok := strings.Cut(p, " #"); ok {
+			parts[i] = Kind(kind, locale) + " #" + rest
+		}
+	}
+	return strings.Join(parts, "、")
+}
+
+// NextStage is the open stage after s ("development" after
+// "qualification"), "won" after "proposal"; "" for a closed stage.
+func NextStage(s any) string {
+	order := []string{"identification", "qualification", "development", "proposal", "won"}
+	k := strings.ToLower(fmt.Sprint(s))
+	if w, ok := stageWords[k]; ok {
+		for i, o := range order[:len(order)-1] {
+			if stageWords[o] == w {
+				return order[i+1]
+			}
+		}
+	}
+	return ""
 }
 
 // Money words an amount given in cents: 1.2m, 350k, 12,500 (en); 120万,
@@ -231,11 +354,11 @@ func pluralWord(w string) string {
 var zhKinds = map[string]string{
 	"visit": "拜访", "call": "电话", "email": "邮件", "fax": "传真", "sms": "短信",
 	"meeting": "会议", "revisit": "回访", "task": "任务",
-	"account": "客户", "contact": "联系人", "lead": "线索", "opp": "商机", "activity": "活动",
+	"account": "客户", "contact": "联系人", "lead": "线索", "opp": "商机", "opportunity": "商机", "activity": "活动",
 	"equipment": "设备", "request": "申请", "campaign": "活动", "document": "文档", "competitor": "对手",
 }
 
-var enKinds = map[string]string{"opp": "opp", "meeting": "meeting", "revisit": "revisit", "sms": "SMS"}
+var enKinds = map[string]string{"opp": "opp", "opportunity": "opp", "meeting": "meeting", "revisit": "revisit", "sms": "SMS"}
 
 // Kind words an activity type or record kind ("visit", "meeting", "opp").
 func Kind(k, locale string) string {

@@ -90,6 +90,7 @@ func smsCases(zh bool) map[string][]variant {
 		},
 		"ok_done": {
 			{"typical", OkDone{ID: 17, Subject: s(zh, "visit ACME Mining", "拜访华鑫矿业"), Next: &Next{ID: 241, What: s(zh, "call", "电话"), Due: at(12, 1, 0, 0), HasDue: true}}},
+			{"next with a time", OkDone{ID: 17, Subject: s(zh, "visit ACME Mining", "拜访华鑫矿业"), Next: &Next{ID: 241, What: s(zh, "demo", "试机"), Due: at(12, 2, 10, 0), HasDue: true, HasTime: true}}},
 			{"no follow-up", OkDone{ID: 17}},
 			{"longest", OkDone{ID: 100017, Subject: s(zh, "visit ", "拜访") + longAcct(zh), Next: longNext}},
 		},
@@ -100,6 +101,9 @@ func smsCases(zh bool) map[string][]variant {
 		"ok_lead": {
 			{"typical", OkLead{ID: 51, Company: s(zh, "Huaxin Mining", "华鑫矿业"), Person: s(zh, "Li Gang", "李刚"), Source: "referral"}},
 			{"longest", OkLead{ID: 100051, Company: longAcct(zh), Person: ouyang, Source: "word_of_mouth"}},
+			{"qualify", OkLead{ID: 51, Company: s(zh, "Huaxin Mining", "华鑫矿业"), Person: s(zh, "Li Gang", "李刚"), Action: "qualify"}},
+			{"convert", OkLead{ID: 51, Company: s(zh, "Huaxin Mining", "华鑫矿业"), Person: s(zh, "Li Gang", "李刚"), Action: "convert", Account: 12, Contact: 88, Opp: 42}},
+			{"convert longest", OkLead{ID: 100051, Company: longAcct(zh), Person: ouyang, Action: "convert", Account: 100012, Contact: 100088, Opp: 100042}},
 		},
 		"ok_contact": {
 			{"typical", OkContact{ID: 88, Name: s(zh, "Li Wei", "李伟"), Account: acme, Phone: "+8613901234567"}},
@@ -144,6 +148,8 @@ func smsCases(zh bool) map[string][]variant {
 		"ok_assign": {
 			{"typical", OkAssign{ID: 17, Kind: "visit", Subject: acme, Assignee: wang}},
 			{"longest", OkAssign{ID: 100017, Kind: "meeting", Subject: longAcct(zh), Assignee: ouyang}},
+			{"an activity, as crm names it", OkAssign{ID: 46, Kind: "activity", Subject: s(zh, "visit ACME Mining Co.", "拜访华鑫矿业"), Assignee: wang}},
+			{"an opp", OkAssign{ID: 42, Kind: "opportunity", Subject: s(zh, "ACME Mining 2x 320D", "华鑫矿业 2台320D"), Assignee: wang}},
 		},
 		"ok_approve": {
 			{"typical", OkApprove{ID: 88, Subject: s(zh, "remove contact Li Wei (left)", "删除联系人李伟（离职）"), Approved: true}},
@@ -166,6 +172,7 @@ func smsCases(zh bool) map[string][]variant {
 		"ok_undo": {
 			{"typical", OkUndo{What: s(zh, "visit #231 and follow-up #232", "拜访 #231 和后续 #232")}},
 			{"longest", OkUndo{What: s(zh, "meeting #100231 at "+longAcctEN+" and follow-up #100232", "会议 #100231（"+longAcctZH+"）和后续 #100232")}},
+			{"as crm lists them", OkUndo{What: "visit #231, task #232, opportunity #3"}},
 		},
 		"ok_stop":  {{"typical", Empty{}}},
 		"ok_start": {{"typical", Empty{}}},
@@ -185,7 +192,7 @@ func smsCases(zh bool) map[string][]variant {
 		},
 		"err_did_you_mean": {
 			{"typical", ErrDidYouMean{Word: "vist", Suggest: "VISIT", Hint: s(zh, "VISIT <account>; met <name>; <notes>", "拜访 客户；见了谁；情况")}},
-			{"longest", ErrDidYouMean{Word: "opportunity", Suggest: s(zh, "OPP", "商机"), Hint: s(zh, "OPP <account>; 2x <model>; <amount>; close <date>. OPP #42 stage proposal | won 1.2m | lost <who>; <why>", "商机 客户；2台 型号；金额；成交 日期")}},
+			{"longest", ErrDidYouMean{Word: "opportunity", Suggest: "OPP", Hint: s(zh, "OPP <account>; 2x <model>; <amount>; close <date>. OPP #42 stage proposal | won 1.2m | lost <who>; <why>", "商机 客户；2台 型号；金额；成交 日期")}},
 		},
 		"err_forbidden": {
 			{"typical", ErrForbidden{Message: s(zh, "ACME Mining is Wang Jun's account", "华鑫矿业是王军的客户")}},
@@ -208,16 +215,22 @@ func smsCases(zh bool) map[string][]variant {
 				"命令：拜访 电话 会议 计划 完成 拒绝 线索 联系人 商机 设备 备注 今天 查客户 查找 漏斗 撤销。帮助 命令 查看说明")}},
 		},
 		"today": {
-			{"typical", Today{Date: at(11, 25, 7, 0), Today: items, Overdue: []Item{{ID: 12, Due: at(11, 23, 0, 0), Kind: "task", Subject: s(zh, "quote", "报价"), Account: s(zh, "Anshan Steel", "鞍山钢铁")}}}},
-			{"empty", Today{Date: at(11, 25, 7, 0), Later: 3}},
-			{"only overdue", Today{Date: at(11, 25, 7, 0), Overdue: longOverdue[:1]}},
-			{"longest", Today{Date: at(11, 25, 7, 0), Today: longItems, Overdue: longOverdue, Later: 12}},
+			{"typical", Today{IsToday: true, Date: at(11, 25, 7, 0), Today: items, Overdue: []Item{{ID: 12, Due: at(11, 23, 0, 0), Kind: "task", Subject: s(zh, "quote", "报价"), Account: s(zh, "Anshan Steel", "鞍山钢铁")}}}},
+			{"empty", Today{IsToday: true, Date: at(11, 25, 7, 0), Later: 3}},
+			{"only overdue", Today{IsToday: true, Date: at(11, 25, 7, 0), Overdue: longOverdue[:1]}},
+			{"longest", Today{IsToday: true, Date: at(11, 25, 7, 0), Today: longItems, Overdue: longOverdue, Later: 12}},
+			{"tomorrow", Today{Date: at(11, 26, 0, 0), Today: items[:1]}},
+			{"tomorrow, empty", Today{Date: at(11, 26, 0, 0), Later: 2}},
 		},
 		"opps": {
 			{"typical", Opps{Total: 350_000_000, Opps: []Opp{
 				{ID: 42, Name: "2x 320D", Account: acme, Stage: "proposal", Amount: 240_000_000, Close: at(12, 15, 0, 0)},
 				{ID: 45, Name: "950H", Account: s(zh, "Huaxin Quarry", "鑫源建筑"), Stage: "qualification", Amount: 110_000_000}}}},
 			{"empty", Opps{}},
+			{"account", Opps{Account: acme, Total: 240_000_000, Opps: []Opp{{ID: 42, Name: acme + " 2x 320D", Account: acme, Stage: "proposal", Amount: 240_000_000, Close: at(12, 15, 0, 0)}}}},
+			{"account, none", Opps{Account: acme}},
+			{"salesman's, none", Opps{Whose: wang}},
+			{"no match", Opps{Query: "950H"}},
 			{"longest", Opps{Total: 3_555_555_500, Opps: []Opp{
 				{ID: 1042, Name: s(zh, "3x 336 GC excavators", "3台336GC挖掘机"), Account: longAcct(zh), Stage: "proposal", Amount: 987_654_321, Close: at(12, 15, 0, 0)},
 				{ID: 1045, Name: s(zh, "2x 950H wheel loaders", "2台950H装载机"), Account: s(zh, "Shenyang Northern Mining Group", "沈阳北方矿业集团"), Stage: "development", Amount: 456_000_000, Close: at(1, 20, 0, 0)},
@@ -233,18 +246,18 @@ func smsCases(zh bool) map[string][]variant {
 				OpenOpps: 4, LastVisit: at(11, 20, 10, 0), Equipment: 17}},
 		},
 		"find": {
-			{"typical", Find{Query: "139012", Results: []Result{{"contact", 88, zhang + " 13901234567"}, {"account", 12, acme}}}},
+			{"typical", Find{Query: "139012", Acct: 12, Results: []Result{{"contact", 88, zhang + " 13901234567", 12, acme}, {"account", 12, acme, 12, ""}}}},
 			{"none", Find{Query: "acmee"}},
-			{"longest", Find{Query: s(zh, "liaoning", "辽宁"), Results: []Result{
-				{"account", 1012, longAcct(zh)}, {"account", 1031, s(zh, "Liaoning Northern Heavy Industries Group", "辽宁北方重工集团有限公司")},
-				{"lead", 1077, s(zh, "Liaoning Coastal Port Construction Co.", "辽宁沿海港口建设有限公司")},
-				{"contact", 1088, ouyang + s(zh, ", Liaoning Great Wall", "，辽宁长城")},
-				{"opp", 1042, s(zh, "3x 336 GC, Liaoning Great Wall", "3台336GC，辽宁长城")}}}},
+			{"longest", Find{Query: s(zh, "liaoning", "辽宁"), Acct: 1012, Results: []Result{
+				{"account", 1012, longAcct(zh), 1012, ""}, {"account", 1031, s(zh, "Liaoning Northern Heavy Industries Group", "辽宁北方重工集团有限公司"), 1031, ""},
+				{"lead", 1077, s(zh, "Liaoning Coastal Port Construction Co.", "辽宁沿海港口建设有限公司"), 0, ""},
+				{"contact", 1088, ouyang, 1012, longAcct(zh)},
+				{"opp", 1042, s(zh, "3x 336 GC, Liaoning Great Wall", "3台336GC，辽宁长城"), 0, ""}}}},
 		},
 		"funnel": {
-			{"typical", Funnel{Period: s(zh, "Q4", "本季度"), Stages: []FunnelStage{
+			{"typical", Funnel{Period: "this quarter", Stages: []FunnelStage{
 				{"identification", 5, 310_000_000}, {"qualification", 4, 280_000_000}, {"development", 2, 190_000_000}, {"proposal", 3, 420_000_000}, {"won", 2, 250_000_000}}}},
-			{"longest", Funnel{Period: s(zh, "2025", "今年"), Stages: []FunnelStage{
+			{"longest", Funnel{Period: "this week", Stages: []FunnelStage{
 				{"identification", 128, 98_765_432_100}, {"qualification", 96, 87_654_321_000}, {"development", 64, 76_543_210_000}, {"proposal", 48, 65_432_100_000},
 				{"won", 37, 54_321_000_000}, {"lost", 29, 43_210_000_000}, {"nodeal", 18, 3_210_000_000}}}},
 		},
@@ -258,25 +271,29 @@ func smsCases(zh bool) map[string][]variant {
 			{"longest", OkAck{ID: 100017, Subject: s(zh, "visit ", "拜访") + longAcct(zh)}},
 		},
 		"lost": {
-			{"typical", Lost{Period: s(zh, "this month", "本月"), Lost: []LostItem{
+			{"typical", Lost{Period: "this month", Lost: []LostItem{
 				{42, s(zh, "ACME 2x 320D", "华鑫 2台320D"), acme, "Komatsu", s(zh, "price", "价格"), 240_000_000},
 				{57, s(zh, "Huaxin 950H", "鑫源 950H"), s(zh, "Huaxin Quarry", "鑫源建筑"), "Sany", s(zh, "delivery time", "交货期"), 95_000_000}}}},
-			{"none", Lost{Period: s(zh, "last week", "上周")}},
-			{"longest", Lost{Period: s(zh, "this quarter", "本季度"), Lost: []LostItem{
+			{"none", Lost{Period: "last week"}},
+			{"longest", Lost{Period: "this quarter", Lost: []LostItem{
 				{100042, s(zh, "2x 336 with breakers", "2台336带破碎锤"), longAcct(zh), "Komatsu", s(zh, "price 8% lower and 0% financing", "价格低8%且零利率融资"), 4_800_000_000},
 				{100043, "950H", s(zh, "Shenyang Northern Mining Group", "沈阳北方矿业集团"), "Sany", s(zh, "delivery in 2 weeks", "两周交货"), 1_250_000_000},
 				{100044, "320D", s(zh, "Dalian Port Logistics", "大连港物流"), "XCMG", s(zh, "local service", "本地服务"), 120_000_000},
 				{100045, "D6", s(zh, "Fushun Coal Works", "抚顺煤矿"), "Shantui", s(zh, "price", "价格"), 310_000_000}}}},
 		},
 		"team": {
-			{"typical", Team{Period: s(zh, "today", "今天"), Rows: []TeamRow{{wang, 3, 1, 4, 0}, {s(zh, "Li Na", "李娜"), 1, 2, 6, 2}, {s(zh, "Zhao Lei", "赵磊"), 0, 0, 3, 0}}}},
-			{"longest", Team{Period: s(zh, "this month", "本月"), Rows: []TeamRow{
+			{"typical", Team{Period: "today", Rows: []TeamRow{{wang, 3, 1, 4, 0}, {s(zh, "Li Na", "李娜"), 1, 2, 6, 2}, {s(zh, "Zhao Lei", "赵磊"), 0, 0, 3, 0}}}},
+			{"longest", Team{Period: "this month", Rows: []TeamRow{
 				{wang, 43, 61, 14, 3}, {s(zh, "Li Na", "李娜"), 38, 52, 9, 0}, {s(zh, "Zhao Lei", "赵磊"), 12, 30, 22, 11}, {ouyang, 27, 44, 17, 5},
 				{s(zh, "Sun Xiaodong", "孙晓东"), 31, 19, 8, 1}, {s(zh, "Zhou Yang", "周洋"), 1, 1, 1, 1}, {s(zh, "Chen Jie", "陈杰"), 22, 40, 12, 0}, {s(zh, "Gao Peng", "高鹏"), 19, 25, 15, 4}}}},
 		},
 		"notice_assigned": {
 			{"typical", NoticeAssigned{ID: 17, Kind: "visit", Account: acme, Due: at(11, 28, 0, 0), HasDue: true, By: liu, Urgent: true}},
-			{"longest", NoticeAssigned{ID: 100017, Kind: "meeting", Subject: s(zh, "bring the 320D brochure and financing offer", "带320D宣传册和融资方案"), Account: longAcct(zh), Due: at(11, 28, 15, 0), HasDue: true, By: ouyang, Urgent: true}},
+			{"longest", NoticeAssigned{ID: 100017, Kind: "meeting", Subject: s(zh, "bring the 320D brochure and financing offer", "带320D宣传册和融资方案"), Account: longAcct(zh), Due: at(11, 28, 15, 0), HasDue: true, HasTime: true, By: ouyang, Urgent: true}},
+			{"opp", NoticeAssigned{ID: 42, Kind: "opp", Subject: s(zh, "ACME Mining 2x 320D", "华鑫矿业 2台320D"), Account: acme, Due: at(12, 15, 0, 0), HasDue: true, By: liu, Stage: "development", Amount: 240_000_000}},
+			{"opp longest", NoticeAssigned{ID: 100042, Kind: "opp", Subject: longAcct(zh) + " 336", Account: longAcct(zh), Due: at(12, 15, 0, 0), HasDue: true, By: ouyang, Stage: "proposal", Amount: 4_800_000_000}},
+			{"lead", NoticeAssigned{ID: 51, Kind: "lead", Subject: s(zh, "Huaxin Mining", "华鑫矿业"), By: liu, Person: s(zh, "Li Gang", "李刚"), Phone: "13901234567"}},
+			{"account", NoticeAssigned{ID: 12, Kind: "account", Subject: acme, Account: acme, By: liu}},
 		},
 		"notice_rejected": {
 			{"typical", NoticeRejected{ID: 17, Subject: s(zh, "visit ACME Mining", "拜访华鑫矿业"), By: wang, Reason: s(zh, "need pricing approval", "需要价格审批")}},
@@ -289,6 +306,8 @@ func smsCases(zh bool) map[string][]variant {
 		"notice_account": {
 			{"typical", NoticeAccount{ID: 12, Name: acme, By: liu}},
 			{"longest", NoticeAccount{ID: 100012, Name: longAcct(zh), By: ouyang}},
+			{"to the manager", NoticeAccount{ID: 12, Name: acme, By: wang, Owner: wang}},
+			{"made for someone", NoticeAccount{ID: 100012, Name: longAcct(zh), By: s(zh, "Sun Xiaodong", "孙晓东"), Owner: ouyang}},
 		},
 		"notice_equipment_missing": {
 			{"typical", NoticeEquipmentMissing{Account: acme, AccountID: 12}},
@@ -428,16 +447,16 @@ func emailCases(zh bool) map[string][]variant {
 // find, funnel, team) are passed through Page(text, 2, More(locale)), so each
 // page fits 2; for them the limit applies to every page.
 var smsLimit = map[string][2]int{ // name → {en, zh}
-	"ok_activity": {1, 1}, "ok_planned": {1, 1}, "ok_done": {1, 1}, "ok_rejected": {1, 1},
-	"ok_lead": {1, 1}, "ok_contact": {1, 1}, "ok_account": {1, 1}, "ok_opp": {1, 1},
+	"ok_activity": {1, 2}, "ok_planned": {2, 2}, "ok_done": {1, 2}, "ok_rejected": {1, 1},
+	"ok_lead": {1, 2}, "ok_contact": {1, 1}, "ok_account": {1, 1}, "ok_opp": {2, 2},
 	"ok_equipment": {1, 2}, "ok_note": {1, 1}, "ok_assign": {1, 1}, "ok_approve": {1, 1},
-	"ok_resp": {1, 1}, "ok_doc": {3, 4}, "ok_campaign": {1, 1}, "ok_undo": {1, 1}, "ok_stop": {1, 1}, "ok_start": {1, 1}, "ok_pending": {1, 1},
-	"opted_out": {1, 1}, "err": {1, 1}, "err_conflict": {1, 1}, "err_did_you_mean": {1, 1}, "err_forbidden": {1, 1},
+	"ok_resp": {1, 1}, "ok_doc": {3, 4}, "ok_campaign": {1, 1}, "ok_undo": {1, 1}, "ok_stop": {1, 1}, "ok_start": {1, 1}, "ok_pending": {2, 1},
+	"opted_out": {1, 1}, "err": {2, 1}, "err_conflict": {1, 1}, "err_did_you_mean": {1, 1}, "err_forbidden": {1, 1},
 	"err_not_found": {1, 1}, "err_internal": {1, 1}, "choose": {1, 1}, "not_registered": {1, 1},
 	"help": {1, 1}, "today": {2, 2}, "opps": {2, 2}, "acct": {2, 2}, "find": {2, 2},
-	"funnel": {2, 2}, "team": {2, 2}, "notice_assigned": {1, 2}, "notice_rejected": {1, 1},
+	"funnel": {2, 2}, "team": {2, 2}, "notice_assigned": {2, 2}, "notice_rejected": {2, 2},
 	"notice_lead": {1, 1}, "notice_account": {1, 1}, "notice_equipment_missing": {1, 1},
-	"notice_approval": {1, 1}, "notice_decided": {1, 1}, "day_reminder": {1, 1}, "read_as": {1, 1}, "kept_note": {1, 1},
+	"notice_approval": {2, 1}, "notice_decided": {1, 1}, "day_reminder": {1, 1}, "read_as": {1, 1}, "kept_note": {1, 1},
 	"notice_phone_changed": {1, 1}, "notice_inactive": {1, 1},
 	"notice_colleague_activity": {2, 2}, "notice_contact_removed": {2, 2},
 	"ok_extend": {1, 1}, "ok_ack": {1, 1}, "lost": {2, 2}, "nothing_more": {1, 1},

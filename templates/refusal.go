@@ -77,13 +77,134 @@ func (s *Set) Refusal(locale, format string, args []any) (text string, ok bool) 
 	return fmt.Sprintf(f, out...), true
 }
 
-// Hint words a hint given whole ("TODAY for your list") in locale, or
-// returns it as it is (a command form reads the same in every locale).
+// Hint words a hint given whole ("TODAY for your list") in locale. A
+// command form ("OPP #10 stage development") is written with the Chinese
+// words the parser reads (Command) for a zh reader; in English it stays.
 func (s *Set) Hint(locale, hint string) string {
 	if h, ok := s.refusals[locale][hint]; ok {
 		return h
 	}
+	if Locale(locale) == "zh" {
+		return Command(hint, "zh")
+	}
 	return hint
+}
+
+// zhVerbs are the Chinese forms of the command verbs (the parser's own
+// table, parser/verbs.go, reads each of them).
+var zhVerbs = map[string]string{
+	"VISIT": "拜访", "V": "拜访", "CALL": "电话", "MEET": "会议", "MEETING": "会议", "PLAN": "计划", "DONE": "完成",
+	"REJECT": "拒绝", "LEAD": "线索", "CONTACT": "联系人", "ACCOUNT": "新客户", "OPP": "商机", "EQ": "设备",
+	"NOTE": "备注", "DOC": "文档", "TODAY": "今天", "OPPS": "我的商机", "ACCT": "查客户", "FIND": "查找",
+	"FUNNEL": "漏斗", "TEAM": "团队", "LOST": "丢单分析", "ASSIGN": "分配", "APPROVE": "批准", "REFUSE": "驳回",
+	"RESP": "回应", "CAMPAIGN": "活动", "HELP": "帮助", "UNDO": "撤销", "MORE": "更多", "STOP": "退订",
+	"START": "开始", "EXTEND": "延期", "ACK": "收到",
+}
+
+// zhWords are the other words of command forms the parser reads in
+// Chinese: keys, actions and stages.
+var zhWords = map[string]string{
+	"stage": "阶段", "won": "赢单", "lost": "丢单", "nodeal": "无交易", "qualify": "确认", "disqualify": "无效",
+	"convert": "转化", "remove": "删除", "inactive": "停用", "role": "角色", "smu": "工时", "sn": "序列号",
+	"bought": "购于", "close": "成交日期", "src:": "来源：", "note:": "备注：", "next:": "下次：", "industry:": "行业：",
+	"owner:": "负责人：", "objective:": "目标：", "budget:": "预算：", "start:": "开始：", "end:": "结束：",
+	"identification": "识别", "qualification": "确认", "development": "开发", "proposal": "报价",
+	"ident": "识别", "qual": "确认", "dev": "开发", "or": "或", "referral": "介绍", "lead": "线索",
+	"visit": "拜访", "call": "电话", "meeting": "会议", "task": "任务", "urgent": "紧急", "[urgent]": "[紧急]",
+	"addr:": "地址：", "task:": "任务：", "3d": "3天",
+}
+
+// zhPlaceholders word the <placeholders> of command forms.
+var zhPlaceholders = map[string]string{
+	"name": "姓名", "contact": "联系人", "phone": "电话", "mobile": "手机", "company": "公司", "person": "联系人",
+	"source": "来源", "account": "客户", "id": "编号", "#id": "编号", "reason": "原因", "competitor": "对手",
+	"stage": "阶段", "when": "时间", "what": "事项", "serial": "序列号", "hours": "工时", "title": "职位",
+	"campaign": "活动", "n": "序号", "who": "谁", "goal": "目标", "amount": "金额", "date": "日期",
+	"key": "项", "value": "值", "note": "备注", "interest": "意向", "city": "城市", "industry": "行业",
+	"account or person": "客户或联系人", "name or phone digits": "名称或电话后几位", "outcome": "结果",
+	"qty": "数量", "model": "型号", "brand": "品牌", "name or #id": "名称或#编号", "address": "地址",
+	"needs": "需求", "text": "内容", "name or company": "姓名或公司", "account or #id": "客户或#编号",
+	"visit|call|meeting|task": "拜访/电话/会议/任务", "account id": "客户编号",
+}
+
+// zhTails word the prose that follows some command forms.
+var zhTails = map[string]string{
+	" to hand it back": "（退回）", " for a new one": "（新建）", " to change it, or choose another name": "（修改），或换个名称",
+}
+
+// Command writes a command form for a reader of locale: in Chinese, the
+// verbs, keys, actions, stages and placeholders the parser reads in
+// Chinese, with Chinese separators; ids, models, amounts, dates and names
+// stay as typed. Words it does not know stay as they are.
+func Command(form, locale string) string {
+	if Locale(locale) != "zh" || form == "" || HasCJK(form) {
+		return form
+	}
+	if first, _, _ := strings.Cut(form, " "); zhVerbs[first] == "" {
+		return form // prose, not a command form: the catalogue words it
+	}
+	tail := ""
+	for en, zh := range zhTails {
+		if strings.HasSuffix(form, en) {
+			form, tail = strings.TrimSuffix(form, en), zh
+		}
+	}
+	// a record's name, not a person's
+	form = strings.NewReplacer("ACCOUNT <name>", "ACCOUNT <名称>", "CAMPAIGN <name>", "CAMPAIGN <名称>").Replace(form)
+	// placeholders first: they may hold spaces
+	var b strings.Builder
+	for {
+		i := strings.IndexByte(form, '<')
+		j := strings.IndexByte(form[max(i, 0):], '>')
+		if i < 0 || j < 0 {
+			b.WriteString(form)
+			break
+		}
+		j += i
+		b.WriteString(form[:i])
+		ph := form[i+1 : j]
+		if z, ok := zhPlaceholders[strings.ToLower(ph)]; ok {
+			ph = z
+		}
+		b.WriteString("\x00" + ph + "\x01")
+		form = form[j+1:]
+	}
+	words := strings.Split(b.String(), " ")
+	verbNext := true
+	for i, w := range words {
+		if w == "" {
+			continue
+		}
+		core, semi := strings.CutSuffix(w, ";")
+		switch {
+		case verbNext && zhVerbs[core] != "":
+			core = zhVerbs[core]
+			verbNext = false
+		case strings.Contains(core, "|"):
+			parts := strings.Split(core, "|")
+			for k, p := range parts {
+				if z, ok := zhWords[strings.ToLower(p)]; ok {
+					parts[k] = z
+				} else if z, ok := zhVerbs[p]; ok {
+					parts[k] = z
+				}
+			}
+			core = strings.Join(parts, "/")
+		case zhWords[strings.ToLower(core)] != "":
+			core = zhWords[strings.ToLower(core)]
+			verbNext = core == "或"
+		default:
+			verbNext = false
+		}
+		if semi {
+			core += "；"
+			verbNext = false
+		}
+		words[i] = core
+	}
+	out := strings.Join(words, " ")
+	out = strings.NewReplacer("\x00", "<", "\x01", ">", "  或  ", " 或 ", "； ", "；", "： ", "：").Replace(out)
+	return strings.Join(strings.Fields(out), " ") + tail
 }
 
 // formatVerbs lists the verb letter of each argument of a format without

@@ -125,10 +125,15 @@ func TestRefusalArguments(t *testing.T) {
 			t.Errorf("en has its own form %q: crm's English is the English", en)
 		}
 	}
-	if h := set.Hint("zh", "TODAY for your list"); h != "发 TODAY 查看你的清单" {
+	if h := set.Hint("zh", "TODAY for your list"); h != "发“今天”查看你的清单" {
 		t.Errorf("hint: %q", h)
 	}
-	if h := set.Hint("zh", "OPP <account>; 2x 320D; 2.4m; close 15/12"); h != "OPP <account>; 2x 320D; 2.4m; close 15/12" {
-		t.Errorf("a command form changed: %q", h)
+	// a command form in the Chinese words the parser reads; what she types
+	// as it is (models, amounts, dates) stays
+	if h := set.Hint("zh", "OPP <account>; 2x 320D; 2.4m; close 15/12"); h != "商机 <客户>；2x 320D；2.4m；成交日期 15/12" {
+		t.Errorf("a command form: %q", h)
+	}
+	if h := set.Hint("en", "OPP <account>; 2x 320D; 2.4m; close 15/12"); h != "OPP <account>; 2x 320D; 2.4m; close 15/12" {
+		t.Errorf("an English command form changed: %q", h)
 	}
 }

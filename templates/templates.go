@@ -13,6 +13,7 @@ import (
 	htmltemplate "html/template"
 	"io/fs"
 	"path"
+	"regexp"
 	"sort"
 	"strings"
 	texttemplate "text/template"
@@ -203,6 +204,9 @@ func (s *Set) SMS(locale, name string, data any) (string, error) {
 	// A truncated field followed by the template's full stop.
 	out = strings.ReplaceAll(out, "....", "...")
 	out = strings.ReplaceAll(out, "…。", "…")
+	// A datum that ends its own sentence ("ACME Mining Co.") followed by
+	// the template's full stop.
+	out = doubleDot.ReplaceAllString(out, "$1.$2")
 	return out, nil
 }
 
@@ -234,6 +238,8 @@ func (s *Set) Email(locale, name string, data any) (subject, text, html string, 
 	}
 	return subject, text, b.String(), nil
 }
+
+var doubleDot = regexp.MustCompile(`([^.])\.\.(\s|$)`)
 
 // newline is what {{nl}} writes: a private-use character that survives the
 // whitespace collapse and becomes "\n" afterwards.

@@ -54,7 +54,7 @@ func TestJobsCommand(t *testing.T) {
 		t.Errorf("second run: %q", out)
 	}
 	out, errs, code = jobRun(t, "jobs", "list", "--db", db)
-	if code != 0 || !strings.Contains(out, "summary") || !strings.Contains(out, "30 6 * * *") || !strings.Contains(out, "2025-11-25 06:40") {
+	if code != 0 || !strings.Contains(out, "summary") || !strings.Contains(out, "30 7 * * *") || !strings.Contains(out, "2025-11-25 06:40") {
 		t.Errorf("jobs list: %d %q %q", code, out, errs)
 	}
 	if _, errs, code = jobRun(t, "jobs", "run", "nosuch", "--db", db); code != 2 || !strings.Contains(errs, "no job") {

@@ -975,7 +975,7 @@ func TestServeNotices(t *testing.T) {
 		e2eContains(t, "assign", reply, "OK", fmt.Sprintf("#%d", lead), "Wang Jun")
 		e2eWaitUntil(t, "the new owner is told", func() bool { return len(e2eMessagesTo(e.api, e2eWangPhone)) == n+1 })
 		msg := e2eMessagesTo(e.api, e2eWangPhone)[n]
-		e2eContains(t, "lead notice", msg.Body, "Liu Yang assigned you", fmt.Sprintf("#%d", lead), "Huaxin")
+		e2eContains(t, "lead notice", msg.Body, "Liu Yang gave you lead", fmt.Sprintf("#%d", lead), "Huaxin", fmt.Sprintf("LEAD #%d qualify", lead))
 	})
 
 	t.Run("LeadForSomeoneElse", func(t *testing.T) {

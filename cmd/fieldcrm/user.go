@@ -1,13 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"flag"
 	"fmt"
 	"io"
 	"sort"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/fieldcrm/fieldcrm/crm"
 )
@@ -306,7 +306,7 @@ func runUserList(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		return fail(stderr, "user list", err)
 	}
 	sort.Slice(users, func(i, j int) bool { return users[i].ID < users[j].ID })
-	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	tw := &table{w: stdout}
 	fmt.Fprintln(tw, "ID\tNAME\tROLE\tBRANCH\tDEPT\tMANAGER\tPHONES\tEMAIL\tFLAGS")
 	dash := func(s string) string {
 		if s == "" {
@@ -338,4 +338,62 @@ func runUserList(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	tw.Flush()
 	fmt.Fprintf(stdout, "%d users\n", len(users))
 	return 0
+}
+
+// table lines up tab-separated cells in columns by their width on a
+// terminal: a Chinese character takes two columns (text/tabwriter counts
+// one, which misaligns a table of Chinese names). Write lines, then Flush.
+type table struct {
+	w   io.Writer
+	buf bytes.Buffer
+}
+
+func (t *table) Write(p []byte) (int, error) { return t.buf.Write(p) }
+
+// Flush writes the table, two spaces between columns.
+func (t *table) Flush() error {
+	var rows [][]string
+	var widths []int
+	for _, line := range strings.Split(strings.TrimRight(t.buf.String(), "\n"), "\n") {
+		cells := strings.Split(line, "\t")
+		for i, c := range cells {
+			if i == len(widths) {
+				widths = append(widths, 0)
+			}
+			widths[i] = max(widths[i], displayWidth(c))
+		}
+		rows = append(rows, cells)
+	}
+	var b strings.Builder
+	for _, cells := range rows {
+		for i, c := range cells {
+			b.WriteString(c)
+			if i < len(cells)-1 {
+				b.WriteString(strings.Repeat(" ", widths[i]-displayWidth(c)+2))
+			}
+		}
+		b.WriteByte('\n')
+	}
+	t.buf.Reset()
+	_, err := io.WriteString(t.w, b.String())
+	return err
+}
+
+// displayWidth is how many terminal columns s takes: East Asian wide and
+// full-width characters take two.
+func displayWidth(s string) int {
+	n := 0
+	for _, r := range s {
+		n++
+		if wide(r) {
+			n++
+		}
+	}
+	return n
+}
+
+func wide(r rune) bool {
+	return r >= 0x1100 && r <= 0x115F || r >= 0x2E80 && r <= 0xA4CF && r != 0x303F || r >= 0xAC00 && r <= 0xD7A3 ||
+		r >= 0xF900 && r <= 0xFAFF || r >= 0xFE30 && r <= 0xFE4F || r >= 0xFF00 && r <= 0xFF60 || r >= 0xFFE0 && r <= 0xFFE6 ||
+		r >= 0x20000 && r <= 0x3FFFD
 }
