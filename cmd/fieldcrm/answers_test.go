@@ -236,7 +236,7 @@ func TestNothingCut(t *testing.T) {
 		}
 	}
 
-	r := k.send(phWang, "ACCOUNT Huaxin Heavy Mining")
+	r := k.send(phWang, "ACCOUNT Huaxin Heavy Mining; addr: Shenyang")
 	for _, want := range []string{"without one, record it as a lead", "or LEAD <company>; <person> <phone>"} {
 		if !strings.Contains(r, want) {
 			t.Errorf("refusal %q lacks %q", r, want)
@@ -484,7 +484,7 @@ func TestLiNaReadsChinese(t *testing.T) {
 			}
 		}
 	}
-	addWords("bring brochure", "wu", "xx", "vist") // typed by the people: their own words
+	addWords("bring brochure", "wu", "xx", "vist", "acme") // typed by the people: their own words
 	k.ok(phLiu, "PLAN li call anshan tomorrow 9am urgent; bring brochure")
 	k.ok(phLiu, "ASSIGN O3 li")
 	k.ok(phLiu, "ASSIGN tieling cement li")

@@ -52,7 +52,7 @@ func TestDemoScript(t *testing.T) {
 	}
 	// the visit: confirmed with its id and its follow-up's; it carries out
 	// the visit the demo planned at ACME Mining for today
-	m := regexp.MustCompile(`OK visit #(\d+) ACME Mining, Zhang Wei\. Closes planned #\d+\. Next: quote \w{3} \d+/\d+ #(\d+)\. UNDO to undo`).FindStringSubmatch(got)
+	m := regexp.MustCompile(`OK visit #(\d+) ACME Mining, Zhang Wei\. Your planned visit, now done\. Next: quote \w{3} \d+/\d+ #(\d+)\. UNDO to undo`).FindStringSubmatch(got)
 	if m == nil {
 		t.Fatalf("no visit confirmation")
 	}
