@@ -19,7 +19,7 @@ func TestChineseHintFormsParse(t *testing.T) {
 		"OPP #10 stage development", "OPP #10 stage proposal", "OPP #42 won", "OPP #42 lost komatsu; price",
 		"OPP #42 nodeal customer gave up", "OPP acme; 2x 320D; 2.4m; close 15/12",
 		"LEAD #5 qualify", "LEAD #5 convert", "LEAD #5 disqualify; no budget",
-		"ACCT #10", "FIND 139012", "TODAY", "OPPS", "HELP", "UNDO", "DONE #17 met purchasing", "REJECT #17 no time",
+		"ACCT #10", "FIND 139012", "FIND 抚顺煤矿", "TODAY", "OPPS", "HELP", "UNDO", "DONE #17 met purchasing", "REJECT #17 no time",
 		"ASSIGN #17 li", "EXTEND #17 3d", "ACK #17", "APPROVE #88", "REFUSE #88 not now",
 		"PLAN visit acme fri", "PLAN call acme tomorrow urgent", "CONTACT #88 remove; left", "EQ acme CAT 320D sn CAT0320DXYZ smu 4520",
 		"EQ acme Komatsu PC200 bought 2019-05", "LEAD Huaxin; Li Gang 13901234567; src: referral Wang Jun",

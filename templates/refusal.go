@@ -137,7 +137,9 @@ var zhTails = map[string]string{
 // Chinese, with Chinese separators; ids, models, amounts, dates and names
 // stay as typed. Words it does not know stay as they are.
 func Command(form, locale string) string {
-	if Locale(locale) != "zh" || form == "" || HasCJK(form) {
+	// a form already in Chinese starts with a Chinese verb; a name in it
+	// (FIND 抚顺煤矿) does not make it one
+	if first, _, _ := strings.Cut(form, " "); Locale(locale) != "zh" || form == "" || HasCJK(first) {
 		return form
 	}
 	if first, _, _ := strings.Cut(form, " "); zhVerbs[first] == "" {
