@@ -53,6 +53,9 @@ func zhPersonLike(s string) bool {
 	if n < 2 || n > 3 || !isSurname(r) {
 		return false
 	}
+	if _, k := zhDate(s); k > 0 {
+		return false // 周五 is Friday, not Mr Zhou
+	}
 	for _, r := range s {
 		if !isHan(r) || strings.ContainsRune("说要的了在不没是有和跟给去来", r) {
 			return false
