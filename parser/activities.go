@@ -68,7 +68,11 @@ func (p *parser) logPiece(ts []tok, second bool) {
 		} else if k > 0 {
 			c.Contact += ", " + p.span(rest[:k])
 		}
+		if k > 0 && k < len(rest) && subjectOf(rest, k) {
+			p.subjFrom, p.subjTo = rest[0].off, rest[k].off // 见了李总说下个月定
+		}
 		p.logPiece(rest[k:], false)
+		p.subjFrom = -1
 		p.lastContact = k == len(rest)
 		return
 	}
@@ -152,7 +156,12 @@ func (p *parser) logPiece(ts []tok, second bool) {
 // after him: he said them (李总说…, 老陈 说…, "Mr Sun said …"), or they are
 // glued to his name as one sentence (李总要336的报价) and are no date.
 func subjectOf(ts []tok, n int) bool {
-	t := ts[n]
+	return subjectTok(ts[n], ts[n-1].end() == ts[n].off)
+}
+
+// subjectTok says the word t, right after a person (glued to his name or
+// not), begins what he said or wants.
+func subjectTok(t tok, glued bool) bool {
 	switch t.l {
 	case "said", "says", "say", "told", "tells":
 		return true
@@ -160,7 +169,7 @@ func subjectOf(ts []tok, n int) bool {
 	if strings.HasPrefix(t.s, "说") {
 		return true
 	}
-	if t.s[0] < 0x80 || ts[n-1].end() != t.off {
+	if t.s[0] < 0x80 || !glued {
 		return false
 	}
 	_, k := zhDate(t.s)
