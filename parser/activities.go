@@ -304,6 +304,7 @@ func (p *parser) logActivity(body string, off int) *Error {
 		rest = rest[1:]
 	}
 	p.logPiece(rest, false)
+	p.subjFrom = -1
 	return p.logParts(segs[1:], len(rest) == 0)
 }
 
