@@ -285,7 +285,12 @@ func runSMS(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if *id == "" {
 		*id = fmt.Sprintf("CLI%d", time.Now().UnixNano())
 	}
-	s, err := openSession(*db, time.Now, nil, stderr)
+	now, err := clockOrNow(nil) // $FIELDCRM_CLOCK: tests run at a fixed hour
+	if err != nil {
+		fmt.Fprintln(stderr, "fieldcrm sms:", err)
+		return 2
+	}
+	s, err := openSession(*db, now, nil, stderr)
 	if err != nil {
 		fmt.Fprintln(stderr, "fieldcrm sms:", err)
 		return 1

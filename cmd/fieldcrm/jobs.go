@@ -98,7 +98,12 @@ func runJobsList(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		fmt.Fprintln(stderr, "fieldcrm jobs list:", err)
 		return 1
 	}
-	now := time.Now().In(loc)
+	clock, err := clockOrNow(nil)
+	if err != nil {
+		fmt.Fprintln(stderr, "fieldcrm jobs list:", err)
+		return 2
+	}
+	now := clock().In(loc)
 	next := s.Next(now)
 	w := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(w, "JOB\tSCHEDULE\tNEXT\tLAST RUN (AS OF)\tTOOK\tCOUNTS")
@@ -139,7 +144,12 @@ func runJobsRun(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		fmt.Fprintln(stderr, "fieldcrm jobs run: FIELDCRM_TZ:", err)
 		return 2
 	}
-	at := time.Now()
+	clock, err := clockOrNow(nil)
+	if err != nil {
+		fmt.Fprintln(stderr, "fieldcrm jobs run:", err)
+		return 2
+	}
+	at := clock()
 	if *atFlag != "" {
 		if at, err = jobParseTime(*atFlag, loc); err != nil {
 			return usageError(fs, stderr, "%v", err)

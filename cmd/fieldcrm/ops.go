@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"os"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -58,8 +57,8 @@ type ops struct {
 	now         func() time.Time
 }
 
-func newOps(db func() *bolt.DB, now func() time.Time) *ops {
-	o := &ops{reg: prometheus.NewRegistry(), adminToken: os.Getenv(AdminTokenEnv), scrapeStore: db, now: now}
+func newOps(db func() *bolt.DB, now func() time.Time, adminToken string) *ops {
+	o := &ops{reg: prometheus.NewRegistry(), adminToken: adminToken, scrapeStore: db, now: now}
 	o.mailIn = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "fieldcrm_email_in_total",
 		Help: "E-mails taken from the mailbox, by outcome (applied, dup, auto, unknown, unverified, unreadable, too_big, empty)."},
 		[]string{"outcome"})
@@ -147,6 +146,7 @@ type storeCollector struct{ o *ops }
 
 var (
 	descDepth   = prometheus.NewDesc("fieldcrm_outbox_entries", "Outbox entries by state.", []string{"state"}, nil)
+	descHeld    = prometheus.NewDesc("fieldcrm_outbox_held_entries", "Queued outbox entries held back until a later time (quiet hours).", nil, nil)
 	descOldest  = prometheus.NewDesc("fieldcrm_outbox_oldest_pending_seconds", "Age of the oldest outbox entry still queued or sending (0: none).", nil, nil)
 	descJobAt   = prometheus.NewDesc("fieldcrm_job_last_run_timestamp_seconds", "When each scheduled job last ran (wall clock).", []string{"job"}, nil)
 	descJobDur  = prometheus.NewDesc("fieldcrm_job_last_run_duration_seconds", "How long each job's last run took.", []string{"job"}, nil)
@@ -156,7 +156,7 @@ var (
 )
 
 func (c *storeCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descDepth, descOldest, descJobAt, descJobDur, descJobErr, descJobSent, descScrape} {
+	for _, d := range []*prometheus.Desc{descDepth, descHeld, descOldest, descJobAt, descJobDur, descJobErr, descJobSent, descScrape} {
 		ch <- d
 	}
 }
@@ -173,6 +173,11 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 			ch <- prometheus.MustNewConstMetric(descDepth, prometheus.GaugeValue, float64(st.Depth[s]), s)
 		}
 		ch <- prometheus.MustNewConstMetric(descOldest, prometheus.GaugeValue, st.OldestQueued.Seconds())
+		held, err := heldEntries(db, c.o.now())
+		if err != nil {
+			failed = 1
+		}
+		ch <- prometheus.MustNewConstMetric(descHeld, prometheus.GaugeValue, float64(held))
 		runs, err := scheduler.LastRuns(db)
 		if err != nil {
 			failed = 1
@@ -191,6 +196,19 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 		}
 	}
 	ch <- prometheus.MustNewConstMetric(descScrape, prometheus.GaugeValue, failed)
+}
+
+// heldEntries counts the queued entries whose NotBefore is still ahead
+// (held by quiet hours): queued, but not late.
+func heldEntries(db *bolt.DB, now time.Time) (int, error) {
+	q, err := outbox.List(db, outbox.Filter{State: outbox.StateQueued, Limit: 1 << 30})
+	n := 0
+	for _, e := range q {
+		if e.NotBefore.After(now) {
+			n++
+		}
+	}
+	return n, err
 }
 
 // statusWriter remembers the status code for the latency histogram.

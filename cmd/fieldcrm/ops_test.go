@@ -198,3 +198,129 @@ func TestOpsRestore(t *testing.T) {
 		t.Errorf("after restore %v, want %v", got, before)
 	}
 }
+
+// Issue 15, point 13: $FIELDCRM_CLOCK sets serve's clock (the crash test runs
+// serve at a fixed hour); it moves on with real time; a bad value is refused.
+func TestClockEnv(t *testing.T) {
+	at := "2026-12-08T06:45:00+08:00"
+	env := map[string]string{ClockEnv: at}
+	cfg, _, err := ParseConfig("serve", nil, func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := time.Parse(time.RFC3339, at)
+	if cfg.Now == nil {
+		t.Fatal("FIELDCRM_CLOCK ignored")
+	}
+	if got := cfg.Now(); got.Before(want) || got.Sub(want) > 5*time.Second {
+		t.Errorf("clock reads %v, want %v", got, want)
+	}
+	env[ClockEnv] = "06:45"
+	if _, _, err := ParseConfig("serve", nil, func(k string) string { return env[k] }); err == nil || !strings.Contains(err.Error(), "RFC 3339") {
+		t.Errorf("bad FIELDCRM_CLOCK: %v", err)
+	}
+	delete(env, ClockEnv)
+	if cfg, _, _ := ParseConfig("serve", nil, func(k string) string { return env[k] }); cfg.Now != nil {
+		t.Error("a clock without FIELDCRM_CLOCK")
+	}
+}
+
+// Issue 15, point 4: secrets are never printed by --help, and each may come
+// from a file (NAME_FILE), as container and systemd deployments give them.
+func TestSecrets(t *testing.T) {
+	dir := t.TempDir()
+	secrets := map[string]string{"TWILIO_AUTH_TOKEN": "tok3nSecretTwilio", AdminTokenEnv: "adminS3cretToken",
+		"FIELDCRM_IMAP_PASSWORD": "imapS3cretPass", "FIELDCRM_SMTP_PASSWORD": "smtpS3cretPass"}
+	if len(secrets) != len(secretVars) {
+		t.Fatalf("the test knows %d secrets, config.go %d", len(secrets), len(secretVars))
+	}
+	help := func(env map[string]string) (string, *Config, error) {
+		c, fs, err := ParseConfig("serve", nil, func(k string) string { return env[k] })
+		if err != nil {
+			return "", nil, err
+		}
+		var b bytes.Buffer
+		fs.SetOutput(&b)
+		fs.PrintDefaults()
+		return b.String(), c, nil
+	}
+	t.Run("FromEnvironment", func(t *testing.T) {
+		out, c, err := help(secrets)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for name, v := range secrets {
+			if strings.Contains(out, v) {
+				t.Errorf("--help prints %s", name)
+			}
+		}
+		if n := strings.Count(out, "(default <set>)"); n != len(secrets) {
+			t.Errorf("%d secrets shown as <set>, want %d:\n%s", n, len(secrets), out)
+		}
+		if c.TwilioToken != secrets["TWILIO_AUTH_TOKEN"] || c.AdminToken != secrets[AdminTokenEnv] ||
+			c.Mail.IMAPPassword != secrets["FIELDCRM_IMAP_PASSWORD"] || c.Mail.SMTPPassword != secrets["FIELDCRM_SMTP_PASSWORD"] {
+			t.Errorf("config %+v", c)
+		}
+	})
+	t.Run("FromFiles", func(t *testing.T) {
+		env := map[string]string{}
+		for name, v := range secrets {
+			f := filepath.Join(dir, name)
+			os.WriteFile(f, []byte(v+"\n"), 0o600) // as `echo token > file` writes it
+			env[name+"_FILE"] = f
+		}
+		out, c, err := help(env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.TwilioToken != secrets["TWILIO_AUTH_TOKEN"] || c.AdminToken != secrets[AdminTokenEnv] ||
+			c.Mail.IMAPPassword != secrets["FIELDCRM_IMAP_PASSWORD"] || c.Mail.SMTPPassword != secrets["FIELDCRM_SMTP_PASSWORD"] {
+			t.Errorf("config %+v", c)
+		}
+		for name, v := range secrets {
+			if strings.Contains(out, v) {
+				t.Errorf("--help prints %s", name)
+			}
+		}
+	})
+	t.Run("ErrBoth", func(t *testing.T) {
+		f := filepath.Join(dir, "tok")
+		os.WriteFile(f, []byte("abc"), 0o600)
+		_, _, err := help(map[string]string{"TWILIO_AUTH_TOKEN": "abc", "TWILIO_AUTH_TOKEN_FILE": f})
+		if err == nil || !strings.Contains(err.Error(), "both TWILIO_AUTH_TOKEN and TWILIO_AUTH_TOKEN_FILE") {
+			t.Errorf("got %v", err)
+		}
+	})
+	t.Run("ErrMissingFile", func(t *testing.T) {
+		_, _, err := help(map[string]string{"FIELDCRM_SMTP_PASSWORD_FILE": filepath.Join(dir, "nope")})
+		if err == nil || !strings.Contains(err.Error(), "FIELDCRM_SMTP_PASSWORD_FILE") || !strings.Contains(err.Error(), "no such file") {
+			t.Errorf("got %v", err)
+		}
+	})
+	t.Run("ErrEmptyFile", func(t *testing.T) {
+		f := filepath.Join(dir, "empty")
+		os.WriteFile(f, []byte("\n"), 0o600)
+		_, _, err := help(map[string]string{"TWILIO_AUTH_TOKEN_FILE": f})
+		if err == nil || !strings.Contains(err.Error(), "is empty") {
+			t.Errorf("got %v", err)
+		}
+	})
+	// the admin token from a file opens /admin/backup of the real Main, and
+	// `fieldcrm backup` reads the same file
+	t.Run("AdminTokenFile", func(t *testing.T) {
+		f := filepath.Join(dir, "admin")
+		os.WriteFile(f, []byte(opsToken+"\n"), 0o600)
+		t.Setenv(AdminTokenEnv, "")
+		t.Setenv(AdminTokenEnv+"_FILE", f)
+		e := e2eStart(t, "", nil)
+		if code, _ := opsGet(t, e, BackupPath, opsToken); code != http.StatusOK {
+			t.Errorf("backup with the token from the file: %d", code)
+		}
+		out := filepath.Join(t.TempDir(), "copy.db")
+		var stdout, stderr bytes.Buffer
+		if code := run(context.Background(), []string{"backup", "--db", e.db, "--url", "http://" + e.m.Addr(), out}, &stdout, &stderr); code != 0 ||
+			!strings.Contains(stdout.String(), "running service") {
+			t.Errorf("backup: %d %s %s", code, stdout.String(), stderr.String())
+		}
+	})
+}

@@ -49,7 +49,8 @@ func runHotBackup(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fs, db := newFlags("backup", "backup [--db PATH] [--url URL] FILE", `
 Writes a consistent copy of the database to FILE (through FILE.tmp, renamed
 when complete; a copy fetched from serve is checked first). When "fieldcrm serve" holds the database, the copy is taken
-from it over HTTP (GET /admin/backup with the token in $FIELDCRM_ADMIN_TOKEN)
+from it over HTTP (GET /admin/backup with the token in $FIELDCRM_ADMIN_TOKEN,
+or in the file named by $FIELDCRM_ADMIN_TOKEN_FILE)
 while it keeps serving; otherwise the file is read directly.`)
 	base := fs.String("url", defaultURL(), "base URL of the running serve (default from $FIELDCRM_ADDR)")
 	pos, code, ok := parseFlags(fs, args, stdout, stderr)
@@ -79,7 +80,12 @@ while it keeps serving; otherwise the file is read directly.`)
 		fmt.Fprintf(stdout, "wrote %d bytes to %s\n", n, out)
 		return 0
 	}
-	n, err := fetchBackup(ctx, strings.TrimRight(*base, "/")+BackupPath, os.Getenv(AdminTokenEnv), out)
+	tok, err := envSecret(os.Getenv, AdminTokenEnv)
+	if err != nil {
+		fmt.Fprintf(stderr, "fieldcrm backup: %v\n", err)
+		return 2
+	}
+	n, err := fetchBackup(ctx, strings.TrimRight(*base, "/")+BackupPath, tok, out)
 	if err != nil {
 		fmt.Fprintf(stderr, "fieldcrm backup: %s is in use by fieldcrm serve; from %s: %v\n", *db, *base, err)
 		return 1
@@ -92,7 +98,7 @@ while it keeps serving; otherwise the file is read directly.`)
 // it is whole and that it opens and checks clean, and renames it into place.
 func fetchBackup(ctx context.Context, url, token, path string) (int64, error) {
 	if token == "" {
-		return 0, fmt.Errorf("$%s is not set (the token serve was started with)", AdminTokenEnv)
+		return 0, fmt.Errorf("$%s (or $%s_FILE) is not set: give the token serve was started with", AdminTokenEnv, AdminTokenEnv)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {

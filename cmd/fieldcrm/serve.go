@@ -91,7 +91,14 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	m.cancel = cancel
-	m.ops = newOps(m.Store.DB, now)
+	tok := cfg.AdminToken
+	if tok == "" { // a Config made in code (tests) still takes the environment's
+		if tok, err = envSecret(os.Getenv, AdminTokenEnv); err != nil {
+			cancel()
+			return err
+		}
+	}
+	m.ops = newOps(m.Store.DB, now, tok)
 	mailOn := cfg.Mail.Enabled()
 	if mailOn {
 		if err := m.setupMail(tpl, now); err != nil {
@@ -222,6 +229,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return 2
 	}
 	m := NewMain(cfg, stderr)
+	if cfg.Now != nil {
+		m.Log.Warn("the clock is set by "+ClockEnv+" (for tests and rehearsals, not for real use)",
+			slog.Time("now", cfg.Now()))
+	}
 	if err := m.Run(ctx); err != nil {
 		fmt.Fprintln(stderr, "fieldcrm serve:", err)
 		return 1
