@@ -73,6 +73,13 @@ type Options struct {
 	NoSync   bool             // skip fsync (tests and bulk benchmarks only)
 	MaxBatch int              // most write requests committed in one transaction; 1000 when zero
 	Location *time.Location   // the default time zone; Asia/Shanghai when nil
+	// MustExist refuses a missing file (ErrNoDatabase) instead of creating
+	// an empty database: for every command that reads or changes an
+	// existing one.
+	MustExist bool
+	// Verify runs bbolt's full consistency check before opening (see
+	// ValidateFile): for files fieldcrm did not write itself.
+	Verify bool
 }
 
 // Store is the CRM's database: a bbolt file, the rules, the access policy and
@@ -119,6 +126,21 @@ func Open(path string, o Options) (*Store, error) {
 	if o.Timeout == 0 {
 		o.Timeout = 2 * time.Second
 	}
+	// a file that exists is checked before bbolt maps it: a cut-off copy
+	// would crash the process
+	if err := ValidateFile(path, false); errors.Is(err, os.ErrNotExist) {
+		if o.MustExist {
+			return nil, fmt.Errorf("open %s: %w", path, ErrNoDatabase)
+		}
+	} else if fi, serr := os.Stat(path); serr == nil && fi.Size() == 0 && !o.MustExist {
+		// an empty file (a crash right after creating it) becomes a new database
+	} else if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	} else if o.Verify {
+		if err := ValidateFile(path, true); err != nil && !isLocked(err) {
+			return nil, fmt.Errorf("open %s: %w", path, err)
+		}
+	}
 	db, err := bolt.Open(path, 0o600, &bolt.Options{
 		Timeout:      o.Timeout,
 		FreelistType: bolt.FreelistMapType,
@@ -161,6 +183,10 @@ func Open(path string, o Options) (*Store, error) {
 	go s.writer()
 	return s, nil
 }
+
+// isLocked reports a deep check that could not take the file's lock: the
+// open that follows says so in its own words.
+func isLocked(err error) bool { return errors.Is(err, bolt.ErrTimeout) }
 
 // init creates the buckets and returns the schema version found (this
 // version for a new file).

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -55,13 +56,13 @@ func jobLocation() (*time.Location, error) {
 
 // jobOpen opens the store (with its clock at at, when set) and a scheduler on it.
 func jobOpen(path string, at time.Time, email bool, loc *time.Location) (*crm.Store, *scheduler.Scheduler, error) {
-	opts := crm.Options{Location: loc}
+	opts := crm.Options{Location: loc, MustExist: true, Verify: true}
 	if !at.IsZero() {
 		opts.Now = func() time.Time { return at }
 	}
 	st, err := crm.Open(path, opts)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, errors.New(openError(path, err))
 	}
 	tpl, err := templates.New()
 	if err != nil {

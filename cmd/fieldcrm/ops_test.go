@@ -6,11 +6,19 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -321,6 +329,281 @@ func TestSecrets(t *testing.T) {
 		if code := run(context.Background(), []string{"backup", "--db", e.db, "--url", "http://" + e.m.Addr(), out}, &stdout, &stderr); code != 0 ||
 			!strings.Contains(stdout.String(), "running service") {
 			t.Errorf("backup: %d %s %s", code, stdout.String(), stderr.String())
+		}
+	})
+}
+
+// ---- issue 15, points 8, 9 and 10: files the commands did not write ----
+
+var opsBin struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+// opsBinary builds the fieldcrm binary once: restore and backup are cases
+// where the process itself must not die.
+func opsBinary(t *testing.T) string {
+	t.Helper()
+	opsBin.once.Do(func() {
+		dir, err := os.MkdirTemp("", "fieldcrm-bin-")
+		if err != nil {
+			opsBin.err = err
+			return
+		}
+		opsBin.path = filepath.Join(dir, "fieldcrm")
+		out, err := exec.Command("go", "build", "-o", opsBin.path, ".").CombinedOutput()
+		if err != nil {
+			opsBin.err = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if opsBin.err != nil {
+		t.Fatal(opsBin.err)
+	}
+	return opsBin.path
+}
+
+// opsExec runs the built binary; env adds to the test's environment.
+func opsExec(t *testing.T, env []string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	cmd := exec.Command(opsBinary(t), args...)
+	cmd.Env = append(os.Environ(), env...)
+	var o, e bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &o, &e
+	err := cmd.Run()
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return o.String(), e.String(), ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return o.String(), e.String(), 0
+}
+
+func opsSum(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return "missing"
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return fmt.Sprintf("%x", sha256.Sum256(b))
+}
+
+func opsDirList(t *testing.T, dir string) []string {
+	t.Helper()
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range ents {
+		names = append(names, e.Name())
+	}
+	return names
+}
+
+// Every command that opens a file it did not write refuses a damaged one
+// with a sentence: no crash (a fault in bbolt kills the process, which is
+// why restore and backup run as the real binary), nothing left behind, the
+// file and the target unchanged.
+func TestOpsDamagedFiles(t *testing.T) {
+	good := e2eDemoDB(t)
+	whole, err := os.ReadFile(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(whole) < 64<<10 {
+		t.Fatalf("the demo database is only %d bytes", len(whole))
+	}
+	midPages := bytes.Clone(whole)
+	for i := 3 * 4096; i < 9*4096; i++ { // pages 3 to 8: some of them hold the tree
+		midPages[i] = byte(i * 131)
+	}
+	files := []struct {
+		name string
+		data []byte
+		want string // in the refusal
+	}{
+		{"CutShort", whole[:24576], "cut short"}, // a download killed after 24 KB, as in the issue
+		{"CutMidPage", whole[:len(whole)/2+100], "not a whole number of"},
+		{"Garbage", bytes.Repeat([]byte("x"), 8192), "not a fieldcrm database"},
+		{"Empty", nil, "empty"},
+		{"DamagedPages", midPages, "damaged inside"},
+	}
+	type command struct {
+		name   string
+		binary bool
+		args   func(file, dir string) []string
+	}
+	commands := []command{
+		{"check", false, func(f, _ string) []string { return []string{"check", "--db", f} }},
+		{"checkRepair", false, func(f, _ string) []string { return []string{"check", "--repair", "--db", f} }},
+		{"export", false, func(f, dir string) []string {
+			return []string{"export", "accounts", "--db", f, "-o", filepath.Join(dir, "out.csv")}
+		}},
+		{"report", false, func(f, _ string) []string { return []string{"report", "funnel", "--db", f} }},
+		{"userList", false, func(f, _ string) []string { return []string{"user", "list", "--db", f} }},
+		{"jobsList", false, func(f, _ string) []string { return []string{"jobs", "list", "--db", f} }},
+		{"restore", true, func(f, dir string) []string { return []string{"restore", "--db", filepath.Join(dir, "target.db"), f} }},
+		{"backup", true, func(f, dir string) []string { return []string{"backup", "--db", f, filepath.Join(dir, "copy.db")} }},
+	}
+	for _, fc := range files {
+		for _, c := range commands {
+			t.Run(fc.name+"/"+c.name, func(t *testing.T) {
+				dir := t.TempDir()
+				file := filepath.Join(dir, "in.db")
+				if err := os.WriteFile(file, fc.data, 0o600); err != nil {
+					t.Fatal(err)
+				}
+				target := filepath.Join(dir, "target.db")
+				if err := os.WriteFile(target, whole, 0o600); err != nil { // restore's database, which must stay
+					t.Fatal(err)
+				}
+				before := opsDirList(t, dir)
+				sumIn, sumTarget := opsSum(t, file), opsSum(t, target)
+				var errOut string
+				var code int
+				if c.binary {
+					_, errOut, code = opsExec(t, nil, c.args(file, dir)...)
+				} else {
+					_, errOut, code = runCmd(t, c.args(file, dir)...)
+				}
+				if code != 1 {
+					t.Errorf("exit %d, want 1: %s", code, errOut)
+				}
+				if !strings.Contains(errOut, fc.want) || strings.Contains(errOut, "goroutine") || strings.Count(strings.TrimSpace(errOut), "\n") > 0 {
+					t.Errorf("want one line saying %q, got:\n%s", fc.want, errOut)
+				}
+				if after := opsDirList(t, dir); !slices.Equal(after, before) {
+					t.Errorf("files before %v, after %v", before, after)
+				}
+				if opsSum(t, file) != sumIn || opsSum(t, target) != sumTarget {
+					t.Errorf("a refused command changed a file")
+				}
+			})
+		}
+	}
+	// and the whole file still works with each of them
+	t.Run("Whole", func(t *testing.T) {
+		dir := t.TempDir()
+		if out, errOut, code := opsExec(t, nil, "restore", "--db", filepath.Join(dir, "target.db"), good); code != 0 {
+			t.Fatalf("restore of a good backup: %d %s %s", code, out, errOut)
+		}
+		if out, errOut, code := runCmd(t, "check", "--db", filepath.Join(dir, "target.db")); code != 0 || !strings.HasSuffix(out, "ok\n") {
+			t.Errorf("check: %d %s %s", code, out, errOut)
+		}
+	})
+}
+
+// A command that needs a database never creates one: a typo'd --db is
+// refused, says so, and leaves no file (issue 14 point 13, issue 15 point 10).
+func TestOpsMissingDatabase(t *testing.T) {
+	cases := []struct {
+		name   string
+		binary bool
+		args   func(db, dir string) []string
+	}{
+		{"export", false, func(db, dir string) []string { return []string{"export", "accounts", "--db", db, "-o", filepath.Join(dir, "a.csv")} }},
+		{"check", false, func(db, _ string) []string { return []string{"check", "--db", db} }},
+		{"checkRepair", false, func(db, _ string) []string { return []string{"check", "--repair", "--db", db} }},
+		{"report", false, func(db, _ string) []string { return []string{"report", "funnel", "--db", db} }},
+		{"jobsList", false, func(db, _ string) []string { return []string{"jobs", "list", "--db", db} }},
+		{"jobsRun", false, func(db, _ string) []string { return []string{"jobs", "run", "summary", "--db", db} }},
+		{"userList", false, func(db, _ string) []string { return []string{"user", "list", "--db", db} }},
+		{"userSet", false, func(db, _ string) []string { return []string{"user", "set", "1", "--name", "Wang", "--db", db} }},
+		{"campaignList", false, func(db, _ string) []string { return []string{"campaign", "list", "--db", db} }},
+		{"backup", true, func(db, dir string) []string { return []string{"backup", "--db", db, filepath.Join(dir, "b.db")} }},
+		{"backupEnv", true, func(db, dir string) []string { return []string{"backup", filepath.Join(dir, "b.db")} }}, // $FIELDCRM_DB
+		{"restoreFromMissing", true, func(db, dir string) []string { return []string{"restore", "--db", filepath.Join(dir, "t.db"), db} }},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			db := filepath.Join(dir, "fieldcmr.db") // the typo
+			var out, errOut string
+			var code int
+			if c.binary {
+				out, errOut, code = opsExec(t, []string{"FIELDCRM_DB=" + db}, c.args(db, dir)...)
+			} else {
+				out, errOut, code = runCmd(t, c.args(db, dir)...)
+			}
+			if code != 1 || !strings.Contains(errOut, "does not exist") || out != "" {
+				t.Errorf("exit %d, stdout %q, stderr %q", code, out, errOut)
+			}
+			if files := opsDirList(t, dir); len(files) != 0 {
+				t.Errorf("left %v", files)
+			}
+		})
+	}
+}
+
+// `fieldcrm backup` from a serve that stalls ends with exit 1 and a
+// sentence, within its timeout, and leaves nothing (issue 15, point 9).
+func TestOpsBackupStalled(t *testing.T) {
+	db := e2eDemoDB(t)
+	held, err := crm.Open(db, crm.Options{}) // "serve" holds the file: backup goes over HTTP
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+	release := make(chan struct{})
+	defer close(release)
+	stall := func(w http.ResponseWriter, r *http.Request, headers, bytes bool) {
+		if headers {
+			w.Header().Set("Content-Length", "1048576")
+			w.WriteHeader(http.StatusOK)
+			if bytes {
+				w.Write(make([]byte, 4096))
+			}
+			w.(http.Flusher).Flush()
+		}
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}
+	cases := []struct {
+		name    string
+		handler http.HandlerFunc
+		want    string
+	}{
+		{"NoHeaders", func(w http.ResponseWriter, r *http.Request) { stall(w, r, false, false) }, "no answer within 500ms"},
+		{"HeadersThenNothing", func(w http.ResponseWriter, r *http.Request) { stall(w, r, true, false) }, "no data for 500ms"},
+		{"StallsMidway", func(w http.ResponseWriter, r *http.Request) { stall(w, r, true, true) }, "after 4096 bytes: no data for 500ms"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			srv := httptest.NewServer(c.handler)
+			defer srv.Close()
+			dir := t.TempDir()
+			out := filepath.Join(dir, "b.db")
+			start := time.Now()
+			_, errOut, code := opsExec(t, []string{AdminTokenEnv + "=" + opsToken}, "backup", "--db", db, "--url", srv.URL, "--timeout", "500ms", out)
+			took := time.Since(start)
+			if code != 1 || !strings.Contains(errOut, c.want) {
+				t.Errorf("exit %d: %s", code, errOut)
+			}
+			if took > 10*time.Second {
+				t.Errorf("took %v", took)
+			}
+			if files := opsDirList(t, dir); len(files) != 0 {
+				t.Errorf("left %v", files)
+			}
+		})
+	}
+	t.Run("NotListening", func(t *testing.T) {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := ln.Addr().String()
+		ln.Close()
+		dir := t.TempDir()
+		_, errOut, code := opsExec(t, []string{AdminTokenEnv + "=" + opsToken}, "backup", "--db", db, "--url", "http://"+addr, filepath.Join(dir, "b.db"))
+		if code != 1 || !strings.Contains(errOut, "connection refused") {
+			t.Errorf("exit %d: %s", code, errOut)
 		}
 	})
 }
