@@ -505,7 +505,9 @@ func TestOpsMissingDatabase(t *testing.T) {
 		binary bool
 		args   func(db, dir string) []string
 	}{
-		{"export", false, func(db, dir string) []string { return []string{"export", "accounts", "--db", db, "-o", filepath.Join(dir, "a.csv")} }},
+		{"export", false, func(db, dir string) []string {
+			return []string{"export", "accounts", "--db", db, "-o", filepath.Join(dir, "a.csv")}
+		}},
 		{"check", false, func(db, _ string) []string { return []string{"check", "--db", db} }},
 		{"checkRepair", false, func(db, _ string) []string { return []string{"check", "--repair", "--db", db} }},
 		{"report", false, func(db, _ string) []string { return []string{"report", "funnel", "--db", db} }},
