@@ -16,7 +16,9 @@ import (
 	"time"
 
 	"github.com/fieldcrm/fieldcrm/crm"
+	"github.com/fieldcrm/fieldcrm/gateway/outbox"
 	"github.com/fieldcrm/fieldcrm/gateway/twilio"
+	"github.com/fieldcrm/fieldcrm/gateway/twilio/twiliotest"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -109,6 +111,16 @@ func TestHostileRequests(t *testing.T) {
 		f, sig := signed(e2eWangPhone, c.body)
 		cases = append(cases, tc{name: "signed " + c.name, body: raw(f), sig: sig, want: []int{200}, claims: true})
 	}
+	// issue 15, point 11: over-long ids, correctly signed, are refused with
+	// 400 (never stored: a 40,000-byte claim key was a 500 on every retry)
+	for _, c := range []struct{ name, field string }{{"MessageSid", "MessageSid"}, {"SmsSid", "SmsSid"}, {"From", "From"}, {"To", "To"}} {
+		_, f := e.form(e2eWangPhone, "TODAY")
+		if c.field == "SmsSid" {
+			f.Del("MessageSid")
+		}
+		f.Set(c.field, "SM"+strings.Repeat("0", 40_000))
+		cases = append(cases, tc{name: "signed, 40,000-character " + c.name, body: raw(f), sig: e.sign(twilio.SMSPath, f), want: []int{400}})
+	}
 	f, sig := manyFields()
 	cases = append(cases, tc{name: "signed, 300 unknown form fields", body: raw(f), sig: sig, want: []int{200}, claims: true})
 	f, sig = signed(e2eStranger, invalid+ids)
@@ -181,6 +193,83 @@ func TestHostileRequests(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// Issue 15, point 11: every status Twilio documents is answered 2xx; the
+// outbound ones are recorded on the entry, the inbound ones (receiving,
+// received) and unknown ones change nothing, the unknown with a warning;
+// an over-long MessageSid is a 400. None is a 500 (which Twilio retries).
+func TestHostileStatusCallbacks(t *testing.T) {
+	e := e2eStart(t, "", nil)
+	e.sms(e2eLiuPhone, "PLAN wang visit acme fri urgent") // the notice to Wang goes through the outbox
+	msg := e.api.WaitFor(1, 3*time.Second)[0]
+	var id int64
+	e2eWaitUntil(t, "the notice is recorded sent", func() bool {
+		es := e2eEntriesTo(t, e.m.Store.DB(), e2eWangPhone)
+		if len(es) == 1 && es[0].State == outbox.StateSent {
+			id = es[0].ID
+			return true
+		}
+		return false
+	})
+	get := func() *outbox.Entry {
+		x, err := outbox.Get(e.m.Store.DB(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return x
+	}
+	cases := []struct {
+		status, sid string
+		code        int
+		// the entry's state and provider status after it ("" : unchanged)
+		state, provider string
+		warn            bool
+	}{
+		{status: "receiving", code: 204},
+		{status: "received", code: 204},
+		{status: "blorped", code: 204, warn: true},
+		{status: "SENT_TO_MARS", code: 204, warn: true},
+		{status: "sent", sid: "SM" + strings.Repeat("9", 40_000), code: 400},
+		{status: strings.Repeat("x", 40_000), code: 400},
+		{status: "sending", code: 204, provider: "sending", state: outbox.StateSent},
+		{status: "partially_delivered", code: 204, provider: "delivered", state: outbox.StateDelivered},
+		{status: "read", code: 204, provider: "read", state: outbox.StateDelivered},
+	}
+	for _, c := range cases {
+		t.Run(c.status[:min(len(c.status), 20)], func(t *testing.T) {
+			before := get()
+			records := hostileRecords(t, e.m.Store)
+			logBefore := len(e.log.String())
+			sid := msg.SID
+			if c.sid != "" {
+				sid = c.sid
+			}
+			form := url.Values{"MessageSid": {sid}, "MessageStatus": {c.status}, "AccountSid": {twiliotest.AccountSID}}
+			code, body := e.post(twilio.StatusPath, form, e.sign(twilio.StatusPath, form))
+			if code != c.code {
+				t.Errorf("answer %d %q, want %d", code, body, c.code)
+			}
+			after := get()
+			if c.state == "" {
+				if after.State != before.State || after.ProviderStatus != before.ProviderStatus || len(after.StatusHistory) != len(before.StatusHistory) {
+					t.Errorf("the entry changed: %s/%s → %s/%s", before.State, before.ProviderStatus, after.State, after.ProviderStatus)
+				}
+			} else if after.State != c.state || after.ProviderStatus != c.provider {
+				t.Errorf("entry %s/%s, want %s/%s", after.State, after.ProviderStatus, c.state, c.provider)
+			}
+			if now := hostileRecords(t, e.m.Store); !e2eMapsEqual(records, now) {
+				t.Errorf("the store changed: %v → %v", records, now)
+			}
+			logged := e.log.String()[logBefore:]
+			if warned := strings.Contains(logged, "unknown delivery status ignored"); warned != c.warn {
+				t.Errorf("warning logged %v, want %v: %s", warned, c.warn, logged)
+			}
+			if strings.Contains(logged, "level=ERROR") {
+				t.Errorf("an error logged: %s", logged)
+			}
+		})
+	}
 }
 
 // A client that sends its request headers one byte at a time is cut off by
