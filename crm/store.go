@@ -98,6 +98,49 @@ type Store struct {
 
 	stats   writerCounters
 	decoded decoded // decoded records, checked against the stored bytes
+	health  atomic.Pointer[WriteHealth]
+}
+
+// WriteHealth is how the writer's commits went: every message is written
+// through it, so a full disk shows here first.
+type WriteHealth struct {
+	Failures  int64     // commits that failed since Open
+	LastError error     // of the last failed commit
+	FailedAt  time.Time // when it failed (the store's clock)
+	OKAt      time.Time // the first successful commit (after the last failure, if any)
+}
+
+// Failing reports whether the last commit failed (none succeeded since).
+func (h WriteHealth) Failing() bool { return h.LastError != nil && !h.OKAt.After(h.FailedAt) }
+
+// WriteHealth returns the writer's record of commits.
+func (s *Store) WriteHealth() WriteHealth {
+	if h := s.health.Load(); h != nil {
+		return *h
+	}
+	return WriteHealth{}
+}
+
+func (s *Store) noteCommit(err error) {
+	for {
+		old := s.health.Load()
+		if err == nil && old != nil && !old.Failing() {
+			return // the usual case: nothing new to say
+		}
+		h := WriteHealth{}
+		if old != nil {
+			h = *old
+		}
+		if err != nil {
+			h.Failures++
+			h.LastError, h.FailedAt = err, s.now()
+		} else {
+			h.OKAt = s.now()
+		}
+		if s.health.CompareAndSwap(old, &h) {
+			return
+		}
+	}
 }
 
 // writerCounters are the writer's running totals (read with WriterStats).
@@ -422,12 +465,14 @@ func (s *Store) commit(batch []*writeReq) {
 			rest = append(rest, pending[:failedAt]...)
 			pending = append(rest, pending[failedAt+1:]...)
 		case err != nil:
+			s.noteCommit(err)
 			for _, r := range pending {
 				r.err, r.cs = fmt.Errorf("commit: %w", err), nil
 				close(r.done)
 			}
 			return
 		default:
+			s.noteCommit(nil)
 			s.stats.commits.Add(1)
 			for _, r := range pending {
 				close(r.done)

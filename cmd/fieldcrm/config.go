@@ -31,6 +31,10 @@ type Config struct {
 	// AdminToken is the bearer token of /admin/ (FIELDCRM_ADMIN_TOKEN; empty:
 	// those endpoints answer 404).
 	AdminToken string
+	// MinFree is the free space (bytes) next to the database below which
+	// serve warns (FIELDCRM_MIN_FREE_MB, 500; "0" turns the warning off).
+	// 0 in a Config made in code means the default; below 0, off.
+	MinFree int64
 	// SMSRate is the most SMS per second from one long code (FIELDCRM_SMS_RATE, 1).
 	SMSRate float64
 	// Schedules are the jobs' cron specs from FIELDCRM_SCHEDULE_<JOB> ("off"
@@ -117,10 +121,12 @@ func (c *Config) vars(from *string, rate *string) []envVar {
 // ParseConfig reads the environment (getenv) and then the flags in args.
 func ParseConfig(name string, args []string, getenv func(string) string) (*Config, *flag.FlagSet, error) {
 	c := &Config{}
-	var from, rate string
+	var from, rate, minFree string
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	var errs []string
-	for _, v := range c.vars(&from, &rate) {
+	vars := append(c.vars(&from, &rate), envVar{"FIELDCRM_MIN_FREE_MB",
+		"warn (log and metric) when the disk of the database has less free space than this many MB", &minFree, "500"})
+	for _, v := range vars {
 		val := v.def
 		if secretVars[v.name] {
 			sec, err := envSecret(getenv, v.name)
@@ -155,6 +161,14 @@ func ParseConfig(name string, args []string, getenv func(string) string) (*Confi
 	c.Now = now
 	if _, err := fmt.Sscan(rate, &c.SMSRate); err != nil {
 		return nil, fs, fmt.Errorf("FIELDCRM_SMS_RATE: %q is not a number", rate)
+	}
+	var mb int64
+	if _, err := fmt.Sscan(minFree, &mb); err != nil || mb < 0 {
+		return nil, fs, fmt.Errorf("FIELDCRM_MIN_FREE_MB: %q is not a number of MB", minFree)
+	}
+	c.MinFree = mb << 20
+	if mb == 0 {
+		c.MinFree = -1 // off
 	}
 	return c, fs, nil
 }

@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -23,6 +24,8 @@ import (
 	"time"
 
 	"github.com/fieldcrm/fieldcrm/crm"
+	"github.com/fieldcrm/fieldcrm/gateway/twilio"
+	"github.com/fieldcrm/fieldcrm/gateway/twilio/twiliotest"
 )
 
 const opsToken = "s3cretAdminToken"
@@ -608,4 +611,108 @@ func TestOpsBackupStalled(t *testing.T) {
 			t.Errorf("exit %d: %s", code, errOut)
 		}
 	})
+}
+
+// Issue 15, point 12: a full disk, for real: the database on a 4 MB tmpfs
+// that a filler file fills up. Messages that cannot be stored are answered
+// 500 (Twilio retries) and change nothing; /readyz says the store is
+// failing and why; the metrics count the failed commits and show the low
+// free space, which was warned of before; when space comes back, Twilio's
+// retry of the same message is stored once. It mounts a tmpfs, so it runs
+// only as root with FIELDCRM_DISK_TEST=1.
+func TestOpsFullDisk(t *testing.T) {
+	if os.Getenv("FIELDCRM_DISK_TEST") == "" || os.Geteuid() != 0 {
+		t.Skip("set FIELDCRM_DISK_TEST=1 and run as root (mounts a 4 MB tmpfs)")
+	}
+	mnt := filepath.Join(t.TempDir(), "disk")
+	os.Mkdir(mnt, 0o700)
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", mnt).CombinedOutput(); err != nil {
+		t.Skipf("cannot mount a tmpfs: %v %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("umount", "-l", mnt).Run() })
+
+	e := &e2eEnv{t: t, db: filepath.Join(mnt, "crm.db"), api: twiliotest.NewServer(t), clock: e2eNewClock(),
+		tweak: func(c *Config, _ *Main) { c.MinFree = 1 << 20 }}
+	e.run()
+	e.team = e2eSeedTeam(t, e.m.Store)
+	if code, body := opsGet(t, e, "/readyz", ""); code != 200 {
+		t.Fatalf("readyz before: %d %s", code, body)
+	}
+
+	// fill the disk
+	filler := filepath.Join(mnt, "filler")
+	f, err := os.Create(filler)
+	if err != nil {
+		t.Fatal(err)
+	}
+	chunk := make([]byte, 64<<10)
+	for {
+		if _, err := f.Write(chunk); err != nil {
+			break
+		}
+	}
+	f.Close()
+	e.m.ops.disk.check(e.clock.Now()) // the minute's check, now
+	if !strings.Contains(e.log.String(), "disk space low") {
+		t.Errorf("no warning of low disk space in the log")
+	}
+	if _, m := opsGet(t, e, "/metrics", ""); !strings.Contains(m, "fieldcrm_store_free_space_low 1") {
+		t.Errorf("metrics without the low free space:\n%s", opsGrep(m, "fieldcrm_store_"))
+	}
+
+	// messages until one cannot be stored
+	note := strings.Repeat("the customer wants a quote for two loaders and a grader; ", 20)
+	var failed url.Values
+	for i := range 400 {
+		_, form := e.form(e2eWangPhone, fmt.Sprintf("V acme; met Zhang Wei; %d %s", i, note))
+		before := e2eCounts(t, e.m.Store)
+		code, body := e.post(twilio.SMSPath, form, e.sign(twilio.SMSPath, form))
+		if code == http.StatusOK {
+			continue
+		}
+		if code != http.StatusInternalServerError {
+			t.Fatalf("message %d on a full disk: %d %s", i, code, body)
+		}
+		if after := e2eCounts(t, e.m.Store); !e2eMapsEqual(before, after) {
+			t.Errorf("a message answered 500 changed the store: %v → %v", before, after)
+		}
+		failed = form
+		break
+	}
+	if failed == nil {
+		t.Fatal("400 messages stored on a full 4 MB disk: the disk never filled")
+	}
+	code, body := opsGet(t, e, "/readyz", "")
+	if code != http.StatusServiceUnavailable || !strings.Contains(body, "store: FAIL (writes failing since") ||
+		!strings.Contains(body, "no space left on device") || !strings.Contains(body, "disk space low") {
+		t.Errorf("readyz on a full disk: %d\n%s", code, body)
+	}
+	_, m := opsGet(t, e, "/metrics", "")
+	if !strings.Contains(m, "fieldcrm_store_writes_failing 1") || strings.Contains(m, "fieldcrm_store_write_failures_total 0\n") {
+		t.Errorf("metrics on a full disk:\n%s", opsGrep(m, "fieldcrm_store_"))
+	}
+
+	// space again: Twilio's retry of the same message is stored, once
+	os.Remove(filler)
+	before := e2eCounts(t, e.m.Store)
+	if code, body := e.post(twilio.SMSPath, failed, e.sign(twilio.SMSPath, failed)); code != http.StatusOK || !strings.Contains(body, "OK visit") {
+		t.Fatalf("the retry after space came back: %d %s", code, body)
+	}
+	if after := e2eCounts(t, e.m.Store); after["activity"] != before["activity"]+1 {
+		t.Errorf("the retry stored %d activities", after["activity"]-before["activity"])
+	}
+	if code, body := opsGet(t, e, "/readyz", ""); code != 200 {
+		t.Errorf("readyz after space came back: %d %s", code, body)
+	}
+}
+
+// opsGrep keeps the lines of s that contain sub.
+func opsGrep(s, sub string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }

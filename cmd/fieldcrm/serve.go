@@ -99,6 +99,10 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		}
 	}
 	m.ops = newOps(m.Store.DB, now, tok)
+	m.ops.writeHealth = m.Store.WriteHealth
+	m.ops.disk = newDiskWatch(cfg.DB, cfg.MinFree, m.Log.With(slog.String("part", "disk")))
+	m.ops.reg.MustRegister(m.ops.disk)
+	m.ops.disk.check(now())
 	mailOn := cfg.Mail.Enabled()
 	if mailOn {
 		if err := m.setupMail(tpl, now); err != nil {
@@ -130,7 +134,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		cancel()
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
-	m.wg.Add(3)
+	m.wg.Add(4)
+	go func() { defer m.wg.Done(); m.ops.disk.run(wctx, time.Minute, now) }()
 	m.ops.schedUp.Store(true)
 	go func() { defer m.wg.Done(); defer m.ops.schedUp.Store(false); m.runScheduler(wctx, tpl) }() // stopped by Close (cancel, then wait)
 	m.ops.outboxUp.Store(true)
