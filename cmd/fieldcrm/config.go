@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/fieldcrm/fieldcrm/gateway"
 	"github.com/fieldcrm/fieldcrm/scheduler"
 )
 
@@ -31,6 +32,11 @@ type Config struct {
 	// AdminToken is the bearer token of /admin/ (FIELDCRM_ADMIN_TOKEN; empty:
 	// those endpoints answer 404).
 	AdminToken string
+	// SMSCountries are the calling codes of the numbers an unknown sender is
+	// answered at (FIELDCRM_SMS_COUNTRIES: ISO codes or +codes, "CN"; "*":
+	// any). UnknownPerHour caps those answers (FIELDCRM_UNKNOWN_PER_HOUR, 30).
+	SMSCountries   []string
+	UnknownPerHour int
 	// MinFree is the free space (bytes) next to the database below which
 	// serve warns (FIELDCRM_MIN_FREE_MB, 500; "0" turns the warning off).
 	// 0 in a Config made in code means the default; below 0, off.
@@ -121,11 +127,13 @@ func (c *Config) vars(from *string, rate *string) []envVar {
 // ParseConfig reads the environment (getenv) and then the flags in args.
 func ParseConfig(name string, args []string, getenv func(string) string) (*Config, *flag.FlagSet, error) {
 	c := &Config{}
-	var from, rate, minFree string
+	var from, rate, minFree, countries, perHour string
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	var errs []string
 	vars := append(c.vars(&from, &rate), envVar{"FIELDCRM_MIN_FREE_MB",
-		"warn (log and metric) when the disk of the database has less free space than this many MB", &minFree, "500"})
+		"warn (log and metric) when the disk of the database has less free space than this many MB", &minFree, "500"},
+		envVar{"FIELDCRM_SMS_COUNTRIES", "countries whose unknown numbers get the \"not registered\" SMS: ISO codes or calling codes, comma-separated; * for any", &countries, "CN"},
+		envVar{"FIELDCRM_UNKNOWN_PER_HOUR", "most \"not registered\" answers per hour, to all unknown senders together", &perHour, "30"})
 	for _, v := range vars {
 		val := v.def
 		if secretVars[v.name] {
@@ -165,6 +173,12 @@ func ParseConfig(name string, args []string, getenv func(string) string) (*Confi
 	var mb int64
 	if _, err := fmt.Sscan(minFree, &mb); err != nil || mb < 0 {
 		return nil, fs, fmt.Errorf("FIELDCRM_MIN_FREE_MB: %q is not a number of MB", minFree)
+	}
+	if c.SMSCountries, err = parseCountries(countries); err != nil {
+		return nil, fs, err
+	}
+	if _, err := fmt.Sscan(perHour, &c.UnknownPerHour); err != nil || c.UnknownPerHour < 1 {
+		return nil, fs, fmt.Errorf("FIELDCRM_UNKNOWN_PER_HOUR: %q is not a number above 0", perHour)
 	}
 	c.MinFree = mb << 20
 	if mb == 0 {
@@ -253,6 +267,28 @@ func (c *Config) Validate() error {
 	}
 	return nil
 }
+
+// parseCountries reads FIELDCRM_SMS_COUNTRIES into calling codes.
+func parseCountries(v string) ([]string, error) {
+	var out []string
+	for _, f := range strings.Split(v, ",") {
+		f = strings.ToUpper(strings.TrimSpace(f))
+		switch {
+		case f == "":
+		case f == "*":
+			return []string{"*"}, nil
+		case strings.HasPrefix(f, "+") && reDigits.MatchString(f[1:]):
+			out = append(out, f)
+		case gateway.CallingCodes[f] != "":
+			out = append(out, gateway.CallingCodes[f])
+		default:
+			return nil, fmt.Errorf("FIELDCRM_SMS_COUNTRIES: %q is neither a country code fieldcrm knows (CN, HK, US, …) nor a calling code like +86", f)
+		}
+	}
+	return out, nil
+}
+
+var reDigits = regexp.MustCompile(`^[0-9]{1,4}$`)
 
 // ClockEnv sets the clock of serve and of the commands that act as of now
 // (sms, jobs): an RFC 3339 time that the clock reads at start and moves on

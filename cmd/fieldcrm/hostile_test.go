@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/fieldcrm/fieldcrm/crm"
+	"github.com/fieldcrm/fieldcrm/gateway"
 	"github.com/fieldcrm/fieldcrm/gateway/outbox"
 	"github.com/fieldcrm/fieldcrm/gateway/twilio"
 	"github.com/fieldcrm/fieldcrm/gateway/twilio/twiliotest"
@@ -317,5 +318,75 @@ func TestHostileSlowLoris(t *testing.T) {
 		}
 	case <-time.After(12 * time.Second):
 		t.Fatalf("the slow connection is still open after 12 s")
+	}
+}
+
+// Issue 15, point 5: the "not registered" answers cost an SMS each, so they
+// are limited where a restart does not reset them: once a day per sender,
+// a cap per hour in all, and only numbers in FIELDCRM_SMS_COUNTRIES. Nothing
+// else is stored for an unknown sender, answered or not.
+func TestHostileUnknownSenders(t *testing.T) {
+	e := e2eStart(t, "", func(c *Config, _ *Main) { c.UnknownPerHour = 5; c.SMSCountries = []string{"+86", "+852"} })
+	n := 0
+	stranger := func() string { n++; return fmt.Sprintf("+86139%08d", 1000+n) }
+	first := stranger()
+	steps := []struct {
+		name, from string
+		advance    time.Duration
+		restart    bool
+		answered   bool
+	}{
+		{name: "first message", from: first, answered: true},
+		{name: "again at once", from: first},
+		{name: "again after a restart", from: first, restart: true}, // the limit was in memory: answered again
+		{name: "Hong Kong (configured)", from: "+85291234567", answered: true},
+		{name: "Britain (not configured)", from: "+447700900123"},
+		{name: "premium-rate abroad", from: "+88213456789"},
+		{name: "not a number", from: "+"},
+		{name: "third", from: stranger(), answered: true},
+		{name: "fourth", from: stranger(), answered: true},
+		{name: "fifth", from: stranger(), answered: true},
+		{name: "sixth: over the cap of 5 an hour", from: stranger()},
+		{name: "seventh, after a restart: still over", from: stranger(), restart: true},
+		{name: "the next hour", from: stranger(), advance: time.Hour, answered: true},
+		{name: "the first, 23 hours later", from: first, advance: 22 * time.Hour},
+		{name: "the first, a day later", from: first, advance: 2 * time.Hour, answered: true},
+	}
+	for _, s := range steps {
+		t.Run(s.name, func(t *testing.T) {
+			e.clock.Advance(s.advance)
+			if s.restart {
+				e.restart()
+			}
+			before := hostileRecords(t, e.m.Store)
+			reply, sid := e.sms(s.from, "V acme; met Zhang Wei")
+			if got := strings.Contains(reply, "not registered"); got != s.answered || (!s.answered && reply != "") {
+				t.Errorf("answer %q, want answered %v", reply, s.answered)
+			}
+			if after := hostileRecords(t, e.m.Store); !e2eMapsEqual(before, after) {
+				t.Errorf("the store changed: %v → %v", before, after)
+			}
+			if c, _ := gateway.Claim(e.m.Store.DB(), gateway.ChannelSMS, sid); c != nil {
+				t.Errorf("an unknown sender's message was claimed")
+			}
+		})
+	}
+	if n := len(e.api.Requests()); n != 0 {
+		t.Errorf("%d SMS sent through the API to unknown senders", n)
+	}
+}
+
+// The countries come from FIELDCRM_SMS_COUNTRIES: ISO codes or calling codes.
+func TestConfigSMSCountries(t *testing.T) {
+	for v, want := range map[string]string{"": "[+86]", "CN": "[+86]", "cn, hk": "[+86 +852]", "+86,+1": "[+86 +1]", "*": "[*]"} {
+		env := map[string]string{"FIELDCRM_SMS_COUNTRIES": v}
+		c, _, err := ParseConfig("serve", nil, func(k string) string { return env[k] })
+		if err != nil || fmt.Sprint(c.SMSCountries) != want {
+			t.Errorf("%q: %v %v, want %s", v, c.SMSCountries, err, want)
+		}
+	}
+	env := map[string]string{"FIELDCRM_SMS_COUNTRIES": "CN,Narnia"}
+	if _, _, err := ParseConfig("serve", nil, func(k string) string { return env[k] }); err == nil || !strings.Contains(err.Error(), `"NARNIA"`) {
+		t.Errorf("an unknown country: %v", err)
 	}
 }

@@ -115,7 +115,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		BaseBackoff: cfg.OutboxBaseBackoff, OnRecord: m.ops.outboxRecord},
 		m.Senders, m.Log.With(slog.String("part", "outbox")), now)
 	m.Pipeline, err = gateway.New(gateway.Config{Store: m.Store, Templates: tpl, Log: m.Log, Now: now, Kick: m.Outbox.Kick,
-		OnHandled: m.ops.handled, Email: mailOn})
+		OnHandled: m.ops.handled, Email: mailOn, SMSCountries: cfg.SMSCountries, UnknownPerHour: cfg.UnknownPerHour})
 	if err != nil {
 		cancel()
 		return err
