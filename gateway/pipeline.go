@@ -161,6 +161,7 @@ func claimKey(channel, id string) []byte { return []byte(channel + "\x00" + id) 
 // and the message should be delivered again (the caller answers 5xx).
 func (p *Pipeline) Handle(ctx context.Context, in Inbound, opt Options) (*Result, error) {
 	start := time.Now()
+	in.Body = StripBidi(in.Body) // before parsing and storing, whatever the channel
 	res, err := p.handle(ctx, in, opt)
 	if res != nil {
 		res.Elapsed = time.Since(start)

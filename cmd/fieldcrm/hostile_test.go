@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -388,5 +389,43 @@ func TestConfigSMSCountries(t *testing.T) {
 	env := map[string]string{"FIELDCRM_SMS_COUNTRIES": "CN,Narnia"}
 	if _, _, err := ParseConfig("serve", nil, func(k string) string { return env[k] }); err == nil || !strings.Contains(err.Error(), `"NARNIA"`) {
 		t.Errorf("an unknown country: %v", err)
+	}
+}
+
+// hostileBidi are the bidirectional controls that reorder what a reader sees.
+var hostileBidi = []rune{'\u202A', '\u202B', '\u202C', '\u202D', '\u202E', '\u2066', '\u2067', '\u2068', '\u2069', '\u200E', '\u200F', '\u061C'}
+
+func hostileHasBidi(s string) bool {
+	return strings.ContainsFunc(s, func(r rune) bool { return slices.Contains(hostileBidi, r) })
+}
+
+// Issue 15, point 6: bidi controls in a message are dropped before it is
+// parsed: the command means what it shows without them, and neither the
+// reply nor anything stored carries one (SMS here, e-mail below).
+func TestHostileBidi(t *testing.T) {
+	e := e2eStart(t, "", nil)
+	cases := []struct{ name, body, want string }{
+		{"override in a note", "V acme; met Zhang Wei; \u202Eevil\u202C note", "OK visit"},
+		{"every control in the account name", "V ac\u202Am\u202Be\u2066\u2067\u2068\u2069\u200E\u200F\u061C; met Zhang Wei", "OK visit"},
+		{"isolate around the verb", "\u2067TODAY\u2069", "today"},
+		{"override in an id", "ACCT #\u202E1", "ACME Mining"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			reply, sid := e.sms(e2eWangPhone, c.body)
+			if hostileHasBidi(reply) || !strings.Contains(strings.ToLower(reply), strings.ToLower(c.want)) {
+				t.Errorf("reply %q, want %q and no bidi control", reply, c.want)
+			}
+			e.m.Store.DB().View(func(tx *bolt.Tx) error {
+				return tx.ForEach(func(name []byte, b *bolt.Bucket) error {
+					return b.ForEach(func(k, v []byte) error {
+						if hostileHasBidi(string(k)) || hostileHasBidi(string(v)) {
+							t.Errorf("bucket %s holds a bidi control after %s: %q", name, sid, v)
+						}
+						return nil
+					})
+				})
+			})
+		})
 	}
 }
