@@ -102,7 +102,7 @@ func openError(path string, err error) string {
 	case errors.Is(err, crm.ErrNoDatabase):
 		return fmt.Sprintf("%s does not exist: give the database with --db (or $FIELDCRM_DB); nothing was created ('fieldcrm user add' or 'fieldcrm import' start a new one)", path)
 	case errors.Is(err, crm.ErrDamaged):
-		return fmt.Sprintf("%v; nothing was changed", err)
+		return fmt.Sprintf("%v; nothing was changed (a damaged database is replaced from a backup: fieldcrm restore)", err)
 	}
 	return err.Error()
 }
