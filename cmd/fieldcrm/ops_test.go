@@ -344,6 +344,15 @@ var opsBin struct {
 	err  error
 }
 
+// TestMain removes the binary opsBinary built.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if opsBin.path != "" {
+		os.RemoveAll(filepath.Dir(opsBin.path))
+	}
+	os.Exit(code)
+}
+
 // opsBinary builds the fieldcrm binary once: restore and backup are cases
 // where the process itself must not die.
 func opsBinary(t *testing.T) string {
