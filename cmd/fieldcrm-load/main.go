@@ -54,6 +54,7 @@ type Main struct {
 	// restarts ($FIELDCRM_CLOCK). Zero: DefaultClock. The run never depends
 	// on the hour it happens to run at.
 	Clock time.Time
+	Env   []string // more of serve's settings, NAME=value
 	Out   io.Writer
 
 	clockOff time.Duration // Clock - the real time at the start
@@ -192,7 +193,7 @@ func (m *Main) run(dir, bin string, senders, run int) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	srv := &server{bin: bin, db: db, addr: addr, apiURL: api.URL, logPath: filepath.Join(dir, "serve.log"), now: m.now}
+	srv := &server{bin: bin, db: db, addr: addr, apiURL: api.URL, logPath: filepath.Join(dir, "serve.log"), now: m.now, extraEnv: m.Env}
 	defer srv.close()
 	if err := srv.start(); err != nil {
 		return nil, err

@@ -27,6 +27,7 @@ type server struct {
 	bin, db, addr, apiURL string
 	logPath               string
 	now                   func() time.Time // the run's clock: $FIELDCRM_CLOCK at each start
+	extraEnv              []string         // more of serve's settings (Main.Env)
 
 	cmd  *exec.Cmd
 	done chan struct{} // closed when cmd has been waited for
@@ -72,7 +73,7 @@ func freeAddr() (string, error) {
 }
 
 func (s *server) env() []string {
-	return append(os.Environ(),
+	return append(append(os.Environ(),
 		"FIELDCRM_DB="+s.db,
 		"FIELDCRM_ADDR="+s.addr,
 		"FIELDCRM_PUBLIC_URL="+publicURL,
@@ -83,7 +84,7 @@ func (s *server) env() []string {
 		"FIELDCRM_TWILIO_API_URL="+s.apiURL,
 		"FIELDCRM_SMS_RATE=10000",
 		"FIELDCRM_CLOCK="+s.now().Format(time.RFC3339Nano),
-	)
+	), s.extraEnv...)
 }
 
 // start runs serve and waits until /healthz answers.

@@ -94,8 +94,12 @@ func verify(path string, lr *loadRun, api []twiliotest.Message, kills int, now t
 			return err
 		}
 		return tx.Bucket([]byte("rec/activity")).ForEach(func(_, v []byte) error {
+			seen := map[string]bool{} // a token counts once per activity
 			for _, m := range reToken.FindAllSubmatch(v, -1) {
-				tokens[string(m[1])]++
+				if t := string(m[1]); !seen[t] {
+					seen[t] = true
+					tokens[t]++
+				}
 			}
 			return nil
 		})
