@@ -242,7 +242,7 @@ func (tx *Tx) apply(cmd *parser.Command, loc *time.Location) (*Outcome, error) {
 	case parser.VerbLost:
 		return tx.lost(cmd, loc)
 	case parser.VerbAssign:
-		return tx.assign(cmd)
+		return tx.assign(cmd, loc)
 	case parser.VerbApprove:
 		return tx.approve(cmd)
 	case parser.VerbResp:

@@ -318,7 +318,7 @@ func (tx *Tx) note(cmd *parser.Command) (*Outcome, error) {
 	return &Outcome{Template: "ok_note", Data: OKNoteData{ID: n.ID, On: subject}}, nil
 }
 
-func (tx *Tx) assign(cmd *parser.Command) (*Outcome, error) {
+func (tx *Tx) assign(cmd *parser.Command, loc *time.Location) (*Outcome, error) {
 	hint := "ASSIGN #<id> <name>"
 	if !tx.actorIsManager() {
 		return nil, Errorf(EFORBIDDEN, "Only a manager can assign work.").withHint("REJECT #<id> <reason> to hand it back")
@@ -373,12 +373,31 @@ func (tx *Tx) assign(cmd *parser.Command) (*Outcome, error) {
 		if err != nil {
 			return nil, err
 		}
-		if cmd.Notes != "" { // the manager's remark is kept
-			if a, err = tx.UpdateActivity(a.ID, func(a *Activity) error { a.Notes = strings.Trim(a.Notes+"; "+cmd.Notes, "; "); return nil }); err != nil {
+		// the manager's remark, date, time and priority are kept: "A73
+		// assign wang 21/12 urgent" is what Wang is told and what escalates
+		if cmd.Notes != "" || cmd.Due != nil || cmd.Priority != "" {
+			if a, err = tx.UpdateActivity(a.ID, func(a *Activity) error {
+				a.Notes = strings.Trim(a.Notes+"; "+cmd.Notes, "; ")
+				if cmd.Due != nil {
+					a.Due = *cmd.Due
+					if !cmd.HasTime {
+						a.Due = endOfWorkday(a.Due, loc)
+					}
+				}
+				if cmd.Priority == PriorityUrgent || cmd.Priority == PriorityNormal {
+					a.Priority = cmd.Priority
+				}
+				return nil
+			}); err != nil {
 				return nil, err
 			}
 		}
 		kind, id, subject = KindActivity, a.ID, a.Subject
+		d := OKAssignData{ID: id, Kind: kindName(kind), Subject: subject, Assignee: u.Name, Urgent: a.Priority == PriorityUrgent && cmd.Priority != ""}
+		if cmd.Due != nil {
+			d.Due, d.HasTime = a.Due, cmd.HasTime
+		}
+		return &Outcome{Template: "ok_assign", Data: d}, nil
 	}
 	return &Outcome{Template: "ok_assign", Data: OKAssignData{ID: id, Kind: kindName(kind), Subject: subject, Assignee: u.Name}}, nil
 }

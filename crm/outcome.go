@@ -162,6 +162,9 @@ type OKAssignData struct {
 	Kind     string
 	Subject  string
 	Assignee string
+	Due      time.Time // the date (and time) the manager gave, or zero
+	HasTime  bool
+	Urgent   bool // the manager said urgent
 }
 
 type OKApproveData struct {

@@ -75,6 +75,13 @@ type Options struct {
 	NoSync   bool             // skip fsync (tests and bulk benchmarks only)
 	MaxBatch int              // most write requests committed in one transaction; 1000 when zero
 	Location *time.Location   // the default time zone; Asia/Shanghai when nil
+	// MustExist refuses a missing file (ErrNoDatabase) instead of creating
+	// an empty database: for every command that reads or changes an
+	// existing one.
+	MustExist bool
+	// Verify runs bbolt's full consistency check before opening (see
+	// ValidateFile): for files fieldcrm did not write itself.
+	Verify bool
 }
 
 // Store is the CRM's database: a bbolt file, the rules, the access policy and
@@ -94,6 +101,49 @@ type Store struct {
 	stats   writerCounters
 	decoded decoded  // decoded records, checked against the stored bytes
 	lex     lexCache // the senders' lexicons (lexicon.go)
+	health  atomic.Pointer[WriteHealth]
+}
+
+// WriteHealth is how the writer's commits went: every message is written
+// through it, so a full disk shows here first.
+type WriteHealth struct {
+	Failures  int64     // commits that failed since Open
+	LastError error     // of the last failed commit
+	FailedAt  time.Time // when it failed (the store's clock)
+	OKAt      time.Time // the first successful commit (after the last failure, if any)
+}
+
+// Failing reports whether the last commit failed (none succeeded since).
+func (h WriteHealth) Failing() bool { return h.LastError != nil && !h.OKAt.After(h.FailedAt) }
+
+// WriteHealth returns the writer's record of commits.
+func (s *Store) WriteHealth() WriteHealth {
+	if h := s.health.Load(); h != nil {
+		return *h
+	}
+	return WriteHealth{}
+}
+
+func (s *Store) noteCommit(err error) {
+	for {
+		old := s.health.Load()
+		if err == nil && old != nil && !old.Failing() {
+			return // the usual case: nothing new to say
+		}
+		h := WriteHealth{}
+		if old != nil {
+			h = *old
+		}
+		if err != nil {
+			h.Failures++
+			h.LastError, h.FailedAt = err, s.now()
+		} else {
+			h.OKAt = s.now()
+		}
+		if s.health.CompareAndSwap(old, &h) {
+			return
+		}
+	}
 }
 
 // writerCounters are the writer's running totals (read with WriterStats).
@@ -121,6 +171,21 @@ func (s *Store) WriterStats() WriterStats {
 func Open(path string, o Options) (*Store, error) {
 	if o.Timeout == 0 {
 		o.Timeout = 2 * time.Second
+	}
+	// a file that exists is checked before bbolt maps it: a cut-off copy
+	// would crash the process
+	if err := ValidateFile(path, false); errors.Is(err, os.ErrNotExist) {
+		if o.MustExist {
+			return nil, fmt.Errorf("open %s: %w", path, ErrNoDatabase)
+		}
+	} else if fi, serr := os.Stat(path); serr == nil && fi.Size() == 0 && !o.MustExist {
+		// an empty file (a crash right after creating it) becomes a new database
+	} else if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	} else if o.Verify {
+		if err := ValidateFile(path, true); err != nil && !isLocked(err) {
+			return nil, fmt.Errorf("open %s: %w", path, err)
+		}
 	}
 	db, err := bolt.Open(path, 0o600, &bolt.Options{
 		Timeout:      o.Timeout,
@@ -164,6 +229,10 @@ func Open(path string, o Options) (*Store, error) {
 	go s.writer()
 	return s, nil
 }
+
+// isLocked reports a deep check that could not take the file's lock: the
+// open that follows says so in its own words.
+func isLocked(err error) bool { return errors.Is(err, bolt.ErrTimeout) }
 
 // init creates the buckets and returns the schema version found (this
 // version for a new file).
@@ -400,12 +469,14 @@ func (s *Store) commit(batch []*writeReq) {
 			rest = append(rest, pending[:failedAt]...)
 			pending = append(rest, pending[failedAt+1:]...)
 		case err != nil:
+			s.noteCommit(err)
 			for _, r := range pending {
 				r.err, r.cs = fmt.Errorf("commit: %w", err), nil
 				close(r.done)
 			}
 			return
 		default:
+			s.noteCommit(nil)
 			s.stats.commits.Add(1)
 			s.lex.publishLex()
 			for _, r := range pending {

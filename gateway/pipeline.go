@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -89,8 +88,12 @@ type Config struct {
 	// MaxSegments bounds one SMS reply; longer answers are paged with MORE [2].
 	MaxSegments int
 	// UnknownEvery is how often an unknown sender is told he is not
-	// registered [24h].
-	UnknownEvery time.Duration
+	// registered [24h]; UnknownPerHour caps those answers in all [30].
+	// SMSCountries are the calling codes ("+86") of the numbers an unknown
+	// sender is answered at [+86; "*" answers every number] (unknown.go).
+	UnknownEvery   time.Duration
+	UnknownPerHour int
+	SMSCountries   []string
 	// SMSFrom is the sender the outbox uses for SMS replies sent later ("" = its default).
 	SMSFrom string
 	// OnHandled, when set, is told the outcome of every Handle (metrics).
@@ -100,9 +103,6 @@ type Config struct {
 // Pipeline turns inbound messages into CRM changes and answers.
 type Pipeline struct {
 	cfg Config
-
-	mu      sync.Mutex
-	unknown map[string]time.Time // sender → when he was last told "not registered"
 }
 
 // New makes a pipeline and creates its buckets.
@@ -119,11 +119,20 @@ func New(cfg Config) (*Pipeline, error) {
 	if cfg.UnknownEvery <= 0 {
 		cfg.UnknownEvery = 24 * time.Hour
 	}
+	if cfg.UnknownPerHour <= 0 {
+		cfg.UnknownPerHour = 30
+	}
+	switch {
+	case len(cfg.SMSCountries) == 0:
+		cfg.SMSCountries = []string{CallingCodes["CN"]}
+	case len(cfg.SMSCountries) == 1 && cfg.SMSCountries[0] == "*":
+		cfg.SMSCountries = nil
+	}
 	if cfg.Kick == nil {
 		cfg.Kick = func() {}
 	}
 	err := cfg.Store.DB().Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bktClaims, bktPages} {
+		for _, b := range [][]byte{bktClaims, bktPages, bktUnknown} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -136,7 +145,7 @@ func New(cfg Config) (*Pipeline, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Pipeline{cfg: cfg, unknown: map[string]time.Time{}}, nil
+	return &Pipeline{cfg: cfg}, nil
 }
 
 // Options change how one message is handled.
@@ -152,6 +161,7 @@ func claimKey(channel, id string) []byte { return []byte(channel + "\x00" + id) 
 // and the message should be delivered again (the caller answers 5xx).
 func (p *Pipeline) Handle(ctx context.Context, in Inbound, opt Options) (*Result, error) {
 	start := time.Now()
+	in.Body = StripBidi(in.Body) // before parsing and storing, whatever the channel
 	res, err := p.handle(ctx, in, opt)
 	if res != nil {
 		res.Elapsed = time.Since(start)
@@ -404,36 +414,6 @@ func Claim(db *bolt.DB, channel, id string) (*StoredClaim, error) {
 		return nil
 	})
 	return c, err
-}
-
-// notRegistered answers an unknown sender at most once per UnknownEvery and
-// stores nothing.
-func (p *Pipeline) notRegistered(in Inbound, log *slog.Logger) *Result {
-	now := p.cfg.Now()
-	p.mu.Lock()
-	last, seen := p.unknown[in.From]
-	tell := !seen || now.Sub(last) >= p.cfg.UnknownEvery
-	if tell {
-		p.unknown[in.From] = now
-	}
-	if len(p.unknown) > 100_000 { // bound the memory an attacker can make us use
-		for k, t := range p.unknown {
-			if now.Sub(t) >= p.cfg.UnknownEvery {
-				delete(p.unknown, k)
-			}
-		}
-	}
-	p.mu.Unlock()
-	log.Warn("message from an unknown sender", slog.String("from", in.From), slog.Bool("answered", tell))
-	if !tell {
-		return &Result{Code: "unknown"}
-	}
-	text, err := p.cfg.Templates.SMS("en", "not_registered", struct{}{})
-	if err != nil {
-		text = "This number is not registered with fieldcrm. Ask your manager to add you."
-	}
-	n, _ := templates.Segments(text)
-	return &Result{Reply: text, Segments: n, Code: "unknown"}
 }
 
 // word renders an outcome in the reader's language, pages a long answer

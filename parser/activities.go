@@ -24,13 +24,30 @@ func (p *parser) logPiece(ts []tok, second bool) {
 				return
 			}
 		}
-		if absentAt(ts, n) { // "mr li not in", 李总出差: not the one talked to
+		if k := p.absentAt(ts, n); k > 0 { // "mr li not in", 李总下周出差: not the one talked to
+			// 王工不在 下周二再去: a step of the salesman's own after it is his next step
+			for j := k + 1; j < len(ts)-1; j++ {
+				if t, _, m := p.whenAt(ts, j, false); m > 0 && j+m < len(ts) && !t.Before(p.today()) && hasStep(ts[j+m:]) && !spoken(ts[j:]) {
+					p.addNote(p.span(ts[:j]))
+					p.logPiece(ts[j:], false)
+					return
+				}
+			}
 			p.addNote(p.span(ts))
 			return
 		}
+		if n+1 < len(ts) && len(ts)-n-1 <= 2 && (ts[n].l == "and" || ts[n].l == "&") && nameLike(ts[n+1:]) {
+			n = len(ts) // "Mr Sun and Zhang"
+		}
 		c.Contact = p.span(ts[:n]) // "gao peng wants a quote", "李总 要报价"
 		p.lastContact = n == len(ts)
+		if n < len(ts) && subjectOf(ts, n) {
+			// 李总说下个月定, 李总要336的报价, "Mr Sun said yes": the one
+			// talked to is the contact, and the note keeps what he said with him
+			p.subjFrom, p.subjTo = ts[0].off, ts[n].off
+		}
 		p.logPiece(ts[n:], false)
+		p.subjFrom = -1
 		return
 	}
 	if wasContact && nameLike(ts) && len(ts) <= 3 {
@@ -51,7 +68,11 @@ func (p *parser) logPiece(ts []tok, second bool) {
 		} else if k > 0 {
 			c.Contact += ", " + p.span(rest[:k])
 		}
+		if k > 0 && k < len(rest) && subjectOf(rest, k) {
+			p.subjFrom, p.subjTo = rest[0].off, rest[k].off // 见了李总说下个月定
+		}
 		p.logPiece(rest[k:], false)
+		p.subjFrom = -1
 		p.lastContact = k == len(rest)
 		return
 	}
@@ -76,7 +97,7 @@ func (p *parser) logPiece(ts []tok, second bool) {
 		if t.Before(p.today()) {
 			if c.At == nil {
 				c.At = &t
-				p.addNote(p.span(what))
+				p.addNote(p.noteSpan(what))
 				return
 			}
 		} else if c.Next == nil && (len(what) > 0 || b-a == len(ts)) {
@@ -128,7 +149,42 @@ func (p *parser) logPiece(ts []tok, second bool) {
 		}
 	}
 	p.products(ts, false)
-	p.addNote(p.span(ts))
+	p.addNote(p.noteSpan(ts))
+}
+
+// subjectOf says the person ending at ts[n] is the subject of the words
+// after him: he said them (李总说…, 老陈 说…, "Mr Sun said …"), or they are
+// glued to his name as one sentence (李总要336的报价) and are no date.
+func subjectOf(ts []tok, n int) bool {
+	return subjectTok(ts[n], ts[n-1].end() == ts[n].off)
+}
+
+// subjectTok says the word t, right after a person (glued to his name or
+// not), begins what he said or wants.
+func subjectTok(t tok, glued bool) bool {
+	switch t.l {
+	case "said", "says", "say", "told", "tells":
+		return true
+	}
+	if strings.HasPrefix(t.s, "说") {
+		return true
+	}
+	if t.s[0] < 0x80 || !glued {
+		return false
+	}
+	_, k := zhDate(t.s)
+	return k == 0
+}
+
+// noteSpan is span, but with the person whose words ts begin (subjFrom,
+// subjTo: see subjectOf) in front: "李总说下个月定", never "说下个月定".
+func (p *parser) noteSpan(ts []tok) string {
+	if len(ts) > 0 && p.subjFrom >= 0 && ts[0].off == p.subjTo {
+		a := p.subjFrom
+		p.subjFrom = -1
+		return p.norm[a:ts[len(ts)-1].end()]
+	}
+	return p.span(ts)
 }
 
 // personList says ts names people and nothing else: "Mr Sun", "mr sun",
@@ -170,7 +226,7 @@ var stepWords = map[string]bool{"call": true, "ring": true, "phone": true, "quot
 	"pick": true, "collect": true, "return": true, "drop": true, "meeting": true, "site": true, "train": true, "inspect": true, "confirm": true}
 
 // zhSteps are Chinese words in a follow-up the salesman will do.
-var zhSteps = []string{"报价", "回访", "拜访", "电话", "跟进", "联系", "演示", "试机", "去", "打", "发", "送", "寄", "约", "催", "准备", "提交", "见", "谈", "带", "看", "问", "确认", "签", "交", "演", "拿", "取"}
+var zhSteps = []string{"报价", "回访", "拜访", "电话", "跟进", "联系", "演示", "试机", "去", "打", "发", "送", "寄", "约", "催", "准备", "提交", "见", "谈", "带", "看", "问", "确认", "签", "交", "演", "拿", "取", "回电", "再来"}
 
 // speech marks what someone else said or will do: "guard says", "客户说".
 var speech = map[string]bool{"says": true, "said": true, "say": true, "told": true, "tells": true, "they": true, "he": true, "she": true,
@@ -240,11 +296,15 @@ func (p *parser) logActivity(body string, off int) *Error {
 			}
 		}
 	}
-	if len(rest) > 1 && p.cmd.Contact == "" && rest[0].s[0] >= 0x80 && zhPersonLike(rest[0].s) && markerAt(rest, 0) == 0 {
-		p.cmd.Contact = rest[0].s // "call 营口港 王强 no answer"
+	if len(rest) > 1 && p.cmd.Contact == "" && rest[0].s[0] >= 0x80 && zhPersonLike(rest[0].s) && markerAt(rest, 0) == 0 && p.personAt(rest, 0) == 0 {
+		p.cmd.Contact = rest[0].s // "call 营口港 王强 no answer"; 李总 is read by logPiece
+		if subjectOf(rest, 1) {
+			p.subjFrom, p.subjTo = rest[0].off, rest[1].off // 王强说…
+		}
 		rest = rest[1:]
 	}
 	p.logPiece(rest, false)
+	p.subjFrom = -1
 	return p.logParts(segs[1:], len(rest) == 0)
 }
 

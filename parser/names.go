@@ -262,9 +262,22 @@ func (p *parser) followUp(ts []tok) *FollowUp {
 	return f
 }
 
-// absentAt says the words at ts[i] say a person was not there: "not in",
+// absentAt says the words at ts[i], after a date or not, say a person is
+// not there ("not in", "away", 不在, 下周出差); it returns the index of the
+// word that says so, or 0.
+func (p *parser) absentAt(ts []tok, i int) int {
+	if _, _, m := p.whenAt(ts, i, false); m > 0 {
+		i += m // 李总下周出差
+	}
+	if absentWord(ts, i) {
+		return i
+	}
+	return 0
+}
+
+// absentWord says the words at ts[i] say a person was not there: "not in",
 // "away", "out", 不在, 出差.
-func absentAt(ts []tok, i int) bool {
+func absentWord(ts []tok, i int) bool {
 	if i >= len(ts) {
 		return false
 	}
@@ -274,5 +287,15 @@ func absentAt(ts []tok, i int) bool {
 	case "not", "wasn't", "was", "is", "isn't":
 		return i+1 < len(ts) && (ts[i+1].l == "in" || ts[i+1].l == "there" || ts[i+1].l == "available" || ts[i+1].l == "away" || ts[i+1].l == "out" || ts[i+1].l == "not")
 	}
-	return strings.HasPrefix(ts[i].s, "不在") || strings.HasPrefix(ts[i].s, "出差")
+	// 不在家, 这周出差, 又出差了; not 说老板不在 (someone else)
+	s := ts[i].s
+	if s[0] < 0x80 || len(s) > 18 || strings.Contains(s, "说") {
+		return false
+	}
+	for _, w := range [...]string{"不在", "出差", "休假", "请假"} {
+		if k := strings.Index(s, w); k >= 0 && k <= 6 {
+			return true
+		}
+	}
+	return false
 }

@@ -20,7 +20,9 @@ type parser struct {
 	form        string // the verb as typed, lower case
 	pre         *Ref   // record named before the verb: "A17 done", "#17 done"
 	lastContact bool   // the last piece of a logged activity named the contact
-	planTask    bool   // a plan read from "remind me", "todo:", "next:": words without a type are its subject
+	subjFrom    int    // start of a person whose words follow at subjTo, for noteSpan; -1 when none
+	subjTo      int
+	planTask    bool // a plan read from "remind me", "todo:", "next:": words without a type are its subject
 	inline      map[string]string
 	lex         *Lexicon // the sender's known names, or nil
 	tokBuf      [48]tok
@@ -52,6 +54,7 @@ func Parse(text string, ctx Context) (*Command, error) {
 	// reset all but the scratch buffers, whose contents are never read stale
 	p.raw, p.norm, p.loc, p.now = text, "", loc, ctx.Now.In(loc)
 	p.cmd, p.spec, p.form, p.pre, p.inline, p.lastContact, p.planTask = nil, nil, "", nil, nil, false, false
+	p.subjFrom = -1
 	p.lex = ctx.Lexicon
 	cmd, err := p.parse()
 	if err != nil {

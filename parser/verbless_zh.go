@@ -53,6 +53,9 @@ func zhPersonLike(s string) bool {
 	if n < 2 || n > 3 || !isSurname(r) {
 		return false
 	}
+	if _, k := zhDate(s); k > 0 {
+		return false // 周五 is Friday, not Mr Zhou
+	}
 	for _, r := range s {
 		if !isHan(r) || strings.ContainsRune("说要的了在不没是有和跟给去来", r) {
 			return false
@@ -188,6 +191,9 @@ func (p *parser) zhWrite(s string, i int) (*Command, *Error, bool) {
 		run := s[k:zhRun(s, k)]
 		if d := strings.Index(run, "的"); d > 0 && d+len("的") < len(run) {
 			p.cmd.Contact = run[d+len("的"):]
+			if n := zhPersonLen(p.cmd.Contact); n > 0 {
+				p.cmd.Contact = p.cmd.Contact[:n] // 的周经理说要报价
+			}
 			return p.zhLog(VerbVisit, s, k, "的"+p.cmd.Contact, when)
 		}
 	}
@@ -221,6 +227,11 @@ func (p *parser) zhLog(v Verb, s string, j int, cut string, when *time.Time) (*C
 			run = run[:c]
 		}
 	}
+	if c := strings.Index(run, "说"); c > 0 && next == k {
+		if _, person := zhSplitPerson(run[:c]); person != "" {
+			next, run = j+c, run[:c] // 去了抚顺煤矿高总说下周定
+		}
+	}
 	run = strings.TrimSuffix(run, "了")
 	if run == "" {
 		return nil, nil, false
@@ -239,9 +250,16 @@ func (p *parser) zhLog(v Verb, s string, j int, cut string, when *time.Time) (*C
 		c.At = &t
 	}
 	segs := p.segments(s[next:], next)
+	if person := c.Contact; person != "" && strings.HasSuffix(s[:next], person) && len(segs) > 0 && segs[0].key == "" && len(segs[0].toks) > 0 {
+		// 见了宏达砂石的周经理 说要报价: the note keeps who said it
+		if t := segs[0].toks[0]; strings.TrimSpace(s[next:t.off]) == "" && subjectTok(t, t.off == next) {
+			p.subjFrom, p.subjTo = next-len(person), t.off
+		}
+	}
 	if err := p.logParts(segs, c.Contact == ""); err != nil {
 		return nil, err, true
 	}
+	p.subjFrom = -1
 	return c, nil, true
 }
 

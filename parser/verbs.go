@@ -658,6 +658,8 @@ next message may be just the number. ^fieldcrm parse "text"^ shows how a message
   happened (^yesterday^). In Chinese text without separators a date in the middle starts the follow-up
   (^要两台320D 下周五报价^); in English it does not (^wants delivery in 3 weeks^ stays a note). ^next: …^ is
   always the follow-up. ^2x 320D^ in a note is also read as a product.
+  The person who says something (^李总说下周定^, ^Mr Sun said …^) is the contact and the note keeps his
+  words whole; a person said to be away (^王工不在^, ^李总下周出差^) is a note, not the contact.
 - **Reasons** (REJECT, REFUSE) are the rest of the message as typed, commas included (^not in town, back mon^,
   ^客户搬走了，新地址不知道^).
 - **Nothing typed is lost.** Text where a value was expected but that cannot be read as one (^EQ … smu 5120

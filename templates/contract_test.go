@@ -115,6 +115,9 @@ type OkAssign struct {
 	Kind     string // visit, call, …, or lead, opp, account
 	Subject  string
 	Assignee string
+	Due      time.Time // the date the manager gave (zero: none)
+	HasTime  bool
+	Urgent   bool
 }
 
 type OkApprove struct {

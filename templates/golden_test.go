@@ -150,6 +150,8 @@ func smsCases(zh bool) map[string][]variant {
 			{"longest", OkAssign{ID: 100017, Kind: "meeting", Subject: longAcct(zh), Assignee: ouyang}},
 			{"an activity, as crm names it", OkAssign{ID: 46, Kind: "activity", Subject: s(zh, "visit ACME Mining Co.", "拜访华鑫矿业"), Assignee: wang}},
 			{"an opp", OkAssign{ID: 42, Kind: "opportunity", Subject: s(zh, "ACME Mining 2x 320D", "华鑫矿业 2台320D"), Assignee: wang}},
+			{"with a date, urgent", OkAssign{ID: 73, Kind: "activity", Subject: s(zh, "visit ACME Mining Co.", "拜访华鑫矿业"), Assignee: wang, Due: at(12, 21, 18, 0), Urgent: true}},
+			{"longest with a time", OkAssign{ID: 100073, Kind: "activity", Subject: longAcct(zh), Assignee: ouyang, Due: at(12, 21, 10, 30), HasTime: true, Urgent: true}},
 		},
 		"ok_approve": {
 			{"typical", OkApprove{ID: 88, Subject: s(zh, "remove contact Li Wei (left)", "删除联系人李伟（离职）"), Approved: true}},

@@ -49,8 +49,23 @@ type Main struct {
 	Bin      string        // a built fieldcrm ("": go build)
 	APIDelay time.Duration // the fake API's answer delay (widens the send window)
 	Baseline time.Duration // raw bbolt db.Batch measurement per run (0: none)
-	Out      io.Writer
+	// Clock is the time serve (and the seed) believe it is when the harness
+	// starts; their clock then moves with real time, across kills and
+	// restarts ($FIELDCRM_CLOCK). Zero: DefaultClock. The run never depends
+	// on the hour it happens to run at.
+	Clock time.Time
+	Out   io.Writer
+
+	clockOff time.Duration // Clock - the real time at the start
 }
+
+// DefaultClock is a Tuesday at 10:20 in Shanghai: after the morning window
+// (summaries and digests are not made up at start), outside quiet hours, and
+// no job fires within the next 40 minutes.
+var DefaultClock = time.Date(2026, 12, 8, 10, 20, 0, 0, time.FixedZone("CST", 8*3600))
+
+// now is the run's clock (see Clock).
+func (m *Main) now() time.Time { return time.Now().Add(m.clockOff) }
 
 // Result is one run's figures.
 type Result struct {
@@ -96,9 +111,15 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.StringVar(&m.Bin, "bin", "", "fieldcrm binary (default: go build ./cmd/fieldcrm)")
 	fs.DurationVar(&m.APIDelay, "api-delay", 0, "the fake Twilio API answers after this delay")
 	fs.DurationVar(&m.Baseline, "baseline", 3*time.Second, "measure raw bbolt db.Batch this long per run (0: skip)")
+	clock := fs.String("clock", DefaultClock.Format(time.RFC3339), "the time serve believes it is at the start (RFC 3339)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	t, err := time.Parse(time.RFC3339, *clock)
+	if err != nil {
+		return fmt.Errorf("-clock: %q is not an RFC 3339 time", *clock)
+	}
+	m.Clock = t
 	for _, f := range strings.Split(*senders, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(f))
 		if err != nil || n < 1 || n > 256 {
@@ -126,6 +147,10 @@ func (m *Main) Run(ctx context.Context) ([]*Result, error) {
 	if m.Seed == 0 {
 		m.Seed = uint64(time.Now().UnixNano())
 	}
+	if m.Clock.IsZero() {
+		m.Clock = DefaultClock
+	}
+	m.clockOff = time.Until(m.Clock)
 	bin := m.Bin
 	if bin == "" {
 		var err error
@@ -153,20 +178,21 @@ func (m *Main) run(dir, bin string, senders, run int) (*Result, error) {
 		return nil, err
 	}
 	r := &Result{Senders: senders, Seed: m.Seed}
-	fmt.Fprintf(m.Out, "run %d: %d senders, %v, %d kills, seed %d, work dir %s\n", run, senders, m.Duration, m.Kills, m.Seed, dir)
+	fmt.Fprintf(m.Out, "run %d: %d senders, %v, %d kills, seed %d, serve's clock %s, work dir %s\n", run, senders, m.Duration, m.Kills, m.Seed,
+		m.now().In(m.Clock.Location()).Format(time.RFC3339), dir)
 	api := twiliotest.New()  // in the harness: it outlives every kill of serve
 	api.SetDelay(m.APIDelay) // widens the send window
 	defer api.Close()
 	users := newSalesmen(senders)
 	db := filepath.Join(dir, "fieldcrm.db")
-	if err := seed(db, users); err != nil {
+	if err := seed(db, users, m.now); err != nil {
 		return nil, fmt.Errorf("seed: %w", err)
 	}
 	addr, err := freeAddr()
 	if err != nil {
 		return nil, err
 	}
-	srv := &server{bin: bin, db: db, addr: addr, apiURL: api.URL, logPath: filepath.Join(dir, "serve.log")}
+	srv := &server{bin: bin, db: db, addr: addr, apiURL: api.URL, logPath: filepath.Join(dir, "serve.log"), now: m.now}
 	defer srv.close()
 	if err := srv.start(); err != nil {
 		return nil, err
@@ -229,7 +255,7 @@ func (m *Main) run(dir, bin string, senders, run int) (*Result, error) {
 	if err := srv.stop(); err != nil {
 		return nil, err
 	}
-	r.Counts, err = verify(db, lr, api.Messages(), kills)
+	r.Counts, err = verify(db, lr, api.Messages(), kills, m.now())
 	if err != nil {
 		return nil, fmt.Errorf("verify: %w", err)
 	}

@@ -119,15 +119,15 @@ func newSalesmen(n int) []*salesman {
 // seed writes the world into the database at path (serve is not running):
 // per salesman a manager, 4 English-named accounts and 1 Chinese-named one
 // with contacts, machines, opportunities, and openPerUser open activities.
-func seed(path string, users []*salesman) error {
-	s, err := crm.Open(path, crm.Options{})
+func seed(path string, users []*salesman, clock func() time.Time) error {
+	s, err := crm.Open(path, crm.Options{Now: clock})
 	if err != nil {
 		return err
 	}
 	defer s.Close()
 	ctx := context.Background()
 	meta := crm.Meta{Actor: crm.System, Channel: "import", Summary: "load harness seed"}
-	now := time.Now()
+	now := clock()
 	models := []string{"320D", "336", "950H", "D6"}
 	for u0 := 0; u0 < len(users); u0 += 8 {
 		_, err := s.Update(ctx, meta, func(tx *crm.Tx) error {

@@ -26,6 +26,7 @@ import (
 type server struct {
 	bin, db, addr, apiURL string
 	logPath               string
+	now                   func() time.Time // the run's clock: $FIELDCRM_CLOCK at each start
 
 	cmd  *exec.Cmd
 	done chan struct{} // closed when cmd has been waited for
@@ -81,6 +82,7 @@ func (s *server) env() []string {
 		"FIELDCRM_TWILIO_FROM="+ourNumber,
 		"FIELDCRM_TWILIO_API_URL="+s.apiURL,
 		"FIELDCRM_SMS_RATE=10000",
+		"FIELDCRM_CLOCK="+s.now().Format(time.RFC3339Nano),
 	)
 }
 
@@ -177,9 +179,13 @@ func rss(pid int) (vmRSS, vmHWM int) {
 	return vmRSS, vmHWM
 }
 
-var reOutboxGauge = regexp.MustCompile(`(?m)^fieldcrm_outbox_entries\{state="(queued|sending)"\} (\S+)$`)
+var (
+	reOutboxGauge = regexp.MustCompile(`(?m)^fieldcrm_outbox_entries\{state="(queued|sending)"\} (\S+)$`)
+	reHeldGauge   = regexp.MustCompile(`(?m)^fieldcrm_outbox_held_entries (\S+)$`)
+)
 
-// pending reads from /metrics how many outbox entries are queued or sending.
+// pending reads from /metrics how many outbox entries are queued or sending,
+// leaving out those held for later (quiet hours): they are not due.
 func (s *server) pending() (int, error) {
 	c := &http.Client{Timeout: 5 * time.Second}
 	resp, err := c.Get("http://" + s.addr + "/metrics")
@@ -195,6 +201,10 @@ func (s *server) pending() (int, error) {
 	for _, m := range reOutboxGauge.FindAllStringSubmatch(string(b), -1) {
 		f, _ := strconv.ParseFloat(m[2], 64)
 		n += int(f)
+	}
+	if m := reHeldGauge.FindStringSubmatch(string(b)); m != nil {
+		f, _ := strconv.ParseFloat(m[1], 64)
+		n -= int(f)
 	}
 	return n, nil
 }

@@ -77,15 +77,34 @@ func usageError(fs *flag.FlagSet, stderr io.Writer, format string, a ...any) int
 	return 2
 }
 
+// createsDB are the commands that may start a new database when the file
+// does not exist; every other command refuses a missing file (a typo in
+// --db must not succeed on an empty database).
+var createsDB = map[string]bool{"user add": true, "import": true, "campaign add": true}
+
 // openStore opens the database; it fails within crm's lock timeout (2s) when
-// another process holds the file.
+// another process holds the file. The administrator's commands open files
+// fieldcrm may not have written (a copy, a download), so each runs the full
+// check first (crm.ValidateFile): a damaged file is refused with a sentence
+// before anything reads or writes it.
 func openStore(fs *flag.FlagSet, path string, stderr io.Writer) (*crm.Store, bool) {
-	s, err := crm.Open(path, crm.Options{})
+	s, err := crm.Open(path, crm.Options{MustExist: !createsDB[fs.Name()], Verify: true})
 	if err != nil {
-		fmt.Fprintf(stderr, "fieldcrm %s: %v\n", fs.Name(), err)
+		fmt.Fprintf(stderr, "fieldcrm %s: %s\n", fs.Name(), openError(path, err))
 		return nil, false
 	}
 	return s, true
+}
+
+// openError says why a database did not open, and what to do.
+func openError(path string, err error) string {
+	switch {
+	case errors.Is(err, crm.ErrNoDatabase):
+		return fmt.Sprintf("%s does not exist: give the database with --db (or $FIELDCRM_DB); nothing was created ('fieldcrm user add' or 'fieldcrm import' start a new one)", path)
+	case errors.Is(err, crm.ErrDamaged):
+		return fmt.Sprintf("%v; nothing was changed (a damaged database is replaced from a backup: fieldcrm restore)", err)
+	}
+	return err.Error()
 }
 
 // meta is how a command appears in the history.

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/fieldcrm/fieldcrm/gateway"
 	"github.com/fieldcrm/fieldcrm/scheduler"
 )
 
@@ -28,6 +29,18 @@ type Config struct {
 	TwilioToken  string   // TWILIO_AUTH_TOKEN
 	TwilioFrom   []string // FIELDCRM_TWILIO_FROM: numbers or one Messaging Service SID, comma-separated
 	TwilioAPIURL string   // FIELDCRM_TWILIO_API_URL
+	// AdminToken is the bearer token of /admin/ (FIELDCRM_ADMIN_TOKEN; empty:
+	// those endpoints answer 404).
+	AdminToken string
+	// SMSCountries are the calling codes of the numbers an unknown sender is
+	// answered at (FIELDCRM_SMS_COUNTRIES: ISO codes or +codes, "CN"; "*":
+	// any). UnknownPerHour caps those answers (FIELDCRM_UNKNOWN_PER_HOUR, 30).
+	SMSCountries   []string
+	UnknownPerHour int
+	// MinFree is the free space (bytes) next to the database below which
+	// serve warns (FIELDCRM_MIN_FREE_MB, 500; "0" turns the warning off).
+	// 0 in a Config made in code means the default; below 0, off.
+	MinFree int64
 	// SMSRate is the most SMS per second from one long code (FIELDCRM_SMS_RATE, 1).
 	SMSRate float64
 	// Schedules are the jobs' cron specs from FIELDCRM_SCHEDULE_<JOB> ("off"
@@ -49,6 +62,50 @@ type envVar struct {
 	def        string
 }
 
+// secretVars are never printed (--help shows "<set>") and may come from a
+// file instead: NAME_FILE names it, as container secrets and systemd's
+// LoadCredential= expect.
+var secretVars = map[string]bool{
+	"TWILIO_AUTH_TOKEN":      true,
+	"FIELDCRM_ADMIN_TOKEN":   true,
+	"FIELDCRM_IMAP_PASSWORD": true,
+	"FIELDCRM_SMTP_PASSWORD": true,
+}
+
+// secretFlag is a secret's flag: its value is never printed.
+type secretFlag struct{ p *string }
+
+func (f secretFlag) String() string {
+	if f.p == nil || *f.p == "" {
+		return ""
+	}
+	return "<set>"
+}
+
+func (f secretFlag) Set(v string) error { *f.p = v; return nil }
+
+// envSecret reads the secret name from $name, or from the file $name_FILE
+// (its content, without the trailing newline). Both set is an error, as is
+// a file that cannot be read or is empty.
+func envSecret(getenv func(string) string, name string) (string, error) {
+	v, file := getenv(name), getenv(name+"_FILE")
+	switch {
+	case file == "":
+		return v, nil
+	case v != "":
+		return "", fmt.Errorf("both %s and %s_FILE are set: keep one", name, name)
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return "", fmt.Errorf("%s_FILE: %w", name, err)
+	}
+	s := strings.TrimRight(string(b), "\r\n")
+	if s == "" {
+		return "", fmt.Errorf("%s_FILE: %s is empty", name, file)
+	}
+	return s, nil
+}
+
 func (c *Config) vars(from *string, rate *string) []envVar {
 	vars := []envVar{
 		{"FIELDCRM_DB", "database file", &c.DB, "fieldcrm.db"},
@@ -62,6 +119,7 @@ func (c *Config) vars(from *string, rate *string) []envVar {
 		{"FIELDCRM_TWILIO_FROM", "sender numbers (+86…, comma-separated) or a Messaging Service SID (MG…)", from, ""},
 		{"FIELDCRM_TWILIO_API_URL", "Twilio API base URL", &c.TwilioAPIURL, "https://api.twilio.com"},
 		{"FIELDCRM_SMS_RATE", "most SMS per second from one long code", rate, "1"},
+		{AdminTokenEnv, "bearer token of GET /admin/backup (empty: the admin endpoints answer 404)", &c.AdminToken, ""},
 	}
 	return append(vars, c.Mail.vars()...)
 }
@@ -69,14 +127,31 @@ func (c *Config) vars(from *string, rate *string) []envVar {
 // ParseConfig reads the environment (getenv) and then the flags in args.
 func ParseConfig(name string, args []string, getenv func(string) string) (*Config, *flag.FlagSet, error) {
 	c := &Config{}
-	var from, rate string
+	var from, rate, minFree, countries, perHour string
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	for _, v := range c.vars(&from, &rate) {
+	var errs []string
+	vars := append(c.vars(&from, &rate), envVar{"FIELDCRM_MIN_FREE_MB",
+		"warn (log and metric) when the disk of the database has less free space than this many MB", &minFree, "500"},
+		envVar{"FIELDCRM_SMS_COUNTRIES", "countries whose unknown numbers get the \"not registered\" SMS: ISO codes or calling codes, comma-separated; * for any", &countries, "CN"},
+		envVar{"FIELDCRM_UNKNOWN_PER_HOUR", "most \"not registered\" answers per hour, to all unknown senders together", &perHour, "30"})
+	for _, v := range vars {
 		val := v.def
+		if secretVars[v.name] {
+			sec, err := envSecret(getenv, v.name)
+			if err != nil {
+				errs = append(errs, err.Error())
+			}
+			*v.dest = sec
+			fs.Var(secretFlag{v.dest}, v.name, v.help+" (a `secret`, never printed: env "+v.name+", or a file named in "+v.name+"_FILE)")
+			continue
+		}
 		if e := getenv(v.name); e != "" {
 			val = e
 		}
 		fs.StringVar(v.dest, v.name, val, v.help+" (env "+v.name+")")
+	}
+	if len(errs) > 0 {
+		return nil, fs, fmt.Errorf("%w:\n  - %s", errInvalid, strings.Join(errs, "\n  - "))
 	}
 	if err := fs.Parse(args); err != nil {
 		return nil, fs, err
@@ -87,8 +162,27 @@ func ParseConfig(name string, args []string, getenv func(string) string) (*Confi
 		}
 	}
 	c.Schedules = jobSchedules(getenv)
+	now, err := envClock(getenv)
+	if err != nil {
+		return nil, fs, err
+	}
+	c.Now = now
 	if _, err := fmt.Sscan(rate, &c.SMSRate); err != nil {
 		return nil, fs, fmt.Errorf("FIELDCRM_SMS_RATE: %q is not a number", rate)
+	}
+	var mb int64
+	if _, err := fmt.Sscan(minFree, &mb); err != nil || mb < 0 {
+		return nil, fs, fmt.Errorf("FIELDCRM_MIN_FREE_MB: %q is not a number of MB", minFree)
+	}
+	if c.SMSCountries, err = parseCountries(countries); err != nil {
+		return nil, fs, err
+	}
+	if _, err := fmt.Sscan(perHour, &c.UnknownPerHour); err != nil || c.UnknownPerHour < 1 {
+		return nil, fs, fmt.Errorf("FIELDCRM_UNKNOWN_PER_HOUR: %q is not a number above 0", perHour)
+	}
+	c.MinFree = mb << 20
+	if mb == 0 {
+		c.MinFree = -1 // off
 	}
 	return c, fs, nil
 }
@@ -172,6 +266,59 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("%w:\n  - %s", errInvalid, strings.Join(probs, "\n  - "))
 	}
 	return nil
+}
+
+// parseCountries reads FIELDCRM_SMS_COUNTRIES into calling codes.
+func parseCountries(v string) ([]string, error) {
+	var out []string
+	for _, f := range strings.Split(v, ",") {
+		f = strings.ToUpper(strings.TrimSpace(f))
+		switch {
+		case f == "":
+		case f == "*":
+			return []string{"*"}, nil
+		case strings.HasPrefix(f, "+") && reDigits.MatchString(f[1:]):
+			out = append(out, f)
+		case gateway.CallingCodes[f] != "":
+			out = append(out, gateway.CallingCodes[f])
+		default:
+			return nil, fmt.Errorf("FIELDCRM_SMS_COUNTRIES: %q is neither a country code fieldcrm knows (CN, HK, US, …) nor a calling code like +86", f)
+		}
+	}
+	return out, nil
+}
+
+var reDigits = regexp.MustCompile(`^[0-9]{1,4}$`)
+
+// ClockEnv sets the clock of serve and of the commands that act as of now
+// (sms, jobs): an RFC 3339 time that the clock reads at start and moves on
+// from with real time. It is for tests and rehearsals — the crash test runs
+// serve at a fixed hour so that it never depends on when CI runs — and serve
+// warns when it is set.
+const ClockEnv = "FIELDCRM_CLOCK"
+
+// envClock returns the clock $FIELDCRM_CLOCK asks for, or nil (real time)
+// when it is not set.
+func envClock(getenv func(string) string) (func() time.Time, error) {
+	v := strings.TrimSpace(envOr(getenv)(ClockEnv))
+	if v == "" {
+		return nil, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, v)
+	if err != nil {
+		return nil, fmt.Errorf("%s %q is not an RFC 3339 time (e.g. 2026-12-08T06:45:00+08:00)", ClockEnv, v)
+	}
+	off := time.Until(t)
+	return func() time.Time { return time.Now().Add(off) }, nil
+}
+
+// clockOrNow is $FIELDCRM_CLOCK's clock, or time.Now.
+func clockOrNow(getenv func(string) string) (func() time.Time, error) {
+	c, err := envClock(getenv)
+	if c == nil && err == nil {
+		c = time.Now
+	}
+	return c, err
 }
 
 func envOr(getenv func(string) string) func(string) string {

@@ -11,12 +11,16 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/fieldcrm/fieldcrm/crm"
+	"github.com/fieldcrm/fieldcrm/gateway"
+	"github.com/fieldcrm/fieldcrm/gateway/outbox"
 	"github.com/fieldcrm/fieldcrm/gateway/twilio"
+	"github.com/fieldcrm/fieldcrm/gateway/twilio/twiliotest"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -109,6 +113,16 @@ func TestHostileRequests(t *testing.T) {
 		f, sig := signed(e2eWangPhone, c.body)
 		cases = append(cases, tc{name: "signed " + c.name, body: raw(f), sig: sig, want: []int{200}, claims: true})
 	}
+	// issue 15, point 11: over-long ids, correctly signed, are refused with
+	// 400 (never stored: a 40,000-byte claim key was a 500 on every retry)
+	for _, c := range []struct{ name, field string }{{"MessageSid", "MessageSid"}, {"SmsSid", "SmsSid"}, {"From", "From"}, {"To", "To"}} {
+		_, f := e.form(e2eWangPhone, "TODAY")
+		if c.field == "SmsSid" {
+			f.Del("MessageSid")
+		}
+		f.Set(c.field, "SM"+strings.Repeat("0", 40_000))
+		cases = append(cases, tc{name: "signed, 40,000-character " + c.name, body: raw(f), sig: e.sign(twilio.SMSPath, f), want: []int{400}})
+	}
 	f, sig := manyFields()
 	cases = append(cases, tc{name: "signed, 300 unknown form fields", body: raw(f), sig: sig, want: []int{200}, claims: true})
 	f, sig = signed(e2eStranger, invalid+ids)
@@ -183,6 +197,83 @@ func TestHostileRequests(t *testing.T) {
 	})
 }
 
+// Issue 15, point 11: every status Twilio documents is answered 2xx; the
+// outbound ones are recorded on the entry, the inbound ones (receiving,
+// received) and unknown ones change nothing, the unknown with a warning;
+// an over-long MessageSid is a 400. None is a 500 (which Twilio retries).
+func TestHostileStatusCallbacks(t *testing.T) {
+	e := e2eStart(t, "", nil)
+	e.sms(e2eLiuPhone, "PLAN wang visit acme fri urgent") // the notice to Wang goes through the outbox
+	msg := e.api.WaitFor(1, 3*time.Second)[0]
+	var id int64
+	e2eWaitUntil(t, "the notice is recorded sent", func() bool {
+		es := e2eEntriesTo(t, e.m.Store.DB(), e2eWangPhone)
+		if len(es) == 1 && es[0].State == outbox.StateSent {
+			id = es[0].ID
+			return true
+		}
+		return false
+	})
+	get := func() *outbox.Entry {
+		x, err := outbox.Get(e.m.Store.DB(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return x
+	}
+	cases := []struct {
+		status, sid string
+		code        int
+		// the entry's state and provider status after it ("" : unchanged)
+		state, provider string
+		warn            bool
+	}{
+		{status: "receiving", code: 204},
+		{status: "received", code: 204},
+		{status: "blorped", code: 204, warn: true},
+		{status: "SENT_TO_MARS", code: 204, warn: true},
+		{status: "sent", sid: "SM" + strings.Repeat("9", 40_000), code: 400},
+		{status: strings.Repeat("x", 40_000), code: 400},
+		{status: "sending", code: 204, provider: "sending", state: outbox.StateSent},
+		{status: "partially_delivered", code: 204, provider: "delivered", state: outbox.StateDelivered},
+		{status: "read", code: 204, provider: "read", state: outbox.StateDelivered},
+	}
+	for _, c := range cases {
+		t.Run(c.status[:min(len(c.status), 20)], func(t *testing.T) {
+			before := get()
+			records := hostileRecords(t, e.m.Store)
+			logBefore := len(e.log.String())
+			sid := msg.SID
+			if c.sid != "" {
+				sid = c.sid
+			}
+			form := url.Values{"MessageSid": {sid}, "MessageStatus": {c.status}, "AccountSid": {twiliotest.AccountSID}}
+			code, body := e.post(twilio.StatusPath, form, e.sign(twilio.StatusPath, form))
+			if code != c.code {
+				t.Errorf("answer %d %q, want %d", code, body, c.code)
+			}
+			after := get()
+			if c.state == "" {
+				if after.State != before.State || after.ProviderStatus != before.ProviderStatus || len(after.StatusHistory) != len(before.StatusHistory) {
+					t.Errorf("the entry changed: %s/%s → %s/%s", before.State, before.ProviderStatus, after.State, after.ProviderStatus)
+				}
+			} else if after.State != c.state || after.ProviderStatus != c.provider {
+				t.Errorf("entry %s/%s, want %s/%s", after.State, after.ProviderStatus, c.state, c.provider)
+			}
+			if now := hostileRecords(t, e.m.Store); !e2eMapsEqual(records, now) {
+				t.Errorf("the store changed: %v → %v", records, now)
+			}
+			logged := e.log.String()[logBefore:]
+			if warned := strings.Contains(logged, "unknown delivery status ignored"); warned != c.warn {
+				t.Errorf("warning logged %v, want %v: %s", warned, c.warn, logged)
+			}
+			if strings.Contains(logged, "level=ERROR") {
+				t.Errorf("an error logged: %s", logged)
+			}
+		})
+	}
+}
+
 // A client that sends its request headers one byte at a time is cut off by
 // the server's ReadHeaderTimeout (5 s), not held open forever; the server
 // keeps answering others meanwhile.
@@ -228,5 +319,113 @@ func TestHostileSlowLoris(t *testing.T) {
 		}
 	case <-time.After(12 * time.Second):
 		t.Fatalf("the slow connection is still open after 12 s")
+	}
+}
+
+// Issue 15, point 5: the "not registered" answers cost an SMS each, so they
+// are limited where a restart does not reset them: once a day per sender,
+// a cap per hour in all, and only numbers in FIELDCRM_SMS_COUNTRIES. Nothing
+// else is stored for an unknown sender, answered or not.
+func TestHostileUnknownSenders(t *testing.T) {
+	e := e2eStart(t, "", func(c *Config, _ *Main) { c.UnknownPerHour = 5; c.SMSCountries = []string{"+86", "+852"} })
+	n := 0
+	stranger := func() string { n++; return fmt.Sprintf("+86139%08d", 1000+n) }
+	first := stranger()
+	steps := []struct {
+		name, from string
+		advance    time.Duration
+		restart    bool
+		answered   bool
+	}{
+		{name: "first message", from: first, answered: true},
+		{name: "again at once", from: first},
+		{name: "again after a restart", from: first, restart: true}, // the limit was in memory: answered again
+		{name: "Hong Kong (configured)", from: "+85291234567", answered: true},
+		{name: "Britain (not configured)", from: "+447700900123"},
+		{name: "premium-rate abroad", from: "+88213456789"},
+		{name: "not a number", from: "+"},
+		{name: "third", from: stranger(), answered: true},
+		{name: "fourth", from: stranger(), answered: true},
+		{name: "fifth", from: stranger(), answered: true},
+		{name: "sixth: over the cap of 5 an hour", from: stranger()},
+		{name: "seventh, after a restart: still over", from: stranger(), restart: true},
+		{name: "the next hour", from: stranger(), advance: time.Hour, answered: true},
+		{name: "the first, 23 hours later", from: first, advance: 22 * time.Hour},
+		{name: "the first, a day later", from: first, advance: 2 * time.Hour, answered: true},
+	}
+	for _, s := range steps {
+		t.Run(s.name, func(t *testing.T) {
+			e.clock.Advance(s.advance)
+			if s.restart {
+				e.restart()
+			}
+			before := hostileRecords(t, e.m.Store)
+			reply, sid := e.sms(s.from, "V acme; met Zhang Wei")
+			if got := strings.Contains(reply, "not registered"); got != s.answered || (!s.answered && reply != "") {
+				t.Errorf("answer %q, want answered %v", reply, s.answered)
+			}
+			if after := hostileRecords(t, e.m.Store); !e2eMapsEqual(before, after) {
+				t.Errorf("the store changed: %v → %v", before, after)
+			}
+			if c, _ := gateway.Claim(e.m.Store.DB(), gateway.ChannelSMS, sid); c != nil {
+				t.Errorf("an unknown sender's message was claimed")
+			}
+		})
+	}
+	if n := len(e.api.Requests()); n != 0 {
+		t.Errorf("%d SMS sent through the API to unknown senders", n)
+	}
+}
+
+// The countries come from FIELDCRM_SMS_COUNTRIES: ISO codes or calling codes.
+func TestConfigSMSCountries(t *testing.T) {
+	for v, want := range map[string]string{"": "[+86]", "CN": "[+86]", "cn, hk": "[+86 +852]", "+86,+1": "[+86 +1]", "*": "[*]"} {
+		env := map[string]string{"FIELDCRM_SMS_COUNTRIES": v}
+		c, _, err := ParseConfig("serve", nil, func(k string) string { return env[k] })
+		if err != nil || fmt.Sprint(c.SMSCountries) != want {
+			t.Errorf("%q: %v %v, want %s", v, c.SMSCountries, err, want)
+		}
+	}
+	env := map[string]string{"FIELDCRM_SMS_COUNTRIES": "CN,Narnia"}
+	if _, _, err := ParseConfig("serve", nil, func(k string) string { return env[k] }); err == nil || !strings.Contains(err.Error(), `"NARNIA"`) {
+		t.Errorf("an unknown country: %v", err)
+	}
+}
+
+// hostileBidi are the bidirectional controls that reorder what a reader sees.
+var hostileBidi = []rune{'\u202A', '\u202B', '\u202C', '\u202D', '\u202E', '\u2066', '\u2067', '\u2068', '\u2069', '\u200E', '\u200F', '\u061C'}
+
+func hostileHasBidi(s string) bool {
+	return strings.ContainsFunc(s, func(r rune) bool { return slices.Contains(hostileBidi, r) })
+}
+
+// Issue 15, point 6: bidi controls in a message are dropped before it is
+// parsed: the command means what it shows without them, and neither the
+// reply nor anything stored carries one (SMS here, e-mail below).
+func TestHostileBidi(t *testing.T) {
+	e := e2eStart(t, "", nil)
+	cases := []struct{ name, body, want string }{
+		{"override in a note", "V acme; met Zhang Wei; \u202Eevil\u202C note", "OK visit"},
+		{"every control in the account name", "V ac\u202Am\u202Be\u2066\u2067\u2068\u2069\u200E\u200F\u061C; met Zhang Wei", "OK visit"},
+		{"isolate around the verb", "\u2067TODAY\u2069", "today"},
+		{"override in an id", "ACCT #\u202E1", "ACME Mining"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			reply, sid := e.sms(e2eWangPhone, c.body)
+			if hostileHasBidi(reply) || !strings.Contains(strings.ToLower(reply), strings.ToLower(c.want)) {
+				t.Errorf("reply %q, want %q and no bidi control", reply, c.want)
+			}
+			e.m.Store.DB().View(func(tx *bolt.Tx) error {
+				return tx.ForEach(func(name []byte, b *bolt.Bucket) error {
+					return b.ForEach(func(k, v []byte) error {
+						if hostileHasBidi(string(k)) || hostileHasBidi(string(v)) {
+							t.Errorf("bucket %s holds a bidi control after %s: %q", name, sid, v)
+						}
+						return nil
+					})
+				})
+			})
+		})
 	}
 }

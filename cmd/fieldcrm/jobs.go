@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -55,13 +56,13 @@ func jobLocation() (*time.Location, error) {
 
 // jobOpen opens the store (with its clock at at, when set) and a scheduler on it.
 func jobOpen(path string, at time.Time, email bool, loc *time.Location) (*crm.Store, *scheduler.Scheduler, error) {
-	opts := crm.Options{Location: loc}
+	opts := crm.Options{Location: loc, MustExist: true, Verify: true}
 	if !at.IsZero() {
 		opts.Now = func() time.Time { return at }
 	}
 	st, err := crm.Open(path, opts)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, errors.New(openError(path, err))
 	}
 	tpl, err := templates.New()
 	if err != nil {
@@ -98,7 +99,12 @@ func runJobsList(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		fmt.Fprintln(stderr, "fieldcrm jobs list:", err)
 		return 1
 	}
-	now := time.Now().In(loc)
+	clock, err := clockOrNow(nil)
+	if err != nil {
+		fmt.Fprintln(stderr, "fieldcrm jobs list:", err)
+		return 2
+	}
+	now := clock().In(loc)
 	next := s.Next(now)
 	w := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(w, "JOB\tSCHEDULE\tNEXT\tLAST RUN (AS OF)\tTOOK\tCOUNTS")
@@ -139,7 +145,12 @@ func runJobsRun(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		fmt.Fprintln(stderr, "fieldcrm jobs run: FIELDCRM_TZ:", err)
 		return 2
 	}
-	at := time.Now()
+	clock, err := clockOrNow(nil)
+	if err != nil {
+		fmt.Fprintln(stderr, "fieldcrm jobs run:", err)
+		return 2
+	}
+	at := clock()
 	if *atFlag != "" {
 		if at, err = jobParseTime(*atFlag, loc); err != nil {
 			return usageError(fs, stderr, "%v", err)

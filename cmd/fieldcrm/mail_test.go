@@ -538,3 +538,20 @@ func TestMailSignOffNotACommand(t *testing.T) {
 	}
 	e2eContains(t, "answer", ans.Text, "> NOTE acme asked for a brochure", "OK note")
 }
+
+// Issue 15, point 6, by e-mail: the subject and body lines lose their bidi
+// controls before they are read; the visit is stored without them.
+func TestMailBidiStripped(t *testing.T) {
+	me := mailStart(t, nil)
+	me.deliver(mailMsg{From: "Wang Jun <" + mailWang + ">", Subject: "VISIT acme; met Zhang Wei; \u202Eevil\u202C", Auth: true,
+		Body: "\u2067OPPS\u2069\n"})
+	ans := me.waitAnswers(mailWang, 1)[0]
+	me.processed(1)
+	vs := me.visits(me.team.Acme)
+	if len(vs) != 1 || hostileHasBidi(vs[0].Subject+vs[0].Notes+vs[0].Outcome) {
+		t.Fatalf("visits %+v", vs)
+	}
+	if hostileHasBidi(ans.Text) || !strings.Contains(ans.Text, "> OPPS") || !strings.Contains(ans.Text, "evil") {
+		t.Errorf("answer:\n%q", ans.Text)
+	}
+}

@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"os"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -21,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/fieldcrm/fieldcrm/crm"
 	"github.com/fieldcrm/fieldcrm/gateway"
 	"github.com/fieldcrm/fieldcrm/gateway/email"
 	"github.com/fieldcrm/fieldcrm/gateway/email/imapwatch"
@@ -56,10 +56,13 @@ type ops struct {
 	jobSecs     *prometheus.HistogramVec
 	scrapeStore func() *bolt.DB
 	now         func() time.Time
+
+	disk        *diskWatch             // free space next to the database (disk.go)
+	writeHealth func() crm.WriteHealth // the store's commits
 }
 
-func newOps(db func() *bolt.DB, now func() time.Time) *ops {
-	o := &ops{reg: prometheus.NewRegistry(), adminToken: os.Getenv(AdminTokenEnv), scrapeStore: db, now: now}
+func newOps(db func() *bolt.DB, now func() time.Time, adminToken string) *ops {
+	o := &ops{reg: prometheus.NewRegistry(), adminToken: adminToken, scrapeStore: db, now: now}
 	o.mailIn = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "fieldcrm_email_in_total",
 		Help: "E-mails taken from the mailbox, by outcome (applied, dup, auto, unknown, unverified, unreadable, too_big, empty)."},
 		[]string{"outcome"})
@@ -146,22 +149,34 @@ func (o *ops) status(_, status string, _ int) { o.delivery.WithLabelValues(statu
 type storeCollector struct{ o *ops }
 
 var (
-	descDepth   = prometheus.NewDesc("fieldcrm_outbox_entries", "Outbox entries by state.", []string{"state"}, nil)
-	descOldest  = prometheus.NewDesc("fieldcrm_outbox_oldest_pending_seconds", "Age of the oldest outbox entry still queued or sending (0: none).", nil, nil)
-	descJobAt   = prometheus.NewDesc("fieldcrm_job_last_run_timestamp_seconds", "When each scheduled job last ran (wall clock).", []string{"job"}, nil)
-	descJobDur  = prometheus.NewDesc("fieldcrm_job_last_run_duration_seconds", "How long each job's last run took.", []string{"job"}, nil)
-	descJobErr  = prometheus.NewDesc("fieldcrm_job_last_run_failed", "1 when the job's last run failed.", []string{"job"}, nil)
-	descJobSent = prometheus.NewDesc("fieldcrm_job_last_run_messages", "Messages queued by the job's last run, by channel.", []string{"job", "channel"}, nil)
-	descScrape  = prometheus.NewDesc("fieldcrm_store_scrape_error", "1 when the store could not be read for this scrape.", nil, nil)
+	descDepth     = prometheus.NewDesc("fieldcrm_outbox_entries", "Outbox entries by state.", []string{"state"}, nil)
+	descHeld      = prometheus.NewDesc("fieldcrm_outbox_held_entries", "Queued outbox entries held back until a later time (quiet hours).", nil, nil)
+	descOldest    = prometheus.NewDesc("fieldcrm_outbox_oldest_pending_seconds", "Age of the oldest outbox entry still queued or sending (0: none).", nil, nil)
+	descJobAt     = prometheus.NewDesc("fieldcrm_job_last_run_timestamp_seconds", "When each scheduled job last ran (wall clock).", []string{"job"}, nil)
+	descJobDur    = prometheus.NewDesc("fieldcrm_job_last_run_duration_seconds", "How long each job's last run took.", []string{"job"}, nil)
+	descJobErr    = prometheus.NewDesc("fieldcrm_job_last_run_failed", "1 when the job's last run failed.", []string{"job"}, nil)
+	descJobSent   = prometheus.NewDesc("fieldcrm_job_last_run_messages", "Messages queued by the job's last run, by channel.", []string{"job", "channel"}, nil)
+	descWriteFail = prometheus.NewDesc("fieldcrm_store_write_failures_total", "Commits of the store that failed (a full disk, an I/O error): the messages in them were answered 500.", nil, nil)
+	descWriteBad  = prometheus.NewDesc("fieldcrm_store_writes_failing", "1 while the store's last commit failed.", nil, nil)
+	descScrape    = prometheus.NewDesc("fieldcrm_store_scrape_error", "1 when the store could not be read for this scrape.", nil, nil)
 )
 
 func (c *storeCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descDepth, descOldest, descJobAt, descJobDur, descJobErr, descJobSent, descScrape} {
+	for _, d := range []*prometheus.Desc{descWriteFail, descWriteBad, descDepth, descHeld, descOldest, descJobAt, descJobDur, descJobErr, descJobSent, descScrape} {
 		ch <- d
 	}
 }
 
 func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
+	if c.o.writeHealth != nil {
+		h := c.o.writeHealth()
+		bad := 0.0
+		if h.Failing() {
+			bad = 1
+		}
+		ch <- prometheus.MustNewConstMetric(descWriteFail, prometheus.CounterValue, float64(h.Failures))
+		ch <- prometheus.MustNewConstMetric(descWriteBad, prometheus.GaugeValue, bad)
+	}
 	db := c.o.scrapeStore()
 	failed := 0.0
 	if db == nil {
@@ -173,6 +188,11 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 			ch <- prometheus.MustNewConstMetric(descDepth, prometheus.GaugeValue, float64(st.Depth[s]), s)
 		}
 		ch <- prometheus.MustNewConstMetric(descOldest, prometheus.GaugeValue, st.OldestQueued.Seconds())
+		held, err := heldEntries(db, c.o.now())
+		if err != nil {
+			failed = 1
+		}
+		ch <- prometheus.MustNewConstMetric(descHeld, prometheus.GaugeValue, float64(held))
 		runs, err := scheduler.LastRuns(db)
 		if err != nil {
 			failed = 1
@@ -191,6 +211,19 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 		}
 	}
 	ch <- prometheus.MustNewConstMetric(descScrape, prometheus.GaugeValue, failed)
+}
+
+// heldEntries counts the queued entries whose NotBefore is still ahead
+// (held by quiet hours): queued, but not late.
+func heldEntries(db *bolt.DB, now time.Time) (int, error) {
+	q, err := outbox.List(db, outbox.Filter{State: outbox.StateQueued, Limit: 1 << 30})
+	n := 0
+	for _, e := range q {
+		if e.NotBefore.After(now) {
+			n++
+		}
+	}
+	return n, err
 }
 
 // statusWriter remembers the status code for the latency histogram.
@@ -270,11 +303,21 @@ func (m *Main) readyz(w http.ResponseWriter, r *http.Request) {
 			}
 			return nil
 		})
+		// reading works on a full disk: what fails is writing, so the
+		// writer's last commit says whether messages can be stored
+		if h := m.Store.WriteHealth(); storeErr == nil && h.Failing() {
+			storeErr = fmt.Errorf("writes failing since %s (%d failed commits): %v", h.FailedAt.UTC().Format(time.RFC3339),
+				h.Failures, h.LastError)
+		}
+	}
+	disk := ""
+	if d := m.ops.disk; d != nil {
+		disk = d.describe()
 	}
 	if storeErr != nil {
-		line("store", false, storeErr.Error())
+		line("store", false, strings.TrimPrefix(storeErr.Error()+"; "+disk, "; "))
 	} else {
-		line("store", true, "")
+		line("store", true, disk)
 	}
 	line("outbox", m.ops.outboxUp.Load(), "worker")
 	line("scheduler", m.ops.schedUp.Load(), "")

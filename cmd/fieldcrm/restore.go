@@ -7,12 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"strings"
+	"syscall"
 	"time"
-
-	bolt "go.etcd.io/bbolt"
 
 	"github.com/fieldcrm/fieldcrm/crm"
 )
@@ -20,17 +20,44 @@ import (
 // dbLocked reports whether another process holds path open (bbolt's flock).
 // A missing file is not locked.
 func dbLocked(path string) (bool, error) {
-	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
 		return false, nil
-	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 300 * time.Millisecond, ReadOnly: true})
-	if errors.Is(err, bolt.ErrTimeout) {
-		return true, nil
-	}
-	if err != nil {
+	} else if err != nil {
 		return false, err
 	}
-	return false, db.Close()
+	defer f.Close()
+	// bbolt's lock is flock(2) on the file: try it without mapping the file,
+	// which may be damaged
+	err = syscall.Flock(int(f.Fd()), syscall.LOCK_SH|syscall.LOCK_NB)
+	if errors.Is(err, syscall.EWOULDBLOCK) {
+		return true, nil
+	} else if err != nil {
+		return false, err
+	}
+	return false, syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+}
+
+// lockFile takes bbolt's exclusive lock on path without mapping the file
+// (which may be damaged: restoring over a damaged database is the point).
+// The file stays locked until the returned file is closed.
+func lockFile(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		return nil, err
+	}
+	deadline := time.Now().Add(500 * time.Millisecond)
+	for {
+		err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		if err == nil {
+			return f, nil
+		}
+		if !errors.Is(err, syscall.EWOULDBLOCK) || time.Now().After(deadline) {
+			f.Close()
+			return nil, err
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 // defaultURL is serve's address as an http URL (from $FIELDCRM_ADDR).
@@ -49,9 +76,11 @@ func runHotBackup(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fs, db := newFlags("backup", "backup [--db PATH] [--url URL] FILE", `
 Writes a consistent copy of the database to FILE (through FILE.tmp, renamed
 when complete; a copy fetched from serve is checked first). When "fieldcrm serve" holds the database, the copy is taken
-from it over HTTP (GET /admin/backup with the token in $FIELDCRM_ADMIN_TOKEN)
+from it over HTTP (GET /admin/backup with the token in $FIELDCRM_ADMIN_TOKEN,
+or in the file named by $FIELDCRM_ADMIN_TOKEN_FILE)
 while it keeps serving; otherwise the file is read directly.`)
 	base := fs.String("url", defaultURL(), "base URL of the running serve (default from $FIELDCRM_ADDR)")
+	timeout := fs.Duration("timeout", fetchTimeouts.Idle, "from the running serve: the longest wait for its answer or for more of the copy")
 	pos, code, ok := parseFlags(fs, args, stdout, stderr)
 	if !ok {
 		return code
@@ -60,6 +89,10 @@ while it keeps serving; otherwise the file is read directly.`)
 		return usageError(fs, stderr, "give one backup file")
 	}
 	out := pos[0]
+	if _, err := os.Stat(*db); errors.Is(err, os.ErrNotExist) {
+		fmt.Fprintf(stderr, "fieldcrm backup: %s\n", openError(*db, crm.ErrNoDatabase))
+		return 1
+	}
 	locked, err := dbLocked(*db)
 	if err != nil {
 		fmt.Fprintf(stderr, "fieldcrm backup: %v\n", err)
@@ -79,7 +112,16 @@ while it keeps serving; otherwise the file is read directly.`)
 		fmt.Fprintf(stdout, "wrote %d bytes to %s\n", n, out)
 		return 0
 	}
-	n, err := fetchBackup(ctx, strings.TrimRight(*base, "/")+BackupPath, os.Getenv(AdminTokenEnv), out)
+	tok, err := envSecret(os.Getenv, AdminTokenEnv)
+	if err != nil {
+		fmt.Fprintf(stderr, "fieldcrm backup: %v\n", err)
+		return 2
+	}
+	if *timeout <= 0 {
+		return usageError(fs, stderr, "--timeout must be above 0")
+	}
+	fetchTimeouts.Header, fetchTimeouts.Idle = *timeout, *timeout
+	n, err := fetchBackup(ctx, strings.TrimRight(*base, "/")+BackupPath, tok, out)
 	if err != nil {
 		fmt.Fprintf(stderr, "fieldcrm backup: %s is in use by fieldcrm serve; from %s: %v\n", *db, *base, err)
 		return 1
@@ -92,18 +134,35 @@ while it keeps serving; otherwise the file is read directly.`)
 // it is whole and that it opens and checks clean, and renames it into place.
 func fetchBackup(ctx context.Context, url, token, path string) (int64, error) {
 	if token == "" {
-		return 0, fmt.Errorf("$%s is not set (the token serve was started with)", AdminTokenEnv)
+		return 0, fmt.Errorf("$%s (or $%s_FILE) is not set: give the token serve was started with", AdminTokenEnv, AdminTokenEnv)
 	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return 0, err
 	}
 	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
+	t := fetchTimeouts
+	client := &http.Client{Transport: &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           (&net.Dialer{Timeout: t.Connect, KeepAlive: 30 * time.Second}).DialContext,
+		TLSHandshakeTimeout:   t.Connect,
+		ResponseHeaderTimeout: t.Header,
+		DisableCompression:    true,
+	}}
+	resp, err := client.Do(req)
 	if err != nil {
-		return 0, err
+		return 0, fetchErr(err, t)
 	}
 	defer resp.Body.Close()
+	// the body: no deadline for the whole (a large file takes its time), but
+	// at most t.Idle without a byte
+	idle := time.AfterFunc(t.Idle, func() {
+		cancel(fmt.Errorf("no data for %v: the server stalled", t.Idle))
+	})
+	defer idle.Stop()
+	body := &idleReader{r: resp.Body, timer: idle, idle: t.Idle}
 	if resp.StatusCode != http.StatusOK {
 		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
 		return 0, fmt.Errorf("%s: %s", resp.Status, strings.TrimSpace(string(msg)))
@@ -114,7 +173,10 @@ func fetchBackup(ctx context.Context, url, token, path string) (int64, error) {
 		return 0, err
 	}
 	defer os.Remove(tmp) // after the rename: nothing
-	n, err := io.Copy(f, resp.Body)
+	n, err := io.Copy(f, body)
+	if cause := context.Cause(ctx); err != nil && cause != nil && !errors.Is(cause, context.Canceled) {
+		err = fmt.Errorf("after %d bytes: %w", n, cause)
+	}
 	if err == nil && resp.ContentLength >= 0 && n != resp.ContentLength {
 		err = fmt.Errorf("transfer cut short: %d of %d bytes", n, resp.ContentLength)
 	}
@@ -125,7 +187,9 @@ func fetchBackup(ctx context.Context, url, token, path string) (int64, error) {
 		err = cerr
 	}
 	if err == nil {
-		err = verifyDB(tmp)
+		if err = crm.ValidateFile(tmp, true); err != nil {
+			err = fmt.Errorf("the copy is refused: %w", err)
+		}
 	}
 	if err == nil {
 		err = os.Rename(tmp, path)
@@ -136,24 +200,40 @@ func fetchBackup(ctx context.Context, url, token, path string) (int64, error) {
 	return n, nil
 }
 
-// verifyDB opens a copy of a database read-only and checks its indexes
-// against its records (without repairing, without migrating).
-func verifyDB(path string) error {
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second, ReadOnly: true})
-	if err != nil {
-		return fmt.Errorf("the copy does not open: %w", err)
+// fetchTimeouts bound `fieldcrm backup --url`: a server that does not
+// answer, or stops sending, ends the command (exit 1) instead of hanging a
+// systemd timer's run forever.
+var fetchTimeouts = struct{ Connect, Header, Idle time.Duration }{
+	Connect: 10 * time.Second, // TCP connect and TLS handshake
+	Header:  60 * time.Second, // from the request to the response's headers
+	Idle:    60 * time.Second, // the longest wait for the next bytes of the body
+}
+
+// fetchErr says which deadline passed.
+func fetchErr(err error, t struct{ Connect, Header, Idle time.Duration }) error {
+	var ne net.Error
+	switch {
+	case strings.Contains(err.Error(), "timeout awaiting response headers"):
+		return fmt.Errorf("no answer within %v (the server accepted the connection but sent nothing)", t.Header)
+	case errors.As(err, &ne) && ne.Timeout():
+		return fmt.Errorf("could not connect within %v: %w", t.Connect, err)
 	}
-	err = db.View(func(tx *bolt.Tx) error {
-		if tx.Bucket([]byte("meta")) == nil {
-			return errors.New("not a fieldcrm database (no meta bucket)")
-		}
-		for range tx.Check() {
-			return errors.New("the copy is damaged (bbolt check)")
-		}
-		return nil
-	})
-	db.Close()
 	return err
+}
+
+// idleReader pushes the idle timer back on every read that returns data.
+type idleReader struct {
+	r     io.Reader
+	timer *time.Timer
+	idle  time.Duration
+}
+
+func (r *idleReader) Read(p []byte) (int, error) {
+	n, err := r.r.Read(p)
+	if n > 0 {
+		r.timer.Reset(r.idle)
+	}
+	return n, err
 }
 
 func runRestore(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -182,30 +262,34 @@ copy replaces the database, whose old file is kept as PATH.bak.`)
 }
 
 func restore(from, path string) error {
+	// the backup first, before anything is written: a file cut short or
+	// damaged is refused with what is wrong with it
+	if err := crm.ValidateFile(from, true); errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("the backup %s does not exist", from)
+	} else if err != nil {
+		return fmt.Errorf("the backup is refused, nothing was changed: %w", err)
+	}
 	// hold the lock of the current database for the whole swap: a serve
 	// starting meanwhile waits, and a running one makes us refuse
-	var cur *bolt.DB
+	var cur *os.File
 	if _, err := os.Stat(path); err == nil {
-		cur, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: 500 * time.Millisecond})
-		if errors.Is(err, bolt.ErrTimeout) {
+		cur, err = lockFile(path)
+		if errors.Is(err, syscall.EWOULDBLOCK) {
 			return fmt.Errorf("%s is in use (fieldcrm serve is running?): stop it first", path)
 		} else if err != nil {
 			return fmt.Errorf("%s: %w", path, err)
 		}
-		defer func() {
-			if cur != nil {
-				cur.Close()
-			}
-		}()
+		defer cur.Close()
 	}
 	tmp := path + ".restore"
 	if err := copyFile(from, tmp); err != nil {
+		os.Remove(tmp)
 		return err
 	}
 	defer os.Remove(tmp)
-	s, err := crm.Open(tmp, crm.Options{})
+	s, err := crm.Open(tmp, crm.Options{MustExist: true, Verify: true})
 	if err != nil {
-		return fmt.Errorf("the backup does not open: %w", err)
+		return fmt.Errorf("the backup does not open, nothing was changed: %s", openError(from, err))
 	}
 	rep, err := s.Check(false)
 	if cerr := s.Close(); err == nil {

@@ -91,7 +91,18 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	m.cancel = cancel
-	m.ops = newOps(m.Store.DB, now)
+	tok := cfg.AdminToken
+	if tok == "" { // a Config made in code (tests) still takes the environment's
+		if tok, err = envSecret(os.Getenv, AdminTokenEnv); err != nil {
+			cancel()
+			return err
+		}
+	}
+	m.ops = newOps(m.Store.DB, now, tok)
+	m.ops.writeHealth = m.Store.WriteHealth
+	m.ops.disk = newDiskWatch(cfg.DB, cfg.MinFree, m.Log.With(slog.String("part", "disk")))
+	m.ops.reg.MustRegister(m.ops.disk)
+	m.ops.disk.check(now())
 	mailOn := cfg.Mail.Enabled()
 	if mailOn {
 		if err := m.setupMail(tpl, now); err != nil {
@@ -104,7 +115,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		BaseBackoff: cfg.OutboxBaseBackoff, OnRecord: m.ops.outboxRecord},
 		m.Senders, m.Log.With(slog.String("part", "outbox")), now)
 	m.Pipeline, err = gateway.New(gateway.Config{Store: m.Store, Templates: tpl, Log: m.Log, Now: now, Kick: m.Outbox.Kick,
-		OnHandled: m.ops.handled, Email: mailOn})
+		OnHandled: m.ops.handled, Email: mailOn, SMSCountries: cfg.SMSCountries, UnknownPerHour: cfg.UnknownPerHour})
 	if err != nil {
 		cancel()
 		return err
@@ -123,7 +134,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		cancel()
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
-	m.wg.Add(3)
+	m.wg.Add(4)
+	go func() { defer m.wg.Done(); m.ops.disk.run(wctx, time.Minute, now) }()
 	m.ops.schedUp.Store(true)
 	go func() { defer m.wg.Done(); defer m.ops.schedUp.Store(false); m.runScheduler(wctx, tpl) }() // stopped by Close (cancel, then wait)
 	m.ops.outboxUp.Store(true)
@@ -222,6 +234,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return 2
 	}
 	m := NewMain(cfg, stderr)
+	if cfg.Now != nil {
+		m.Log.Warn("the clock is set by "+ClockEnv+" (for tests and rehearsals, not for real use)",
+			slog.Time("now", cfg.Now()))
+	}
 	if err := m.Run(ctx); err != nil {
 		fmt.Fprintln(stderr, "fieldcrm serve:", err)
 		return 1

@@ -51,8 +51,13 @@ func runSMSIn(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		fmt.Fprintf(stderr, "fieldcrm sms: bad FIELDCRM_TZ: %v\n", err)
 		return 2
 	}
-	// the clock: real, or standing at --now and moved a second per message
-	clock := time.Now
+	// the clock: real ($FIELDCRM_CLOCK in tests), or standing at --now and
+	// moved a second per message
+	clock, err := clockOrNow(nil)
+	if err != nil {
+		fmt.Fprintln(stderr, "fieldcrm sms:", err)
+		return 2
+	}
 	var fixed atomic.Int64
 	if *nowFlag != "" {
 		t, err := parseNow(*nowFlag, loc)

@@ -18,7 +18,7 @@ import (
 func e2eDemoDB(t *testing.T) string {
 	t.Helper()
 	db := filepath.Join(t.TempDir(), "crm.db")
-	s, err := crm.Open(db, crm.Options{})
+	s, err := crm.Open(db, crm.Options{Now: e2eNewClock().Now}) // the hour of the test run never matters
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,6 +47,7 @@ func e2eDBCounts(t *testing.T, db string) map[string]int {
 var e2eVisitRe = regexp.MustCompile(`^(?:\d+ new items? today: [^\n]+\n)?OK visit #(\d+) ACME Mining, Zhang Wei\.( Your planned visit, now done\.| Closes planned #\d+\.)? UNDO to undo\n$`)
 
 func TestSMSCommand(t *testing.T) {
+	t.Setenv(ClockEnv, e2eNewClock().Now().Format(time.RFC3339Nano)) // the sms command's clock: e2eNewClock's
 	db := e2eDemoDB(t)
 
 	t.Run("Visit", func(t *testing.T) {
@@ -128,7 +129,7 @@ func TestSMSCommand(t *testing.T) {
 
 	// what `fieldcrm sms` queued, serve sends
 	t.Run("ServeSendsQueued", func(t *testing.T) {
-		e := &e2eEnv{t: t, db: db, api: twiliotest.NewServer(t), clock: &e2eClock{base: time.Now(), start: time.Now()}}
+		e := &e2eEnv{t: t, db: db, api: twiliotest.NewServer(t), clock: e2eNewClock()}
 		e.run()
 		queued, err := outbox.List(e.m.Store.DB(), outbox.Filter{To: "+8613800000002"})
 		if err != nil || len(queued) == 0 {

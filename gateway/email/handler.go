@@ -261,6 +261,9 @@ func (h *Handler) handle(ctx context.Context, raw []byte, truncated bool) (*Resu
 		return res, h.finish(ctx, res, m, user, &closing{why: OutcomeTooBig})
 	}
 	lines, cut := h.commands(m, user)
+	for i := range lines {
+		lines[i] = gateway.StripBidi(lines[i]) // as Pipeline.Handle does: parsed below too
+	}
 	if len(lines) == 0 {
 		res.Outcome = OutcomeEmpty
 		log.Info("e-mail without a command")

@@ -159,6 +159,22 @@ func (h *Handler) status(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "bad signature", http.StatusForbidden)
 		return
 	}
+	switch statusKinds[status] {
+	case statusInbound:
+		// the status of a message we received (Twilio sends these to a
+		// callback configured on the number): nothing of ours to record
+		h.Log.Debug("status of an inbound message ignored", slog.String("sid", sid), slog.String("status", status))
+		w.WriteHeader(http.StatusNoContent)
+		return
+	case statusUnknown:
+		// a status this version does not know: answered 2xx so that Twilio
+		// does not retry it forever; the entry keeps its last known status
+		h.Log.Warn("unknown delivery status ignored", slog.String("sid", sid), slog.String("status", status))
+		w.WriteHeader(http.StatusNoContent)
+		return
+	case statusPartial:
+		status = "delivered" // some parts or recipients got it: the message arrived, as far as the outbox cares
+	}
 	changed, err := outbox.SetStatus(h.DB, sid, status, code, h.now())
 	if err != nil {
 		h.Log.Error("status not recorded", slog.String("sid", sid), slog.Any("error", err))
@@ -169,4 +185,20 @@ func (h *Handler) status(w http.ResponseWriter, r *http.Request) {
 		h.OnStatus(sid, status, code)
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// How the status callback treats each MessageStatus Twilio documents.
+const (
+	statusUnknown = iota
+	statusOutbound
+	statusPartial
+	statusInbound
+)
+
+var statusKinds = map[string]int{
+	"accepted": statusOutbound, "scheduled": statusOutbound, "queued": statusOutbound, "sending": statusOutbound,
+	"sent": statusOutbound, "delivered": statusOutbound, "undelivered": statusOutbound, "failed": statusOutbound,
+	"canceled": statusOutbound, "read": statusOutbound,
+	"partially_delivered": statusPartial,
+	"receiving":           statusInbound, "received": statusInbound,
 }

@@ -16,6 +16,12 @@ import (
 // MaxBody is the default limit of a webhook body.
 const MaxBody = 64 << 10
 
+// MaxIDLen is the longest MessageSid, AccountSid, From or To accepted.
+// Twilio's SIDs are 34 characters and numbers (also "whatsapp:+…") far
+// shorter; longer ones are refused with 400, never stored (a claim key of
+// 40,000 bytes fails bbolt's key limit: a 500 on every retry).
+const MaxIDLen = 64
+
 // maxMedia caps the media URLs taken from one message (Twilio sends at most 10).
 const maxMedia = 10
 
@@ -73,6 +79,11 @@ func ParseInbound(r *http.Request, maxBody int64) (*Inbound, error) {
 	if in.MessageSid == "" || in.From == "" {
 		return nil, &HTTPError{http.StatusBadRequest, "MessageSid and From are required"}
 	}
+	for _, f := range []struct{ name, v string }{{"MessageSid", in.MessageSid}, {"AccountSid", in.AccountSid}, {"From", in.From}, {"To", in.To}} {
+		if len(f.v) > MaxIDLen {
+			return nil, &HTTPError{http.StatusBadRequest, fmt.Sprintf("%s is %d bytes long, more than %d", f.name, len(f.v), MaxIDLen)}
+		}
+	}
 	if v := form.Get("NumMedia"); v != "" {
 		n, err := strconv.Atoi(strings.TrimSpace(v))
 		if err != nil || n < 0 {
@@ -104,6 +115,9 @@ func ParseStatus(r *http.Request) (sid, status string, errCode int, err error) {
 	status = strings.ToLower(clean(first(form, "MessageStatus", "SmsStatus")))
 	if sid == "" || status == "" {
 		return "", "", 0, &HTTPError{http.StatusBadRequest, "MessageSid and MessageStatus are required"}
+	}
+	if len(sid) > MaxIDLen || len(status) > MaxIDLen {
+		return "", "", 0, &HTTPError{http.StatusBadRequest, fmt.Sprintf("MessageSid or MessageStatus longer than %d bytes", MaxIDLen)}
 	}
 	if v := strings.TrimSpace(form.Get("ErrorCode")); v != "" {
 		if errCode, err = strconv.Atoi(v); err != nil {
