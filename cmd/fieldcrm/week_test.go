@@ -333,9 +333,11 @@ func TestWorkingWeek(t *testing.T) {
 	w.job(scheduler.JobDigest)
 	w.at(4, 9, 0)
 	w.job(scheduler.JobEscalate)
+	w.at(4, 9, 30)
+	toLi := id(t, w.say("liu", "A28 assign li 14/12 10am urgent"), "OK")
 
 	w.checkWeek(t, weekIDs{acmeVisit: acmeVisit, tielingVisit: tielingVisit, anganOpp: anganOpp, tielingOpp: tielingOpp,
-		acmeOpp: acmeOpp, plan: id(t, plan, "planned"), lead: id(t, leadReply, ""), rejected: 4, reassigned: reassigned})
+		acmeOpp: acmeOpp, plan: id(t, plan, "planned"), lead: id(t, leadReply, ""), rejected: 4, reassigned: reassigned, toLi: toLi})
 
 	out := w.tr.String()
 	golden := filepath.Join("testdata", "week.golden")
@@ -373,7 +375,7 @@ func weekDiff(want, got string) string {
 }
 
 type weekIDs struct {
-	acmeVisit, tielingVisit, anganOpp, tielingOpp, acmeOpp, plan, lead, rejected, reassigned int64
+	acmeVisit, tielingVisit, anganOpp, tielingOpp, acmeOpp, plan, lead, rejected, reassigned, toLi int64
 }
 
 // checkWeek checks the stored records at the end of the week.
@@ -440,10 +442,18 @@ func (w *week) checkWeek(t *testing.T, ids weekIDs) {
 			t.Errorf("#42: %+v", a)
 		}
 		// escalated urgent visits stay Wang's, open, marked
-		for _, n := range []int64{10, 19, 28, 37} {
+		for _, n := range []int64{10, 19, 37} {
 			if a := act(n); a.Status != crm.StatusOpen || a.Owner != user["wang"] || a.Escalated.IsZero() {
 				t.Errorf("escalated #%d: %+v", n, a)
 			}
+		}
+		// Liu's reply to the escalation of #28: Li Na's now, with the date, time and priority he gave (issue 14 point 5)
+		if a := act(28); a.Status != crm.StatusReassigned || a.ReassignedTo != ids.toLi {
+			t.Errorf("#28: %+v", a)
+		}
+		if a := act(ids.toLi); a.Status != crm.StatusOpen || a.Owner != user["li"] || a.AssignedBy != user["liu"] ||
+			!a.Due.Equal(weekMonday.AddDate(0, 0, 7).Add(10*time.Hour)) || a.Priority != crm.PriorityUrgent {
+			t.Errorf("#%d: %+v", ids.toLi, a)
 		}
 		// Zhao's e-mailed call at Huludao Shipyard, with Lin Tao
 		var huludao *crm.Activity
