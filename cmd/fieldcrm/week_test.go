@@ -95,7 +95,7 @@ var weekPhones = map[string]string{"liu": phLiu, "wang": phWang, "li": phLi, "zh
 func (w *week) say(who, body string) string {
 	w.t.Helper()
 	r := w.send(weekPhones[who], body)
-	fmt.Fprintf(&w.tr, "%s> %s\n%s", who, body, indent("  < ", r))
+	fmt.Fprintf(&w.tr, "%s> %s\n%s", who, body, weekIndent("  < ", r))
 	w.flush(false)
 	return r
 }
@@ -133,7 +133,7 @@ func (w *week) mailFrom(who, subject, body string, inReplyTo *outbox.Entry) {
 	if err != nil {
 		w.t.Fatalf("mail %q: %v", subject, err)
 	}
-	fmt.Fprintf(&w.tr, "%s mails (%s) %q:\n%s", who, res.Outcome, subject, indent("  | ", body))
+	fmt.Fprintf(&w.tr, "%s mails (%s) %q:\n%s", who, res.Outcome, subject, weekIndent("  | ", body))
 	w.flush(false)
 }
 
@@ -163,9 +163,9 @@ func (w *week) flush(sorted bool) {
 			if e.NotBefore.After(w.now) {
 				held = " (held until " + e.NotBefore.In(w.loc).Format("Mon 15:04") + ")"
 			}
-			s = fmt.Sprintf("  sms→%s%s:\n%s", to, held, indent("    ", e.Body))
+			s = fmt.Sprintf("  sms→%s%s:\n%s", to, held, weekIndent("    ", e.Body))
 		} else {
-			s = fmt.Sprintf("  mail→%s: %s\n%s", to, e.Subject, indent("    ", e.Text))
+			s = fmt.Sprintf("  mail→%s: %s\n%s", to, e.Subject, weekIndent("    ", e.Text))
 		}
 		out = append(out, s)
 	}
@@ -187,7 +187,7 @@ func (w *week) lastMail(who string) *outbox.Entry {
 	return es[0]
 }
 
-func indent(prefix, s string) string {
+func weekIndent(prefix, s string) string {
 	s = strings.TrimRight(s, "\n")
 	if s == "" {
 		return prefix + "(nothing)\n"
@@ -197,8 +197,8 @@ func indent(prefix, s string) string {
 
 var weekIDRe = regexp.MustCompile(`#(\d+)`)
 
-// id is the first #id in s after the word (or the first one when word is "").
-func id(t *testing.T, s, word string) int64 {
+// weekID is the first #id in s after the word (or the first one when word is "").
+func weekID(t *testing.T, s, word string) int64 {
 	t.Helper()
 	i := strings.Index(s, word)
 	if i < 0 {
@@ -263,7 +263,7 @@ func TestWorkingWeek(t *testing.T) {
 	w.at(0, 11, 0)
 	leadReply := w.say("zhao", "LEAD Benxi Sand Co; Mr Qiu 13904140000; src: web; 2x 950H")
 	w.at(0, 11, 20)
-	w.say("liu", fmt.Sprintf("ASSIGN L%d wang", id(t, leadReply, "")))
+	w.say("liu", fmt.Sprintf("ASSIGN L%d wang", weekID(t, leadReply, "")))
 	w.at(0, 14, 0)
 	w.say("li", fmt.Sprintf("商机 #%d 阶段 方案", anganOpp))
 	w.at(0, 16, 0)
@@ -283,7 +283,7 @@ func TestWorkingWeek(t *testing.T) {
 	w.at(1, 9, 30)
 	w.say("zhao", "REJECT #4 华鑫 is Li Na's customer now, she should quote")
 	w.at(1, 9, 50)
-	reassigned := id(t, w.say("liu", "ASSIGN #4 li"), "OK")
+	reassigned := weekID(t, w.say("liu", "ASSIGN #4 li"), "OK")
 	w.at(1, 11, 0)
 	w.say("liu", fmt.Sprintf("ASSIGN O%d zhao", tielingOpp))
 	w.at(1, 15, 0)
@@ -304,7 +304,7 @@ func TestWorkingWeek(t *testing.T) {
 	w.at(2, 9, 0)
 	w.job(scheduler.JobEscalate)
 	w.at(2, 11, 15)
-	w.say("li", fmt.Sprintf("完成 #%d 见了王强，装载机招标下月开标，柳工也在投；下周五报价", id(t, plan, "planned")))
+	w.say("li", fmt.Sprintf("完成 #%d 见了王强，装载机招标下月开标，柳工也在投；下周五报价", weekID(t, plan, "planned")))
 	w.at(2, 15, 0)
 	w.say("li", fmt.Sprintf("完成 #%d 已报价 2台950H", reassigned))
 	w.at(2, 16, 0)
@@ -334,10 +334,10 @@ func TestWorkingWeek(t *testing.T) {
 	w.at(4, 9, 0)
 	w.job(scheduler.JobEscalate)
 	w.at(4, 9, 30)
-	toLi := id(t, w.say("liu", "A28 assign li 14/12 10am urgent"), "OK")
+	toLi := weekID(t, w.say("liu", "A28 assign li 14/12 10am urgent"), "OK")
 
 	w.checkWeek(t, weekIDs{acmeVisit: acmeVisit, tielingVisit: tielingVisit, anganOpp: anganOpp, tielingOpp: tielingOpp,
-		acmeOpp: acmeOpp, plan: id(t, plan, "planned"), lead: id(t, leadReply, ""), rejected: 4, reassigned: reassigned, toLi: toLi})
+		acmeOpp: acmeOpp, plan: weekID(t, plan, "planned"), lead: weekID(t, leadReply, ""), rejected: 4, reassigned: reassigned, toLi: toLi})
 
 	out := w.tr.String()
 	golden := filepath.Join("testdata", "week.golden")
