@@ -260,10 +260,12 @@ func TestWorkingWeek(t *testing.T) {
 	w.say("li", "电话 营口港；刘洋；要336报价")
 	w.at(0, 10, 30)
 	plan := w.say("liu", "PLAN li visit 鞍钢建设集团 wed 10am urgent; ask about the loader tender and who else is bidding")
+	w.at(0, 10, 40)
+	zhaoPlan := weekID(t, w.say("liu", "PLAN zhao call huludao shipyard thu 3pm; ask about rental terms for the spring"), "planned")
 	w.at(0, 11, 0)
 	leadReply := w.say("zhao", "LEAD Benxi Sand Co; Mr Qiu 13904140000; src: web; 2x 950H")
 	w.at(0, 11, 20)
-	w.say("liu", fmt.Sprintf("ASSIGN L%d wang", weekID(t, leadReply, "")))
+	w.say("liu", fmt.Sprintf("ASSIGN L%d wang", weekID(t, leadReply, "lead")))
 	w.at(0, 14, 0)
 	w.say("li", fmt.Sprintf("商机 #%d 阶段 方案", anganOpp))
 	w.at(0, 16, 0)
@@ -278,8 +280,16 @@ func TestWorkingWeek(t *testing.T) {
 	w.job(scheduler.JobSummary)
 	w.at(1, 7, 45)
 	w.job(scheduler.JobDigest)
+	w.at(1, 8, 30)
+	w.say("wang", "V dandong forestry; met He Jun")
+	w.say("wang", "UNDO")
 	w.at(1, 9, 0)
 	w.job(scheduler.JobEscalate)
+	w.at(1, 9, 15)
+	sunCall := weekID(t, w.say("wang", "CALL tieling cement; Mr Sun; wants price for 336"), "OK")
+	liVisit := weekID(t, w.say("li", "拜访 鑫源建筑；见了张经理；要两台320D；下周三报价"), "已记录")
+	liLead := weekID(t, w.say("li", "线索 恒通机械；孙总 13904149999；2台950H"), "线索")
+	w.say("liu", "OPPS wang")
 	w.at(1, 9, 30)
 	w.say("zhao", "REJECT #4 华鑫 is Li Na's customer now, she should quote")
 	w.at(1, 9, 50)
@@ -319,6 +329,8 @@ func TestWorkingWeek(t *testing.T) {
 	w.job(scheduler.JobDigest)
 	w.at(3, 9, 0)
 	w.job(scheduler.JobEscalate)
+	w.at(3, 9, 10)
+	w.say("li", "今天")
 	w.at(3, 9, 20)
 	w.say("liu", "ACK #15")
 	w.at(3, 10, 0)
@@ -337,7 +349,8 @@ func TestWorkingWeek(t *testing.T) {
 	toLi := weekID(t, w.say("liu", "A28 assign li 14/12 10am urgent"), "OK")
 
 	w.checkWeek(t, weekIDs{acmeVisit: acmeVisit, tielingVisit: tielingVisit, anganOpp: anganOpp, tielingOpp: tielingOpp,
-		acmeOpp: acmeOpp, plan: weekID(t, plan, "planned"), lead: weekID(t, leadReply, ""), rejected: 4, reassigned: reassigned, toLi: toLi})
+		acmeOpp: acmeOpp, plan: weekID(t, plan, "planned"), lead: weekID(t, leadReply, "lead"), rejected: 4, reassigned: reassigned, toLi: toLi, zhaoPlan: zhaoPlan,
+		sunCall: sunCall, liVisit: liVisit, liLead: liLead})
 
 	out := w.tr.String()
 	golden := filepath.Join("testdata", "week.golden")
@@ -375,7 +388,7 @@ func weekDiff(want, got string) string {
 }
 
 type weekIDs struct {
-	acmeVisit, tielingVisit, anganOpp, tielingOpp, acmeOpp, plan, lead, rejected, reassigned, toLi int64
+	acmeVisit, tielingVisit, anganOpp, tielingOpp, acmeOpp, plan, lead, rejected, reassigned, toLi, zhaoPlan, sunCall, liVisit, liLead int64
 }
 
 // checkWeek checks the stored records at the end of the week.
@@ -455,6 +468,28 @@ func (w *week) checkWeek(t *testing.T, ids weekIDs) {
 			!a.Due.Equal(weekMonday.AddDate(0, 0, 7).Add(10*time.Hour)) || a.Priority != crm.PriorityUrgent {
 			t.Errorf("#%d: %+v", ids.toLi, a)
 		}
+		// Wang's call keeps Mr Sun as the person, not a Sunday
+		// (not on file: kept in the notes, as VISIT keeps a person not on file)
+		if a := act(ids.sunCall); a.Type != crm.ActCall || a.Status != crm.StatusDone || a.Notes != "met Mr Sun; wants price for 336" || !a.Due.IsZero() {
+			t.Errorf("call #%d: %+v", ids.sunCall, a)
+		}
+		// Li Na's visit to 鑫源建筑 with 张经理 and its follow-up on Wednesday 16/12
+		if a := act(ids.liVisit); a.Type != crm.ActVisit || a.Status != crm.StatusDone || a.Owner != user["li"] {
+			t.Errorf("visit #%d: %+v", ids.liVisit, a)
+		} else if c, _ := tx.Contact(a.Contact); c == nil || c.Name != "张经理" {
+			t.Errorf("visit #%d: contact %+v, want 张经理", ids.liVisit, c)
+		}
+		if a := act(ids.liVisit + 1); a.FollowUpOf != ids.liVisit || a.Status != crm.StatusOpen || a.Due.In(w.loc).Format("2006-01-02") != "2026-12-16" {
+			t.Errorf("follow-up of #%d: %+v", ids.liVisit, a)
+		}
+		if l, err := tx.Lead(ids.liLead); err != nil || l.Owner != user["li"] || l.Company != "恒通机械" || l.Person != "孙总" || l.Phone != "+8613904149999" {
+			t.Errorf("lead #%d: %+v %v", ids.liLead, l, err)
+		}
+		// Liu's call for Zhao, closed by Zhao's e-mailed call at Huludao Shipyard before it was due
+		if a := act(ids.zhaoPlan); a.Status != crm.StatusDone || a.Owner != user["zhao"] || !a.Escalated.IsZero() || !a.Due.Equal(day(3, 15, 0)) {
+			t.Errorf("Zhao's planned call #%d: %+v", ids.zhaoPlan, a)
+		}
+		// #19: Wang's visit report undone, the planned visit open again and escalated
 		// Zhao's e-mailed call at Huludao Shipyard, with Lin Tao
 		var huludao *crm.Activity
 		tx.Each(crm.KindActivity, func(r crm.Record) bool {
