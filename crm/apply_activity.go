@@ -138,6 +138,8 @@ func (tx *Tx) followUp(f *parser.FollowUp, of *Activity, loc *time.Location) (*N
 	typ := ActTask
 	if t, ok := ParseActivityType(firstWord(what)); ok {
 		typ = t
+	} else {
+		typ = followUpType(what)
 	}
 	if what == "" {
 		what = "follow up"
@@ -479,4 +481,28 @@ func (tx *Tx) optOut(stop bool) (*Outcome, error) {
 		return &Outcome{Template: "ok_stop", Data: struct{}{}}, nil
 	}
 	return &Outcome{Template: "ok_start", Data: struct{}{}}, nil
+}
+
+// followUpType reads the kind of a next step from its words: 再打电话 and
+// "ring back" are calls, 再去 and "go back" visits, 见面 meetings; the rest
+// (发报价, send brochure) tasks.
+func followUpType(what string) string {
+	w := strings.ToLower(what)
+	has := func(words ...string) bool {
+		for _, x := range words {
+			if strings.Contains(w, x) {
+				return true
+			}
+		}
+		return false
+	}
+	switch {
+	case has("电话", "回电", "致电", "ring", "phone", "call back", "callback"):
+		return ActCall
+	case has("见面", "开会", "面谈", "meet"):
+		return ActMeeting
+	case has("拜访", "再去", "去一趟", "上门", "回访", "go back", "drop by", "revisit"):
+		return ActVisit
+	}
+	return ActTask
 }

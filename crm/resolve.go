@@ -140,7 +140,56 @@ func (tx *Tx) contactAt(account int64, name string) *Contact {
 	if prefix != nil {
 		return prefix
 	}
-	return inside
+	if inside != nil {
+		return inside
+	}
+	return tx.contactBySurname(account, name)
+}
+
+// zhTitles are the titles said after a surname: 李总, 王工, 张经理.
+var zhTitles = []string{"总经理", "经理", "主任", "总监", "科长", "处长", "部长", "厂长", "队长", "书记", "主管", "老板", "师傅", "先生", "女士", "小姐", "老师", "总", "工", "董"}
+
+// contactBySurname finds the one contact at the account a surname with a
+// title means (李总 → 李刚, Mr Sun → Sun Li); none when it is not one name
+// or when two contacts there share the surname.
+func (tx *Tx) contactBySurname(account int64, name string) *Contact {
+	surname := ""
+	if f := strings.Fields(strings.ToLower(name)); len(f) == 2 && (f[0] == "mr" || f[0] == "mr." || f[0] == "ms" || f[0] == "ms." || f[0] == "mrs" || f[0] == "miss") {
+		surname = f[1]
+	} else if r := []rune(name); len(r) >= 2 && r[0] >= 0x4E00 {
+		for _, t := range zhTitles {
+			if string(r[1:]) == t {
+				surname = string(r[0])
+				break
+			}
+		}
+		if surname == "" && len(r) == 2 && (r[0] == '老' || r[0] == '小') {
+			surname = string(r[1]) // 老陈, 小王
+		}
+	}
+	if surname == "" {
+		return nil
+	}
+	var found *Contact
+	for _, id := range tx.linked(account, KindContact) {
+		c, err := loadAs[Contact](tx, id)
+		if err != nil || c.Removed || !tx.canRead(c) {
+			continue
+		}
+		n := strings.ToLower(strings.TrimSpace(c.Name))
+		f := strings.Fields(n)
+		match := strings.HasPrefix(n, surname) && n[0] >= 0x80 // 李刚
+		if len(f) >= 2 && (f[0] == surname || f[len(f)-1] == surname) {
+			match = true // Sun Li, Li Sun
+		}
+		if match {
+			if found != nil {
+				return nil // two of that name: the salesman must say which
+			}
+			found = c
+		}
+	}
+	return found
 }
 
 func (tx *Tx) userName(id int64) string {

@@ -149,6 +149,12 @@ func (p *parser) oppPiece(ts []tok) *Error {
 			k++
 			continue
 		}
+		if c.Amount == nil && isDecimal(ts[k].l) {
+			// "2.4 bananas": a deal's amount with a unit nobody reads;
+			// ask rather than keep a deal without its amount
+			v := p.span(ts[k:min(k+2, len(ts))])
+			return p.errAt(ts[k].off, v, "Amount \""+v+"\" is not an amount I can read; write 2.4m, 240万 or 2,400,000")
+		}
 		notes = append(notes, ts[k])
 		k++
 	}
@@ -368,4 +374,18 @@ func joinNonEmpty(a, b string) string {
 		return a
 	}
 	return a + "; " + b
+}
+
+// isDecimal says w is a number with a fraction: 2.4, 1.25.
+func isDecimal(w string) bool {
+	dot := strings.IndexByte(w, '.')
+	if dot <= 0 || dot == len(w)-1 {
+		return false
+	}
+	for i := 0; i < len(w); i++ {
+		if i != dot && !isDigit(w[i]) {
+			return false
+		}
+	}
+	return true
 }

@@ -319,6 +319,9 @@ func isModel(w string) bool {
 		if i >= 3 && len(suffix) == 1 && !strings.Contains("kmwb", suffix) {
 			return true // 320D, 950H
 		}
+		if i == 3 && w[i:] == "M" {
+			return true // CAT's 120M, 140M, 160M graders: not 140 million
+		}
 		// 350k, 1m, 2x, 3pm, 3d, 2w, 28th, 15h: a number and a unit
 		switch suffix {
 		case "k", "m", "mn", "b", "bn", "w", "x", "pm", "am", "st", "nd", "rd", "th", "h", "hr", "hrs", "mil",
