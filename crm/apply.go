@@ -155,6 +155,9 @@ func (tx *Tx) Apply(cmd *parser.Command, loc *time.Location) (*Outcome, error) {
 			return nil, err
 		}
 	}
+	if reminder != nil { // as the command left them: what it just closed is not listed
+		reminder = tx.dayReminder(loc)
+	}
 	out.DayReminder = reminder
 	out.Read = readData(cmd)
 	out.ChangeSet = tx.cs
