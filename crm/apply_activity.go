@@ -38,9 +38,10 @@ func (tx *Tx) logActivity(cmd *parser.Command, typ string, loc *time.Location) (
 		// the report carries out what was planned: the planned activity
 		// becomes the report (one visit made is one visit counted)
 		a, err = tx.UpdateActivity(planned.ID, func(p *Activity) error {
-			// what was found is its outcome, as DONE would record it; the
-			// planned notes (the manager's instruction) stay as they were
+			// what was found is its outcome, as DONE records it, and is
+			// added to its notes, as a visit logged without a plan keeps it
 			p.Status, p.DoneAt, p.Outcome = StatusDone, a.DoneAt, a.Notes
+			p.Notes = strings.Trim(p.Notes+"; "+a.Notes, "; ")
 			if a.Contact != 0 {
 				p.Contact = a.Contact
 			}
