@@ -26,6 +26,7 @@ func funcMap(locale string) map[string]any {
 		"plural":   func(n any, word string) string { return Plural(toInt64(n), word, locale) },
 		"upper":    strings.ToUpper,
 		"kind":     func(k string) string { return Kind(k, locale) },
+		"subj":     func(s string) string { return Subject(s, locale) },
 		"stage":    func(s any) string { return Stage(s, locale) },
 		"source":   func(s string) string { return Source(s, locale) },
 		"add":      func(a, b int) int { return a + b },
@@ -467,4 +468,25 @@ func Short(name string) string {
 		return name
 	}
 	return strings.TrimRight(strings.Join(words[:n], " "), ",")
+}
+
+// Subject words an activity's subject for locale: crm writes it as "<type>
+// <account>[: <instruction>]" in English ("visit 鞍钢建设集团: bring
+// brochure"), so for a Chinese reader the type in front is put in Chinese
+// (拜访 鞍钢建设集团: bring brochure). What people typed stays as typed.
+func Subject(s, locale string) string {
+	if locale != "zh" {
+		return s
+	}
+	first, rest, ok := strings.Cut(s, " ")
+	if !ok {
+		if _, known := zhKinds[strings.ToLower(s)]; known {
+			return Kind(s, locale)
+		}
+		return s
+	}
+	if _, known := zhKinds[strings.ToLower(first)]; known {
+		return Kind(first, locale) + " " + rest
+	}
+	return s
 }
