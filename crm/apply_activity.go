@@ -379,13 +379,21 @@ func (tx *Tx) assign(cmd *parser.Command, loc *time.Location) (*Outcome, error) 
 		}
 		// the manager's remark, date, time and priority are kept: "A73
 		// assign wang 21/12 urgent" is what Wang is told and what escalates
-		if cmd.Notes != "" || cmd.Due != nil || cmd.Priority != "" {
+		// work already past due is the new owner's from now: due by the end
+		// of today (tomorrow after hours), not overdue the moment he gets it
+		stale := cmd.Due == nil && !a.Due.IsZero() && a.Due.Before(tx.now)
+		if cmd.Notes != "" || cmd.Due != nil || cmd.Priority != "" || stale {
 			if a, err = tx.UpdateActivity(a.ID, func(a *Activity) error {
 				a.Notes = strings.Trim(a.Notes+"; "+cmd.Notes, "; ")
 				if cmd.Due != nil {
 					a.Due = *cmd.Due
 					if !cmd.HasTime {
 						a.Due = endOfWorkday(a.Due, loc)
+					}
+				} else if stale {
+					a.Due = endOfWorkday(tx.now, loc)
+					if !a.Due.After(tx.now) {
+						a.Due = endOfWorkday(tx.now.AddDate(0, 0, 1), loc)
 					}
 				}
 				if cmd.Priority == PriorityUrgent || cmd.Priority == PriorityNormal {
