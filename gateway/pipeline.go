@@ -520,10 +520,7 @@ func (p *Pipeline) enqueueNotices(tx *crm.Tx, ns []crm.Notice, now time.Time) (i
 // noticeEmail is the data of the generic notice email: the SMS wording as its line.
 func noticeEmail(t *templates.Set, locale string, n crm.Notice) any {
 	line, _ := t.SMS(locale, n.Template, n.Data)
-	subject := line
-	if i := strings.IndexAny(subject, ".。"); i > 0 {
-		subject = subject[:i]
-	}
+	subject := firstSentence(line)
 	d := struct {
 		Subject string
 		Lines   []string
@@ -626,4 +623,18 @@ func u64key(id int64) []byte {
 		id >>= 8
 	}
 	return b
+}
+
+// firstSentence is s up to the end of its first sentence: a "。", or a "."
+// that ends the text or is followed by a space — not the dot of 1.49m.
+func firstSentence(s string) string {
+	for i := 0; i < len(s); i++ {
+		switch {
+		case strings.HasPrefix(s[i:], "。"):
+			return s[:i]
+		case s[i] == '.' && i > 0 && (i+1 == len(s) || s[i+1] == ' ' || s[i+1] == '\n'):
+			return s[:i]
+		}
+	}
+	return s
 }

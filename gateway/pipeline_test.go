@@ -162,3 +162,19 @@ func TestChineseRefusals(t *testing.T) {
 		t.Errorf("English user: %q", r.Reply)
 	}
 }
+
+// A notice e-mail's subject is its first sentence, not cut at the dot of an
+// amount (the working week saw "… 140M (qual, 2").
+func TestNoticeSubjectFirstSentence(t *testing.T) {
+	for in, want := range map[string]string{
+		"Liu Yang gave you opp #7 Tieling Cement 140M (qual, 2.4m). OPP #7 stage dev to move it": "Liu Yang gave you opp #7 Tieling Cement 140M (qual, 2.4m)",
+		"刘洋给你分配了商机 #7。回复商机 #7 阶段 开发": "刘洋给你分配了商机 #7",
+		"No sentence end":   "No sentence end",
+		"Ends with a dot.":  "Ends with a dot",
+		"v1.2 of the quote": "v1.2 of the quote",
+	} {
+		if got := gateway.FirstSentence(in); got != want {
+			t.Errorf("FirstSentence(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -1,0 +1,4 @@
+package gateway
+
+// FirstSentence is firstSentence, for the external tests.
+var FirstSentence = firstSentence
