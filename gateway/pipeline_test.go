@@ -168,7 +168,7 @@ func TestChineseRefusals(t *testing.T) {
 func TestNoticeSubjectFirstSentence(t *testing.T) {
 	for in, want := range map[string]string{
 		"Liu Yang gave you opp #7 Tieling Cement 140M (qual, 2.4m). OPP #7 stage dev to move it": "Liu Yang gave you opp #7 Tieling Cement 140M (qual, 2.4m)",
-		"刘洋给你分配了商机 #7。回复商机 #7 阶段 开发": "刘洋给你分配了商机 #7",
+		"刘洋给你分配了商机 #7。回复商机 #7 阶段 开发":                                                             "刘洋给你分配了商机 #7",
 		"No sentence end":   "No sentence end",
 		"Ends with a dot.":  "Ends with a dot",
 		"v1.2 of the quote": "v1.2 of the quote",
