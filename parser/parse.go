@@ -172,6 +172,9 @@ func (p *parser) parse() (*Command, *Error) {
 	if cmd, err, ok := p.verbless(s, i, false); ok {
 		return cmd, err
 	}
+	if cmd, err, ok := p.knownFirst(s, i); ok {
+		return cmd, err
+	}
 	return p.misspelt(s, i, w, end)
 }
 
@@ -626,4 +629,43 @@ func (p *parser) pieces(rest []tok, segs []seg) ([][]tok, *Error) {
 		out = append(out, sg.toks)
 	}
 	return out, nil
+}
+
+// knownFirst reads a message that starts with a name the sender knows and
+// no verb: "zhao lei call benxi" (a colleague and an activity: PLAN for
+// him), "gao peng at fushun coal" (a person at a customer: VISIT),
+// "营口港 王总 336 下周四报价" (a customer and what happened there: VISIT),
+// "tieling cement send price list thu" (a customer and something to do: a
+// task for oneself). Without a lexicon it reads nothing.
+func (p *parser) knownFirst(s string, i int) (*Command, *Error, bool) {
+	if p.lex == nil {
+		return nil, nil, false
+	}
+	ts := p.tokenize(s[i:], i, make([]tok, 0, 16))
+	kind, n := p.nameAt(ts, 0)
+	if n == 0 || n >= len(ts) {
+		return nil, nil, false
+	}
+	rest := ts[n:]
+	zh := s[i] >= 0x80
+	switch {
+	case kind&NameUser != 0 && activityKinds[rest[0].l] != "":
+		return p.run(VerbPlan, zh, s, i, i)
+	case kind.Person() && (rest[0].l == "at" || rest[0].l == "@" || rest[0].l == "from" || rest[0].l == "在"):
+		return p.run(VerbVisit, zh, s, i, i)
+	case kind&NameAccount != 0:
+		if zh || p.personAt(rest, 0) > 0 || markerAt(rest, 0) != 0 {
+			return p.run(VerbVisit, zh, s, i, i)
+		}
+		// a customer and something to do: a task for oneself, the customer
+		// its target and the words after it what to do
+		p.planTask = true
+		cmd, err, ok := p.run(VerbPlan, false, s, i, i)
+		if name := s[ts[0].off:ts[n-1].end()]; err == nil && cmd.Target == nil && len(cmd.Notes) > len(name) && strings.EqualFold(cmd.Notes[:len(name)], name) {
+			cmd.Target = &Ref{Name: name}
+			cmd.Notes = strings.TrimSpace(cmd.Notes[len(name):])
+		}
+		return cmd, err, ok
+	}
+	return nil, nil, false
 }
