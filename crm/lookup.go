@@ -2,11 +2,13 @@ package crm
 
 import (
 	"bytes"
-
-	bolt "go.etcd.io/bbolt"
 	"sort"
 	"strconv"
 	"strings"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/fieldcrm/fieldcrm/parser"
 )
 
 // Candidate is one record found by a fuzzy lookup, with its rank score.
@@ -177,9 +179,9 @@ func fuzzyHits(c *bolt.Cursor, k Kind, w string) map[int64]float64 {
 			if !isLatinWord(full) || len(full) < len(w)-maxD {
 				continue
 			}
-			d := editDist(w, full)
+			d := parser.EditDistance(w, full)
 			if len(full) > len(w) {
-				d = min(d, editDist(w, full[:len(w)])+1) // typed the start of it, with a typo
+				d = min(d, parser.EditDistance(w, full[:len(w)])+1) // typed the start of it, with a typo
 			}
 			if d == 0 || d > maxD {
 				continue
@@ -207,34 +209,6 @@ func isLatinWord(w string) bool {
 		}
 	}
 	return w != ""
-}
-
-// editDist is the Damerau-Levenshtein distance (adjacent swaps cost one) of
-// two short ASCII words.
-func editDist(a, b string) int {
-	if len(a) > 32 || len(b) > 32 {
-		return 99
-	}
-	var d [34][34]int
-	for i := 0; i <= len(a); i++ {
-		d[i][0] = i
-	}
-	for j := 0; j <= len(b); j++ {
-		d[0][j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
-			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
-				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
-			}
-		}
-	}
-	return d[len(a)][len(b)]
 }
 
 // tokenScore scores an index token full against the typed word w.

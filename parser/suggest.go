@@ -209,6 +209,10 @@ func suggestZhVerb(w string) (string, Verb, bool) {
 	return found, fv, true
 }
 
+// EditDistance is the optimal string alignment distance of two short ASCII
+// words (an adjacent swap costs one): the crm's name lookup uses it too.
+func EditDistance(a, b string) int { return editDistance(a, b) }
+
 // editDistance is the optimal string alignment distance of a and b (ASCII).
 func editDistance(a, b string) int {
 	if len(a) > 32 || len(b) > 32 {
