@@ -39,6 +39,11 @@ func Page(text string, maxSegments int, more string) (first string, rest []strin
 		for j < len(units) && Fits(joinUnits(units[i:j+1])+promptFor(bound), maxSegments) {
 			j++
 		}
+		// a heading ("Overdue:", "逾期：") goes with the items it heads,
+		// never alone at the foot of a page
+		for j-1 > i && j < len(units) && isHeading(units[j-1]) {
+			j--
+		}
 		pages = append(pages, units[i:j])
 		i = j
 	}
@@ -145,4 +150,10 @@ func More(locale string) string {
 		return "\n回复更多看下%d条"
 	}
 	return "\nMORE for next %d"
+}
+
+// isHeading says u is a line of its own that heads the lines after it.
+func isHeading(u unit) bool {
+	t := strings.TrimSpace(u.text)
+	return u.sep == "\n" && !strings.Contains(t, "\n") && (strings.HasSuffix(t, ":") || strings.HasSuffix(t, "："))
 }

@@ -110,3 +110,34 @@ func TestPage(t *testing.T) {
 		}
 	})
 }
+
+// A heading is never left alone at the foot of a page: Wang's TODAY ended
+// its first page with "Overdue:" and the overdue items on the next.
+func TestPageKeepsHeadingWithItems(t *testing.T) {
+	text := "Today 6/12:\n#15 10:00 visit Tieling Cement\n#28 11:00 visit Liaoyang Steel URGENT\n" +
+		"#42 12:00 visit Donggang Harbour\n#19 13:00 visit Dandong Forestry URGENT\n#33 14:00 visit Wafangdian Bearings\n" +
+		"#10 15:00 visit Fushun Coal Works URGENT\n#24 16:00 visit Chaoyang Aggregates\nOverdue:\n" +
+		"#37 visit Kaiyuan Gravel URGENT (5d)\n#12 visit Benxi Steel Logistics (2d)\nDONE #<id> <outcome> to close one"
+	for _, tc := range []struct{ text, more string }{
+		{text, " MORE for next %d"},
+		{strings.ReplaceAll(strings.ReplaceAll(text, "Overdue:", "逾期："), "Today 6/12:", "今天12月6日："), "\n回复更多看下%d条"},
+	} {
+		first, rest := templates.Page(tc.text, 2, tc.more)
+		if len(rest) == 0 {
+			t.Fatalf("fits on one page; the test needs two:\n%s", first)
+		}
+		for k, page := range append([]string{first}, rest[:len(rest)-1]...) {
+			body := page[:strings.LastIndex(page, strings.SplitN(tc.more, "%d", 2)[0])]
+			lines := strings.Split(strings.TrimRight(body, " \n"), "\n")
+			if last := lines[len(lines)-1]; strings.HasSuffix(last, ":") || strings.HasSuffix(last, "：") {
+				t.Errorf("page %d ends with the heading %q:\n%s", k+1, last, page)
+			}
+		}
+		heading := strings.Split(tc.text, "\n")[8]
+		for _, page := range append([]string{first}, rest...) {
+			if strings.Contains(page, "#37") != strings.Contains(page, heading) {
+				t.Errorf("the heading %q and its first item are on different pages:\n%s", heading, page)
+			}
+		}
+	}
+}
