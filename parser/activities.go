@@ -462,14 +462,7 @@ func (p *parser) plan(body string, off int) *Error {
 			}
 			continue
 		}
-		if c.Due == nil {
-			if t, ht, a, b, ok := p.whenSpan(sg.toks, false); ok && b-a == len(sg.toks) {
-				c.Due, c.HasTime = &t, ht
-				continue
-			}
-		}
-		if len(sg.toks) == 1 && urgentWords[sg.toks[0].l] {
-			c.Priority = "urgent"
+		if p.dueOrUrgent(sg) {
 			continue
 		}
 		p.addNote(sg.s)
@@ -742,14 +735,7 @@ func (p *parser) assign(body string, off int) *Error {
 			c.Assignee = sg.s
 			continue
 		}
-		if c.Due == nil {
-			if t, ht, a, b, ok := p.whenSpan(sg.toks, false); ok && b-a == len(sg.toks) {
-				c.Due, c.HasTime = &t, ht
-				continue
-			}
-		}
-		if len(sg.toks) == 1 && urgentWords[sg.toks[0].l] {
-			c.Priority = "urgent"
+		if p.dueOrUrgent(sg) {
 			continue
 		}
 		p.addNote(sg.s)
@@ -758,4 +744,22 @@ func (p *parser) assign(body string, off int) *Error {
 		return p.errAt(off+len(body), "", "Assign to whom?")
 	}
 	return nil
+}
+
+// dueOrUrgent reads a part that is only a date and time (the command's due
+// time, when none was given yet) or only "urgent", as PLAN and ASSIGN take
+// them.
+func (p *parser) dueOrUrgent(sg seg) bool {
+	c := p.cmd
+	if c.Due == nil {
+		if t, ht, a, b, ok := p.whenSpan(sg.toks, false); ok && b-a == len(sg.toks) {
+			c.Due, c.HasTime = &t, ht
+			return true
+		}
+	}
+	if len(sg.toks) == 1 && urgentWords[sg.toks[0].l] {
+		c.Priority = "urgent"
+		return true
+	}
+	return false
 }
