@@ -3,6 +3,7 @@ package outbox
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // SendError is a provider's refusal, classified.
@@ -11,7 +12,13 @@ type SendError struct {
 	HTTPStatus int  // HTTP status of the provider's answer; 0 when there was none
 	Retryable  bool // trying again later may succeed (429, 5xx, network errors, timeouts)
 	OptOut     bool // the recipient has opted out: never retry, tell the CRM
-	Msg        string
+	// RetryAt, when set on a retryable error, is the earliest time the
+	// provider will accept this recipient again (its per-number frequency
+	// limit): the worker waits until then instead of its usual backoff.
+	RetryAt time.Time
+	// Provider names the provider that answered ("twilio", "aliyun").
+	Provider string
+	Msg      string
 }
 
 func (e *SendError) Error() string {
