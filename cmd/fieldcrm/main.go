@@ -37,6 +37,8 @@ func commands() map[string]command {
 		"jobs":     {"list the scheduled jobs, or run one as of a time", runJobs},
 		"report":   {"print or export a report (funnel, forecast, lost, …)", runReport},
 		"campaign": {"add, change and list campaigns; responses to leads; import responses", runCampaign},
+		"version":  {"print the version, commit and Go version of this binary", runVersion},
+		"health":   {"ask a running serve whether it is ready (exit 0) or not (exit 1)", runHealth},
 
 		// what the language did not read yet (unresolved.go)
 		"unresolved": {"list the messages not carried out, by cause; run one again as its sender", runUnresolved},

@@ -90,7 +90,7 @@ func newOps(db func() *bolt.DB, now func() time.Time, adminToken string) *ops {
 		Help: "How long each scheduled job run took.", Buckets: prometheus.ExponentialBuckets(0.001, 3, 12)}, []string{"job"})
 	o.reg.MustRegister(o.mailIn, o.msgIn, o.msgOut, o.parseErrs, o.handleSecs, o.delivery, o.reqSecs, o.backups, o.jobRuns, o.jobSecs,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		&storeCollector{o: o})
+		&storeCollector{o: o}, buildInfoGauge(readBuildStamp()))
 	return o
 }
 

@@ -160,7 +160,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		go func() { defer m.wg.Done(); m.runMail(wctx) }()
 	}
 	m.Log.Info("fieldcrm serving", slog.String("addr", m.ln.Addr().String()), slog.String("db", cfg.DB),
-		slog.String("public_url", cfg.PublicURL), slog.String("email", emailState))
+		slog.String("public_url", cfg.PublicURL), slog.String("email", emailState),
+		slog.String("version", readBuildStamp().String()))
 	return nil
 }
 
