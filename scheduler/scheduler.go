@@ -71,7 +71,8 @@ var (
 	bktRuns      = []byte("sched/runs")
 	bktDigest    = []byte("sched/digest")
 	bktEscalated = []byte("sched/escalated")
-	allBuckets   = [][]byte{bktRuns, bktDigest, bktEscalated}
+	bktReminded  = []byte("sched/reminded") // activity id → local date of its last overdue reminder
+	allBuckets   = [][]byte{bktRuns, bktDigest, bktEscalated, bktReminded}
 )
 
 // Config configures a Scheduler. Zero fields take the defaults in brackets.

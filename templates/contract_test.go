@@ -450,7 +450,9 @@ type Lost struct {
 
 type JobOverdue struct {
 	Item
-	Date time.Time // now: days overdue are counted to it
+	More   []Item    // other items past due in the same reminder (at most 2)
+	Others int       // and how many more, not listed
+	Date   time.Time // now: days overdue are counted to it
 }
 
 type JobEscalation struct {

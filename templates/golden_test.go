@@ -357,6 +357,8 @@ func smsCases(zh bool) map[string][]variant {
 		"job_overdue": {
 			{"typical", JobOverdue{Item: Item{ID: 12, Due: at(11, 23, 0, 0), Kind: "task", Subject: s(zh, "quote", "报价"), Account: s(zh, "Anshan Steel", "鞍山钢铁")}, Date: at(11, 25, 9, 15)}},
 			{"today", JobOverdue{Item: items[0], Date: at(11, 25, 11, 15)}},
+			{"three", JobOverdue{Item: items[0], More: append(items[1:2:2], longOverdue[0]), Date: at(11, 25, 15, 15)}},
+			{"many", JobOverdue{Item: items[0], More: items[1:2], Others: 4, Date: at(11, 25, 15, 15)}},
 			{"longest", JobOverdue{Item: Item{ID: 100017, Due: at(11, 18, 9, 30), HasTime: true, Kind: "meeting", Account: longAcct(zh), Subject: s(zh, "bring brochure and price list for 336", "带336的宣传册和价格表"), Urgent: true}, Date: at(11, 25, 9, 15)}},
 		},
 		"job_escalation": {
