@@ -278,6 +278,15 @@ type NoticeAssigned struct {
 	Phone   string // lead
 }
 
+type NoticeUnassigned struct {
+	ID      int64
+	Kind    string
+	Subject string
+	Account string
+	By      string
+	To      string
+}
+
 type NoticeRejected struct {
 	ID      int64
 	Subject string
