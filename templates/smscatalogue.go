@@ -148,10 +148,12 @@ var (
 
 func aliyun() *catalogue {
 	aliyunOnce.Do(func() {
-		aliyunCat = buildCatalogue(aliyunTemplates(notRegistered()), smsMaxParts)
+		aliyunCat = buildCatalogue(aliyunTemplates(notRegisteredOnce()), smsMaxParts)
 	})
 	return aliyunCat
 }
+
+var notRegisteredOnce = sync.OnceValue(notRegistered)
 
 // notRegistered is the answer to an unknown number in each language, as
 // sms/<locale>/not_registered.tmpl words it: the fixed template is that text.
@@ -219,8 +221,9 @@ func (c *catalogue) fit(kind, body string) ([]SMSPart, error) {
 	if body == "" {
 		return nil, fmt.Errorf("%w: empty message", ErrNoSMSTemplate)
 	}
+	cjk, dirty, runes := smsScan(body)
 	lang := "en"
-	if HasCJK(body) {
+	if cjk {
 		lang = "zh"
 	}
 	for _, f := range c.fixed[lang] {
@@ -235,8 +238,12 @@ func (c *catalogue) fit(kind, body string) ([]SMSPart, error) {
 	if fam == nil {
 		return nil, fmt.Errorf("%w: no %s template for kind %q", ErrNoSMSTemplate, lang, kind)
 	}
-	content := smsClean(body, lang == "zh")
-	if runeLen(content) <= fam.max {
+	content := body
+	if dirty {
+		content = smsClean(body, cjk)
+		runes = runeLen(content)
+	}
+	if runes <= fam.max {
 		return []SMSPart{fam.fill(content)}, nil
 	}
 	cont := c.cont[lang]

@@ -28,11 +28,8 @@ var smsTLDs = map[string]bool{"com": true, "cn": true, "net": true, "org": true,
 // (http://…, www.…, a word ending in a known domain, an e-mail address),
 // which become a note that a link was left out: a link may only be fixed
 // text of an approved template. A text without any of them is returned as
-// it is, without allocating.
+// it is (smsScan tells whether there is anything to replace).
 func smsClean(s string, zh bool) string {
-	if !smsNeedsClean(s) {
-		return s
-	}
 	var b strings.Builder
 	b.Grow(len(s) + 16)
 	note := "(link left out)"
@@ -75,34 +72,51 @@ func smsClean(s string, zh bool) string {
 	return b.String()
 }
 
-// smsNeedsClean reports whether s has a symbol to replace or may hold a
-// link (a dot or '@' inside a word).
-func smsNeedsClean(s string) bool {
+// smsScan reads a message once: whether it holds Chinese (HasCJK), whether
+// smsClean has anything to replace in it (a refused symbol, or a dot or '@'
+// inside a word that is a link), and its length in characters.
+func smsScan(s string) (cjk, dirty bool, runes int) {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
+		runes++
 		if c >= utf8.RuneSelf {
 			r, size := utf8.DecodeRuneInString(s[i:])
-			if _, ok := smsSymbols[r]; ok || (r >= '①' && r <= '⑳') {
-				return true
-			}
 			i += size - 1
+			if r >= 0x4E00 && r <= 0x9FFF {
+				cjk = true
+				continue
+			}
+			if isSMSSymbol(r) {
+				dirty = true
+			} else if !cjk && r >= 0x2E80 && HasCJK(s[i-size+1:i+1]) {
+				cjk = true
+			}
 			continue
 		}
-		if (c == '.' || c == '@') && i+1 < len(s) && isLinkChar(rune(s[i+1])) && i > 0 && isLinkChar(rune(s[i-1])) {
-			a, b := i, i+1
-			for a > 0 && isLinkChar(rune(s[a-1])) {
-				a--
-			}
-			for b < len(s) && isLinkChar(rune(s[b])) {
-				b++
-			}
-			if isLink(strings.TrimRight(s[a:b], ".,;:!?)'\"")) {
-				return true
-			}
-			i = b - 1
+		if dirty || (c != '.' && c != '@') || i == 0 || i+1 >= len(s) || !isLinkChar(rune(s[i-1])) || !isLinkChar(rune(s[i+1])) {
+			continue
+		}
+		a, b := i, i+1
+		for a > 0 && isLinkChar(rune(s[a-1])) {
+			a--
+		}
+		for b < len(s) && isLinkChar(rune(s[b])) {
+			b++
+		}
+		if isLink(strings.TrimRight(s[a:b], ".,;:!?)'\"")) {
+			dirty = true
 		}
 	}
-	return false
+	return cjk, dirty, runes
+}
+
+// isSMSSymbol reports whether smsClean replaces r.
+func isSMSSymbol(r rune) bool {
+	switch r {
+	case '【', '】', '『', '』', '「', '」', '〖', '〗', '★', '☆', '※', '→', '•', '²', '³':
+		return true
+	}
+	return r >= '①' && r <= '⑳'
 }
 
 // isLinkChar: the ASCII characters a URL or an address is written with.
@@ -236,16 +250,16 @@ func bestBreak(level []uint8, inside []bool, start, stop int) int {
 		stop = len(level) - 1
 	}
 	floor := start + (stop-start)/3
-	for _, lo := range []int{floor, start + 1} {
-		for l := uint8(brLine); l <= brAny; l++ {
-			for p := stop; p >= lo && p > start; p-- {
-				if level[p] == l && !inside[p] {
-					return p
-				}
-			}
+	best, bestLevel := -1, uint8(brAny+1)
+	for p := stop; p > start; p-- {
+		if p < floor && best > 0 {
+			break // the far part of the reach had a place
+		}
+		if l := level[p]; l != 0 && l < bestLevel && !inside[p] {
+			best, bestLevel = p, l // the furthest of each better level
 		}
 	}
-	return -1
+	return best
 }
 
 // evenBreak returns the break position p in (start, start+limit] that
@@ -279,8 +293,8 @@ func evenBreak(level []uint8, inside []bool, start, end, limit, restMax int) int
 // protect marks the positions a message must not be split at: inside a #id,
 // a <placeholder>, a number with its unit (an amount, a date, a time, a
 // phone number), a numbered choice with its first word, a quoted word, and
-// inside a sentence that tells what to reply (it holds a command word or
-// 回复) when that sentence fits a part.
+// inside the instruction of a sentence (from its first command word or 回复
+// to its end) when that fits a part.
 func protect(r []rune, max int) []bool {
 	n := len(r)
 	inside := make([]bool, n+1)
@@ -350,8 +364,8 @@ func protect(r []rune, max int) []bool {
 		if i < n {
 			e = i + 1
 		}
-		if e-s <= max && isInstruction(r[s:e]) {
-			mark(s, e)
+		if k := instructionAt(r[s:e]); k >= 0 && e-(s+k) <= max {
+			mark(s+k, e)
 		}
 		for s = e; s < n && r[s] == ' '; s++ {
 		}
@@ -365,10 +379,12 @@ var smsCommands = map[string]bool{"UNDO": true, "MORE": true, "DONE": true, "REJ
 	"LEAD": true, "CONTACT": true, "EQ": true, "TEAM": true, "FUNNEL": true, "HELP": true, "STOP": true, "START": true,
 	"DOC": true, "VISIT": true, "PLAN": true, "CALL": true, "NOTE": true, "Reply": true}
 
-func isInstruction(r []rune) bool {
+// instructionAt returns where the instruction of a sentence starts (its
+// first command word, or 回复), or -1 when it tells nothing to reply.
+func instructionAt(r []rune) int {
 	for i := 0; i < len(r); i++ {
 		if r[i] == '回' && i+1 < len(r) && r[i+1] == '复' {
-			return true
+			return i
 		}
 		if (r[i] >= 'A' && r[i] <= 'Z') && (i == 0 || !isAlnum(r[i-1])) {
 			j := i
@@ -376,12 +392,12 @@ func isInstruction(r []rune) bool {
 				j++
 			}
 			if smsCommands[string(r[i:j])] {
-				return true
+				return i
 			}
 			i = j
 		}
 	}
-	return false
+	return -1
 }
 
 func isDigit(r rune) bool { return r >= '0' && r <= '9' }

@@ -421,3 +421,43 @@ func TestFitSMS(t *testing.T) {
 		}
 	})
 }
+
+// TestFitSMSDefaultLimit splits every message to the provider's default
+// limit of an "other" variable (35 characters), as a dealer whose request to
+// lift it was refused would have to: every part within it, the message
+// whole when put together, and no id, amount or placeholder broken.
+func TestFitSMSDefaultLimit(t *testing.T) {
+	reHard := regexp.MustCompile(`#[0-9A-Za-z]+|<[^<>\n]+>|\d[\d,.]*(?:m|k|万|亿)`)
+	for _, m := range allSMS(t) {
+		parts, err := templates.FitSMSWithLimit(35, 99, m.kind, m.body)
+		if err != nil {
+			t.Errorf("%s/%s %s: %v", m.loc, m.name, m.label, err)
+			continue
+		}
+		var joined strings.Builder
+		for i, p := range parts {
+			c, ok := p.Params["content"]
+			if !ok {
+				c = p.Text
+			} else if n := len([]rune(c)); n > 35 || n == 0 {
+				t.Errorf("%s/%s %s: part %d has %d characters: %q", m.loc, m.name, m.label, i+1, n, c)
+			}
+			joined.WriteString(c)
+		}
+		if strings.Join(strings.Fields(joined.String()), "") != strings.Join(strings.Fields(m.body), "") {
+			t.Errorf("%s/%s %s: parts put together\n%q\nare not\n%q", m.loc, m.name, m.label, joined.String(), m.body)
+		}
+		for _, tok := range reHard.FindAllString(m.body, -1) {
+			n := 0
+			for _, p := range parts {
+				n += strings.Count(p.Params["content"], tok)
+			}
+			if len(parts) == 1 && len(parts[0].Params) == 0 {
+				continue // the fixed not-registered answer
+			}
+			if want := strings.Count(m.body, tok); n < want {
+				t.Errorf("%s/%s %s: %q broken across parts: %v", m.loc, m.name, m.label, tok, parts)
+			}
+		}
+	}
+}
