@@ -68,6 +68,34 @@ func allSMS(t testing.TB) []smsMessage {
 			}
 		}
 	}
+	// what the pipeline puts together: the day's reminder on a line before
+	// the reply, how a misspelt verb was read before it, what was kept as a
+	// note after it (gateway/pipeline.go)
+	body := func(loc, name, label string) string {
+		for _, m := range out {
+			if m.loc == loc && m.name == name && m.label == label {
+				return m.body
+			}
+		}
+		t.Fatalf("no %s/%s %s", loc, name, label)
+		return ""
+	}
+	for _, loc := range templates.Locales {
+		reply := body(loc, "read_as", "typical") + " " + body(loc, "ok_activity", "longest")
+		switch {
+		case strings.HasSuffix(reply, ".") || strings.HasSuffix(reply, "。"):
+			reply += " "
+		case loc == "zh":
+			reply += "。"
+		default:
+			reply += ". "
+		}
+		out = append(out,
+			smsMessage{loc, "day_reminder+read_as+ok_activity+kept_note", "longest", templates.SMSKindReply,
+				body(loc, "day_reminder", "longest") + "\n" + reply + body(loc, "kept_note", "longest")},
+			smsMessage{loc, "day_reminder+today", "longest, page 1", templates.SMSKindReply,
+				body(loc, "day_reminder", "longest") + "\n" + body(loc, "today", "longest, page 1")})
+	}
 	return out
 }
 
