@@ -111,13 +111,20 @@ const (
 	SMSMaxSignature = 12
 	// smsDefaultOther is the provider's default limit of an "other" variable.
 	smsDefaultOther = 35
-	// smsContentMax is what fieldcrm asks for its content variable: with the
-	// longest fixed text and signature, one part stays within 3 segments of
-	// 67 characters, far below SMSMaxTotal.
-	smsContentMax = 150
-	// smsMaxParts is the most SMS one message may become. Every message
-	// fieldcrm words is far below (the longest take 3 parts).
-	smsMaxParts = 9
+	// SMSDefaultContentMax is what fieldcrm asks for its content variable:
+	// with the longest fixed text and signature, one part stays within 3
+	// segments of 67 characters, far below SMSMaxTotal.
+	SMSDefaultContentMax = 150
+	// smsMinContent is the smallest content limit FitSMSMax takes: below it
+	// a long instruction could not stay whole.
+	smsMinContent = 20
+	// smsMaxMessage is the longest message FitSMS takes, in characters:
+	// every message fieldcrm words is far below (the longest run to about
+	// 330, 3 parts at 150, 12 at 35).
+	smsMaxMessage = 1000
+	// smsMaxParts is the most SMS one message may become (the part number
+	// variables have 2 digits).
+	smsMaxParts = 99
 )
 
 // catalogue is one provider's templates with what FitSMS needs to choose.
@@ -141,16 +148,43 @@ type frame struct {
 	max            int    // the content variable's limit
 }
 
-var (
-	aliyunOnce sync.Once
-	aliyunCat  *catalogue
-)
+// catalogues caches the catalogue of each provider and content limit.
+var catalogues sync.Map // "provider|max" → *catalogue
 
-func aliyun() *catalogue {
-	aliyunOnce.Do(func() {
-		aliyunCat = buildCatalogue(aliyunTemplates(notRegisteredOnce()), smsMaxParts)
-	})
-	return aliyunCat
+// aliyun returns the Alibaba Cloud catalogue with the content variable
+// limited to max characters (SMSDefaultContentMax when max is 0).
+func aliyun(max int) *catalogue {
+	if max <= 0 {
+		max = SMSDefaultContentMax
+	}
+	key := "aliyun|" + strconv.Itoa(max)
+	if c, ok := catalogues.Load(key); ok {
+		return c.(*catalogue)
+	}
+	list := aliyunTemplates(notRegisteredOnce())
+	for i := range list {
+		for j := range list[i].Vars {
+			if v := &list[i].Vars[j]; v.Name == "content" {
+				v.Max, v.Extended = max, max > smsDefaultOther
+				list[i].Purpose = strings.ReplaceAll(list[i].Purpose, smsContentNote, contentNote(max))
+				if runeLen(v.Example) > max {
+					v.Example = firstPiece(v.Example, max)
+					list[i].Example = strings.Replace(list[i].Text, "${content}", v.Example, 1)
+					list[i].Example = strings.NewReplacer("${part}", "2", "${parts}", "2").Replace(list[i].Example)
+				}
+			}
+		}
+	}
+	c, _ := catalogues.LoadOrStore(key, buildCatalogue(list, smsMaxParts))
+	return c.(*catalogue)
+}
+
+// firstPiece is the first piece of s split to max characters.
+func firstPiece(s string, max int) string {
+	if p, err := splitContent(s, max, max, 99); err == nil && len(p) > 0 {
+		return p[0]
+	}
+	return string([]rune(s)[:max])
 }
 
 var notRegisteredOnce = sync.OnceValue(notRegistered)
@@ -171,18 +205,24 @@ func notRegistered() map[string]string {
 	return out
 }
 
-func catalogueOf(provider string) *catalogue {
+func catalogueOf(provider string, max int) *catalogue {
 	switch strings.ToLower(strings.TrimSpace(provider)) {
 	case "aliyun", "alibaba", "alibabacloud":
-		return aliyun()
+		return aliyun(max)
 	}
 	return nil
 }
 
 // SMSCatalogue lists the templates of a provider ("aliyun"); nil for a
 // provider fieldcrm has no catalogue for.
-func SMSCatalogue(provider string) []SMSTemplate {
-	c := catalogueOf(provider)
+func SMSCatalogue(provider string) []SMSTemplate { return SMSCatalogueMax(provider, 0) }
+
+// SMSCatalogueMax is SMSCatalogue with the content variable limited to max
+// characters instead of SMSDefaultContentMax: for a dealer whose provider
+// approved a different limit (35 when it refused to lift it). 0 is the
+// default.
+func SMSCatalogueMax(provider string, max int) []SMSTemplate {
+	c := catalogueOf(provider, max)
 	if c == nil {
 		return nil
 	}
@@ -209,7 +249,17 @@ func SMSCatalogue(provider string) []SMSTemplate {
 // Characters the provider refuses in a variable (【】, links, a few symbols)
 // are replaced (see smsClean); nothing is cut.
 func FitSMS(provider, kind, body string) ([]SMSPart, error) {
-	c := catalogueOf(provider)
+	return FitSMSMax(provider, kind, body, 0)
+}
+
+// FitSMSMax is FitSMS with the content variable limited to max characters
+// (see SMSCatalogueMax; 0 is the default). A message takes more parts under
+// a smaller limit.
+func FitSMSMax(provider, kind, body string, max int) ([]SMSPart, error) {
+	if max != 0 && max < smsMinContent {
+		return nil, fmt.Errorf("%w: a content limit of %d characters is below %d", ErrNoSMSTemplate, max, smsMinContent)
+	}
+	c := catalogueOf(provider, max)
 	if c == nil {
 		return nil, fmt.Errorf("%w: no catalogue for provider %q", ErrNoSMSTemplate, provider)
 	}
@@ -242,6 +292,9 @@ func (c *catalogue) fit(kind, body string) ([]SMSPart, error) {
 	if dirty {
 		content = smsClean(body, cjk)
 		runes = runeLen(content)
+	}
+	if runes > smsMaxMessage {
+		return nil, fmt.Errorf("%w: %d characters, at most %d", ErrNoSMSTemplate, runes, smsMaxMessage)
 	}
 	if runes <= fam.max {
 		return []SMSPart{fam.fill(content)}, nil

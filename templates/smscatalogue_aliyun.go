@@ -1,5 +1,7 @@
 package templates
 
+import "fmt"
+
 // The Alibaba Cloud SMS (阿里云短信服务) catalogue: what `fieldcrm
 // sms-templates --provider aliyun` prints for the dealer to submit, and what
 // FitSMS fills. The rules it follows are cited in docs/sms-templates.md.
@@ -9,13 +11,20 @@ const smsAudience = "本公司（工程机械经销商）内部销售管理系�
 	"接收人只有在系统中登记了手机号的本公司销售人员和销售经理，不发给客户，不含营销推广内容，不含链接。"
 
 // smsContentNote explains the content variable and why its limit is lifted.
-const smsContentNote = "变量content为系统按固定格式生成的工作内容：记录编号（如#231）、客户名称、日期、金额，" +
-	"以及下一步可回复的指令；跟进线索时可含客户联系人的电话。因内容长短不一，拆成多条会打乱阅读，" +
-	"申请解除变量长度限制至150字；超过150字时系统自动分条，用“短信续”模板发送。"
+var smsContentNote = contentNote(SMSDefaultContentMax)
+
+func contentNote(max int) string {
+	note := "变量content为系统按固定格式生成的工作内容：记录编号（如#231）、客户名称、日期、金额，" +
+		"以及下一步可回复的指令；跟进线索时可含客户联系人的电话。"
+	if max > smsDefaultOther {
+		note += fmt.Sprintf("因内容长短不一，拆成多条会打乱阅读，申请解除变量长度限制至%d字；", max)
+	}
+	return note + fmt.Sprintf("超过%d字时系统自动分条，用“短信续”模板发送。", max)
+}
 
 func aliyunTemplates(notRegistered map[string]string) []SMSTemplate {
 	content := func(example string) []SMSVar {
-		return []SMSVar{{Name: "content", Type: "other", Max: smsContentMax, Example: example, Extended: smsContentMax > smsDefaultOther}}
+		return []SMSVar{{Name: "content", Type: "other", Max: SMSDefaultContentMax, Example: example, Extended: SMSDefaultContentMax > smsDefaultOther}}
 	}
 	family := func(name, lang, kind, prefix, purpose, example string) SMSTemplate {
 		return SMSTemplate{Name: name, Lang: lang, Kind: kind, Type: "notification", Text: prefix + "${content}",
@@ -42,10 +51,10 @@ func aliyunTemplates(notRegistered map[string]string) []SMSTemplate {
 			"早上好！11月25日：今天2项，逾期1项：#17 拜访华鑫矿业；#18 电话鑫源建筑等。回复今天查看全部"),
 		{Name: "continued_zh", Lang: "zh", Type: "notification", Continues: true,
 			Text: "销售系统短信续，第${part}条（共${parts}条）：${content}",
-			Purpose: smsAudience + "用途：上述工作短信（回复、通知、提醒、汇总）超过150字时分条发送，本模板发送第2条及以后各条，" +
+			Purpose: smsAudience + "用途：上述工作短信（回复、通知、提醒、汇总）超过变量长度时分条发送，本模板发送第2条及以后各条，" +
 				"标明第几条、共几条，内容接上一条。变量part、parts为条数（1位或2位数字）。" + smsContentNote,
 			Vars: []SMSVar{{Name: "part", Type: "other_number", Max: 2, Example: "2"}, {Name: "parts", Type: "other_number", Max: 2, Example: "2"},
-				{Name: "content", Type: "other", Max: smsContentMax, Example: "商机4个，设备17台。上次拜访11月20日周四。看商机：我的商机 #1012", Extended: smsContentMax > smsDefaultOther}},
+				{Name: "content", Type: "other", Max: SMSDefaultContentMax, Example: "商机4个，设备17台。上次拜访11月20日周四。看商机：我的商机 #1012", Extended: SMSDefaultContentMax > smsDefaultOther}},
 			Example: "销售系统短信续，第2条（共2条）：商机4个，设备17台。上次拜访11月20日周四。看商机：我的商机 #1012"},
 
 		family("reply_en", "en", SMSKindReply, "Sales CRM got your text: ",
@@ -65,9 +74,9 @@ func aliyunTemplates(notRegistered map[string]string) []SMSTemplate {
 			"Good morning! 25/11: 2 today, 1 overdue: #17 10:00 visit ACME Mining; #18 call Huaxin Quarry +1 more. TODAY for all"),
 		{Name: "continued_en", Lang: "en", Type: "notification", Continues: true,
 			Text:    "Sales CRM text, part ${part} of ${parts} continued: ${content}",
-			Purpose: smsAudience + "英文版，供使用英文的员工。用途：工作短信超过150字时分条发送，本模板发送第2条及以后各条，标明第几条、共几条。" + smsContentNote,
+			Purpose: smsAudience + "英文版，供使用英文的员工。用途：工作短信超过变量长度时分条发送，本模板发送第2条及以后各条，标明第几条、共几条。" + smsContentNote,
 			Vars: []SMSVar{{Name: "part", Type: "other_number", Max: 2, Example: "2"}, {Name: "parts", Type: "other_number", Max: 2, Example: "2"},
-				{Name: "content", Type: "other", Max: smsContentMax, Example: "4 open opps, 17 machines. Last visit Thu 20/11.\nOPPS #1012 for its opps", Extended: smsContentMax > smsDefaultOther}},
+				{Name: "content", Type: "other", Max: SMSDefaultContentMax, Example: "4 open opps, 17 machines. Last visit Thu 20/11.\nOPPS #1012 for its opps", Extended: SMSDefaultContentMax > smsDefaultOther}},
 			Example: "Sales CRM text, part 2 of 2 continued: 4 open opps, 17 machines. Last visit Thu 20/11.\nOPPS #1012 for its opps"},
 	}
 	for _, lang := range []string{"zh", "en"} {

@@ -287,7 +287,18 @@ func TestFitSMSKeepsTokens(t *testing.T) {
 // typed, bounded, used once and never side by side, enough fixed text to
 // state the scenario, a purpose, and an example that FitSMS sends as it.
 func TestSMSCatalogueRules(t *testing.T) {
-	list := templates.SMSCatalogue("aliyun")
+	for _, max := range []int{0, 35, 70} {
+		t.Run(fmt.Sprintf("max=%d", max), func(t *testing.T) { checkCatalogue(t, max) })
+	}
+	t.Run("ErrMax", func(t *testing.T) {
+		if _, err := templates.FitSMSMax("aliyun", "reply", "OK", 10); !errors.Is(err, templates.ErrNoSMSTemplate) {
+			t.Errorf("a limit of 10: %v", err)
+		}
+	})
+}
+
+func checkCatalogue(t *testing.T, max int) {
+	list := templates.SMSCatalogueMax("aliyun", max)
 	kinds := map[string]map[string]bool{}
 	for _, tpl := range list {
 		t.Run(tpl.Name, func(t *testing.T) {
@@ -329,8 +340,14 @@ func TestSMSCatalogueRules(t *testing.T) {
 				if v.Type != "other" && v.Type != "other_number" {
 					t.Errorf("variable %s: type %q", v.Name, v.Type)
 				}
-				if v.Max <= 0 || v.Max > 35 && !v.Extended || len([]rune(v.Example)) > v.Max || v.Example == "" {
+				if v.Max <= 0 || v.Max > 35 != v.Extended || len([]rune(v.Example)) > v.Max || v.Example == "" {
 					t.Errorf("variable %s: max %d (extended %v), example %q", v.Name, v.Max, v.Extended, v.Example)
+				}
+				if want := max; v.Name == "content" && want != 0 && v.Max != want {
+					t.Errorf("content: max %d, want %d", v.Max, want)
+				}
+				if v.Name == "content" && v.Extended != strings.Contains(tpl.Purpose, "解除变量长度限制") {
+					t.Errorf("variable %s extended %v, but the purpose says otherwise: %s", v.Name, v.Extended, tpl.Purpose)
 				}
 			}
 			if tpl.Kind != "" {
@@ -344,7 +361,7 @@ func TestSMSCatalogueRules(t *testing.T) {
 				if len(tpl.Vars) > 0 {
 					example = tpl.Vars[0].Example
 				}
-				parts, err := templates.FitSMS("aliyun", tpl.Kind, example)
+				parts, err := templates.FitSMSMax("aliyun", tpl.Kind, example, max)
 				if err != nil || len(parts) != 1 || parts[0].Template != tpl.Name || parts[0].Text != tpl.Example {
 					t.Errorf("example %q goes out as %v, %v; want one part %s reading %q", example, parts, err, tpl.Name, tpl.Example)
 				}
@@ -457,7 +474,7 @@ func TestFitSMS(t *testing.T) {
 func TestFitSMSDefaultLimit(t *testing.T) {
 	reHard := regexp.MustCompile(`#[0-9A-Za-z]+|<[^<>\n]+>|\d[\d,.]*(?:m|k|万|亿)`)
 	for _, m := range allSMS(t) {
-		parts, err := templates.FitSMSWithLimit(35, 99, m.kind, m.body)
+		parts, err := templates.FitSMSMax("aliyun", m.kind, m.body, 35)
 		if err != nil {
 			t.Errorf("%s/%s %s: %v", m.loc, m.name, m.label, err)
 			continue

@@ -54,8 +54,9 @@ func runSMSTemplates(_ context.Context, args []string, stdout, stderr io.Writer)
 	provider := fs.String("provider", "aliyun", "the SMS provider: aliyun")
 	lang := fs.String("lang", "", "only the templates of one language: zh or en (default both)")
 	asJSON := fs.Bool("json", false, "print JSON instead of text")
+	max := fs.Int("max", templates.SMSDefaultContentMax, "the limit of the content variable to ask for, in characters (35: the provider's default, no lift to ask for)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: fieldcrm sms-templates [--provider aliyun] [--lang zh|en] [--json]")
+		fmt.Fprintln(stderr, "usage: fieldcrm sms-templates [--provider aliyun] [--lang zh|en] [--max N] [--json]")
 		fmt.Fprintln(stderr, "Prints the SMS templates to submit to the provider for approval (docs/sms-templates.md).")
 		fs.PrintDefaults()
 	}
@@ -69,8 +70,12 @@ func runSMSTemplates(_ context.Context, args []string, stdout, stderr io.Writer)
 		fs.Usage()
 		return 2
 	}
+	if *max < 20 || *max > 400 {
+		fmt.Fprintf(stderr, "fieldcrm sms-templates: bad --max %d: want 20 to 400 characters\n", *max)
+		return 2
+	}
 	p := strings.ToLower(strings.TrimSpace(*provider))
-	list := templates.SMSCatalogue(p)
+	list := templates.SMSCatalogueMax(p, *max)
 	if list == nil || providerNames[p] == "" {
 		fmt.Fprintf(stderr, "fieldcrm sms-templates: no template catalogue for provider %q (known: aliyun)\n", *provider)
 		return 2

@@ -81,6 +81,24 @@ func TestRunSMSTemplates(t *testing.T) {
 			t.Errorf("JSON escapes the text: %s", out.String())
 		}
 	})
+	t.Run("Max35", func(t *testing.T) {
+		var out, errb bytes.Buffer
+		if code := run(context.Background(), []string{"sms-templates", "--max", "35", "--lang", "en"}, &out, &errb); code != 0 {
+			t.Fatalf("exit %d: %s", code, errb.String())
+		}
+		got := out.String()
+		if strings.Contains(got, "解除变量长度限制") || strings.Contains(got, "150") || strings.Count(got, "  ${content}  其他 (others), at most 35 characters\n") != 6 ||
+			!strings.Contains(got, "超过35字时系统自动分条") {
+			t.Errorf("got\n%s", got)
+		}
+	})
+	t.Run("ErrMax", func(t *testing.T) {
+		var out, errb bytes.Buffer
+		if code := run(context.Background(), []string{"sms-templates", "--max", "10"}, &out, &errb); code != 2 || out.Len() != 0 ||
+			!strings.Contains(errb.String(), "bad --max 10") {
+			t.Errorf("exit %d, stdout %q, stderr %q", code, out.String(), errb.String())
+		}
+	})
 	t.Run("ErrProvider", func(t *testing.T) {
 		var out, errb bytes.Buffer
 		if code := run(context.Background(), []string{"sms-templates", "--provider", "tencent"}, &out, &errb); code != 2 ||
