@@ -506,3 +506,27 @@ func TestFitSMSDefaultLimit(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckPart: the golden test's checker finds each broken rule.
+func TestCheckPart(t *testing.T) {
+	cat := catalogueByName(t)
+	ok := templates.SMSPart{Template: "notice_zh", Params: map[string]string{"content": "刘建国给你分配了拜访 #17"},
+		Text: "销售系统工作通知：刘建国给你分配了拜访 #17"}
+	if bad := checkPart(cat, ok); len(bad) != 0 {
+		t.Fatalf("a good part: %v", bad)
+	}
+	for name, p := range map[string]templates.SMSPart{
+		"no such template": {Template: "notice_fr", Params: ok.Params, Text: ok.Text},
+		"too long":         {Template: "notice_zh", Params: map[string]string{"content": strings.Repeat("长", 151)}, Text: "销售系统工作通知：" + strings.Repeat("长", 151)},
+		"empty":            {Template: "notice_zh", Params: map[string]string{"content": ""}, Text: "销售系统工作通知："},
+		"signature":        {Template: "notice_zh", Params: map[string]string{"content": "【急】拜访 #17"}, Text: "销售系统工作通知：【急】拜访 #17"},
+		"link":             {Template: "notice_en", Params: map[string]string{"content": "see www.acme.com"}, Text: "Sales CRM work notice: see www.acme.com"},
+		"not a number":     {Template: "continued_en", Params: map[string]string{"part": "2a", "parts": "2", "content": "x"}, Text: "Sales CRM text, part 2a of 2 continued: x"},
+		"missing variable": {Template: "continued_en", Params: map[string]string{"part": "2", "content": "x"}, Text: "Sales CRM text, part 2 of ${parts} continued: x"},
+		"text not filled":  {Template: "notice_zh", Params: ok.Params, Text: "刘建国给你分配了拜访 #17"},
+	} {
+		if bad := checkPart(cat, p); len(bad) == 0 {
+			t.Errorf("%s: not found", name)
+		}
+	}
+}
