@@ -21,7 +21,7 @@ var smsSymbols = map[rune]string{
 // smsTLDs are the top-level domains that make a word a link.
 var smsTLDs = map[string]bool{"com": true, "cn": true, "net": true, "org": true, "io": true, "gov": true, "edu": true,
 	"info": true, "biz": true, "co": true, "me": true, "xyz": true, "top": true, "vip": true, "cc": true, "tv": true,
-	"site": true, "online": true, "shop": true, "app": true, "ai": true, "link": true, "ly": true, "hk": true}
+	"site": true, "online": true, "shop": true, "link": true, "ly": true, "hk": true} // not .ai, .app: file names
 
 // smsClean returns s with what the provider refuses in a variable replaced:
 // the symbols of smsSymbols (circled numbers become digits) and links
