@@ -42,6 +42,9 @@ func commands() map[string]command {
 
 		// what the language did not read yet (unresolved.go)
 		"unresolved": {"list the messages not carried out, by cause; run one again as its sender", runUnresolved},
+
+		// the SMS templates a domestic provider must approve (smstemplates.go)
+		"sms-templates": {"print the SMS templates to submit to a provider for approval (--provider aliyun)", runSMSTemplates},
 	}
 }
 
