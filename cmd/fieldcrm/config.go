@@ -41,7 +41,7 @@ type Config struct {
 	// serve warns (FIELDCRM_MIN_FREE_MB, 500; "0" turns the warning off).
 	// 0 in a Config made in code means the default; below 0, off.
 	MinFree int64
-	// SMSRate is the most SMS per second from one long code (FIELDCRM_SMS_RATE, 1).
+	// SMSRate is the most SMS segments per second from one long code (FIELDCRM_SMS_RATE, 1).
 	SMSRate float64
 	// Schedules are the jobs' cron specs from FIELDCRM_SCHEDULE_<JOB> ("off"
 	// stops a job); jobs not named keep their default.
@@ -118,7 +118,7 @@ func (c *Config) vars(from *string, rate *string) []envVar {
 		{"TWILIO_AUTH_TOKEN", "Twilio auth token", &c.TwilioToken, ""},
 		{"FIELDCRM_TWILIO_FROM", "sender numbers (+86…, comma-separated) or a Messaging Service SID (MG…)", from, ""},
 		{"FIELDCRM_TWILIO_API_URL", "Twilio API base URL", &c.TwilioAPIURL, "https://api.twilio.com"},
-		{"FIELDCRM_SMS_RATE", "most SMS per second from one long code", rate, "1"},
+		{"FIELDCRM_SMS_RATE", "most SMS segments per second from one long code (Twilio meters segments: a 3-segment message takes 3)", rate, "1"},
 		{AdminTokenEnv, "bearer token of GET /admin/backup (empty: the admin endpoints answer 404)", &c.AdminToken, ""},
 	}
 	return append(vars, c.Mail.vars()...)

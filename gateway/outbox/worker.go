@@ -37,10 +37,13 @@ type Config struct {
 	// From lists the SMS senders (numbers or Messaging Service SIDs) that the
 	// worker spreads entries with an empty From over, round-robin.
 	From []string
-	// Rate is the most SMS per second sent from one number [1]; ServiceRate
-	// the most per second through one Messaging Service SID (MG…) [10];
-	// Rates overrides both per sender. A negative rate means no limit.
-	// Email is not rate-limited.
+	// Rate is the most SMS segments per second sent from one number [1];
+	// ServiceRate the most per second through one Messaging Service SID
+	// (MG…) [10]; Rates overrides both per sender. A negative rate means no
+	// limit. Twilio meters segments, not messages: an entry takes
+	// Entry.Segments slots (1 when the enqueuer did not count them), and when
+	// the provider reports more segments than were reserved, the sender's
+	// next slot moves back by the difference. Email is not rate-limited.
 	Rate        float64
 	ServiceRate float64
 	Rates       map[string]float64
@@ -275,9 +278,10 @@ func (w *Worker) recoverInDoubt() error {
 }
 
 type pick struct {
-	id  int64
-	via string
-	e   *Entry
+	id   int64
+	via  string
+	segs int // rate-limit slots reserved on via
+	e    *Entry
 }
 
 // dispatch starts sending what is due and allowed now, and returns when it
@@ -346,7 +350,7 @@ func (w *Worker) dispatch(sem chan struct{}) (wake time.Time, err error) {
 					continue
 				}
 				refused = 0
-				picks = append(picks, &pick{id: id, via: via})
+				picks = append(picks, &pick{id: id, via: via, segs: e.slots()})
 			}
 		}
 		return nil
@@ -397,9 +401,13 @@ func (w *Worker) dispatch(sem chan struct{}) (wake time.Time, err error) {
 // before a scan of a channel stops.
 const maxRefusedRun = 16
 
-// reserve takes a send slot for e from its sender's rate limit, choosing the
-// sender round-robin among Config.From when e.From is empty. When none is
-// free it returns the earliest time one will be.
+// slots is how many rate-limit slots an SMS takes: its segments, as the
+// enqueuer counted them (1 when it did not).
+func (e *Entry) slots() int { return max(e.Segments, 1) }
+
+// reserve takes e.slots() send slots for e from its sender's rate limit,
+// choosing the sender round-robin among Config.From when e.From is empty.
+// When none is free it returns the earliest time one will be.
 func (w *Worker) reserve(e *Entry, now time.Time) (via string, ok bool, next time.Time) {
 	if e.Channel != ChannelSMS {
 		return e.From, true, time.Time{}
@@ -424,7 +432,7 @@ func (w *Worker) reserve(e *Entry, now time.Time) (via string, ok bool, next tim
 			continue
 		}
 		if r > 0 {
-			w.nextFree[from] = now.Add(time.Duration(float64(time.Second) / r))
+			w.nextFree[from] = now.Add(slotTime(e.slots(), r))
 		}
 		if len(cands) > 1 {
 			w.rr = j + 1
@@ -432,6 +440,27 @@ func (w *Worker) reserve(e *Entry, now time.Time) (via string, ok bool, next tim
 		return from, true, time.Time{}
 	}
 	return "", false, next
+}
+
+// slotTime is how long n segments occupy a sender limited to r per second.
+func slotTime(n int, r float64) time.Duration {
+	return time.Duration(float64(n) * float64(time.Second) / r)
+}
+
+// meter moves via's next slot back when the provider counted more segments
+// than were reserved (the enqueuer's count missed a signature, or none was
+// given): the sender's meter runs on what was actually sent.
+func (w *Worker) meter(via string, reserved, segs int) {
+	if segs <= reserved {
+		return
+	}
+	r := w.cfg.rate(via)
+	if r <= 0 {
+		return
+	}
+	w.mu.Lock()
+	w.nextFree[via] = w.nextFree[via].Add(slotTime(segs-reserved, r))
+	w.mu.Unlock()
 }
 
 func (w *Worker) send(p *pick, sem chan struct{}) {
@@ -451,6 +480,9 @@ func (w *Worker) send(p *pick, sem chan struct{}) {
 	msg.Headers = maps.Clone(p.e.Headers)
 	msg.StatusHistory = nil
 	pid, segs, err := w.callSender(&msg)
+	if err == nil && msg.Channel == ChannelSMS {
+		w.meter(p.via, p.segs, segs)
+	}
 	w.record(p.id, pid, segs, err)
 }
 
@@ -494,7 +526,10 @@ func (w *Worker) record(id int64, pid string, segs int, sendErr error) {
 		code := errorCode(sendErr)
 		switch {
 		case sendErr == nil:
-			e.ProviderID, e.Segments, e.SentAt, e.LastError, e.ErrorCode = pid, segs, now, "", 0
+			e.ProviderID, e.SentAt, e.LastError, e.ErrorCode = pid, now, "", 0
+			if segs > 0 { // the provider's count; else the enqueuer's stays
+				e.Segments = segs
+			}
 			e.setState(StateSent, "", 0, now)
 			outcome = StateSent
 		case OptOut(sendErr):
