@@ -53,6 +53,15 @@ type Config struct {
 	Poll        time.Duration // rescan when idle, for entries enqueued without Kick [30s]
 	Batch       int           // most entries examined per scan [500]
 
+	// RecipientLimits returns the frequency limits of the route an SMS to
+	// `to` goes by (a domestic provider's per-number caps; nil: none). An
+	// entry over a limit is held until the window allows it (limits.go).
+	RecipientLimits func(to string) []Limit
+	// OnHold, when set, is told each time an entry is held for a limit:
+	// reason "recipient_limit" (ours) or "provider_limit" (the provider's
+	// limit error) (metrics).
+	OnHold func(channel, reason string)
+
 	// OnOptOut is called (outside any transaction) when the provider says
 	// the recipient has opted out (Twilio 21610); the entry is failed.
 	OnOptOut func(to string)
@@ -278,10 +287,12 @@ func (w *Worker) recoverInDoubt() error {
 }
 
 type pick struct {
-	id   int64
-	via  string
-	segs int // rate-limit slots reserved on via
-	e    *Entry
+	id      int64
+	via     string
+	segs    int // rate-limit slots reserved on via
+	to      string
+	counted bool // the send counts toward the recipient's limits
+	e       *Entry
 }
 
 // dispatch starts sending what is due and allowed now, and returns when it
@@ -300,6 +311,7 @@ func (w *Worker) dispatch(sem chan struct{}) (wake time.Time, err error) {
 		}
 	}
 	var picks []*pick
+	var holds []hold
 	err = w.db.View(func(tx *bolt.Tx) error {
 		st := tx.Bucket(bktState)
 		if st == nil {
@@ -341,6 +353,23 @@ func (w *Worker) dispatch(sem chan struct{}) (wake time.Time, err error) {
 					soon(e.NotBefore)
 					continue
 				}
+				if e.Channel == ChannelSMS {
+					lims := w.limits(e.To)
+					if bl := tx.Bucket(bktBlocked); len(lims) > 0 || (bl != nil && bl.Get([]byte(e.To)) != nil) {
+						taken := 0
+						for _, p := range picks {
+							if p.to == e.To {
+								taken++
+							}
+						}
+						if open, why := w.recipientHold(tx, e, lims, now, taken); !open.IsZero() {
+							until := holdUntil(e, open)
+							holds = append(holds, hold{id: id, until: until, why: why})
+							soon(until)
+							continue
+						}
+					}
+				}
 				via, ok, next := w.reserve(e, now)
 				if !ok {
 					soon(next)
@@ -350,15 +379,26 @@ func (w *Worker) dispatch(sem chan struct{}) (wake time.Time, err error) {
 					continue
 				}
 				refused = 0
-				picks = append(picks, &pick{id: id, via: via, segs: e.slots()})
+				picks = append(picks, &pick{id: id, via: via, segs: e.slots(), to: e.To, counted: e.Channel == ChannelSMS && len(w.limits(e.To)) > 0})
 			}
 		}
 		return nil
 	})
-	if err != nil || len(picks) == 0 {
+	if err != nil || len(picks)+len(holds) == 0 {
 		return wake, err
 	}
+	held := 0
 	err = w.db.Update(func(tx *bolt.Tx) error {
+		held = 0
+		for _, h := range holds {
+			changed, err := applyHold(tx, h, now)
+			if err != nil {
+				return err
+			}
+			if changed {
+				held++
+			}
+		}
 		for _, p := range picks {
 			p.e = nil
 			e, err := getEntry(tx, p.id)
@@ -372,9 +412,15 @@ func (w *Worker) dispatch(sem chan struct{}) (wake time.Time, err error) {
 			e.Attempts++
 			e.Via = p.via
 			e.NextAt = now
+			e.Held = ""
 			e.setState(StateSending, fmt.Sprintf("attempt %d", e.Attempts), 0, now)
 			if err := putEntry(tx, e, &old); err != nil {
 				return err
+			}
+			if p.counted { // counts toward the number's limits from now on
+				if err := tx.Bucket(bktRecipients).Put(recipientKey(e.To, now, e.ID), nil); err != nil {
+					return err
+				}
 			}
 			p.e = e
 		}
@@ -382,6 +428,14 @@ func (w *Worker) dispatch(sem chan struct{}) (wake time.Time, err error) {
 	})
 	if err != nil {
 		return wake, err
+	}
+	if held > 0 {
+		w.log.Info("outbox: held for the recipients' frequency limits", slog.Int("entries", held))
+		if w.cfg.OnHold != nil {
+			for range held {
+				w.cfg.OnHold(ChannelSMS, "recipient_limit")
+			}
+		}
 	}
 	for _, p := range picks {
 		if p.e == nil {
@@ -524,6 +578,13 @@ func (w *Worker) record(id int64, pid string, segs int, sendErr error) {
 		old := *e
 		attempts = e.Attempts
 		code := errorCode(sendErr)
+		if sendErr != nil {
+			// the provider did not take it: it does not count toward the number's limits
+			if err := tx.Bucket(bktRecipients).Delete(recipientKey(e.To, e.NextAt, e.ID)); err != nil {
+				return err
+			}
+		}
+		until, limited := limitedUntil(sendErr, now)
 		switch {
 		case sendErr == nil:
 			e.ProviderID, e.SentAt, e.LastError, e.ErrorCode = pid, now, "", 0
@@ -536,6 +597,20 @@ func (w *Worker) record(id int64, pid string, segs int, sendErr error) {
 			e.LastError, e.ErrorCode = sendErr.Error(), code
 			e.setState(StateFailed, "opted out", code, now)
 			optOut, outcome = e.To, StateFailed
+		case limited:
+			// The provider's per-number limit: wait for it, not for the
+			// backoff, and do not spend an attempt (a notice must not die of
+			// a busy day). Every entry to the number waits with it.
+			e.Attempts--
+			attempts = e.Attempts
+			e.LastError, e.ErrorCode = sendErr.Error(), code
+			e.NextAt = holdUntil(e, until)
+			e.Held = "held: the provider's limit for this number (" + sendErr.Error() + "); due " + e.NextAt.In(now.Location()).Format(time.RFC3339)
+			e.setState(StateQueued, "held: provider limit", code, now)
+			if err := blockRecipient(tx, e.To, until, "the provider's limit for this number ("+sendErr.Error()+")"); err != nil {
+				return err
+			}
+			outcome = "held"
 		case Permanent(sendErr):
 			e.LastError, e.ErrorCode = sendErr.Error(), code
 			e.setState(StateFailed, "permanent error", code, now)
@@ -568,7 +643,7 @@ func (w *Worker) record(id int64, pid string, segs int, sendErr error) {
 		return
 	}
 	lg := w.log.With(slog.Int64("id", id), slog.Int("attempt", attempts), slog.Int64("user_id", userID), slog.String("key", key))
-	if w.cfg.OnRecord != nil && outcome != "skipped" {
+	if w.cfg.OnRecord != nil && outcome != "skipped" && outcome != "held" {
 		w.cfg.OnRecord(channel, outcome)
 	}
 	switch outcome {
@@ -584,6 +659,11 @@ func (w *Worker) record(id int64, pid string, segs int, sendErr error) {
 	case "retry":
 		w.retried.Add(1)
 		lg.Info("outbox: will retry", slog.Any("error", sendErr))
+	case "held":
+		lg.Info("outbox: the provider limits this number; held", slog.Any("error", sendErr))
+		if w.cfg.OnHold != nil {
+			w.cfg.OnHold(channel, "provider_limit")
+		}
 	}
 	if optOut != "" && w.cfg.OnOptOut != nil {
 		w.cfg.OnOptOut(optOut)
