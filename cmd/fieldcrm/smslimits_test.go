@@ -165,3 +165,35 @@ func TestSMSLimitsConfig(t *testing.T) {
 		t.Errorf("domestic %v", cfg.SMSDomestic)
 	}
 }
+
+// With +86 served by a domestic provider, Li Na's "TD" opts her out like
+// STOP, confirmed in Chinese; a notice for her is not sent; 恢复 brings her
+// back. Wang's "T" is read the same way there, not as TODAY.
+func TestServeDomesticOptOut(t *testing.T) {
+	e := e2eStart(t, "", func(cfg *Config, m *Main) { cfg.SMSDomestic = []string{"+86"} })
+	reply, _ := e.sms(e2eLiPhone, "TD")
+	e2eContains(t, "TD", reply, "已退订", "开始")
+	if !e2eUser(t, e.m.Store, e.team.Li).OptedOut {
+		t.Fatal("TD did not opt Li Na out")
+	}
+	e.plan("PLAN li visit 华鑫 fri")
+	e.m.Outbox.Kick()
+	time.Sleep(200 * time.Millisecond)
+	if n := e2eRequestsTo(e.api, e2eLiPhone); n != 0 {
+		t.Errorf("%d notices sent to Li Na after TD", n)
+	}
+	if reply, _ := e.sms(e2eLiPhone, "今天"); reply != "" {
+		t.Errorf("an opted-out number was answered %q", reply)
+	}
+	reply, _ = e.sms(e2eLiPhone, "恢复")
+	e2eContains(t, "恢复", reply, "已恢复")
+	if e2eUser(t, e.m.Store, e.team.Li).OptedOut {
+		t.Error("恢复 did not clear the opt-out")
+	}
+
+	reply, _ = e.sms(e2eWangPhone, "T")
+	e2eContains(t, "T", reply, "no more SMS", "START")
+	if !e2eUser(t, e.m.Store, e.team.Wang).OptedOut {
+		t.Error("T did not opt Wang out")
+	}
+}
