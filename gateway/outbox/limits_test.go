@@ -310,3 +310,26 @@ func TestLimitedAndPrune(t *testing.T) {
 		return nil
 	})
 }
+
+// A scan that stops at Batch after holding entries looks again at once: an
+// entry for another number behind a long held run is not left to the poll.
+func TestRecipientLimitHoldsBeyondBatch(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		db := mustOpenDB(t)
+		s := &fakeSender{}
+		w := start(t, db, Config{Rate: -1, Batch: 10, Poll: 10 * time.Minute, RecipientLimits: cnLimits(Limit{Max: 1, Per: time.Hour})}, s)
+		t0 := time.Now()
+		for i := range 30 {
+			mustEnqueue(t, db, sms(cnPhone, fmt.Sprint("notice ", i)))
+		}
+		other := mustEnqueue(t, db, sms("+8613900000001", "for another salesman"))
+		w.Kick()
+		e := waitState(t, db, other, StateSent)
+		if d := e.SentAt.Sub(t0); d > time.Second {
+			t.Errorf("the entry behind 29 held ones went after %v, want at once", d)
+		}
+		if n := len(callsTo(s.Calls(), cnPhone)); n != 1 {
+			t.Errorf("%d sends to the limited number, want 1", n)
+		}
+	})
+}

@@ -340,8 +340,8 @@ func (w *Worker) dispatch(sem chan struct{}) (wake time.Time, err error) {
 					continue
 				}
 				if scanned++; scanned > w.cfg.Batch || len(picks) >= free {
-					if len(picks) > 0 {
-						soon(now) // more may be due once these are under way
+					if len(picks)+len(holds) > 0 {
+						soon(now) // more may be due once these are under way (or held)
 					}
 					return nil
 				}
