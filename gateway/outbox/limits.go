@@ -112,17 +112,17 @@ type block struct {
 // recipientHold says whether e must wait for its recipient's limits, and
 // until when and why. taken are the sends to e.To picked earlier in the
 // same scan (not yet in the bucket).
-func (w *Worker) recipientHold(tx *bolt.Tx, e *Entry, lims []Limit, now time.Time, taken int) (open time.Time, why string) {
+func (w *Worker) recipientHold(tx *bolt.Tx, e *Entry, lims []Limit, now time.Time, taken int) (open time.Time, why string, provider bool) {
 	if b := tx.Bucket(bktBlocked); b != nil {
 		if v := b.Get([]byte(e.To)); v != nil {
 			var bl block
 			if json.Unmarshal(v, &bl) == nil && bl.Until.After(now) {
-				return bl.Until, bl.Reason
+				return bl.Until, bl.Reason, true
 			}
 		}
 	}
 	if len(lims) == 0 {
-		return time.Time{}, ""
+		return time.Time{}, "", false
 	}
 	earliest := now
 	for _, l := range lims {
@@ -165,7 +165,7 @@ func (w *Worker) recipientHold(tx *bolt.Tx, e *Entry, lims []Limit, now time.Tim
 			why = fmt.Sprintf("this number's limit of %s reached", l)
 		}
 	}
-	return open, why
+	return open, why, false
 }
 
 // sendTimes lists the times of the sends to `to` since `since`, in order.
@@ -212,9 +212,10 @@ func (w *Worker) limits(to string) []Limit {
 
 // hold is an entry the scan found over its recipient's limit.
 type hold struct {
-	id    int64
-	until time.Time
-	why   string
+	id       int64
+	until    time.Time
+	why      string
+	provider bool // the provider's block, not our count
 }
 
 // applyHold moves a queued entry's NextAt to h.until and says why; it

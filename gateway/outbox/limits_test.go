@@ -217,7 +217,13 @@ func TestProviderLimitError(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		db := mustOpenDB(t)
 		s := newLimitSender(5, func() time.Time { return time.Now().Add(10 * time.Minute) })
-		w := start(t, db, Config{Rate: -1, MaxAttempts: 2, BaseBackoff: time.Second}, s)
+		var mu sync.Mutex
+		reasons := map[string]int{}
+		w := start(t, db, Config{Rate: -1, MaxAttempts: 2, BaseBackoff: time.Second, OnHold: func(ch, reason string) {
+			mu.Lock()
+			reasons[reason]++
+			mu.Unlock()
+		}}, s)
 		t0 := time.Now()
 		id := mustEnqueue(t, db, &Entry{Channel: ChannelSMS, To: cnPhone, Body: "notice", Key: "job|1"})
 		w.Kick()
@@ -251,6 +257,12 @@ func TestProviderLimitError(t *testing.T) {
 		_, failed, dead, _ := w.Counters()
 		if failed+dead != 0 {
 			t.Errorf("failed %d dead %d", failed, dead)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		// five refusals, and the other entry held by the block at least once
+		if reasons["provider_limit"] < 6 || reasons["recipient_limit"] != 0 {
+			t.Errorf("holds reported %v", reasons)
 		}
 	})
 }

@@ -362,9 +362,9 @@ func (w *Worker) dispatch(sem chan struct{}) (wake time.Time, err error) {
 								taken++
 							}
 						}
-						if open, why := w.recipientHold(tx, e, lims, now, taken); !open.IsZero() {
+						if open, why, prov := w.recipientHold(tx, e, lims, now, taken); !open.IsZero() {
 							until := holdUntil(e, open)
-							holds = append(holds, hold{id: id, until: until, why: why})
+							holds = append(holds, hold{id: id, until: until, why: why, provider: prov})
 							soon(until)
 							continue
 						}
@@ -387,16 +387,16 @@ func (w *Worker) dispatch(sem chan struct{}) (wake time.Time, err error) {
 	if err != nil || len(picks)+len(holds) == 0 {
 		return wake, err
 	}
-	held := 0
+	var held []hold
 	err = w.db.Update(func(tx *bolt.Tx) error {
-		held = 0
+		held = held[:0]
 		for _, h := range holds {
 			changed, err := applyHold(tx, h, now)
 			if err != nil {
 				return err
 			}
 			if changed {
-				held++
+				held = append(held, h)
 			}
 		}
 		for _, p := range picks {
@@ -429,11 +429,15 @@ func (w *Worker) dispatch(sem chan struct{}) (wake time.Time, err error) {
 	if err != nil {
 		return wake, err
 	}
-	if held > 0 {
-		w.log.Info("outbox: held for the recipients' frequency limits", slog.Int("entries", held))
+	if len(held) > 0 {
+		w.log.Info("outbox: held for the recipients' frequency limits", slog.Int("entries", len(held)))
 		if w.cfg.OnHold != nil {
-			for range held {
-				w.cfg.OnHold(ChannelSMS, "recipient_limit")
+			for _, h := range held {
+				reason := "recipient_limit"
+				if h.provider {
+					reason = "provider_limit"
+				}
+				w.cfg.OnHold(ChannelSMS, reason)
 			}
 		}
 	}
