@@ -15,8 +15,8 @@ import (
 )
 
 func TestDomesticOptOutWords(t *testing.T) {
-	for in, want := range map[string]string{"TD": "TD", " td ": "TD", "t": "T", "R": "R", "r\n": "R", "退订": "退订", "ＴＤ": "TD", "\u3000Ｔ\u3000": "T",
-		"TD acme": "", "T 退订": "", "回T退订": "", "TODAY": "", "RD": "", "STOP": "", "": "", "N": ""} {
+	for in, want := range map[string]string{"TD": "TD", " td ": "TD", "R": "R", "r\n": "R", "退订": "退订", "ＴＤ": "TD", "\u3000Ｒ\u3000": "R",
+		"T": "", "t": "", "TD acme": "", "T 退订": "", "回T退订": "", "TODAY": "", "RD": "", "STOP": "", "": "", "N": ""} {
 		got, ok := gateway.DomesticOptOut(in)
 		if got != want || ok != (want != "") {
 			t.Errorf("%q: %q %v, want %q", in, got, ok, want)
@@ -71,10 +71,10 @@ func optedOut(t *testing.T, s *crm.Store, id int64) bool {
 	return u != nil && u.OptedOut
 }
 
-// TD, T, R and 退订 alone from a number served by a domestic provider opt
-// out as STOP does, confirmed in the sender's language; START (开始, 恢复)
-// undoes it. From a Twilio number T is still TODAY and R a REJECT without
-// its #id; with anything else in the message the keyword is not one.
+// TD, R and 退订 alone from a number served by a domestic provider opt out
+// as STOP does, confirmed in the sender's language; START (开始, 恢复) undoes
+// it. T stays TODAY everywhere; from a Twilio number R is still a REJECT
+// without its #id; with anything else in the message the keyword is not one.
 func TestDomesticOptOut(t *testing.T) {
 	p, s, ids := optOutOpen(t)
 	n := 0
@@ -88,7 +88,7 @@ func TestDomesticOptOut(t *testing.T) {
 		return res
 	}
 	const wang, li, mike = "+8613800000002", "+8613800000003", "+15550100"
-	for _, kw := range []string{"TD", "t", " R ", "ＴＤ"} {
+	for _, kw := range []string{"TD", "td", " R ", "ＴＤ"} {
 		res := send(wang, kw)
 		if res.Verb != "stop" || !strings.Contains(res.Reply, "no more SMS") || !strings.Contains(res.Reply, "START") || !optedOut(t, s, ids[wang]) {
 			t.Errorf("%q from a domestic number: verb %q reply %q opted out %v", kw, res.Verb, res.Reply, optedOut(t, s, ids[wang]))
@@ -112,6 +112,10 @@ func TestDomesticOptOut(t *testing.T) {
 		if res.Verb != "start" || !strings.Contains(res.Reply, "已恢复") || optedOut(t, s, ids[li]) {
 			t.Errorf("恢复 after %q: %q", kw, res.Reply)
 		}
+	}
+	// T is TODAY, on a domestic number too
+	if res := send(wang, "T"); res.Verb != "today" || optedOut(t, s, ids[wang]) {
+		t.Errorf("T from a domestic number: verb %q reply %q", res.Verb, res.Reply)
 	}
 	// not the whole message: not a keyword
 	if res := send(wang, "TD acme"); res.Verb == "stop" || optedOut(t, s, ids[wang]) {

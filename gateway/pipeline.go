@@ -97,7 +97,7 @@ type Config struct {
 	// SMSFrom is the sender the outbox uses for SMS replies sent later ("" = its default).
 	SMSFrom string
 	// DomesticSMS reports whether a number is served by a domestic Chinese
-	// provider: its TD, T, R or 退订 alone opts out as STOP (optout.go).
+	// provider: its TD, R or 退订 alone opts out as STOP (optout.go).
 	DomesticSMS func(number string) bool
 	// OnHandled, when set, is told the outcome of every Handle (metrics).
 	OnHandled func(in Inbound, res *Result, err error)

@@ -47,7 +47,7 @@ type Config struct {
 	// (FIELDCRM_SMS_LIMITS, "+86=50/24h"); SMSReplyReserve the percent of
 	// each kept for replies (FIELDCRM_SMS_REPLY_RESERVE, 20); SMSDomestic the
 	// prefixes of the numbers served by a domestic Chinese provider, whose
-	// TD/T/R/退订 opt out (FIELDCRM_SMS_DOMESTIC). smslimits.go.
+	// TD/R/退订 opt out (FIELDCRM_SMS_DOMESTIC). smslimits.go.
 	SMSLimits       []routeLimits
 	SMSReplyReserve int
 	SMSDomestic     []string
@@ -144,7 +144,7 @@ func ParseConfig(name string, args []string, getenv func(string) string) (*Confi
 		envVar{"FIELDCRM_UNKNOWN_PER_HOUR", "most \"not registered\" answers per hour, to all unknown senders together", &perHour, "30"},
 		envVar{SMSLimitsEnv, "most SMS one number may receive, by route: prefix=N/window,… separated by ; (1/1m, 5/1h, 50/24h rolling; 10/day calendar); off for none", &limits, DefaultSMSLimits},
 		envVar{SMSReplyReserveEnv, "percent of each per-number limit kept for answers to the recipient's own messages", &reserve, "20"},
-		envVar{SMSDomesticEnv, "prefixes of the numbers served by a domestic Chinese SMS provider (+86): their TD, T, R or 退订 alone opts out like STOP", &domestic, ""})
+		envVar{SMSDomesticEnv, "prefixes of the numbers served by a domestic Chinese SMS provider (+86): their TD, R or 退订 alone opts out like STOP", &domestic, ""})
 	for _, v := range vars {
 		val := v.def
 		if secretVars[v.name] {
