@@ -144,7 +144,7 @@ func ParseConfig(name string, args []string, getenv func(string) string) (*Confi
 		envVar{"FIELDCRM_UNKNOWN_PER_HOUR", "most \"not registered\" answers per hour, to all unknown senders together", &perHour, "30"},
 		envVar{SMSLimitsEnv, "most SMS one number may receive, by route: prefix=N/window,… separated by ; (1/1m, 5/1h, 50/24h rolling; 10/day calendar); off for none", &limits, DefaultSMSLimits},
 		envVar{SMSReplyReserveEnv, "percent of each per-number limit kept for answers to the recipient's own messages", &reserve, "20"},
-		envVar{SMSDomesticEnv, "prefixes of the numbers served by a domestic Chinese SMS provider (+86): their TD, R or 退订 alone opts out like STOP", &domestic, ""})
+		envVar{SMSDomesticEnv, "prefixes of the numbers served by a domestic Chinese SMS provider (+86): their TD, R or 退订 alone opts out like STOP (default: the prefixes FIELDCRM_SMS_ROUTES sends to aliyun)", &domestic, ""})
 	for _, v := range vars {
 		val := v.def
 		if secretVars[v.name] {
@@ -199,6 +199,9 @@ func ParseConfig(name string, args []string, getenv func(string) string) (*Confi
 	}
 	if c.SMSDomestic, err = parsePrefixes(SMSDomesticEnv, domestic); err != nil {
 		return nil, fs, err
+	}
+	if strings.TrimSpace(domestic) == "" {
+		c.SMSDomestic = domesticFromRoutes(getenv)
 	}
 	c.MinFree = mb << 20
 	if mb == 0 {

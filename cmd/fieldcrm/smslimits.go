@@ -175,3 +175,34 @@ func hasPrefix(number string, prefixes []string) bool {
 	}
 	return false
 }
+
+// domesticProviders are the providers whose numbers are domestic Chinese ones.
+var domesticProviders = map[string]bool{"aliyun": true, "tencent": true}
+
+// domesticFromRoutes is FIELDCRM_SMS_DOMESTIC when it is not set: the
+// prefixes FIELDCRM_SMS_ROUTES sends to a domestic provider ("+86=aliyun,
+// *=twilio" → +86; "*=aliyun" → every number), or +86 when the routes are
+// left to their default and FIELDCRM_ALIYUN_ACCESS_KEY_ID is set (the
+// default is then +86=aliyun,*=twilio).
+func domesticFromRoutes(getenv func(string) string) []string {
+	routes := strings.TrimSpace(getenv("FIELDCRM_SMS_ROUTES"))
+	if routes == "" {
+		if getenv("FIELDCRM_ALIYUN_ACCESS_KEY_ID") != "" || getenv("FIELDCRM_ALIYUN_ACCESS_KEY_ID_FILE") != "" {
+			return []string{"+86"}
+		}
+		return nil
+	}
+	var out []string
+	for _, r := range strings.Split(routes, ",") {
+		prefix, provider, ok := strings.Cut(r, "=")
+		prefix, provider = strings.TrimSpace(prefix), strings.ToLower(strings.TrimSpace(provider))
+		if !ok || !domesticProviders[provider] {
+			continue
+		}
+		if prefix == "*" {
+			prefix = "+"
+		}
+		out = append(out, prefix)
+	}
+	return out
+}

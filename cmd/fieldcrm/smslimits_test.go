@@ -160,9 +160,22 @@ func TestSMSLimitsConfig(t *testing.T) {
 			t.Errorf("%s=%s: %v", k, v, err)
 		}
 	}
-	cfg, _, _ = ParseConfig("serve", nil, env(map[string]string{SMSDomesticEnv: "+86, +852"}))
-	if !slices.Equal(cfg.SMSDomestic, []string{"+86", "+852"}) {
-		t.Errorf("domestic %v", cfg.SMSDomestic)
+	for _, c := range []struct {
+		env  map[string]string
+		want []string
+	}{
+		{map[string]string{SMSDomesticEnv: "+86, +852"}, []string{"+86", "+852"}},
+		{map[string]string{"FIELDCRM_SMS_ROUTES": "+86=aliyun, +852=tencent, *=twilio"}, []string{"+86", "+852"}},
+		{map[string]string{"FIELDCRM_SMS_ROUTES": "*=aliyun"}, []string{"+"}},
+		{map[string]string{"FIELDCRM_SMS_ROUTES": "*=twilio"}, nil},
+		{map[string]string{"FIELDCRM_ALIYUN_ACCESS_KEY_ID": "LTAIexample"}, []string{"+86"}},
+		{map[string]string{"FIELDCRM_ALIYUN_ACCESS_KEY_ID": "LTAIexample", "FIELDCRM_SMS_ROUTES": "+8613=aliyun,*=twilio"}, []string{"+8613"}},
+		{map[string]string{"FIELDCRM_SMS_ROUTES": "+86=aliyun,*=twilio", SMSDomesticEnv: "+852"}, []string{"+852"}},
+	} {
+		cfg, _, err := ParseConfig("serve", nil, env(c.env))
+		if err != nil || !slices.Equal(cfg.SMSDomestic, c.want) {
+			t.Errorf("%v: domestic %v %v, want %v", c.env, cfg.SMSDomestic, err, c.want)
+		}
 	}
 }
 
