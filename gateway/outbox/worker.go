@@ -412,6 +412,9 @@ func (w *Worker) dispatch(sem chan struct{}) (wake time.Time, err error) {
 			e.Attempts++
 			e.Via = p.via
 			e.NextAt = now
+			if e.Held != "" && e.LastError == e.Held {
+				e.LastError = "" // the hold is over
+			}
 			e.Held = ""
 			e.setState(StateSending, fmt.Sprintf("attempt %d", e.Attempts), 0, now)
 			if err := putEntry(tx, e, &old); err != nil {
