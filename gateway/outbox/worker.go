@@ -451,7 +451,7 @@ func (w *Worker) send(p *pick, sem chan struct{}) {
 	msg.Headers = maps.Clone(p.e.Headers)
 	msg.StatusHistory = nil
 	pid, segs, err := w.callSender(&msg)
-	w.record(p.id, pid, segs, err)
+	w.record(p.id, pid, segs, msg.Provider, err)
 }
 
 func (w *Worker) callSender(e *Entry) (pid string, segs int, err error) {
@@ -472,7 +472,7 @@ func (w *Worker) callSender(e *Entry) (pid string, segs int, err error) {
 }
 
 // record writes the outcome of a send.
-func (w *Worker) record(id int64, pid string, segs int, sendErr error) {
+func (w *Worker) record(id int64, pid string, segs int, provider string, sendErr error) {
 	now := w.now()
 	var optOut string
 	var outcome, channel, key string
@@ -491,6 +491,7 @@ func (w *Worker) record(id int64, pid string, segs int, sendErr error) {
 		}
 		old := *e
 		attempts = e.Attempts
+		e.Provider = provider
 		code := errorCode(sendErr)
 		switch {
 		case sendErr == nil:
@@ -519,8 +520,10 @@ func (w *Worker) record(id int64, pid string, segs int, sendErr error) {
 			return err
 		}
 		if sendErr == nil && pid != "" {
-			if err := tx.Bucket(bktProvider).Put([]byte(pid), u64(uint64(id))); err != nil {
-				return err
+			for _, part := range ProviderIDs(pid) { // a message sent as several SMS has an id per part
+				if err := tx.Bucket(bktProvider).Put([]byte(part), u64(uint64(id))); err != nil {
+					return err
+				}
 			}
 			return applyEarly(tx, e)
 		}
