@@ -82,12 +82,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return err
 	}
 	if m.Senders == nil {
-		sender, err := twilio.NewSender(twilio.Config{AccountSID: cfg.TwilioSID, AuthToken: cfg.TwilioToken,
-			APIURL: cfg.TwilioAPIURL, PublicURL: cfg.PublicURL, From: first(cfg.TwilioFrom)})
-		if err != nil {
+		if m.Senders, err = m.smsSenders(cfg, now); err != nil { // Twilio, Alibaba Cloud or both (aliyun.go)
 			return err
 		}
-		m.Senders = map[string]outbox.Sender{outbox.ChannelSMS: sender}
 	}
 	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	m.cancel = cancel
@@ -123,7 +120,10 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	mux := http.NewServeMux()
 	m.twilio = &twilio.Handler{Pipeline: m.Pipeline, DB: m.Store.DB(), AuthToken: cfg.TwilioToken, PublicURL: cfg.PublicURL,
 		Log: m.Log, Now: now}
-	m.twilio.Register(mux)
+	if cfg.Aliyun.TwilioOn() {
+		m.twilio.Register(mux)
+	}
+	m.registerAliyun(mux, now)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
 	m.registerOps(mux)
 	m.srv = &http.Server{Handler: m.ops.instrument(mux), ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second,
