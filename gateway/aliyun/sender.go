@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	openapi "github.com/alibabacloud-go/darabonba-openapi/v2/client"
@@ -53,8 +54,10 @@ type Config struct {
 // Sender sends SMS through Alibaba Cloud's SendSms. It implements
 // outbox.Sender.
 type Sender struct {
-	cfg    Config
-	client *dysms.Client
+	cfg Config
+	// The SDK's client is not safe for concurrent use (each call reads and
+	// clears its debug headers): every send takes a client of its own.
+	clients sync.Pool
 }
 
 var _ outbox.Sender = (*Sender)(nil)
@@ -84,14 +87,23 @@ func NewSender(cfg Config) (*Sender, error) {
 	if err != nil {
 		return nil, err
 	}
-	oc := &openapi.Config{AccessKeyId: tea.String(cfg.AccessKeyID), AccessKeySecret: tea.String(cfg.AccessKeySecret),
-		Endpoint: tea.String(host), Protocol: tea.String(proto),
-		ReadTimeout: tea.Int(int(cfg.Timeout / time.Millisecond)), ConnectTimeout: tea.Int(5000)}
-	c, err := dysms.NewClient(oc)
+	// Init writes into its config: each client gets one of its own
+	newClient := func() (*dysms.Client, error) {
+		return dysms.NewClient(&openapi.Config{AccessKeyId: tea.String(cfg.AccessKeyID), AccessKeySecret: tea.String(cfg.AccessKeySecret),
+			Endpoint: tea.String(host), Protocol: tea.String(proto),
+			ReadTimeout: tea.Int(int(cfg.Timeout / time.Millisecond)), ConnectTimeout: tea.Int(5000)})
+	}
+	c, err := newClient()
 	if err != nil {
 		return nil, fmt.Errorf("aliyun: %w", err)
 	}
-	return &Sender{cfg: cfg, client: c}, nil
+	s := &Sender{cfg: cfg}
+	s.clients.New = func() any {
+		c, _ := newClient() // the same settings were accepted above
+		return c
+	}
+	s.clients.Put(c)
+	return s, nil
 }
 
 // ParseEndpoint splits an endpoint setting into the host the SDK calls and
@@ -173,7 +185,9 @@ func (s *Sender) sendOne(ctx context.Context, req *dysms.SendSmsRequest) (string
 	go func() {
 		rt := &util.RuntimeOptions{Autoretry: tea.Bool(false), ReadTimeout: tea.Int(int(s.cfg.Timeout / time.Millisecond)),
 			ConnectTimeout: tea.Int(5000)}
-		resp, err := s.client.SendSmsWithOptions(req, rt)
+		c := s.clients.Get().(*dysms.Client)
+		resp, err := c.SendSmsWithOptions(req, rt)
+		s.clients.Put(c)
 		ch <- answer{resp, err}
 	}()
 	var a answer

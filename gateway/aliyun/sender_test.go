@@ -166,3 +166,25 @@ func TestParseEndpoint(t *testing.T) {
 		}
 	}
 }
+
+// The outbox sends several messages at once through one Sender.
+func TestSendConcurrently(t *testing.T) {
+	api := aliyuntest.NewServer(t)
+	s := newSender(t, api, time.Now(), nil)
+	errs := make(chan error, 16)
+	for i := range 16 {
+		go func() {
+			_, _, err := s.Send(context.Background(), &outbox.Entry{ID: int64(i + 1), Channel: outbox.ChannelSMS,
+				To: fmt.Sprintf("+86138000001%02d", i), Body: fmt.Sprintf("OK #%d", i)})
+			errs <- err
+		}()
+	}
+	for range 16 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	if n := len(api.Sends()); n < 16 || api.BadSignatures() != 0 {
+		t.Errorf("%d sent, %d bad signatures", n, api.BadSignatures())
+	}
+}
