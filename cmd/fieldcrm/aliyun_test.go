@@ -35,7 +35,7 @@ type aliEnv struct {
 
 // aliStart starts Main with +86=aliyun,*=twilio; mod changes the Alibaba
 // Cloud settings.
-func aliStart(t *testing.T, mod func(*AliyunConfig)) *aliEnv {
+func aliStart(t testing.TB, mod func(*AliyunConfig)) *aliEnv {
 	t.Helper()
 	a := &aliEnv{ali: aliyuntest.NewServer(t), codes: map[string]string{}}
 	var pairs []string
@@ -55,6 +55,19 @@ func aliStart(t *testing.T, mod func(*AliyunConfig)) *aliEnv {
 		}
 	})
 	return a
+}
+
+// restartWith restarts Main on the same database with mod applied to its
+// Config.
+func (a *aliEnv) restartWith(mod func(*Config)) {
+	prev := a.tweak
+	a.tweak = func(c *Config, m *Main) {
+		if prev != nil {
+			prev(c, m)
+		}
+		mod(c)
+	}
+	a.restart()
 }
 
 func (a *aliEnv) upURL() string { return "http://" + a.m.Addr() + "/aliyun/" + aliSecret + "/smsup" }
