@@ -32,11 +32,13 @@ type AliyunConfig struct {
 	CallbackAllow   string // FIELDCRM_ALIYUN_CALLBACK_ALLOW: addresses/networks pushes may come from
 	TrustedProxies  string // FIELDCRM_TRUSTED_PROXIES: proxies whose X-Forwarded-For is believed
 	Routes          string // FIELDCRM_SMS_ROUTES: +86=aliyun,*=twilio
+	Rate            string // FIELDCRM_ALIYUN_RATE: most SendSms per second
 
 	routes  []smsroute.Route
 	codes   map[string]string
 	allow   []netip.Prefix
 	proxies []netip.Prefix
+	rate    float64
 }
 
 func init() {
@@ -54,6 +56,7 @@ func (a *AliyunConfig) vars() []envVar {
 		{"FIELDCRM_ALIYUN_TEMPLATES", "approved template codes: name=SMS_123456789 for every template of `fieldcrm sms-templates --provider aliyun`, comma-separated", &a.Templates, ""},
 		{"FIELDCRM_ALIYUN_CALLBACK_SECRET", "secret path segment of the push URLs $FIELDCRM_PUBLIC_URL/aliyun/<secret>/smsup and …/smsreport (16+ letters, digits, - or _)", &a.CallbackSecret, ""},
 		{"FIELDCRM_ALIYUN_CALLBACK_ALLOW", "addresses or networks Alibaba Cloud pushes from (comma-separated; empty: any, and serve warns)", &a.CallbackAllow, ""},
+		{"FIELDCRM_ALIYUN_RATE", "most SendSms calls per second (all numbers together; the provider's per-number limits are its own)", &a.Rate, "10"},
 		{"FIELDCRM_TRUSTED_PROXIES", "addresses or networks of your reverse proxies: their X-Forwarded-For names the source of a push", &a.TrustedProxies, ""},
 	}
 }
@@ -140,6 +143,12 @@ func (a *AliyunConfig) validate(probs []string) []string {
 	if missing := missingCodes(codes); len(missing) > 0 {
 		add("FIELDCRM_ALIYUN_TEMPLATES has no code for %s: submit them for approval (fieldcrm sms-templates --provider aliyun) and add name=SMS_… for each",
 			strings.Join(missing, ", "))
+	}
+	a.rate = 10
+	if strings.TrimSpace(a.Rate) != "" {
+		if _, err := fmt.Sscan(a.Rate, &a.rate); err != nil || a.rate <= 0 {
+			add("FIELDCRM_ALIYUN_RATE %q must be a number above 0", a.Rate)
+		}
 	}
 	if !reCallbackSec.MatchString(a.CallbackSecret) {
 		add("FIELDCRM_ALIYUN_CALLBACK_SECRET must be 16 to 128 letters, digits, - or _ (it is part of the push URLs, e.g. `openssl rand -hex 16`)")
@@ -249,6 +258,30 @@ func (m *Main) smsSenders(cfg *Config, now func() time.Time) (map[string]outbox.
 		return nil, err
 	}
 	return map[string]outbox.Sender{outbox.ChannelSMS: r}, nil
+}
+
+// outboxPools gives the numbers routed to Alibaba Cloud a sender of their
+// own in the outbox ("aliyun:<signature>", FIELDCRM_ALIYUN_RATE per second),
+// so that they neither queue behind Twilio's long codes nor show a Twilio
+// number as the sender used.
+func (a *AliyunConfig) outboxPools(oc *outbox.Config) {
+	if !a.On() {
+		return
+	}
+	routes := a.routeList()
+	self := []string{aliyun.Provider + ":" + strings.TrimSpace(a.SignName)}
+	twilioFrom := oc.From
+	oc.Pool = func(to string) []string {
+		if smsroute.Pick(routes, to) == aliyun.Provider {
+			return self
+		}
+		return twilioFrom
+	}
+	rates := map[string]float64{self[0]: a.rate}
+	for k, v := range oc.Rates {
+		rates[k] = v
+	}
+	oc.Rates = rates
 }
 
 // registerAliyun serves Alibaba Cloud's pushes when it is routed.

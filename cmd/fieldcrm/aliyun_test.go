@@ -357,8 +357,12 @@ func TestAliyunBesideTwilio(t *testing.T) {
 	}
 	e2eWaitUntil(t, "Bob's notice is recorded as Twilio's", func() bool {
 		n, _ := outbox.Get(a.m.Store.DB(), notice[0].ID)
-		return n.State == outbox.StateSent && n.Provider == "twilio"
+		return n.State == outbox.StateSent && n.Provider == "twilio" && n.Via == e2eOurNumber
 	})
+	// Liu's confirmation went out as Alibaba Cloud's own sender, not one of Twilio's long codes
+	if e, _ = outbox.Get(a.m.Store.DB(), e.ID); e.Via != "aliyun:"+aliyuntest.SignName || e.Provider != aliyun.Provider {
+		t.Errorf("Liu's confirmation via %q provider %q", e.Via, e.Provider)
+	}
 }
 
 // An unknown number is told once that it is not registered, through Alibaba

@@ -108,9 +108,10 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		}
 		m.ops.imapStatus = m.imap.Status
 	}
-	m.Outbox = outbox.New(m.Store.DB(), outbox.Config{From: cfg.TwilioFrom, Rate: cfg.SMSRate, OnOptOut: m.optOut,
-		BaseBackoff: cfg.OutboxBaseBackoff, OnRecord: m.ops.outboxRecord},
-		m.Senders, m.Log.With(slog.String("part", "outbox")), now)
+	ocfg := outbox.Config{From: cfg.TwilioFrom, Rate: cfg.SMSRate, OnOptOut: m.optOut,
+		BaseBackoff: cfg.OutboxBaseBackoff, OnRecord: m.ops.outboxRecord}
+	cfg.Aliyun.outboxPools(&ocfg) // Alibaba Cloud's numbers do not queue behind Twilio's long codes (aliyun.go)
+	m.Outbox = outbox.New(m.Store.DB(), ocfg, m.Senders, m.Log.With(slog.String("part", "outbox")), now)
 	m.Pipeline, err = gateway.New(gateway.Config{Store: m.Store, Templates: tpl, Log: m.Log, Now: now, Kick: m.Outbox.Kick,
 		OnHandled: m.ops.handled, Email: mailOn, SMSCountries: cfg.SMSCountries, UnknownPerHour: cfg.UnknownPerHour})
 	if err != nil {

@@ -44,6 +44,10 @@ type Config struct {
 	Rate        float64
 	ServiceRate float64
 	Rates       map[string]float64
+	// Pool, when set, gives the senders an SMS with an empty From is spread
+	// over, by its recipient (each provider its own, when numbers are
+	// routed to several); nil: From for every number.
+	Pool func(to string) []string
 
 	Concurrency int           // sends in flight at once [4]
 	SendTimeout time.Duration // deadline of one Send [30s]
@@ -408,8 +412,12 @@ func (w *Worker) reserve(e *Entry, now time.Time) (via string, ok bool, next tim
 	defer w.mu.Unlock()
 	cands := []string{e.From}
 	start := 0
-	if e.From == "" && len(w.cfg.From) > 0 {
-		cands = w.cfg.From
+	pool := w.cfg.From
+	if w.cfg.Pool != nil {
+		pool = w.cfg.Pool(e.To)
+	}
+	if e.From == "" && len(pool) > 0 {
+		cands = pool
 		start = w.rr % len(cands)
 	}
 	for i := range cands {
