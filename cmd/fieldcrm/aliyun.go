@@ -53,7 +53,7 @@ func (a *AliyunConfig) vars() []envVar {
 		{"FIELDCRM_ALIYUN_ACCESS_KEY_SECRET", "its AccessKey secret", &a.AccessKeySecret, ""},
 		{"FIELDCRM_ALIYUN_SIGN_NAME", "the approved SMS signature (签名), without 【】", &a.SignName, ""},
 		{"FIELDCRM_ALIYUN_ENDPOINT", "Alibaba Cloud SMS API endpoint (a host, or http(s)://host:port for a fake)", &a.Endpoint, aliyun.DefaultEndpoint},
-		{"FIELDCRM_ALIYUN_TEMPLATES", "approved template codes: name=SMS_123456789 for every template of `fieldcrm sms-templates --provider aliyun`, comma-separated", &a.Templates, ""},
+		{"FIELDCRM_ALIYUN_TEMPLATES", "approved template codes: name=SMS_123456789 for every template that fieldcrm sms-templates --provider aliyun lists, comma-separated", &a.Templates, ""},
 		{"FIELDCRM_ALIYUN_CALLBACK_SECRET", "secret path segment of the push URLs $FIELDCRM_PUBLIC_URL/aliyun/<secret>/smsup and …/smsreport (16+ letters, digits, - or _)", &a.CallbackSecret, ""},
 		{"FIELDCRM_ALIYUN_CALLBACK_ALLOW", "addresses or networks Alibaba Cloud pushes from (comma-separated; empty: any, and serve warns)", &a.CallbackAllow, ""},
 		{"FIELDCRM_ALIYUN_RATE", "most SendSms calls per second (all numbers together; the provider's per-number limits are its own)", &a.Rate, "10"},
