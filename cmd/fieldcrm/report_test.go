@@ -58,7 +58,7 @@ func TestReportCLI(t *testing.T) {
 	if code := run(context.Background(), []string{"report", "funnel", "--db", db, "--from", "2026-11-01", "--to", "2026-11-30"}, &out, &errb); code != 0 {
 		t.Fatalf("exit %d: %s", code, errb.String())
 	}
-	if !strings.Contains(out.String(), "won             1") || !strings.Contains(out.String(), "open total") {
+	if !strings.Contains(out.String(), "won                 1   1,490,000.00") || !strings.Contains(out.String(), "open total") {
 		t.Errorf("funnel:\n%s", out.String())
 	}
 	for _, f := range []string{"csv", "xlsx", "html"} {
