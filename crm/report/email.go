@@ -110,7 +110,15 @@ func BuildEmail(tx *crm.Tx, f Filter, name, locale string, monthly bool) (*Email
 	for _, l := range lo.Lost[:min(len(lo.Lost), MaxEmailLost)] {
 		e.Lost = append(e.Lost, EmailLost{Name: l.Name, Account: l.Account, Competitor: l.Competitor, Reason: l.Reason, Amount: int64(l.Amount)})
 	}
-	png, err := Chart(ChartData{Locale: locale, Funnel: fu, Activity: ac, Forecast: fc})
+	// one money unit for the whole report, from its largest amount
+	top := max(fu.Open.Amount, cr.Total.WonAmount)
+	for _, st := range fu.Stages {
+		top = max(top, st.Amount)
+	}
+	for _, m := range fc.Months {
+		top = max(top, m.Amount)
+	}
+	png, err := Chart(ChartData{Locale: locale, Funnel: fu, Activity: ac, Forecast: fc, Unit: ChooseUnit(locale, top)})
 	if err != nil {
 		return nil, nil, err
 	}
