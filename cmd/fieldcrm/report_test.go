@@ -121,7 +121,8 @@ func TestReportWeeklyEmail(t *testing.T) {
 	if err != nil || img.Bounds().Dx() != report.ChartWidth {
 		t.Fatalf("chart: %v", err)
 	}
-	for _, want := range []string{"weekly report, week 47", "Komatsu", "Wang Jun", "Participation", "close rate 50.0%"} {
+	for _, want := range []string{"weekly report, week 47", "Komatsu", "Wang Jun", "Participation", "close rate 50.0%",
+		"count, amount, weighted (¥ million)", "2027-01: 6, 22.05, weighted 7.21", "<th>Amount (¥ million)</th>", "won 1 (¥1.49 million)"} {
 		if !strings.Contains(e.Subject+e.HTML+e.Text, want) {
 			t.Errorf("email lacks %q:\n%s", want, e.Text)
 		}

@@ -41,6 +41,12 @@ type Email struct {
 	Salesmen      int
 	Participation float64
 	ChartCID      string // "" no chart
+	// the report's one money unit (the chart's too), chosen from its
+	// largest amount: its name ("¥ million", "万元"), yuan per unit and
+	// decimals shown
+	Unit         string
+	UnitYuan     int64
+	UnitDecimals int
 }
 
 type EmailStage struct {
@@ -118,7 +124,9 @@ func BuildEmail(tx *crm.Tx, f Filter, name, locale string, monthly bool) (*Email
 	for _, m := range fc.Months {
 		top = max(top, m.Amount)
 	}
-	png, err := Chart(ChartData{Locale: locale, Funnel: fu, Activity: ac, Forecast: fc, Unit: ChooseUnit(locale, top)})
+	u := ChooseUnit(locale, top)
+	e.Unit, e.UnitYuan, e.UnitDecimals = u.Label, u.Yuan, u.Decimals
+	png, err := Chart(ChartData{Locale: locale, Funnel: fu, Activity: ac, Forecast: fc, Unit: u})
 	if err != nil {
 		return nil, nil, err
 	}
