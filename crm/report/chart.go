@@ -216,7 +216,7 @@ func Chart(d ChartData) ([]byte, error) {
 	img := vgimg.NewWith(vgimg.UseWH(vg.Length(ChartWidth)*vg.Inch/dpi, vg.Length(ChartHeight)*vg.Inch/dpi), vgimg.UseDPI(dpi))
 	dc := draw.New(img)
 	dc.Rectangle.Min.X, dc.Rectangle.Min.Y = 0, 0
-	tiles := draw.Tiles{Rows: len(plots), Cols: 1, PadTop: vg.Points(6), PadBottom: vg.Points(4), PadX: vg.Points(8), PadY: vg.Points(14)}
+	tiles := draw.Tiles{Rows: len(plots), Cols: 1, PadTop: vg.Points(6), PadBottom: vg.Points(4), PadLeft: vg.Points(8), PadRight: vg.Points(8), PadY: vg.Points(14)}
 	canvases := plot.Align([][]*plot.Plot{{plots[0]}, {plots[1]}, {plots[2]}}, tiles, dc)
 	for i, p := range plots {
 		p.Draw(canvases[i][0])
