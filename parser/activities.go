@@ -63,6 +63,10 @@ func (p *parser) logPiece(ts []tok, second bool) {
 		}
 		rest := ts[n:]
 		k := p.nameAfterMarker(rest)
+		if k == 0 && len(rest) > 0 {
+			p.addNote(p.noteSpan(ts)) // "w/ their chief mechanic"
+			return
+		}
 		if k > 0 && c.Contact == "" {
 			c.Contact = p.span(rest[:k])
 		} else if k > 0 {
@@ -306,6 +310,20 @@ func (p *parser) logActivity(body string, off int) *Error {
 	p.logPiece(rest, false)
 	p.subjFrom = -1
 	return p.logParts(segs[1:], len(rest) == 0)
+}
+
+// plannedMeeting turns a meeting whose only news is a time to come into the
+// meeting being arranged: "MEETING acme; zhang wei; thu 10am", "会议 华鑫矿业
+// 李刚 周五下午3点" plan a meeting then (a salesman does not log a meeting
+// that has not happened with nothing to say of it).
+func (p *parser) plannedMeeting() {
+	c := p.cmd
+	if c.Verb != VerbMeeting || c.Next == nil || c.Next.What != "" || c.Next.Due == nil || !c.Next.Due.After(p.now) ||
+		c.Notes != "" || c.At != nil || c.Products != nil || c.Amount != nil || c.Target == nil || c.Target.ID != 0 {
+		return
+	}
+	c.Verb, c.Kind, c.Due, c.HasTime, c.Next = VerbPlan, "meeting", c.Next.Due, c.Next.HasTime, nil
+	p.spec = specByVerb[VerbPlan]
 }
 
 // logParts reads the parts of a logged activity after its account; second

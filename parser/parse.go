@@ -152,6 +152,13 @@ func (p *parser) parse() (*Command, *Error) {
 			p.pre = &ref
 			return p.dispatch(foundVerb{verbForm{spec: specByVerb[VerbOpp]}, "opp", j}, s, i, j)
 		}
+		// "#14 被小松抢了", "#14 lost to sany": only a deal is lost to someone
+		if ref.Kind == "" || ref.Kind == "opp" {
+			if ts := p.tokenize(s[j:], j, p.tokBuf[:0]); lostStart(ts) || len(ts) > 2 && ts[0].l == "lost" && ts[1].l == "to" {
+				p.pre = &ref
+				return p.dispatch(foundVerb{verbForm{spec: specByVerb[VerbOpp]}, "opp", j}, s, i, j)
+			}
+		}
 		if strings.TrimSpace(s[end:]) == "" {
 			return nil, &Error{Pos: i, Part: w, Msg: "What should be done with " + w + "?", Hint: "DONE " + w + " <outcome> | REJECT " + w + " <reason> | ASSIGN " + w + " <who>"}
 		}
@@ -226,6 +233,13 @@ var idVerbs = map[Verb]bool{VerbDone: true, VerbReject: true, VerbApprove: true,
 // idFirst reads "23 done ...", "23完成", "61去不了 ...": a bare number, then a
 // verb that takes an id.
 func (p *parser) idFirst(s string, i int, w string, end int) (*Command, *Error, bool) {
+	// "no.37 done", "nr 37 done": the number's label first
+	for _, pre := range []string{"no.", "nr.", "no", "nr"} {
+		if len(w) > len(pre) && strings.EqualFold(w[:len(pre)], pre) && isDigit(w[len(pre)]) {
+			w, i = w[len(pre):], i+len(pre)
+			break
+		}
+	}
 	k := 0
 	for k < len(w) && isDigit(w[k]) {
 		k++
@@ -446,7 +460,9 @@ func (p *parser) dispatch(f foundVerb, s string, vstart, rest int) (*Command, *E
 	switch p.cmd.Verb {
 	case VerbVisit, VerbCall, VerbMeeting:
 		p.inline = inlineLog
-		err = p.logActivity(body, rest)
+		if err = p.logActivity(body, rest); err == nil {
+			p.plannedMeeting()
+		}
 	case VerbDone:
 		p.inline = inlineLog
 		err = p.done(body, rest)

@@ -281,6 +281,9 @@ func (p *parser) applyKey(sg seg) *Error {
 		}
 	case "competitor":
 		c.Competitor = competitorOf(sg.toks)
+		if len(sg.toks) > 0 {
+			c.CompetitorTyped = typedBrand(sg.toks[0].s, c.Competitor)
+		}
 	case "reason":
 		c.Reason = v
 	case "role":

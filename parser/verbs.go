@@ -703,7 +703,7 @@ next message may be just the number. ^fieldcrm parse "text"^ shows how a message
 - **Priority**: ^urgent^, ^asap^, ^!!^, ^紧急^, ^加急^ make an activity urgent.
 - **Hours and serials** (EQ): service hours glued to their unit or label: ^3310hrs^, ^3,310 hours^,
   ^3310小时^, ^SMU3310^, ^smu 12000h^; a serial glued to its label: ^编号CAT0336EABC^, ^序列号：CAT…^, ^sn:CAT…^.
-- **Lost deals** (OPP #id): ^lost to sany on price^, ^丢单给三一^, ^被小松抢了^, ^输给了柳工 价格^, ^输给徐工 付款条件^
+- **Lost deals** (OPP #id, or just ^#id^ before them): ^lost to sany on price^, ^丢单给三一^, ^被小松抢了^, ^输给了柳工 价格^, ^输给徐工 付款条件^
   give the competitor and the reason. **Referrals** (LEAD): ^referred by zhao lei^, ^ref by wang jun^,
   ^介绍人 老陈^, ^老陈介绍的^ set the source to referral and the referrer.
 `
@@ -726,7 +726,9 @@ from 0) and exits with status 1. ^suggest^ is one verb (^VISIT^), two equally ne
 a Chinese form (^拜访^).
 
 A command read from a misspelt verb carries ^"read_as"^: the word as typed (^{"verb":"visit","read_as":"VSIT",…}^);
-text kept as a note because it was not understood is in ^"kept_as_note"^ (and in ^notes^).
+text kept as a note because it was not understood is in ^"kept_as_note"^ (and in ^notes^). A competitor
+written in other words than its canonical name carries them in ^"competitor_typed"^ (^丢单给三一^:
+^"competitor":"Sany","competitor_typed":"三一"^); the lost deal keeps what was typed.
 `
 
 var (
