@@ -430,7 +430,7 @@ func (p *parser) dispatch(f foundVerb, s string, vstart, rest int) (*Command, *E
 		rest += len("了")
 	}
 	if p.pre == nil && idVerbs[p.cmd.Verb] {
-		if n, j, ok := bareID(s, rest); ok {
+		if n, j, ok := bareID(s, rest); ok && !p.numberStartsName(s, rest, j) {
 			p.pre = &Ref{ID: int64(n)}
 			rest = j
 			for rest < len(s) && (s[rest] == ':' || s[rest] == '.' || s[rest] == ',' || s[rest] == '-') {
@@ -527,6 +527,47 @@ func (p *parser) dispatch(f foundVerb, s string, vstart, rest int) (*Command, *E
 		return nil, err
 	}
 	return p.cmd, nil
+}
+
+// numberStartsName says whether the number after a verb that takes an id is
+// the first word of a name instead: of an account the sender knows ("OPP 3
+// Brothers Quarry; 2x 320D"), or of the new company of a LEAD ("LEAD 3
+// Brothers Quarry; …"), which is followed by words that are no lead action.
+func (p *parser) numberStartsName(s string, from, j int) bool {
+	ts := p.tokenize(s[from:], from, nil)
+	if len(ts) < 2 {
+		return false
+	}
+	if kind, m := p.nameAt(ts, 0); m > 1 && kind&NameAccount != 0 {
+		return true
+	}
+	if p.cmd.Verb != VerbLead {
+		return false
+	}
+	k := j
+	for k < len(s) && s[k] == ' ' {
+		k++
+	}
+	if k == len(s) || !(isLetter(s[k]) || s[k] >= 0x80) {
+		return false // "LEAD 3; …", "LEAD 3 139…"
+	}
+	w, _ := firstWord(s, k)
+	if p.form == "newlead" || p.form == "新线索" {
+		return true // a new lead is never one that exists
+	}
+	if s[k] >= 0x80 && (zhPersonLike(w) || zhNameLike(w)) {
+		return false // "线索 9 王总 139…": its contact
+	}
+	if _, ok := leadActions[lower(w)]; ok || w == "" {
+		return false // "lead 9 qualify"
+	}
+	if _, ok := keyAliases[lower(w)]; ok {
+		return false // "lead 9 source: web"
+	}
+	if _, ok := inlineLead[lower(w)]; ok {
+		return false // "lead 9 src web"
+	}
+	return true
 }
 
 // unread refuses a command where an id or a date that matters could not be

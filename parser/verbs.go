@@ -603,9 +603,11 @@ next message may be just the number. ^fieldcrm parse "text"^ shows how a message
   leaves letters out of one of them wins (^tody^ is TODAY, not TODO). STOP and START are never guessed.
   A misspelt Chinese verb (^拜方^, ^电化^) gets a suggestion (^拜访^) and nothing is recorded.
 - **Ids.** After a verb that acts on a record (DONE, REJECT, APPROVE/REFUSE, ACK, EXTEND, ASSIGN, UNDO,
-  OPP, LEAD, EQ, CONTACT) a bare number is its id, never a name: ^done 23^, ^Done#23^, ^DONE # 23^,
-  ^done no.23^, ^done nr 23^, ^REJ57^, ^opp33 won^, ^完成23^, ^完成 第23号^, ^opp 40 won^, ^approve 91^. The id may
-  also come first: ^23 done^, ^57完成^, ^61去不了^. A lead or opportunity token followed by its action needs no
+  OPP, LEAD, EQ, CONTACT) a bare number is its id: ^done 23^, ^Done#23^, ^DONE # 23^,
+  ^done no.23^, ^done nr 23^, ^REJ57^, ^opp33 won^, ^完成23^, ^完成 第23号^, ^opp 40 won^, ^approve 91^ — unless it
+  begins a name: an account the sender knows (^OPP 3 brothers quarry; 2x 320D^) or, after LEAD, words that are no
+  lead action (^LEAD 3 Brothers Quarry; …^, ^新线索 3号矿山 …^; ^lead 9 qualify^ is lead 9). The id may
+  also come first: ^23 done^, ^no.37 done^, ^57完成^, ^61去不了^; ^#14 被小松抢了^ is opportunity 14 lost. A lead or opportunity token followed by its action needs no
   verb (^L5 qualify^, ^O42 stage proposal^); ^LOST^ with an id is that opportunity lost (^O42 lost sany^,
   ^lost 42 komatsu; price^), without one the lost-sales report. A number followed by a unit (^2台^, ^3x^, ^28/11^) is not an id. A reminder's token first (^A17 done …^, ^L5 assign li^, ^O42 won^) names the
   record: A = activity, L = lead, O = opportunity. First in the message such a token counts only when a
