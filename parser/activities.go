@@ -439,8 +439,10 @@ func (p *parser) plan(body string, off int) *Error {
 	}
 	var name, other []tok
 	for k < len(ts) {
-		if urgentWords[ts[k].l] {
-			c.Priority = "urgent"
+		if urgentWords[ts[k].l] || c.Kind == "call" && ts[k].l == "back" && len(name) == 0 {
+			if ts[k].l != "back" {
+				c.Priority = "urgent"
+			}
 			k++
 			continue
 		}
@@ -465,7 +467,16 @@ func (p *parser) plan(body string, off int) *Error {
 	if ref, ok := refOf(spanOrEmpty(name)); ok && len(name) == 1 {
 		c.Target = &ref
 	} else if len(name) > 0 && c.Kind == "task" && (explicit || p.planTask || p.form == "todo" || p.form == "task") {
-		// PLAN task send price list: the words are the subject
+		// PLAN task send price list: the words are the subject; "price list
+		// to liaoyang steel": a known account after to/for/at is where
+		for j := 1; j < len(name) && c.Target == nil; j++ {
+			switch name[j-1].l {
+			case "to", "for", "at", "给", "去":
+				if kd, m := p.nameAt(name, j); m > 0 && kd&NameAccount != 0 && j+m == len(name) {
+					c.Target = &Ref{Name: p.span(name[j:])}
+				}
+			}
+		}
 		p.addNote(p.span(name))
 	} else if len(name) > 0 {
 		c.Target = &Ref{Name: p.span(name)}

@@ -193,6 +193,18 @@ func (p *parser) misspelt(s string, i int, w string, end int) (*Command, *Error)
 	if form, v, ok := suggestZhVerb(w); ok {
 		e.Suggest = form
 		e.Hint = specByVerb[v].HelpZH
+		// "拜方 xinmin farm works；shi lei": a customer the sender knows
+		// follows, so the verb meant is sure; say how it was read
+		if ts := p.tokenize(s[end:], end, make([]tok, 0, 8)); len(ts) > 0 && (v == VerbVisit || v == VerbCall || v == VerbMeeting) {
+			if kd, n := p.nameAt(ts, 0); n > 0 && kd&NameAccount != 0 {
+				if f, ok := lookupVerb(form); ok {
+					if cmd, err := p.dispatch(foundVerb{f, form, end}, s, i, end); err == nil {
+						cmd.ReadAs = w
+						return cmd, nil
+					}
+				}
+			}
+		}
 		return nil, e
 	}
 	ms, sure := suggestVerbs(lower(w))
@@ -429,6 +441,9 @@ func (p *parser) dispatch(f foundVerb, s string, vstart, rest int) (*Command, *E
 	if f.zh && strings.HasPrefix(s[rest:], "了") { // "拜访了华鑫"
 		rest += len("了")
 	}
+	if f.zh && f.spec.Verb == VerbCall && strings.HasPrefix(s[rest:], "给") { // "打电话给沈阳地铁建设孙晓东"
+		rest += len("给")
+	}
 	if p.pre == nil && idVerbs[p.cmd.Verb] {
 		if n, j, ok := bareID(s, rest); ok && !p.numberStartsName(s, rest, j) {
 			p.pre = &Ref{ID: int64(n)}
@@ -527,6 +542,32 @@ func (p *parser) dispatch(f foundVerb, s string, vstart, rest int) (*Command, *E
 		return nil, err
 	}
 	return p.cmd, nil
+}
+
+// verbAfterName reads a logged activity's verb written after the customer:
+// a past form ("tieling cement visited, …", "fushun coal rang …"), or the
+// plain word closed by punctuation ("zhuanghe seafood park visit, …"; "acme
+// call thu" is a call to make).
+func verbAfterName(s string, t tok) Verb {
+	var v Verb
+	switch t.l {
+	case "visited":
+		return VerbVisit
+	case "called", "rang", "phoned":
+		return VerbCall
+	case "visit":
+		v = VerbVisit
+	case "call":
+		v = VerbCall
+	case "meeting":
+		v = VerbMeeting
+	default:
+		return ""
+	}
+	if e := t.end(); e < len(s) && (s[e] == ',' || s[e] == ';' || s[e] == ':' || s[e] == '.') {
+		return v
+	}
+	return ""
 }
 
 // numberStartsName says whether the number after a verb that takes an id is
@@ -710,6 +751,17 @@ func (p *parser) knownFirst(s string, i int) (*Command, *Error, bool) {
 		return p.run(VerbPlan, zh, s, i, i)
 	case kind.Person() && (rest[0].l == "at" || rest[0].l == "@" || rest[0].l == "from" || rest[0].l == "在"):
 		return p.run(VerbVisit, zh, s, i, i)
+	case kind&NameAccount != 0 && len(rest) > 1 && verbAfterName(s, rest[0]) != "":
+		// "zhuanghe seafood park visit, fang ning, …": the verb after the
+		// customer; it becomes a separator, so the offsets stay
+		v := verbAfterName(s, rest[0])
+		b := []byte(s)
+		b[rest[0].off] = ';'
+		for k := rest[0].off + 1; k < rest[0].end(); k++ {
+			b[k] = ' '
+		}
+		p.norm = string(b)
+		return p.run(v, zh, p.norm, i, i)
 	case kind&NameAccount != 0:
 		if zh || p.personAt(rest, 0) > 0 || markerAt(rest, 0) != 0 {
 			return p.run(VerbVisit, zh, s, i, i)
@@ -721,6 +773,11 @@ func (p *parser) knownFirst(s string, i int) (*Command, *Error, bool) {
 		if name := s[ts[0].off:ts[n-1].end()]; err == nil && cmd.Target == nil && len(cmd.Notes) > len(name) && strings.EqualFold(cmd.Notes[:len(name)], name) {
 			cmd.Target = &Ref{Name: name}
 			cmd.Notes = strings.TrimSpace(cmd.Notes[len(name):])
+		}
+		if err == nil && cmd.Kind == "task" {
+			if kd := activityKinds[lower(cmd.Notes)]; kd != "" {
+				cmd.Kind, cmd.Notes = kd, "" // "acme mining call thu"
+			}
 		}
 		return cmd, err, ok
 	}

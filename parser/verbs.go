@@ -601,7 +601,11 @@ next message may be just the number. ^fieldcrm parse "text"^ shows how a message
   UNDO works as for any change. When two verbs are equally near (^dic^: DONE or DOC), or the rest does not
   read as that verb, the reply asks (*did you mean DONE or DOC?*) and nothing is recorded; a word that
   leaves letters out of one of them wins (^tody^ is TODAY, not TODO). STOP and START are never guessed.
-  A misspelt Chinese verb (^拜方^, ^电化^) gets a suggestion (^拜访^) and nothing is recorded.
+  A misspelt Chinese verb (^拜方^, ^电化^) gets a suggestion (^拜访^) and nothing is recorded, unless a customer the
+  sender knows follows it (^拜方 华鑫矿业 见了李总^): then it is carried out and the reply says how it was read.
+  A customer may come first and the verb after it (^zhuanghe seafood park visit, fang ning^, ^tieling cement
+  visited, …^); a meeting with only a time to come is one being arranged (^MEETING acme; zhang wei; thu 10am^
+  plans it).
 - **Ids.** After a verb that acts on a record (DONE, REJECT, APPROVE/REFUSE, ACK, EXTEND, ASSIGN, UNDO,
   OPP, LEAD, EQ, CONTACT) a bare number is its id: ^done 23^, ^Done#23^, ^DONE # 23^,
   ^done no.23^, ^done nr 23^, ^REJ57^, ^opp33 won^, ^完成23^, ^完成 第23号^, ^opp 40 won^, ^approve 91^ — unless it
