@@ -71,7 +71,7 @@ func (p *parser) equipment(body string, off int) *Error {
 			if len(rest) > 0 && allDigits(rest[0].s) && c.SMU == nil {
 				if y, _ := atoi(rest[0].s); y >= 1970 && y <= p.now.Year() {
 					w := rest[0].s
-					e := p.errAt(rest[0].off, w, "Is "+w+" the service hours or the year it was bought?")
+					e := p.errAt(rest[0].off, w, w+" may be the service hours or the year it was bought")
 					e.Hint = "EQ <account> " + c.Brand + " " + c.Model + " smu " + w + " | EQ <account> " + c.Brand + " " + c.Model + " bought " + w
 					return e
 				}

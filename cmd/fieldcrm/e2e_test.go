@@ -446,69 +446,77 @@ func e2eLoad(t *testing.T) []e2eCase {
 		if err != nil {
 			t.Fatal(err)
 		}
-		sc := bufio.NewScanner(f)
-		var cur *e2eCase
-		flush := func() {
-			if cur != nil {
-				cases = append(cases, *cur)
-			}
-		}
-		for ln := 1; sc.Scan(); ln++ {
-			line := strings.TrimSpace(sc.Text())
-			if line == "" || strings.HasPrefix(line, "#") {
-				continue
-			}
-			word, rest, _ := strings.Cut(line, " ")
-			rest = strings.TrimSpace(rest)
-			bad := func(format string, a ...any) {
-				t.Fatalf("%s:%d: %s", file, ln, fmt.Sprintf(format, a...))
-			}
-			if word == "case" {
-				flush()
-				if prev, dup := ids[rest]; dup {
-					bad("case %q again (first in %s)", rest, prev)
-				}
-				ids[rest] = file
-				cur = &e2eCase{id: rest, file: filepath.Base(file)}
-				continue
-			}
-			if cur == nil {
-				bad("%q before the first case", line)
-			}
-			switch word {
-			case "from":
-				if e2ePhones[rest] == "" {
-					bad("unknown sender %q", rest)
-				}
-				cur.from = rest
-			case "send", "reply", "noreply":
-				cur.steps = append(cur.steps, e2eStep{op: word, arg: rest, line: ln})
-			case "nothing":
-				cur.steps = append(cur.steps, e2eStep{op: "nothing", line: ln})
-			default:
-				if _, ok := e2eKinds[word]; !ok {
-					bad("unknown line %q", line)
-				}
-				fields, err := e2eFields(rest)
-				if err != nil {
-					bad("%v", err)
-				}
-				cur.steps = append(cur.steps, e2eStep{op: "record", kind: word, want: fields, line: ln})
-			}
-		}
-		flush()
+		cases = append(cases, e2eParse(t, file, f, ids)...)
 		f.Close()
-	}
-	for _, c := range cases {
-		if c.from == "" {
-			t.Fatalf("case %s: no sender", c.id)
-		}
 	}
 	sort.SliceStable(cases, func(i, j int) bool { return cases[i].file < cases[j].file })
 	return cases
 }
 
-// e2eFields reads key=value and key~=value pairs; values may be "quoted".
+// e2eParse reads cases in the corpus format from r (named file in
+// messages); ids collects the case ids seen, to refuse duplicates.
+func e2eParse(t *testing.T, file string, r io.Reader, ids map[string]string) []e2eCase {
+	t.Helper()
+	var cases []e2eCase
+	sc := bufio.NewScanner(r)
+	var cur *e2eCase
+	flush := func() {
+		if cur != nil {
+			cases = append(cases, *cur)
+		}
+	}
+	for ln := 1; sc.Scan(); ln++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		word, rest, _ := strings.Cut(line, " ")
+		rest = strings.TrimSpace(rest)
+		bad := func(format string, a ...any) {
+			t.Fatalf("%s:%d: %s", file, ln, fmt.Sprintf(format, a...))
+		}
+		if word == "case" {
+			flush()
+			if prev, dup := ids[rest]; dup {
+				bad("case %q again (first in %s)", rest, prev)
+			}
+			ids[rest] = file
+			cur = &e2eCase{id: rest, file: filepath.Base(file)}
+			continue
+		}
+		if cur == nil {
+			bad("%q before the first case", line)
+		}
+		switch word {
+		case "from":
+			if e2ePhones[rest] == "" {
+				bad("unknown sender %q", rest)
+			}
+			cur.from = rest
+		case "send", "reply", "noreply":
+			cur.steps = append(cur.steps, e2eStep{op: word, arg: rest, line: ln})
+		case "nothing":
+			cur.steps = append(cur.steps, e2eStep{op: "nothing", line: ln})
+		default:
+			if _, ok := e2eKinds[word]; !ok {
+				bad("unknown line %q", line)
+			}
+			fields, err := e2eFields(rest)
+			if err != nil {
+				bad("%v", err)
+			}
+			cur.steps = append(cur.steps, e2eStep{op: "record", kind: word, want: fields, line: ln})
+		}
+	}
+	flush()
+	for _, c := range cases {
+		if c.from == "" {
+			t.Fatalf("%s: case %s: no sender", file, c.id)
+		}
+	}
+	return cases
+}
+
 func e2eFields(s string) ([]e2eField, error) {
 	var out []e2eField
 	for s = strings.TrimSpace(s); s != ""; s = strings.TrimSpace(s) {
