@@ -324,7 +324,7 @@ func (s *Store) buildTable(gen uint64) {
 // readTable reads every name of the store into a new table; gen is the
 // generation of changes it includes at least.
 func (s *Store) readTable(gen uint64) (*lexTable, error) {
-	t := &lexTable{lex: parser.NewTable(), gen: gen}
+	t := &lexTable{lex: parser.NewTable(int(s.lexRecords()) * 2), gen: gen}
 	err := s.View(System, func(tx *Tx) error { return tx.fillTable(t) })
 	if err != nil {
 		return nil, err

@@ -51,12 +51,11 @@ type lexSrc struct {
 	group uint32
 }
 
-// NewTable returns an empty shared table: names are added with AddTo, and
-// read through View.
-func NewTable() *Lexicon {
-	l := NewLexicon(nil)
-	l.srcs = map[string][]lexSrc{}
-	return l
+// NewTable returns an empty shared table for about n names: names are
+// added with AddTo, and read through View (a table itself knows none).
+func NewTable(n int) *Lexicon {
+	return &Lexicon{words: map[string]NameKind{}, first: make(map[string]uint8, n/4), zh: make(map[rune]uint8, 1024),
+		srcs: make(map[string][]lexSrc, n)}
 }
 
 // AddTo adds a name to a table as Add does, brought by group (a number the
@@ -191,21 +190,28 @@ func (l *Lexicon) putSrc(key string, kind NameKind) {
 			return
 		}
 	}
+	if ss == nil {
+		ss = make([]lexSrc, 0, 1)
+	}
 	l.srcs[key] = append(ss, lexSrc{kind, l.group})
 	for int(l.group) >= len(l.groupN) {
 		l.groupN = append(l.groupN, 0)
 	}
 	l.groupN[l.group]++
+	if len(ss) == 0 {
+		l.n++
+	}
 }
 
 func (l *Lexicon) put(ws []string, kind NameKind) {
 	key := strings.Join(ws, " ")
-	if _, ok := l.words[key]; !ok {
-		l.n++
-	}
-	l.words[key] |= kind
 	if l.srcs != nil {
-		l.putSrc(key, kind)
+		l.putSrc(key, kind) // a table keeps its names by group only
+	} else {
+		if _, ok := l.words[key]; !ok {
+			l.n++
+		}
+		l.words[key] |= kind
 	}
 	if n := uint8(min(len(ws), 255)); n > l.first[ws[0]] {
 		l.first[ws[0]] = n
@@ -213,12 +219,13 @@ func (l *Lexicon) put(ws []string, kind NameKind) {
 }
 
 func (l *Lexicon) putZh(s string, kind NameKind) {
-	if _, ok := l.words[s]; !ok {
-		l.n++
-	}
-	l.words[s] |= kind
 	if l.srcs != nil {
 		l.putSrc(s, kind)
+	} else {
+		if _, ok := l.words[s]; !ok {
+			l.n++
+		}
+		l.words[s] |= kind
 	}
 	r, _ := utf8.DecodeRuneInString(s)
 	if n := uint8(min(utf8.RuneCountInString(s), 255)); n > l.zh[r] {

@@ -193,7 +193,7 @@ func FuzzParseLexicon(f *testing.F) {
 // TestLexiconView: a view of a shared table knows only the names of the
 // groups it sees, layers on it add their own, and its length counts its groups'.
 func TestLexiconView(t *testing.T) {
-	tab := NewTable()
+	tab := NewTable(16)
 	tab.AddTo("ACME Mining Co.", NameAccount, 0)
 	tab.AddTo("Zhang Wei", NameContact, 0)
 	tab.AddTo("Tieling Cement", NameAccount, 1)
