@@ -308,6 +308,9 @@ func (tx *Tx) opp(cmd *parser.Command) (*Outcome, error) {
 			return nil, Errorf(EINVALID, "Which stage?").withHint("OPP #" + itoa(o.ID) + " stage qualification|development|proposal")
 		}
 		mv := StageMove{To: st, Reason: reason, Competitor: cmd.Competitor}
+		if cmd.CompetitorTyped != "" {
+			mv.Competitor = cmd.CompetitorTyped // 三一 as typed; reports group it with Sany
+		}
 		if cmd.Amount != nil {
 			mv.Amount = Money(cmd.Amount.Cents)
 		}

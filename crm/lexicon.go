@@ -15,18 +15,22 @@ import (
 // can split "zhao lei call benxi" or "营口港王总" on known names.
 //
 // Lexicons are cached per scope: everyone who reads the same records (the
-// salesmen of one branch and department, say) shares one. The first one of a
-// scope reads every account, contact and user (about 2-4 s for 100,000
-// accounts here): on a store of more than lexSyncMax records it is built in
-// the background while messages are read with the grammar alone. A cached lexicon
-// is a big base built once from the records plus a small layer with the
+// salesmen of one branch and department, say) shares one. The store keeps one
+// table of every name, each tagged with the group of records that brought it
+// (kind, owner, branch, department); a scope's base is a view of that table
+// that sees the groups its reader may read, made in a pass over the groups.
+// Only the table reads every account, contact and user (about 1 s for 100,000
+// accounts here), once for all scopes: on a store of more than lexSyncMax
+// records it is built in the background while messages are read with the
+// grammar alone. A cached lexicon is that base plus small layers with the
 // names written since: a write that adds or renames an account, a contact or
 // a user is noted when its transaction commits, and the next request for a
-// lexicon adds just those records on top of the base. The base is built
-// again when the layers hold more than lexLayerMax records or the notes it needs
-// have been dropped. Names removed since the base was built may linger until
-// then: that is harmless, as the lexicon only guides how text is split; what
-// a name finds is still the lookup's business, with its access checks.
+// lexicon adds just those records on top of the base. A base is taken again
+// when its layers hold more than lexLayerMax records or the notes it needs
+// have been dropped, and the table is read again when it is itself that far
+// behind. Names removed since the table was read may linger until then: that
+// is harmless, as the lexicon only guides how text is split; what a name
+// finds is still the lookup's business, with its access checks.
 
 const (
 	lexLayerMax = 16384 // changed records on top of a base before it is rebuilt
@@ -39,12 +43,14 @@ const (
 var lexSyncMax uint64 = 20000
 
 type lexCache struct {
-	buildMu sync.Mutex  // held while a lexicon is looked up or built; guards scopes
-	mu      sync.Mutex  // guards gen, log and pending
-	gen     uint64      // number of changes published
-	log     []lexChange // the latest changes, oldest first
-	pending []lexChange // changes of the transaction being committed
-	scopes  map[string]*lexScope
+	buildMu       sync.Mutex  // held while a lexicon is looked up or built; guards scopes
+	mu            sync.Mutex  // guards gen, log and pending
+	gen           uint64      // number of changes published
+	log           []lexChange // the latest changes, oldest first
+	pending       []lexChange // changes of the transaction being committed
+	scopes        map[string]*lexScope
+	table         *lexTable // the names of the whole store, nil until first needed
+	tableBuilding bool      // a table is being built in the background
 }
 
 type lexChange struct {
@@ -54,14 +60,13 @@ type lexChange struct {
 }
 
 type lexScope struct {
-	actor    *User // who the scope reads as: his levels, branch, department (id only for M levels)
-	base     *parser.Lexicon
-	baseGen  uint64
-	cur      *parser.Lexicon // base, or layers on it
-	curGen   uint64
-	depth    int  // layers on the base
-	layered  int  // records added in those layers
-	building bool // a new base is being built in the background
+	actor   *User // who the scope reads as: his levels, branch, department (id only for M levels)
+	base    *parser.Lexicon
+	baseGen uint64
+	cur     *parser.Lexicon // base, or layers on it
+	curGen  uint64
+	depth   int // layers on the base
+	layered int // records added in those layers
 }
 
 // lexKind says the names of records of kind k go into lexicons.
@@ -147,8 +152,9 @@ func (s *Store) scopeOf(u *User) (string, *User) {
 }
 
 // Lexicon returns the names u may mean, for parser.Context. It is cached:
-// the first call for a scope reads every account, contact and user once;
-// later calls cost a map look-up, or the records written since.
+// the first call for a scope takes a view of the store's name table (built
+// once, from every account, contact and user); later calls cost a map
+// look-up, or the records written since.
 func (s *Store) Lexicon(u *User) (*parser.Lexicon, error) {
 	if u == nil {
 		return nil, nil
@@ -161,46 +167,54 @@ func (s *Store) Lexicon(u *User) (*parser.Lexicon, error) {
 		c.scopes = map[string]*lexScope{}
 	}
 	sc := c.scopes[key]
-	if sc != nil && sc.building {
-		return sc.cur, nil // the grammar alone (nil) or the last one, until the new base is ready
-	}
 	c.mu.Lock()
 	gen := c.gen
 	if sc != nil && sc.curGen == gen {
 		c.mu.Unlock()
 		return sc.cur, nil
 	}
-	// the changes since the current layer
-	fresh := sc == nil
+	// the changes since the scope's current layer, or since the table
 	var since []lexChange
+	ok := false
 	if sc != nil {
-		if len(c.log) == 0 || c.log[0].gen > sc.curGen+1 {
-			fresh = true // the notes needed were dropped
-		} else {
-			i, _ := slices.BinarySearchFunc(c.log, sc.curGen+1, func(ch lexChange, g uint64) int { return cmpU64(ch.gen, g) })
-			since = slices.Clone(c.log[i:])
-			fresh = sc.layered+len(since) > lexLayerMax
-		}
+		since, ok = c.sinceLocked(sc.curGen)
+		ok = ok && sc.layered+len(since) <= lexLayerMax
+	}
+	t := c.table
+	tableOK := false
+	var tsince []lexChange
+	if !ok && t != nil {
+		tsince, tableOK = c.sinceLocked(t.gen)
+		tableOK = tableOK && len(tsince) <= lexLayerMax
 	}
 	c.mu.Unlock()
-	if fresh {
-		if s.lexRecords() > lexSyncMax {
-			// a big store: build in the background rather than keep this
-			// message waiting; it is read with the grammar alone meanwhile
-			if sc == nil {
-				sc = &lexScope{actor: as}
-				c.scopes[key] = sc
+	if !ok {
+		if !tableOK {
+			// no table yet, or too old: read the store (once for every scope)
+			if c.tableBuilding {
+				return scopeCur(sc), nil
 			}
-			sc.building = true
-			go s.buildLexicon(sc, as, gen)
-			return sc.cur, nil
+			if s.lexRecords() > lexSyncMax {
+				// a big store: build in the background rather than keep this
+				// message waiting; it is read with the grammar alone meanwhile
+				c.tableBuilding = true
+				go s.buildTable(gen)
+				return scopeCur(sc), nil
+			}
+			nt, err := s.readTable(gen)
+			if err != nil {
+				return nil, err
+			}
+			c.table, t, tsince = nt, nt, nil
 		}
-		base := parser.NewLexicon(nil)
-		if err := s.View(as, func(tx *Tx) error { return tx.fillLexicon(base, as) }); err != nil {
-			return nil, err
-		}
-		c.scopes[key] = &lexScope{actor: as, base: base, baseGen: gen, cur: base, curGen: gen}
-		return base, nil
+		base := s.tableView(t, as)
+		sc = &lexScope{actor: as, base: base, baseGen: t.gen, cur: base, curGen: t.gen}
+		c.scopes[key] = sc
+		since = tsince
+	}
+	if len(since) == 0 {
+		sc.curGen = gen
+		return sc.cur, nil
 	}
 	layer := parser.NewLexicon(sc.cur)
 	seen := make(map[lexChange]bool, len(since))
@@ -236,18 +250,86 @@ func (s *Store) Lexicon(u *User) (*parser.Lexicon, error) {
 	return sc.cur, nil
 }
 
-// buildLexicon builds sc's base in the background.
-func (s *Store) buildLexicon(sc *lexScope, as *User, gen uint64) {
-	base := parser.NewLexicon(nil)
-	err := s.View(as, func(tx *Tx) error { return tx.fillLexicon(base, as) })
+// scopeCur is what a scope answers while the table is being built: the
+// grammar alone (nil) or its last lexicon.
+func scopeCur(sc *lexScope) *parser.Lexicon {
+	if sc == nil {
+		return nil
+	}
+	return sc.cur
+}
+
+// sinceLocked returns the changes published after generation g, and false
+// when some of them are no longer noted (c.mu held).
+func (c *lexCache) sinceLocked(g uint64) ([]lexChange, bool) {
+	if g == c.gen {
+		return nil, true
+	}
+	if len(c.log) == 0 || c.log[0].gen > g+1 {
+		return nil, false
+	}
+	i, _ := slices.BinarySearchFunc(c.log, g+1, func(ch lexChange, g uint64) int { return cmpU64(ch.gen, g) })
+	return slices.Clone(c.log[i:]), true
+}
+
+// lexTable is the store's one table of names, shared by every scope: each
+// name is tagged with the group of records that brought it (a kind and an
+// owner with his branch and department), and a scope's lexicon is a view
+// that sees the groups its reader may read. A new scope costs a pass over
+// the groups (about one per user and kind), not over the records.
+type lexTable struct {
+	lex    *parser.Lexicon
+	gen    uint64
+	groups []lexGroup // by group number
+}
+
+type lexGroup struct {
+	k Kind
+	o ownerOf
+}
+
+// tableView is the lexicon of the names in t that as may read.
+func (s *Store) tableView(t *lexTable, as *User) *parser.Lexicon {
+	var lvs [3]Level
+	for i, k := range []Kind{KindAccount, KindContact, KindUser} {
+		lvs[i] = s.policy.levels(as, k).Read
+	}
+	sees := make([]bool, len(t.groups))
+	for g, gr := range t.groups {
+		lv := lvs[0]
+		switch gr.k {
+		case KindContact:
+			lv = lvs[1]
+		case KindUser:
+			lv = lvs[2]
+		}
+		sees[g] = lv != LevelNone && lv.allows(as, gr.o)
+	}
+	return t.lex.View(sees)
+}
+
+// buildTable builds the table in the background.
+func (s *Store) buildTable(gen uint64) {
+	t, err := s.readTable(gen)
 	c := &s.lex
 	c.buildMu.Lock()
 	defer c.buildMu.Unlock()
-	sc.building = false
+	c.tableBuilding = false
 	if err != nil {
 		return // closed, or failed: the next message tries again
 	}
-	sc.base, sc.baseGen, sc.cur, sc.curGen, sc.depth, sc.layered = base, gen, base, gen, 0, 0
+	c.table = t
+}
+
+// readTable reads every name of the store into a new table; gen is the
+// generation of changes it includes at least.
+func (s *Store) readTable(gen uint64) (*lexTable, error) {
+	t := &lexTable{lex: parser.NewTable(int(s.lexRecords()) * 2), gen: gen}
+	err := s.View(System, func(tx *Tx) error { return tx.fillTable(t) })
+	if err != nil {
+		return nil, err
+	}
+	return t, nil
 }
 
 // lexRecords estimates how many records a lexicon build reads: the highest
@@ -306,17 +388,14 @@ type lexRec struct {
 	Disabled bool     `json:"disabled"`
 }
 
-// fillLexicon adds every name the actor as sees to l.
-func (tx *Tx) fillLexicon(l *parser.Lexicon, as *User) error {
+// fillTable adds every name of the store to t, each with its group.
+func (tx *Tx) fillTable(t *lexTable) error {
 	kinds := []struct {
 		k    Kind
 		kind parser.NameKind
 	}{{KindAccount, parser.NameAccount}, {KindContact, parser.NameContact}, {KindUser, parser.NameUser}}
+	groups := map[lexGroup]uint32{}
 	for _, kk := range kinds {
-		lv := tx.s.policy.levels(as, kk.k).Read
-		if lv == LevelNone {
-			continue
-		}
 		b := tx.btx.Bucket(recBucket(kk.k))
 		if b == nil {
 			continue
@@ -327,16 +406,22 @@ func (tx *Tx) fillLexicon(l *parser.Lexicon, as *User) error {
 			if err := json.Unmarshal(v, &r); err != nil {
 				continue
 			}
-			o := ownerOf{r.Owner, r.Branch, r.Dept}
-			if kk.k == KindUser {
-				o = ownerOf{r.ID, r.Branch, r.Dept}
-			}
-			if r.Removed || r.Disabled || !lv.allows(as, o) {
+			if r.Removed || r.Disabled {
 				continue
 			}
-			l.Add(r.Name, kk.kind)
+			gr := lexGroup{kk.k, ownerOf{r.Owner, r.Branch, r.Dept}}
+			if kk.k == KindUser {
+				gr.o.User = r.ID
+			}
+			g, ok := groups[gr]
+			if !ok {
+				g = uint32(len(t.groups))
+				groups[gr] = g
+				t.groups = append(t.groups, gr)
+			}
+			t.lex.AddTo(r.Name, kk.kind, g)
 			for _, a := range r.Aliases {
-				l.Add(a, kk.kind)
+				t.lex.AddTo(a, kk.kind, g)
 			}
 		}
 	}

@@ -63,6 +63,10 @@ func (p *parser) logPiece(ts []tok, second bool) {
 		}
 		rest := ts[n:]
 		k := p.nameAfterMarker(rest)
+		if k == 0 && len(rest) > 0 {
+			p.addNote(p.noteSpan(ts)) // "w/ their chief mechanic"
+			return
+		}
 		if k > 0 && c.Contact == "" {
 			c.Contact = p.span(rest[:k])
 		} else if k > 0 {
@@ -308,6 +312,20 @@ func (p *parser) logActivity(body string, off int) *Error {
 	return p.logParts(segs[1:], len(rest) == 0)
 }
 
+// plannedMeeting turns a meeting whose only news is a time to come into the
+// meeting being arranged: "MEETING acme; zhang wei; thu 10am", "会议 华鑫矿业
+// 李刚 周五下午3点" plan a meeting then (a salesman does not log a meeting
+// that has not happened with nothing to say of it).
+func (p *parser) plannedMeeting() {
+	c := p.cmd
+	if c.Verb != VerbMeeting || c.Next == nil || c.Next.What != "" || c.Next.Due == nil || !c.Next.Due.After(p.now) ||
+		c.Notes != "" || c.At != nil || c.Products != nil || c.Amount != nil || c.Target == nil || c.Target.ID != 0 {
+		return
+	}
+	c.Verb, c.Kind, c.Due, c.HasTime, c.Next = VerbPlan, "meeting", c.Next.Due, c.Next.HasTime, nil
+	p.spec = specByVerb[VerbPlan]
+}
+
 // logParts reads the parts of a logged activity after its account; second
 // says the first of them directly follows the account.
 func (p *parser) logParts(segs []seg, second bool) *Error {
@@ -421,8 +439,10 @@ func (p *parser) plan(body string, off int) *Error {
 	}
 	var name, other []tok
 	for k < len(ts) {
-		if urgentWords[ts[k].l] {
-			c.Priority = "urgent"
+		if urgentWords[ts[k].l] || c.Kind == "call" && ts[k].l == "back" && len(name) == 0 {
+			if ts[k].l != "back" {
+				c.Priority = "urgent"
+			}
 			k++
 			continue
 		}
@@ -447,7 +467,16 @@ func (p *parser) plan(body string, off int) *Error {
 	if ref, ok := refOf(spanOrEmpty(name)); ok && len(name) == 1 {
 		c.Target = &ref
 	} else if len(name) > 0 && c.Kind == "task" && (explicit || p.planTask || p.form == "todo" || p.form == "task") {
-		// PLAN task send price list: the words are the subject
+		// PLAN task send price list: the words are the subject; "price list
+		// to liaoyang steel": a known account after to/for/at is where
+		for j := 1; j < len(name) && c.Target == nil; j++ {
+			switch name[j-1].l {
+			case "to", "for", "at", "给", "去":
+				if kd, m := p.nameAt(name, j); m > 0 && kd&NameAccount != 0 && j+m == len(name) {
+					c.Target = &Ref{Name: p.span(name[j:])}
+				}
+			}
+		}
 		p.addNote(p.span(name))
 	} else if len(name) > 0 {
 		c.Target = &Ref{Name: p.span(name)}

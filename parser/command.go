@@ -145,10 +145,13 @@ type Command struct {
 	Close      *time.Time `json:"close,omitempty"`      // estimated close date
 	Products   []Product  `json:"products,omitempty"`   // models and quantities
 	Competitor string     `json:"competitor,omitempty"` // canonical brand when known ("Komatsu"), else as typed
-	Reason     string     `json:"reason,omitempty"`     // why: lost, no deal, reject, refuse, deactivate, remove
-	Role       string     `json:"role,omitempty"`       // economic_buyer, user, technical_evaluator, coach
-	Source     string     `json:"source,omitempty"`     // lead source: advertising, referral, website, word_of_mouth, pr, campaign, other
-	Referrer   string     `json:"referrer,omitempty"`   // who referred the lead
+	// CompetitorTyped is the competitor as the sender wrote it when that is
+	// other words than Competitor (三一 for Sany): kept so he reads back his own.
+	CompetitorTyped string `json:"competitor_typed,omitempty"`
+	Reason          string `json:"reason,omitempty"`   // why: lost, no deal, reject, refuse, deactivate, remove
+	Role            string `json:"role,omitempty"`     // economic_buyer, user, technical_evaluator, coach
+	Source          string `json:"source,omitempty"`   // lead source: advertising, referral, website, word_of_mouth, pr, campaign, other
+	Referrer        string `json:"referrer,omitempty"` // who referred the lead
 
 	Cost     *Amount    `json:"cost,omitempty"`     // CAMPAIGN: what it actually cost (its budget is Amount)
 	Start    *time.Time `json:"start,omitempty"`    // CAMPAIGN: first day

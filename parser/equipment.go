@@ -59,6 +59,23 @@ func (p *parser) equipment(body string, off int) *Error {
 		if len(rest) > 0 && (isModel(rest[0].s) || c.Brand != "" && modelOK(rest[0].s)) {
 			c.Model = upper(rest[0].s)
 			rest = rest[1:]
+			// "Volvo L120 2018年3月", "Komatsu PC200 2019-05": a past month
+			// or year right after another brand's model is when it was bought
+			if c.Bought == nil && c.Brand != "CAT" && len(rest) > 0 {
+				if t, n := p.boughtAt(rest, 0); n > 0 && t.Before(p.now) && !allDigits(rest[0].s) { // "PC200 2019" may be hours: not read
+					c.Bought = &t
+					rest = rest[n:]
+				}
+			}
+			// "PC200 2019": hours or the year bought? Ask rather than guess.
+			if len(rest) > 0 && allDigits(rest[0].s) && c.SMU == nil {
+				if y, _ := atoi(rest[0].s); y >= 1970 && y <= p.now.Year() {
+					w := rest[0].s
+					e := p.errAt(rest[0].off, w, w+" may be the service hours or the year it was bought")
+					e.Hint = "EQ <account> " + c.Brand + " " + c.Model + " smu " + w + " | EQ <account> " + c.Brand + " " + c.Model + " bought " + w
+					return e
+				}
+			}
 		}
 		p.addNote(p.words(p.eqValues(rest)))
 	}
@@ -365,4 +382,14 @@ func (p *parser) campaignKey(sg seg, more bool) *Error {
 		return p.applyKey(sg)
 	}
 	return nil
+}
+
+// allDigits says whether w is only digits ("2019": a year or hours).
+func allDigits(w string) bool {
+	for i := 0; i < len(w); i++ {
+		if !isDigit(w[i]) {
+			return false
+		}
+	}
+	return w != ""
 }

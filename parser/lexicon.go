@@ -34,6 +34,50 @@ type Lexicon struct {
 	first  map[string]uint8    // first word of the latin names → most words of a name that starts with it
 	zh     map[rune]uint8      // first rune of the Chinese names → most runes
 	n      int
+
+	// A shared table (NewTable) also keeps which groups brought each name;
+	// a view of it (View) knows only the names of the groups it sees, so
+	// that one table serves every reader whatever he may see.
+	srcs   map[string][]lexSrc // table: the groups behind each name
+	groupN []int               // table: names brought by each group
+	group  uint32              // table: the group of the name being added
+	table  *Lexicon            // view: the table it reads
+	sees   []bool              // view: the groups it sees, by number
+}
+
+// lexSrc is one group's part in a table's name.
+type lexSrc struct {
+	kind  NameKind
+	group uint32
+}
+
+// NewTable returns an empty shared table for about n names: names are
+// added with AddTo, and read through View (a table itself knows none).
+func NewTable(n int) *Lexicon {
+	return &Lexicon{words: map[string]NameKind{}, first: make(map[string]uint8, n/4), zh: make(map[rune]uint8, 1024),
+		srcs: make(map[string][]lexSrc, n)}
+}
+
+// AddTo adds a name to a table as Add does, brought by group (a number the
+// caller gives to the readers' access, e.g. an owner): a view sees it when
+// it sees the group.
+func (l *Lexicon) AddTo(name string, kind NameKind, group uint32) {
+	l.group = group
+	l.Add(name, kind)
+}
+
+// View returns a lexicon that knows the names of table l brought by the
+// groups g with sees[g] true. It costs the length of sees, not the names; l
+// must not change afterwards, and names may be added only on top of the
+// view (NewLexicon(view)).
+func (l *Lexicon) View(sees []bool) *Lexicon {
+	v := &Lexicon{table: l, sees: sees, words: map[string]NameKind{}, first: l.first, zh: l.zh}
+	for g, ok := range sees {
+		if ok && g < len(l.groupN) {
+			v.n += l.groupN[g]
+		}
+	}
+	return v
 }
 
 // NewLexicon returns an empty lexicon on top of parent (nil for none).
@@ -137,22 +181,52 @@ func (l *Lexicon) addZh(name string, kind NameKind) {
 	}
 }
 
-func (l *Lexicon) put(ws []string, kind NameKind) {
-	key := strings.Join(ws, " ")
-	if _, ok := l.words[key]; !ok {
+// putSrc notes in a table that the current group brought key.
+func (l *Lexicon) putSrc(key string, kind NameKind) {
+	ss := l.srcs[key]
+	for i, s := range ss {
+		if s.group == l.group {
+			ss[i].kind |= kind
+			return
+		}
+	}
+	if ss == nil {
+		ss = make([]lexSrc, 0, 1)
+	}
+	l.srcs[key] = append(ss, lexSrc{kind, l.group})
+	for int(l.group) >= len(l.groupN) {
+		l.groupN = append(l.groupN, 0)
+	}
+	l.groupN[l.group]++
+	if len(ss) == 0 {
 		l.n++
 	}
-	l.words[key] |= kind
+}
+
+func (l *Lexicon) put(ws []string, kind NameKind) {
+	key := strings.Join(ws, " ")
+	if l.srcs != nil {
+		l.putSrc(key, kind) // a table keeps its names by group only
+	} else {
+		if _, ok := l.words[key]; !ok {
+			l.n++
+		}
+		l.words[key] |= kind
+	}
 	if n := uint8(min(len(ws), 255)); n > l.first[ws[0]] {
 		l.first[ws[0]] = n
 	}
 }
 
 func (l *Lexicon) putZh(s string, kind NameKind) {
-	if _, ok := l.words[s]; !ok {
-		l.n++
+	if l.srcs != nil {
+		l.putSrc(s, kind)
+	} else {
+		if _, ok := l.words[s]; !ok {
+			l.n++
+		}
+		l.words[s] |= kind
 	}
-	l.words[s] |= kind
 	r, _ := utf8.DecodeRuneInString(s)
 	if n := uint8(min(utf8.RuneCountInString(s), 255)); n > l.zh[r] {
 		l.zh[r] = n
@@ -189,6 +263,14 @@ func hasHan(s string) bool {
 func (l *Lexicon) kindOf(key string) NameKind {
 	var k NameKind
 	for x := l; x != nil; x = x.parent {
+		if x.table != nil {
+			for _, s := range x.table.srcs[key] {
+				if int(s.group) < len(x.sees) && x.sees[s.group] {
+					k |= s.kind
+				}
+			}
+			continue
+		}
 		k |= x.words[key]
 	}
 	return k

@@ -189,3 +189,39 @@ func FuzzParseLexicon(f *testing.F) {
 		}
 	})
 }
+
+// TestLexiconView: a view of a shared table knows only the names of the
+// groups it sees, layers on it add their own, and its length counts its groups'.
+func TestLexiconView(t *testing.T) {
+	tab := NewTable(16)
+	tab.AddTo("ACME Mining Co.", NameAccount, 0)
+	tab.AddTo("Zhang Wei", NameContact, 0)
+	tab.AddTo("Tieling Cement", NameAccount, 1)
+	tab.AddTo("ACME Mining Co.", NameAccount, 2) // the same name in another group
+	v := tab.View([]bool{true, false})
+	for key, want := range map[string]NameKind{"acme mining": NameAccount, "acme": NameAccount, "zhang wei": NameContact, "tieling cement": 0, "tieling": 0} {
+		if got := v.kindOf(key); got != want {
+			t.Errorf("view sees %q as %v, want %v", key, got, want)
+		}
+	}
+	if v2 := tab.View([]bool{false, false, true}); v2.kindOf("acme mining") != NameAccount || v2.kindOf("zhang wei") != 0 {
+		t.Errorf("a view of group 2 alone: acme mining %v, zhang wei %v", v2.kindOf("acme mining"), v2.kindOf("zhang wei"))
+	}
+	layer := NewLexicon(v)
+	layer.Add("Fushun Coal Works", NameAccount)
+	if layer.kindOf("fushun coal") != NameAccount || layer.kindOf("zhang wei") != NameContact || layer.kindOf("tieling cement") != 0 {
+		t.Error("a layer on a view does not see its names and the view's only")
+	}
+	if v.Len() == 0 || v.Len() >= tab.Len()+1 {
+		t.Errorf("view length %d of a table of %d", v.Len(), tab.Len())
+	}
+	// the parser splits on the names the view sees, and on no others
+	cmd, err := Parse("CONTACT acme mining Li Wei 13901234567", Context{Now: defaultNow, Lexicon: v})
+	if err != nil || cmd.Target == nil || cmd.Target.Name != "acme mining" || cmd.Contact != "Li Wei" {
+		t.Errorf("through a view that sees ACME Mining: %+v %v", cmd, err)
+	}
+	cmd, err = Parse("CONTACT acme mining Li Wei 13901234567", Context{Now: defaultNow, Lexicon: tab.View([]bool{false, true})})
+	if err != nil || cmd.Target == nil || cmd.Target.Name != "acme" {
+		t.Errorf("through a view that does not see ACME Mining: %+v %v", cmd, err)
+	}
+}

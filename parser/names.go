@@ -2,6 +2,7 @@ package parser
 
 import (
 	"strings"
+	"unicode/utf8"
 )
 
 // names
@@ -96,6 +97,12 @@ func (p *parser) nameAfterMarker(ts []tok) int {
 	if ts[0].s[0] >= 0x80 {
 		return 1 // 李总: Chinese words come cut already
 	}
+	if p.cmd != nil && p.cmd.Contact != "" {
+		switch ts[0].l {
+		case "their", "his", "her", "our", "my", "the", "a", "an", "some", "two", "three":
+			return 0 // "kong wen; w/ their chief mechanic": someone described beside the one named
+		}
+	}
 	if len(ts) > 3 {
 		switch ts[0].l {
 		case "mr", "mr.", "mrs", "mrs.", "ms", "ms.", "miss", "dr", "dr.", "manager", "gm", "boss":
@@ -126,6 +133,21 @@ func (p *parser) nameAfterMarker(ts []tok) int {
 		return k
 	}
 	return 1
+}
+
+// zhJobTitles end a job title: 采购经理, 设备主管, 总工程师.
+var zhJobTitles = []string{"经理", "总监", "主任", "工程师", "主管", "部长", "厂长", "科长", "处长", "队长", "书记", "董事长", "会计", "采购", "机手", "司机", "助理", "专员", "总工"}
+
+// zhJobTitle says whether s is a job title rather than a person called by
+// one: 采购经理 and 经理 are titles, 王经理 is Mr Wang.
+func zhJobTitle(s string) bool {
+	for _, t := range zhJobTitles {
+		if rest, ok := strings.CutSuffix(s, t); ok {
+			n := utf8.RuneCountInString(rest)
+			return (n == 0 || n >= 2) && n <= 4 && !strings.ContainsAny(rest, "说要的了在不没是有和跟给去来")
+		}
+	}
+	return false
 }
 
 // contactText sets the contact from "Li Wei 13901234567" and the like.
@@ -159,6 +181,11 @@ func (p *parser) contactText(ts []tok) {
 			p.products(after, false)
 			p.addNote(p.span(after))
 		}
+	}
+	// "陈明 采购经理 139…": the job after the name is the title
+	if k := len(name) - 1; k >= 1 && p.cmd.Verb == VerbContact && p.cmd.Title == "" && zhJobTitle(name[k].s) && (zhPersonLen(name[k-1].s) > 0 || zhNameLike(name[k-1].s) || zhPersonLike(name[k-1].s)) {
+		p.cmd.Title = name[k].s
+		name = name[:k]
 	}
 	if len(name) > 0 {
 		if p.cmd.Contact == "" {

@@ -261,13 +261,13 @@ func (p *parser) oppUpdate(action string, ts []tok, segs []seg) *Error {
 		p.addNote(joinNonEmpty(p.span(ts), tailText))
 	case "lost":
 		c.Action, c.Stage = "lost", StageLost
-		if comp, rest := lostPhrase(ts); comp != "" && c.Competitor == "" {
-			c.Competitor, ts = comp, rest // 丢单给三一, lost to sany
+		if comp, typed, rest := lostPhrase(ts); comp != "" && c.Competitor == "" {
+			c.Competitor, c.CompetitorTyped, ts = comp, typed, rest // 丢单给三一, lost to sany
 		}
 		ts = trimWords(ts, "to")
 		if len(ts) > 0 && c.Competitor == "" {
 			if b, ok := brandOf(ts[0].l); ok {
-				c.Competitor = b
+				c.Competitor, c.CompetitorTyped = b, typedBrand(ts[0].s, b)
 				ts = ts[1:]
 			} else if len(tail) > 0 && len(ts) <= 2 {
 				// "lost xyz; price": the first part names the competitor
@@ -311,7 +311,7 @@ func (p *parser) oppUpdate(action string, ts []tok, segs []seg) *Error {
 		if len(ts) == 0 {
 			return hint(p.errAt(p.offOf(ts), "", "Which competitor?"))
 		}
-		c.Competitor = competitorOf(ts)
+		c.Competitor, c.CompetitorTyped = competitorOf(ts), typedBrand(ts[0].s, competitorOf(ts))
 		p.addNote(joinNonEmpty(p.span(ts[1:]), tailText))
 	case "role":
 		c.Action = "role"

@@ -152,6 +152,13 @@ func (p *parser) parse() (*Command, *Error) {
 			p.pre = &ref
 			return p.dispatch(foundVerb{verbForm{spec: specByVerb[VerbOpp]}, "opp", j}, s, i, j)
 		}
+		// "#14 被小松抢了", "#14 lost to sany": only a deal is lost to someone
+		if ref.Kind == "" || ref.Kind == "opp" {
+			if ts := p.tokenize(s[j:], j, p.tokBuf[:0]); lostStart(ts) || len(ts) > 2 && ts[0].l == "lost" && ts[1].l == "to" {
+				p.pre = &ref
+				return p.dispatch(foundVerb{verbForm{spec: specByVerb[VerbOpp]}, "opp", j}, s, i, j)
+			}
+		}
 		if strings.TrimSpace(s[end:]) == "" {
 			return nil, &Error{Pos: i, Part: w, Msg: "What should be done with " + w + "?", Hint: "DONE " + w + " <outcome> | REJECT " + w + " <reason> | ASSIGN " + w + " <who>"}
 		}
@@ -186,6 +193,18 @@ func (p *parser) misspelt(s string, i int, w string, end int) (*Command, *Error)
 	if form, v, ok := suggestZhVerb(w); ok {
 		e.Suggest = form
 		e.Hint = specByVerb[v].HelpZH
+		// "拜方 xinmin farm works；shi lei": a customer the sender knows
+		// follows, so the verb meant is sure; say how it was read
+		if ts := p.tokenize(s[end:], end, make([]tok, 0, 8)); len(ts) > 0 && (v == VerbVisit || v == VerbCall || v == VerbMeeting) {
+			if kd, n := p.nameAt(ts, 0); n > 0 && kd&NameAccount != 0 {
+				if f, ok := lookupVerb(form); ok {
+					if cmd, err := p.dispatch(foundVerb{f, form, end}, s, i, end); err == nil {
+						cmd.ReadAs = w
+						return cmd, nil
+					}
+				}
+			}
+		}
 		return nil, e
 	}
 	ms, sure := suggestVerbs(lower(w))
@@ -226,6 +245,13 @@ var idVerbs = map[Verb]bool{VerbDone: true, VerbReject: true, VerbApprove: true,
 // idFirst reads "23 done ...", "23完成", "61去不了 ...": a bare number, then a
 // verb that takes an id.
 func (p *parser) idFirst(s string, i int, w string, end int) (*Command, *Error, bool) {
+	// "no.37 done", "nr 37 done": the number's label first
+	for _, pre := range []string{"no.", "nr.", "no", "nr"} {
+		if len(w) > len(pre) && strings.EqualFold(w[:len(pre)], pre) && isDigit(w[len(pre)]) {
+			w, i = w[len(pre):], i+len(pre)
+			break
+		}
+	}
 	k := 0
 	for k < len(w) && isDigit(w[k]) {
 		k++
@@ -415,8 +441,11 @@ func (p *parser) dispatch(f foundVerb, s string, vstart, rest int) (*Command, *E
 	if f.zh && strings.HasPrefix(s[rest:], "了") { // "拜访了华鑫"
 		rest += len("了")
 	}
+	if f.zh && f.spec.Verb == VerbCall && strings.HasPrefix(s[rest:], "给") { // "打电话给沈阳地铁建设孙晓东"
+		rest += len("给")
+	}
 	if p.pre == nil && idVerbs[p.cmd.Verb] {
-		if n, j, ok := bareID(s, rest); ok {
+		if n, j, ok := bareID(s, rest); ok && !p.numberStartsName(s, rest, j) {
 			p.pre = &Ref{ID: int64(n)}
 			rest = j
 			for rest < len(s) && (s[rest] == ':' || s[rest] == '.' || s[rest] == ',' || s[rest] == '-') {
@@ -446,7 +475,9 @@ func (p *parser) dispatch(f foundVerb, s string, vstart, rest int) (*Command, *E
 	switch p.cmd.Verb {
 	case VerbVisit, VerbCall, VerbMeeting:
 		p.inline = inlineLog
-		err = p.logActivity(body, rest)
+		if err = p.logActivity(body, rest); err == nil {
+			p.plannedMeeting()
+		}
 	case VerbDone:
 		p.inline = inlineLog
 		err = p.done(body, rest)
@@ -511,6 +542,73 @@ func (p *parser) dispatch(f foundVerb, s string, vstart, rest int) (*Command, *E
 		return nil, err
 	}
 	return p.cmd, nil
+}
+
+// verbAfterName reads a logged activity's verb written after the customer:
+// a past form ("tieling cement visited, …", "fushun coal rang …"), or the
+// plain word closed by punctuation ("zhuanghe seafood park visit, …"; "acme
+// call thu" is a call to make).
+func verbAfterName(s string, t tok) Verb {
+	var v Verb
+	switch t.l {
+	case "visited":
+		return VerbVisit
+	case "called", "rang", "phoned":
+		return VerbCall
+	case "visit":
+		v = VerbVisit
+	case "call":
+		v = VerbCall
+	case "meeting":
+		v = VerbMeeting
+	default:
+		return ""
+	}
+	if e := t.end(); e < len(s) && (s[e] == ',' || s[e] == ';' || s[e] == ':' || s[e] == '.') {
+		return v
+	}
+	return ""
+}
+
+// numberStartsName says whether the number after a verb that takes an id is
+// the first word of a name instead: of an account the sender knows ("OPP 3
+// Brothers Quarry; 2x 320D"), or of the new company of a LEAD ("LEAD 3
+// Brothers Quarry; …"), which is followed by words that are no lead action.
+func (p *parser) numberStartsName(s string, from, j int) bool {
+	ts := p.tokenize(s[from:], from, nil)
+	if len(ts) < 2 {
+		return false
+	}
+	if kind, m := p.nameAt(ts, 0); m > 1 && kind&NameAccount != 0 {
+		return true
+	}
+	if p.cmd.Verb != VerbLead {
+		return false
+	}
+	k := j
+	for k < len(s) && s[k] == ' ' {
+		k++
+	}
+	if k == len(s) || !(isLetter(s[k]) || s[k] >= 0x80) {
+		return false // "LEAD 3; …", "LEAD 3 139…"
+	}
+	w, _ := firstWord(s, k)
+	if p.form == "newlead" || p.form == "新线索" {
+		return true // a new lead is never one that exists
+	}
+	if s[k] >= 0x80 && (zhPersonLike(w) || zhNameLike(w)) {
+		return false // "线索 9 王总 139…": its contact
+	}
+	if _, ok := leadActions[lower(w)]; ok || w == "" {
+		return false // "lead 9 qualify"
+	}
+	if _, ok := keyAliases[lower(w)]; ok {
+		return false // "lead 9 source: web"
+	}
+	if _, ok := inlineLead[lower(w)]; ok {
+		return false // "lead 9 src web"
+	}
+	return true
 }
 
 // unread refuses a command where an id or a date that matters could not be
@@ -653,6 +751,17 @@ func (p *parser) knownFirst(s string, i int) (*Command, *Error, bool) {
 		return p.run(VerbPlan, zh, s, i, i)
 	case kind.Person() && (rest[0].l == "at" || rest[0].l == "@" || rest[0].l == "from" || rest[0].l == "在"):
 		return p.run(VerbVisit, zh, s, i, i)
+	case kind&NameAccount != 0 && len(rest) > 1 && verbAfterName(s, rest[0]) != "":
+		// "zhuanghe seafood park visit, fang ning, …": the verb after the
+		// customer; it becomes a separator, so the offsets stay
+		v := verbAfterName(s, rest[0])
+		b := []byte(s)
+		b[rest[0].off] = ';'
+		for k := rest[0].off + 1; k < rest[0].end(); k++ {
+			b[k] = ' '
+		}
+		p.norm = string(b)
+		return p.run(v, zh, p.norm, i, i)
 	case kind&NameAccount != 0:
 		if zh || p.personAt(rest, 0) > 0 || markerAt(rest, 0) != 0 {
 			return p.run(VerbVisit, zh, s, i, i)
@@ -664,6 +773,11 @@ func (p *parser) knownFirst(s string, i int) (*Command, *Error, bool) {
 		if name := s[ts[0].off:ts[n-1].end()]; err == nil && cmd.Target == nil && len(cmd.Notes) > len(name) && strings.EqualFold(cmd.Notes[:len(name)], name) {
 			cmd.Target = &Ref{Name: name}
 			cmd.Notes = strings.TrimSpace(cmd.Notes[len(name):])
+		}
+		if err == nil && cmd.Kind == "task" {
+			if kd := activityKinds[lower(cmd.Notes)]; kd != "" {
+				cmd.Kind, cmd.Notes = kd, "" // "acme mining call thu"
+			}
 		}
 		return cmd, err, ok
 	}

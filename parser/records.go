@@ -171,8 +171,13 @@ func (p *parser) contact(body string, off int) *Error {
 	} else {
 		c.Action = "create"
 		if len(segs) == 1 {
-			// CONTACT acme Li Wei 13901234567
-			c.Target, rest = &Ref{Name: ts[0].s}, ts[1:]
+			// CONTACT acme Li Wei 13901234567; "acme mining Li Wei …": a
+			// known account's name may take several words
+			n := 1
+			if k, m := p.nameAt(ts, 0); m > 1 && m < len(ts) && k&NameAccount != 0 {
+				n = m
+			}
+			c.Target, rest = &Ref{Name: p.span(ts[:n])}, ts[n:]
 		} else {
 			c.Target = &Ref{Name: segs[0].s}
 		}

@@ -234,8 +234,12 @@ func (p *parser) applyKey(sg seg) *Error {
 			return p.errAt(sg.off, v, "Hours \""+v+"\" not understood; write smu 4520")
 		}
 		c.SMU = &n
-		if len(sg.toks) > 1 { // "smu 5120 oil leak at boom"
-			p.keep(p.span(sg.toks[1:]))
+		rest := sg.toks[1:]
+		if len(rest) > 0 && hourUnits[rest[0].l] {
+			rest = rest[1:] // "工时 2100小时", "smu: 2100 hours": the unit
+		}
+		if len(rest) > 0 { // "smu 5120 oil leak at boom"
+			p.keep(p.span(rest))
 		}
 	case "location":
 		c.Location = v
@@ -281,6 +285,9 @@ func (p *parser) applyKey(sg seg) *Error {
 		}
 	case "competitor":
 		c.Competitor = competitorOf(sg.toks)
+		if len(sg.toks) > 0 {
+			c.CompetitorTyped = typedBrand(sg.toks[0].s, c.Competitor)
+		}
 	case "reason":
 		c.Reason = v
 	case "role":

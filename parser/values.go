@@ -764,7 +764,7 @@ func (p *parser) eqValues(ts []tok) []tok {
 
 // lostPhrase reads who took the deal in "被小松抢了", "输给了柳工", "丢单给三一",
 // "lost to sany", "给了三一": the competitor, and the words left (the reason).
-func lostPhrase(ts []tok) (comp string, rest []tok) {
+func lostPhrase(ts []tok) (comp, typed string, rest []tok) {
 	k := 0
 	for k < len(ts) && lostLead[ts[k].l] {
 		k++
@@ -783,11 +783,24 @@ func lostPhrase(ts []tok) (comp string, rest []tok) {
 			for k < len(ts) && lostTail[ts[k].l] {
 				k++
 			}
-			return comp, trimWords(ts[k:], "on", "because", "due", "of", "to", "-", "因为", "原因")
+			return comp, typedBrand(w, b), trimWords(ts[k:], "on", "because", "due", "of", "to", "-", "因为", "原因")
 		}
 	}
-	return "", ts
+	return "", "", ts
 }
+
+// typedBrand is the brand as typed when it is other words than its canonical
+// name (三一 for Sany), else "".
+func typedBrand(typed, canon string) string {
+	if hasHan(typed) && typed != canon {
+		return typed
+	}
+	return ""
+}
+
+// BrandWord returns the canonical brand of a word as typed ("三一", "sany":
+// "Sany").
+func BrandWord(s string) (string, bool) { return brandOf(vocabKey(s)) }
 
 // lostLead come before the competitor of a lost deal.
 var lostLead = map[string]bool{"to": true, "给": true, "给了": true, "被": true, "输给": true, "输给了": true, "丢给": true, "丢给了": true, "丢单给": true, "让": true}
@@ -803,7 +816,7 @@ func lostStart(ts []tok) bool {
 	}
 	switch ts[0].l {
 	case "被", "输给", "输给了", "丢给", "丢给了", "输了", "丢了":
-		c, _ := lostPhrase(ts)
+		c, _, _ := lostPhrase(ts)
 		return c != "" || ts[0].l == "输了" || ts[0].l == "丢了"
 	}
 	return false

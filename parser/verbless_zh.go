@@ -41,6 +41,21 @@ func zhSplitPerson(run string) (acct, person string) {
 	return run, ""
 }
 
+// zhSplit is zhSplitPerson, and with the sender's names also a known
+// customer followed by a person: 营口港刘洋.
+func (p *parser) zhSplit(run string) (acct, person string) {
+	acct, person = zhSplitPerson(run)
+	if person != "" || p.lex == nil {
+		return acct, person
+	}
+	if n := p.lex.zhLen(run); n > 0 && n < len(run) && p.lex.kindOf(run[:n])&NameAccount != 0 {
+		if rest := run[n:]; p.lex.kindOf(rest).Person() || zhPersonLike(rest) {
+			return run[:n], rest
+		}
+	}
+	return run, ""
+}
+
 // zhPersonLike says a Chinese part right after the account is a person: a
 // name with a title (李总), or two or three characters starting with a
 // surname (王强).
@@ -228,7 +243,7 @@ func (p *parser) zhLog(v Verb, s string, j int, cut string, when *time.Time) (*C
 		}
 	}
 	if c := strings.Index(run, "说"); c > 0 && next == k {
-		if _, person := zhSplitPerson(run[:c]); person != "" {
+		if _, person := p.zhSplit(run[:c]); person != "" {
 			next, run = j+c, run[:c] // 去了抚顺煤矿高总说下周定
 		}
 	}
@@ -236,7 +251,7 @@ func (p *parser) zhLog(v Verb, s string, j int, cut string, when *time.Time) (*C
 	if run == "" {
 		return nil, nil, false
 	}
-	acct, person := zhSplitPerson(run)
+	acct, person := p.zhSplit(run)
 	c := p.cmd
 	c.Verb, c.Lang = v, "zh"
 	p.spec = specByVerb[v]

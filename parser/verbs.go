@@ -601,11 +601,17 @@ next message may be just the number. ^fieldcrm parse "text"^ shows how a message
   UNDO works as for any change. When two verbs are equally near (^dic^: DONE or DOC), or the rest does not
   read as that verb, the reply asks (*did you mean DONE or DOC?*) and nothing is recorded; a word that
   leaves letters out of one of them wins (^tody^ is TODAY, not TODO). STOP and START are never guessed.
-  A misspelt Chinese verb (^拜方^, ^电化^) gets a suggestion (^拜访^) and nothing is recorded.
+  A misspelt Chinese verb (^拜方^, ^电化^) gets a suggestion (^拜访^) and nothing is recorded, unless a customer the
+  sender knows follows it (^拜方 华鑫矿业 见了李总^): then it is carried out and the reply says how it was read.
+  A customer may come first and the verb after it (^zhuanghe seafood park visit, fang ning^, ^tieling cement
+  visited, …^); a meeting with only a time to come is one being arranged (^MEETING acme; zhang wei; thu 10am^
+  plans it).
 - **Ids.** After a verb that acts on a record (DONE, REJECT, APPROVE/REFUSE, ACK, EXTEND, ASSIGN, UNDO,
-  OPP, LEAD, EQ, CONTACT) a bare number is its id, never a name: ^done 23^, ^Done#23^, ^DONE # 23^,
-  ^done no.23^, ^done nr 23^, ^REJ57^, ^opp33 won^, ^完成23^, ^完成 第23号^, ^opp 40 won^, ^approve 91^. The id may
-  also come first: ^23 done^, ^57完成^, ^61去不了^. A lead or opportunity token followed by its action needs no
+  OPP, LEAD, EQ, CONTACT) a bare number is its id: ^done 23^, ^Done#23^, ^DONE # 23^,
+  ^done no.23^, ^done nr 23^, ^REJ57^, ^opp33 won^, ^完成23^, ^完成 第23号^, ^opp 40 won^, ^approve 91^ — unless it
+  begins a name: an account the sender knows (^OPP 3 brothers quarry; 2x 320D^) or, after LEAD, words that are no
+  lead action (^LEAD 3 Brothers Quarry; …^, ^新线索 3号矿山 …^; ^lead 9 qualify^ is lead 9). The id may
+  also come first: ^23 done^, ^no.37 done^, ^57完成^, ^61去不了^; ^#14 被小松抢了^ is opportunity 14 lost. A lead or opportunity token followed by its action needs no
   verb (^L5 qualify^, ^O42 stage proposal^); ^LOST^ with an id is that opportunity lost (^O42 lost sany^,
   ^lost 42 komatsu; price^), without one the lost-sales report. A number followed by a unit (^2台^, ^3x^, ^28/11^) is not an id. A reminder's token first (^A17 done …^, ^L5 assign li^, ^O42 won^) names the
   record: A = activity, L = lead, O = opportunity. First in the message such a token counts only when a
@@ -703,7 +709,7 @@ next message may be just the number. ^fieldcrm parse "text"^ shows how a message
 - **Priority**: ^urgent^, ^asap^, ^!!^, ^紧急^, ^加急^ make an activity urgent.
 - **Hours and serials** (EQ): service hours glued to their unit or label: ^3310hrs^, ^3,310 hours^,
   ^3310小时^, ^SMU3310^, ^smu 12000h^; a serial glued to its label: ^编号CAT0336EABC^, ^序列号：CAT…^, ^sn:CAT…^.
-- **Lost deals** (OPP #id): ^lost to sany on price^, ^丢单给三一^, ^被小松抢了^, ^输给了柳工 价格^, ^输给徐工 付款条件^
+- **Lost deals** (OPP #id, or just ^#id^ before them): ^lost to sany on price^, ^丢单给三一^, ^被小松抢了^, ^输给了柳工 价格^, ^输给徐工 付款条件^
   give the competitor and the reason. **Referrals** (LEAD): ^referred by zhao lei^, ^ref by wang jun^,
   ^介绍人 老陈^, ^老陈介绍的^ set the source to referral and the referrer.
 `
@@ -726,7 +732,9 @@ from 0) and exits with status 1. ^suggest^ is one verb (^VISIT^), two equally ne
 a Chinese form (^拜访^).
 
 A command read from a misspelt verb carries ^"read_as"^: the word as typed (^{"verb":"visit","read_as":"VSIT",…}^);
-text kept as a note because it was not understood is in ^"kept_as_note"^ (and in ^notes^).
+text kept as a note because it was not understood is in ^"kept_as_note"^ (and in ^notes^). A competitor
+written in other words than its canonical name carries them in ^"competitor_typed"^ (^丢单给三一^:
+^"competitor":"Sany","competitor_typed":"三一"^); the lost deal keeps what was typed.
 `
 
 var (

@@ -550,6 +550,9 @@ func (p *parser) whenAt(ts []tok, i int, past bool) (t time.Time, hasTime bool, 
 	}
 	if whenConnectors[ts[i].l] {
 		if t, h, k := p.whenAt(ts, i+1, past); k > 0 {
+			if _, wd := weekdays[ts[i+1].l]; wd && k == 1 && !h && !past && (ts[i].l == "by" || ts[i].l == "before") && t.Equal(p.today()) {
+				t = t.AddDate(0, 0, 7) // "by wed" written on a Wednesday: a deadline is next week's
+			}
 			return t, h, k + 1
 		}
 		return

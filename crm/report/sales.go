@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/fieldcrm/fieldcrm/crm"
+	"github.com/fieldcrm/fieldcrm/parser"
 )
 
 // StageRow is one stage of the funnel.
@@ -350,6 +351,9 @@ func Competitors(tx *crm.Tx, f Filter) (*CompetitorReport, error) {
 	}
 	find := func(name string) *comp {
 		n := strings.TrimSpace(name)
+		if b, ok := parser.BrandWord(n); ok {
+			n = b // 小松 is Komatsu
+		}
 		for _, c := range cs {
 			if strings.EqualFold(c.row.Name, n) || slices.Contains(c.brands, strings.ToUpper(n)) {
 				return c
@@ -364,13 +368,18 @@ func Competitors(tx *crm.Tx, f Filter) (*CompetitorReport, error) {
 		}
 		c := find(o.LostTo)
 		if c == nil {
+			name := strings.TrimSpace(o.LostTo)
+			if b, ok := parser.BrandWord(name); ok {
+				name = b // 三一 and Sany are one row
+			}
+			name += " (not a known competitor)"
 			for _, x := range other {
-				if strings.EqualFold(x.row.Name, strings.TrimSpace(o.LostTo)) {
+				if strings.EqualFold(x.row.Name, name) {
 					c = x
 				}
 			}
 			if c == nil {
-				c = &comp{row: CompetitorRow{Name: strings.TrimSpace(o.LostTo) + " (not a known competitor)"}}
+				c = &comp{row: CompetitorRow{Name: name}}
 				other = append(other, c)
 			}
 		}
