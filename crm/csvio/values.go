@@ -115,6 +115,34 @@ func phone(col, v string, mobile bool) (string, error) {
 	return p.E164, nil
 }
 
+// anyPhone reads a number that may be a mobile or a landline (电话 in a
+// contacts file, 联系电话 in an accounts file) and says which it is.
+func anyPhone(col, v string) (stored string, isMobile bool, err error) {
+	stored, err = phone(col, v, false)
+	if err != nil || stored == "" {
+		return stored, false, err
+	}
+	p, _ := crm.NormalizePhone(v)
+	return stored, p.Kind != crm.PhoneLandline, nil
+}
+
+// setContactPhone files a contacts row's 电话 as the contact's mobile or
+// landline, unless the row's own mobile or landline cell gives that one.
+func setContactPhone(x *ctx, r crm.Record, v string) error {
+	p, isMobile, err := anyPhone("phone", v)
+	if err != nil || p == "" {
+		return err
+	}
+	c := r.(*crm.Contact)
+	switch {
+	case isMobile && strings.TrimSpace(x.row["mobile"]) == "":
+		c.Mobile = p
+	case !isMobile && strings.TrimSpace(x.row["landline"]) == "":
+		c.Landline = p
+	}
+	return nil
+}
+
 // displayPhone writes a stored (E.164) number as people in China write it:
 // 13901395136, 01085868466; foreign numbers keep their +.
 func displayPhone(e164 string) string {
