@@ -163,9 +163,9 @@ func normalizePhones(in []string) ([]string, error) {
 		if strings.TrimSpace(p) == "" {
 			continue
 		}
-		n, ok := NormalizePhone(p)
-		if !ok {
-			return nil, Errorf(EINVALID, "%q is not a phone number.", p).withHint("13901395136 or 010-85868466")
+		n, err := ParsePhone(p)
+		if err != nil {
+			return nil, err
 		}
 		if !slices.Contains(out, n.E164) {
 			out = append(out, n.E164)

@@ -1,6 +1,7 @@
 package crm
 
 import (
+	"errors"
 	"strings"
 	"time"
 )
@@ -102,9 +103,15 @@ func (u *User) validate() error {
 		return Errorf(EINVALID, "User %s needs a phone or an email.", u.Name)
 	}
 	for i, p := range u.Phones {
-		n, ok := NormalizePhone(p)
-		if !ok || n.Kind != PhoneMobile && n.Kind != PhoneE164 {
+		n, err := ParsePhone(p)
+		if e := (*Error)(nil); errors.As(err, &e) && !strings.Contains(e.Format, " in use") {
+			// not a number at all: say what a user's phone must be
 			return Errorf(EINVALID, "User phone %q is not a mobile number.", p).withHint("+8613901234567 or 13901234567")
+		} else if err != nil {
+			return err // a number no one has (140…, +1 999…): say why
+		}
+		if err := n.notSMS(p); err != nil {
+			return err
 		}
 		u.Phones[i] = n.E164
 	}

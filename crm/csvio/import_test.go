@@ -171,7 +171,7 @@ func TestImportXLSXSynonyms(t *testing.T) {
 	f := excelize.NewFile()
 	rows := [][]any{
 		{"No.", "Company", "Phone", "E-Mail Address", "Salesman", "ＣＯＮＴＡＣＴ", "Mobile", "Job Title", "Industry", "Addr"},
-		{1, "Huaxin Mining", "024-2281 5566", "x", "liwei@dealer.cn", "Li Zong", "13901234501", "GM", "mining", "Shenyang"},
+		{1, "Huaxin Mining", "400-820-8820", "x", "liwei@dealer.cn", "Li Zong", "13901234501", "GM", "mining", "Shenyang"},
 	}
 	// e-mail is not a column of accounts: the first try is refused
 	for i, r := range rows {
@@ -206,7 +206,7 @@ func TestImportXLSXSynonyms(t *testing.T) {
 	}
 	a := all[*crm.Account](t, s, crm.KindAccount)[0]
 	li := all[*crm.User](t, s, crm.KindUser)[1]
-	if a.Name != "Huaxin Mining" || strings.Join(a.Phones, ",") != "+862422815566" || a.Owner != li.ID || a.Industry != "mining" || a.Address != "Shenyang" {
+	if a.Name != "Huaxin Mining" || strings.Join(a.Phones, ",") != "+864008208820" || a.Owner != li.ID || a.Industry != "mining" || a.Address != "Shenyang" {
 		t.Errorf("account: %+v", a)
 	}
 	c := all[*crm.Contact](t, s, crm.KindContact)[0]
@@ -399,5 +399,89 @@ func TestImportDoc(t *testing.T) {
 	}
 	if doc != want {
 		t.Errorf("%s differs from RenderHeaderDoc(): run go test ./crm/csvio -run TestImportDoc -update", path)
+	}
+}
+
+// Phone numbers as the dealer has them, through an import: hotlines,
+// landlines with area codes and extensions are an account's phones; a
+// number no one has is its row's error, saying why; a user's own phone must
+// take SMS.
+func TestImportPhones(t *testing.T) {
+	s := openStore(t)
+	mustImport(t, s, "users", zhUsers)
+	cases := []struct{ in, stored, bad string }{
+		{"400-820-8820", "+864008208820", ""},
+		{"800-820-8820", "+868008208820", ""},
+		{"024-2281 5566", "+862422815566", ""},
+		{"(010) 8888 6666", "+861088886666", ""},
+		{"010-85868466 转 8", "+861085868466;ext=8", ""},
+		{"010-85868466-8", "+861085868466;ext=8", ""},
+		{"010-85868466 ext. 12", "+861085868466;ext=12", ""},
+		{"13901395136", "+8613901395136", ""},
+		{"+1 415 555 0100", "+14155550100", ""},
+		{"14012345678", "", `phones "14012345678" is not a phone number in use: no Chinese operator has mobile numbers starting 140 (13901395136)`},
+		{"+1 999 555 0100", "", `phones "+1 999 555 0100" is not a phone number in use: +1 has no such area code or range (+1 415 555 0100)`},
+		{"1390", "", `phones "1390" is not a phone number`},
+	}
+	var b strings.Builder
+	b.WriteString("客户名称,电话,联系人,负责人\n")
+	for i, c := range cases {
+		fmt.Fprintf(&b, "客户%d,%s,张%d,李伟\n", i, c.in, i)
+	}
+	res, err := importCSV(t, s, "accounts", b.String(), csvio.Options{SkipBad: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := map[int]string{}
+	for _, r := range res.Bad {
+		bad[r.Line] = r.Reason
+	}
+	stored := map[string][]string{}
+	for _, a := range all[*crm.Account](t, s, crm.KindAccount) {
+		stored[a.Name] = a.Phones
+	}
+	for i, c := range cases {
+		name := fmt.Sprintf("客户%d", i)
+		if c.bad != "" {
+			if !strings.Contains(bad[i+2], c.bad) || stored[name] != nil {
+				t.Errorf("%q: bad %q, stored %q; want refused with %q", c.in, bad[i+2], stored[name], c.bad)
+			}
+			continue
+		}
+		if bad[i+2] != "" || strings.Join(stored[name], ",") != c.stored {
+			t.Errorf("%q: bad %q, stored %q; want %s", c.in, bad[i+2], stored[name], c.stored)
+		}
+	}
+
+	// exported as people write them, read back the same
+	var out bytes.Buffer
+	header, rows, err := csvio.Export(s, crm.System, "accounts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := csvio.WriteCSV(&out, header, rows); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), ",4008208820,") || !strings.Contains(out.String(), ",01085868466-8,") {
+		t.Errorf("export: %s", out.String())
+	}
+	tab, err := csvio.ReadCSV(&out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err = csvio.Import(context.Background(), s, "accounts", tab, csvio.Options{Meta: importMeta})
+	if err != nil || len(res.Bad) > 0 || res.Unchanged != len(tab.Rows) {
+		t.Errorf("re-import of the export: %v %+v", err, res)
+	}
+
+	// a contact's mobile must be a mobile; a user's phone must take SMS
+	res, _ = importCSV(t, s, "contacts", "客户名称,姓名,手机\n客户0,王工,400-820-8820\n客户0,赵工,010-85868466\n", csvio.Options{})
+	if len(res.Bad) != 2 || !strings.Contains(res.Bad[0].Reason, `mobile "400-820-8820" is a 400/800 hotline, not a mobile number`) ||
+		!strings.Contains(res.Bad[1].Reason, `mobile "010-85868466" is a landline, not a mobile number`) {
+		t.Errorf("contacts: %+v", res.Bad)
+	}
+	res, _ = importCSV(t, s, "users", "姓名,手机,角色,分公司,部门\n赵六,400-820-8820,业务员,沈阳,整机\n", csvio.Options{})
+	if len(res.Bad) != 1 || !strings.Contains(res.Bad[0].Reason, `"400-820-8820" is a 400/800 hotline`) {
+		t.Errorf("users: %+v", res.Bad)
 	}
 }
