@@ -49,7 +49,12 @@ func (c *Contact) validate(tx *Tx, old Record) error {
 	if !tx.linkable(KindAccount, c.Account) {
 		return Errorf(EINVALID, "Contact %s: account #%d does not exist.", c.Name, c.Account)
 	}
-	if c.Mobile != "" {
+	var o *Contact
+	if old != nil {
+		o = old.(*Contact)
+	}
+	// a number already stored stays (see normalizePhones)
+	if c.Mobile != "" && (o == nil || c.Mobile != o.Mobile) {
 		p, err := ParsePhone(c.Mobile)
 		if err != nil {
 			return err
@@ -59,7 +64,7 @@ func (c *Contact) validate(tx *Tx, old Record) error {
 		}
 		c.Mobile = p.E164
 	}
-	if c.Landline != "" {
+	if c.Landline != "" && (o == nil || c.Landline != o.Landline) {
 		p, err := ParsePhone(c.Landline)
 		if err != nil {
 			return err

@@ -88,7 +88,7 @@ func (l *Lead) validate(tx *Tx, old Record) error {
 	if l.Source == SrcReferral && l.Referrer == "" {
 		return Errorf(EINVALID, "A referral lead needs the referrer's name.").withHint("src: referral <name>")
 	}
-	if l.Phone != "" {
+	if o, ok := old.(*Lead); l.Phone != "" && (!ok || o.Phone != l.Phone) { // a number already stored stays
 		p, err := ParsePhone(l.Phone)
 		if err != nil {
 			return err

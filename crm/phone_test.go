@@ -58,7 +58,10 @@ var phoneCases = []struct {
 
 func TestParsePhone(t *testing.T) {
 	for _, c := range phoneCases {
-		p, err := crm.ParsePhone(c.in)
+		p, err := crm.ParsePhoneUncached(c.in)
+		if q, qerr := crm.ParsePhone(c.in); q != p || crm.ErrorMessage(qerr) != crm.ErrorMessage(err) {
+			t.Errorf("%q: cached %+v %v, uncached %+v %v", c.in, q, qerr, p, err)
+		}
 		switch {
 		case c.refuse != "":
 			if err == nil || !strings.Contains(crm.ErrorMessage(err), c.refuse) || crm.ErrorCode(err) != crm.EINVALID {
@@ -72,7 +75,7 @@ func TestParsePhone(t *testing.T) {
 		if c.refuse == "" {
 			// the stored form and the written form read back the same
 			for _, back := range []string{p.E164, crm.PhoneDisplay(p.E164)} {
-				if q, err := crm.ParsePhone(back); err != nil || q != p {
+				if q, err := crm.ParsePhoneUncached(back); err != nil || q != p {
 					t.Errorf("%q: %q reads back as %+v, %v", c.in, back, q, err)
 				}
 			}
@@ -202,4 +205,53 @@ func contains(s []string, v string) bool {
 		}
 	}
 	return false
+}
+
+// A number stored before the numbering plans refused it (written straight
+// into the file by an older fieldcrm) does not block other changes to its
+// record, and its user is still found by it.
+func TestStoredNumberKept(t *testing.T) {
+	s := MustOpenStore(t)
+	u := &crm.User{Name: "Old", Phones: []string{"13800000009"}, Role: crm.RoleSalesman, Base: crm.Base{Branch: "b", Dept: "d"}}
+	mustUpdate(t, s, crm.System, func(tx *crm.Tx) error { return tx.SaveUser(u) })
+	a := &crm.Account{Base: crm.Base{Owner: u.ID}, Name: "Old Co", Phones: []string{"13901234567"}}
+	c := &crm.Contact{Name: "Zhang", Mobile: "13901234568"}
+	mustUpdate(t, s, crm.System, func(tx *crm.Tx) error { return tx.CreateAccount(a, c) })
+	// what an older version stored: numbers phonenumbers says no one has
+	crm.PokeForTest(t, s, func(tx *crm.Tx) {
+		u.Phones = []string{"+8614000000009"}
+		a.Phones = []string{"+8614012345678"}
+		c.Mobile = "+8614012345679"
+	}, u, a, c)
+	mustUpdate(t, s, crm.System, func(tx *crm.Tx) error {
+		a2, _ := tx.Account(a.ID)
+		a2.Industry = "mining"
+		if err := tx.Save(a2); err != nil {
+			return err
+		}
+		c2, _ := tx.Contact(c.ID)
+		c2.Title = "GM"
+		if err := tx.Save(c2); err != nil {
+			return err
+		}
+		u2, _ := tx.User(u.ID)
+		u2.Dept = "machines"
+		return tx.SaveUser(u2)
+	})
+	mustView(t, s, crm.System, func(tx *crm.Tx) error {
+		got, err := tx.UserByPhone("+8614000000009")
+		if err != nil || got.ID != u.ID {
+			t.Errorf("user by a stored number: %v %v", got, err)
+		}
+		return nil
+	})
+	// a new number is checked
+	_, err := update(s, crm.System, func(tx *crm.Tx) error {
+		a2, _ := tx.Account(a.ID)
+		a2.Phones = append(a2.Phones, "14012345670")
+		return tx.Save(a2)
+	})
+	if err == nil || !strings.Contains(crm.ErrorMessage(err), "no Chinese operator has mobile numbers starting 140") {
+		t.Errorf("a new 140… number: %v", err)
+	}
 }

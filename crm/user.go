@@ -2,6 +2,7 @@ package crm
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"time"
 )
@@ -93,7 +94,7 @@ func (u *User) Location(def *time.Location) *time.Location {
 // for everything, id 0.
 var System = &User{Base: Base{ID: 0}, Name: "system", Role: RoleAdmin, Locale: "en"}
 
-func (u *User) validate() error {
+func (u *User) validate(kept []string) error {
 	u.Name = strings.TrimSpace(u.Name)
 	u.Email = strings.ToLower(strings.TrimSpace(u.Email))
 	if u.Name == "" {
@@ -103,6 +104,9 @@ func (u *User) validate() error {
 		return Errorf(EINVALID, "User %s needs a phone or an email.", u.Name)
 	}
 	for i, p := range u.Phones {
+		if slices.Contains(kept, p) {
+			continue // already stored (see normalizePhones)
+		}
 		n, err := ParsePhone(p)
 		if e := (*Error)(nil); errors.As(err, &e) && !strings.Contains(e.Format, " in use") {
 			// not a number at all: say what a user's phone must be
