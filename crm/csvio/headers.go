@@ -82,7 +82,7 @@ var kindAliases = map[string][]alias{
 		{"contact_name", []string{"联系人", "联系人姓名", "联系人名称", "contact", "contact person"}},
 		{"contact_mobile", []string{"联系人手机", "手机", "手机号", "手机号码", "移动电话", "mobile", "cell", "mobile phone", "cellphone"}},
 		{"contact_landline", []string{"联系人座机", "联系人固话", "contact tel"}},
-		{"contact_phone", []string{"联系电话", "联系人电话", "联系方式", "contact number"}},
+		{"contact_phone", []string{"联系电话", "联系人电话", "联系人电话号码", "联系方式", "contact number"}},
 		{"contact_title", []string{"职位", "职务", "联系人职位", "头衔", "title", "job title", "position"}},
 		{"phone_history", []string{"电话历史", "电话变更记录"}},
 	},
@@ -184,7 +184,6 @@ var kindAmbiguous = map[string][]ambiguous{
 	"opportunities": {{"日期", []string{"close", "delivery"}}, {"date", []string{"close", "delivery"}}},
 	"activities":    {{"日期", []string{"due", "done_at"}}, {"date", []string{"due", "done_at"}}, {"时间", []string{"due", "done_at"}}, {"time", []string{"due", "done_at"}}},
 	"equipment":     {{"日期", []string{"bought", "delivered", "smu_at"}}, {"date", []string{"bought", "delivered", "smu_at"}}},
-	"accounts":      {{"联系人电话号码", []string{"contact_mobile", "contact_landline"}}},
 }
 
 // headerKey is the form in which header names are compared: full-width
