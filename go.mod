@@ -16,6 +16,8 @@ require (
 	go.etcd.io/bbolt v1.5.0
 )
 
+require github.com/nyaruka/phonenumbers v1.8.1
+
 require (
 	github.com/alibabacloud-go/alibabacloud-gateway-spi v0.0.5 // indirect
 	github.com/alibabacloud-go/debug v1.0.1 // indirect

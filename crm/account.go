@@ -61,7 +61,11 @@ func (a *Account) validate(tx *Tx, old Record) error {
 	if a.Name == "" {
 		return Errorf(EINVALID, "An account needs a name.").withHint("ACCOUNT <name>; <contact> <phone>")
 	}
-	phones, err := normalizePhones(a.Phones)
+	var kept []string
+	if o, ok := old.(*Account); ok {
+		kept = o.Phones
+	}
+	phones, err := normalizePhones(a.Phones, kept)
 	if err != nil {
 		return err
 	}
@@ -157,15 +161,24 @@ func (tx *Tx) creditUsers(branch string) []int64 {
 	return all
 }
 
-func normalizePhones(in []string) ([]string, error) {
+// normalizePhones checks and normalises an account's numbers; a number
+// already stored (kept) stays as it is, so that a number stored before the
+// numbering plans said it is not in use does not block every other change.
+func normalizePhones(in, kept []string) ([]string, error) {
 	out := make([]string, 0, len(in))
 	for _, p := range in {
 		if strings.TrimSpace(p) == "" {
 			continue
 		}
-		n, ok := NormalizePhone(p)
-		if !ok {
-			return nil, Errorf(EINVALID, "%q is not a phone number.", p).withHint("13901395136 or 010-85868466")
+		if slices.Contains(kept, p) {
+			if !slices.Contains(out, p) {
+				out = append(out, p)
+			}
+			continue
+		}
+		n, err := ParsePhone(p)
+		if err != nil {
+			return nil, err
 		}
 		if !slices.Contains(out, n.E164) {
 			out = append(out, n.E164)

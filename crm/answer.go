@@ -177,7 +177,7 @@ func (tx *Tx) acct(cmd *parser.Command) (*Outcome, error) {
 				s += " (" + c.Title + ")"
 			}
 			if p := firstNonEmpty(c.Mobile, c.Landline); p != "" {
-				s += " " + phoneDigits(p)
+				s += " " + PhoneDisplay(p)
 			}
 			d.Contacts = append(d.Contacts, s)
 		}

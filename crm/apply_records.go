@@ -116,9 +116,9 @@ func (tx *Tx) lead(cmd *parser.Command) (*Outcome, error) {
 func phonesOf(cmd *parser.Command) (mobile, landline string) {
 	for _, p := range cmd.Phones {
 		switch {
-		case p.Kind == PhoneLandline && landline == "":
+		case (p.Kind == PhoneLandline || p.Kind == PhoneHotline) && landline == "":
 			landline = p.Number
-		case p.Kind != PhoneLandline && mobile == "":
+		case p.Kind != PhoneLandline && p.Kind != PhoneHotline && mobile == "":
 			mobile = p.Number
 		}
 	}

@@ -49,17 +49,25 @@ func (c *Contact) validate(tx *Tx, old Record) error {
 	if !tx.linkable(KindAccount, c.Account) {
 		return Errorf(EINVALID, "Contact %s: account #%d does not exist.", c.Name, c.Account)
 	}
-	if c.Mobile != "" {
-		p, ok := NormalizePhone(c.Mobile)
-		if !ok || p.Kind == PhoneLandline {
-			return Errorf(EINVALID, "%q is not a mobile number.", c.Mobile).withHint("13901395136")
+	var o *Contact
+	if old != nil {
+		o = old.(*Contact)
+	}
+	// a number already stored stays (see normalizePhones)
+	if c.Mobile != "" && (o == nil || c.Mobile != o.Mobile) {
+		p, err := ParsePhone(c.Mobile)
+		if err != nil {
+			return err
+		}
+		if err := p.notMobile(c.Mobile); err != nil {
+			return err
 		}
 		c.Mobile = p.E164
 	}
-	if c.Landline != "" {
-		p, ok := NormalizePhone(c.Landline)
-		if !ok {
-			return Errorf(EINVALID, "%q is not a phone number.", c.Landline).withHint("010-85868466")
+	if c.Landline != "" && (o == nil || c.Landline != o.Landline) {
+		p, err := ParsePhone(c.Landline)
+		if err != nil {
+			return err
 		}
 		c.Landline = p.E164
 	}

@@ -88,10 +88,10 @@ func (l *Lead) validate(tx *Tx, old Record) error {
 	if l.Source == SrcReferral && l.Referrer == "" {
 		return Errorf(EINVALID, "A referral lead needs the referrer's name.").withHint("src: referral <name>")
 	}
-	if l.Phone != "" {
-		p, ok := NormalizePhone(l.Phone)
-		if !ok {
-			return Errorf(EINVALID, "%q is not a phone number.", l.Phone).withHint("13901395136 or 010-85868466")
+	if o, ok := old.(*Lead); l.Phone != "" && (!ok || o.Phone != l.Phone) { // a number already stored stays
+		p, err := ParsePhone(l.Phone)
+		if err != nil {
+			return err
 		}
 		l.Phone = p.E164
 	}
@@ -209,7 +209,7 @@ func (tx *Tx) ConvertLead(id int64, cv Conversion) (*Account, *Contact, *Opportu
 	a := &Account{Base: Base{Owner: l.Owner}, Name: cv.AccountName, Phones: []string{cv.AccountPhone},
 		Address: cv.Address, City: cv.City, Industry: cv.Industry, Lead: l.ID}
 	c := &Contact{Base: Base{Owner: l.Owner}, Name: cv.ContactName, Title: cv.ContactTitle}
-	if p, ok := NormalizePhone(cv.ContactPhone); ok && p.Kind == PhoneLandline {
+	if p, ok := NormalizePhone(cv.ContactPhone); ok && (p.Kind == PhoneLandline || p.Kind == PhoneHotline || p.Ext != "") {
 		c.Landline = p.E164
 	} else {
 		c.Mobile = cv.ContactPhone

@@ -115,13 +115,13 @@ func (tx *Tx) LinkedTo(account int64, k Kind) ([]Record, error) {
 
 // UserByPhone finds the user with a phone number (any form NormalizePhone reads).
 func (tx *Tx) UserByPhone(phone string) (*User, error) {
-	p, ok := NormalizePhone(phone)
+	key, ok := phoneKey(phone)
 	if !ok {
 		return nil, Errorf(ENOTFOUND, "%q is not a phone number.", phone)
 	}
-	v := tx.btx.Bucket(bktUserPhone).Get([]byte(p.E164))
+	v := tx.btx.Bucket(bktUserPhone).Get([]byte(key))
 	if v == nil {
-		return nil, Errorf(ENOTFOUND, "No user with phone %s.", p.E164)
+		return nil, Errorf(ENOTFOUND, "No user with phone %s.", key)
 	}
 	return loadAs[User](tx, int64(btou(v)))
 }
@@ -141,7 +141,13 @@ func (tx *Tx) User(id int64) (*User, error) { return getAs[User](tx, id) }
 // SaveUser creates or changes a user. When his branch or department changes,
 // his records move with him (their team is his).
 func (tx *Tx) SaveUser(u *User) error {
-	if err := u.validate(); err != nil {
+	var kept []string
+	if u.ID != 0 {
+		if o, err := loadAs[User](tx, u.ID); err == nil {
+			kept = o.Phones
+		}
+	}
+	if err := u.validate(kept); err != nil {
 		return err
 	}
 	if u.Manager != 0 {

@@ -1,6 +1,8 @@
 package crm
 
 import (
+	"errors"
+	"slices"
 	"strings"
 	"time"
 )
@@ -92,7 +94,7 @@ func (u *User) Location(def *time.Location) *time.Location {
 // for everything, id 0.
 var System = &User{Base: Base{ID: 0}, Name: "system", Role: RoleAdmin, Locale: "en"}
 
-func (u *User) validate() error {
+func (u *User) validate(kept []string) error {
 	u.Name = strings.TrimSpace(u.Name)
 	u.Email = strings.ToLower(strings.TrimSpace(u.Email))
 	if u.Name == "" {
@@ -102,9 +104,18 @@ func (u *User) validate() error {
 		return Errorf(EINVALID, "User %s needs a phone or an email.", u.Name)
 	}
 	for i, p := range u.Phones {
-		n, ok := NormalizePhone(p)
-		if !ok || n.Kind != PhoneMobile && n.Kind != PhoneE164 {
+		if slices.Contains(kept, p) {
+			continue // already stored (see normalizePhones)
+		}
+		n, err := ParsePhone(p)
+		if e := (*Error)(nil); errors.As(err, &e) && !strings.Contains(e.Format, " in use") {
+			// not a number at all: say what a user's phone must be
 			return Errorf(EINVALID, "User phone %q is not a mobile number.", p).withHint("+8613901234567 or 13901234567")
+		} else if err != nil {
+			return err // a number no one has (140…, +1 999…): say why
+		}
+		if err := n.notSMS(p); err != nil {
+			return err
 		}
 		u.Phones[i] = n.E164
 	}

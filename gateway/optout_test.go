@@ -39,7 +39,7 @@ func optOutOpen(t *testing.T) (*gateway.Pipeline, *crm.Store, map[string]int64) 
 		for _, u := range []*crm.User{
 			{Name: "Wang Jun", Phones: []string{"+8613800000002"}, Locale: "en"},
 			{Name: "Li Na", Phones: []string{"+8613800000003"}, Locale: "zh"},
-			{Name: "Mike Ross", Phones: []string{"+15550100"}, Locale: "en"},
+			{Name: "Mike Ross", Phones: []string{"+14155550100"}, Locale: "en"},
 		} {
 			u.Role, u.Base = crm.RoleSalesman, crm.Base{Branch: "sy", Dept: "m"}
 			if err := tx.SaveUser(u); err != nil {
@@ -87,7 +87,7 @@ func TestDomesticOptOut(t *testing.T) {
 		}
 		return res
 	}
-	const wang, li, mike = "+8613800000002", "+8613800000003", "+15550100"
+	const wang, li, mike = "+8613800000002", "+8613800000003", "+14155550100"
 	for _, kw := range []string{"TD", "td", " R ", "ＴＤ"} {
 		res := send(wang, kw)
 		if res.Verb != "stop" || !strings.Contains(res.Reply, "no more SMS") || !strings.Contains(res.Reply, "START") || !optedOut(t, s, ids[wang]) {

@@ -110,7 +110,7 @@ type Product struct {
 // Phone is a normalised phone number.
 type Phone struct {
 	Number string `json:"number"`         // E.164: "+8613901234567", "+861085868466", "+14155550100"
-	Kind   string `json:"kind,omitempty"` // "mobile", "landline"; "" for foreign numbers
+	Kind   string `json:"kind,omitempty"` // "mobile", "landline", "hotline" (400/800); "" for foreign numbers
 }
 
 // Command is one parsed message. Verb says which fields matter; all others

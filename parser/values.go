@@ -270,6 +270,10 @@ func phoneFromDigits(d string, plus, spread bool) (Phone, bool) {
 	if len(d) == 11 && d[0] == '1' && d[1] >= '3' && d[1] <= '9' {
 		return Phone{"+86" + d, "mobile"}, true
 	}
+	// a company hotline: 400-820-8820, 800-820-8820
+	if len(d) == 10 && (strings.HasPrefix(d, "400") || strings.HasPrefix(d, "800")) {
+		return Phone{"+86" + d, "hotline"}, true
+	}
 	// landline with area code: 0 + 2-3 digit area + 7-8 digit number
 	if d[0] == '0' && len(d) >= 10 && len(d) <= 12 && d[1] != '0' {
 		return Phone{"+86" + d[1:], "landline"}, true

@@ -703,8 +703,8 @@ next message may be just the number. ^fieldcrm parse "text"^ shows how a message
   Chinese numerals of any size: ^三十五万^, ^两百四十万^, ^一千二百万^, ^1亿2千万^, ^十五万元^; a multiplier
   as its own word: ^1.6 million^, ^RMB 1.6 mil^, ^USD 2 million^, ^1.6百万^.
 - **Phones** become E.164: an 11-digit mobile starting with 1 → ^+86…^ (kind mobile), a number with an
-  area code (^010-85868466^, ^0411 88886666^) → ^+86…^ without the 0 (kind landline), ^+1 415 555 0100^ kept
-  (kind empty). Spaces and dashes inside are allowed.
+  area code (^010-85868466^, ^0411 88886666^) → ^+86…^ without the 0 (kind landline), a company hotline
+  (^400-820-8820^, ^800 820 8820^) → ^+86400…^ (kind hotline), ^+1 415 555 0100^ kept (kind empty). Spaces and dashes inside are allowed.
 - **Quantities**: ^2x 320D^, ^2 x 320D^, ^2x320D^, ^320D*2^, ^320D x2^, ^2台320D^, ^2 320D^.
 - **Priority**: ^urgent^, ^asap^, ^!!^, ^紧急^, ^加急^ make an activity urgent.
 - **Hours and serials** (EQ): service hours glued to their unit or label: ^3310hrs^, ^3,310 hours^,

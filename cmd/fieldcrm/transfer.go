@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/fieldcrm/fieldcrm/crm"
 	"github.com/fieldcrm/fieldcrm/crm/csvio"
@@ -31,10 +32,12 @@ func fileFormat(flagValue, file string) (csvio.Format, bool) {
 }
 
 func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs, db := newFlags("import", "import KIND FILE [--skip-bad] [--format csv|xlsx] [--db PATH]", kindsHelp+`
+	fs, db := newFlags("import", "import KIND FILE [--skip-bad] [--format csv|xlsx] [--progress auto|yes|no] [--db PATH]", kindsHelp+`
 
 FILE is CSV (UTF-8, with a header row) or Excel (.xlsx, first sheet, header
-row); docs/import.md lists the columns of each kind. Every row is checked
+row); docs/import.md lists the columns of each kind and the other names a
+header may give them (Chinese: 客户名称, 电话, 联系人, 负责人 …; English:
+company, phone, e-mail, salesman …). Every row is checked
 first and every bad row reported with its line; a file with bad rows imports
 nothing unless --skip-bad, which imports the good rows. Rows with the id of a
 stored record update it. Accounts, contacts and leads rows without an id
@@ -45,12 +48,23 @@ name, e-mail, phone or id; accounts by id or name. Likely duplicates among the
 records imported are listed after the import (fieldcrm merge joins them).`)
 	skipBad := fs.Bool("skip-bad", false, "import the good rows of a file that has bad ones")
 	format := formatFlag(fs)
+	progress := fs.String("progress", "auto", "show progress on standard error: auto (when it is a terminal), yes or no")
 	pos, code, ok := parseFlags(fs, args, stdout, stderr)
 	if !ok {
 		return code
 	}
 	if len(pos) != 2 {
 		return usageError(fs, stderr, "give the kind of records and the file")
+	}
+	var tty bool
+	switch *progress {
+	case "auto":
+		tty = csvio.IsTerminal(stderr)
+	case "yes":
+		tty = true
+	case "no":
+	default:
+		return usageError(fs, stderr, "--progress is auto, yes or no, not %q", *progress)
 	}
 	kind, ok := csvio.KindName(pos[0])
 	if !ok {
@@ -76,7 +90,9 @@ records imported are listed after the import (fieldcrm merge joins them).`)
 		return 1
 	}
 	defer s.Close()
-	res, err := csvio.Import(ctx, s, kind, t, csvio.Options{SkipBad: *skipBad, Meta: meta("import", "import", args)})
+	pp := csvio.NewProgressPrinter(stderr, time.Now, tty)
+	res, err := csvio.Import(ctx, s, kind, t, csvio.Options{SkipBad: *skipBad, Meta: meta("import", "import", args), Progress: pp.Update})
+	pp.Done()
 	if res != nil {
 		for _, b := range res.Bad {
 			fmt.Fprintf(stderr, "%s: %s\n", pos[1], b)

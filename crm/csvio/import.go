@@ -21,6 +21,9 @@ type Options struct {
 	Meta crm.Meta
 	// Chunk is the most rows written in one transaction; 2000 when zero.
 	Chunk int
+	// Progress, when set, is told after every row how far the import has
+	// got (ProgressPrinter.Update shows it on a terminal).
+	Progress func(Progress)
 }
 
 // RowError is a bad row: its line in the file and what is wrong with it.
@@ -77,7 +80,7 @@ func Import(cx context.Context, s *crm.Store, kind string, t *Table, o Options) 
 		o.Chunk = 2000
 	}
 	res := &Result{Kind: sp.name}
-	has, err := sp.checkHeader(t.Header)
+	cols, has, err := sp.checkHeader(t.Header)
 	if err != nil {
 		return res, err
 	}
@@ -87,8 +90,10 @@ func Import(cx context.Context, s *crm.Store, kind string, t *Table, o Options) 
 		m := make(map[string]string, len(t.Header))
 		extra := false
 		for i, c := range r.Cells {
-			if i < len(t.Header) {
-				m[t.Header[i]] = c
+			if i < len(cols) {
+				if cols[i] != "" {
+					m[cols[i]] = c
+				}
 			} else if strings.TrimSpace(c) != "" {
 				extra = true
 			}
@@ -105,11 +110,17 @@ func Import(cx context.Context, s *crm.Store, kind string, t *Table, o Options) 
 	// twice), reporting each row's outcome or error.
 	var matched []Match
 	var ids []int64
+	// phase and before say what progress reports: the rows of the phase
+	// done before this call of apply
+	phase, before, total := "checking", 0, len(rows)
 	apply := func(tx *crm.Tx, idx []int) (outs map[outcome]int, bad map[int]string) {
 		outs, bad = map[outcome]int{}, map[int]string{}
 		matched, ids = matched[:0], ids[:0]
 		x := &ctx{tx: tx, loc: loc, has: has}
-		for _, i := range idx {
+		for k, i := range idx {
+			if o.Progress != nil {
+				o.Progress(Progress{Phase: phase, Done: before + k, Total: total, Bad: len(badAll) + len(bad)})
+			}
 			x.row = rows[i].cells
 			x.matched, x.matchedID, x.savedID = "", 0, 0
 			out, err := sp.applyRow(x)
@@ -146,6 +157,9 @@ func Import(cx context.Context, s *crm.Store, kind string, t *Table, o Options) 
 	for i, r := range dryBad {
 		badAll[i] = r
 	}
+	if o.Progress != nil {
+		o.Progress(Progress{Phase: phase, Done: len(rows), Total: len(rows), Bad: len(badAll)})
+	}
 	report := func() {
 		res.Bad = res.Bad[:0]
 		for i, r := range badAll {
@@ -165,7 +179,9 @@ func Import(cx context.Context, s *crm.Store, kind string, t *Table, o Options) 
 			good = append(good, i)
 		}
 	}
+	phase, total = "writing", len(good)
 	for start := 0; start < len(good); start += o.Chunk {
+		before = start
 		chunk := append([]int(nil), good[start:min(start+o.Chunk, len(good))]...)
 		for len(chunk) > 0 {
 			var outs map[outcome]int
@@ -209,6 +225,9 @@ func Import(cx context.Context, s *crm.Store, kind string, t *Table, o Options) 
 		}
 	}
 	report()
+	if o.Progress != nil {
+		o.Progress(Progress{Phase: phase, Done: len(good), Total: len(good), Bad: len(badAll)})
+	}
 	return res, nil
 }
 
@@ -222,51 +241,30 @@ func firstKey(m map[int]string) int {
 	return k
 }
 
-// checkHeader refuses unknown, repeated and missing required columns, and
-// returns the set of columns present.
-func (sp *spec) checkHeader(h []string) (map[string]bool, error) {
-	known := map[string]bool{}
-	var names []string
-	for _, c := range sp.cols {
-		known[c.name] = true
-		names = append(names, c.name)
-	}
-	has := map[string]bool{}
-	var unknown []string
-	for i, c := range h {
-		switch {
-		case c == "":
-			return nil, &HeaderError{fmt.Sprintf("column %d of the header has no name", i+1)}
-		case has[c]:
-			return nil, &HeaderError{fmt.Sprintf("column %q appears twice in the header", c)}
-		case !known[c]:
-			unknown = append(unknown, fmt.Sprintf("%q", c))
-		}
-		has[c] = true
-	}
-	if len(h) == 0 {
-		return nil, &HeaderError{"the file is empty: it needs a header row naming its columns"}
-	}
-	if len(unknown) > 0 {
-		w := "column"
-		if len(unknown) > 1 {
-			w = "columns"
-		}
-		return nil, &HeaderError{fmt.Sprintf("unknown %s %s in the %s file (its columns are: %s)", w, strings.Join(unknown, ", "), sp.name, strings.Join(names, ", "))}
+// checkHeader reads the header (resolveHeader), refuses a file without its
+// required columns, and returns the column of each cell and the set present.
+func (sp *spec) checkHeader(h []string) ([]string, map[string]bool, error) {
+	cols, has, err := sp.resolveHeader(h)
+	if err != nil {
+		return nil, nil, err
 	}
 	var missing []string
 	for _, c := range sp.required {
 		if !has[c] {
-			missing = append(missing, fmt.Sprintf("%q", c))
+			m := fmt.Sprintf("%q", c)
+			if zh := sp.chineseName(c); zh != "" {
+				m += " (" + zh + ")"
+			}
+			missing = append(missing, m)
 		}
 	}
 	if sp.name == "leads" && !has["subject"] && !has["company"] {
 		missing = append(missing, `"subject" or "company"`)
 	}
 	if len(missing) > 0 {
-		return nil, &HeaderError{fmt.Sprintf("the %s file needs the column(s) %s", sp.name, strings.Join(missing, ", "))}
+		return nil, nil, &HeaderError{fmt.Sprintf("the %s file needs the column(s) %s", sp.name, strings.Join(missing, ", "))}
 	}
-	return has, nil
+	return cols, has, nil
 }
 
 // order puts rows that others in the file refer to before those.

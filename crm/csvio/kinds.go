@@ -140,9 +140,33 @@ func enumCol[T any](name string, norm func(string) (string, bool), f func(*T) *s
 
 func lower(s string) (string, bool) { return strings.ToLower(s), true }
 
+// zhRoles are the roles as a Chinese office names them.
+var zhRoles = map[string]crm.Role{
+	"销售": crm.RoleSalesman, "销售员": crm.RoleSalesman, "业务员": crm.RoleSalesman, "销售代表": crm.RoleSalesman,
+	"客服": crm.RoleCSR, "客服代表": crm.RoleCSR,
+	"销售经理": crm.RoleSalesManager, "分公司经理": crm.RoleBranchManager, "分公司总经理": crm.RoleBranchManager,
+	"总监": crm.RoleDirector, "销售总监": crm.RoleDirector, "数据管理员": crm.RoleDataAdmin,
+	"销售管理": crm.RoleSalesAdmin, "销售助理": crm.RoleSalesAdmin, "市场": crm.RoleMarketing, "市场部": crm.RoleMarketing,
+	"信用": crm.RoleCredit, "信用部": crm.RoleCredit, "财务": crm.RoleCredit, "管理员": crm.RoleAdmin, "系统管理员": crm.RoleAdmin,
+}
+
 func parseRole(s string) (string, bool) {
+	if r, ok := zhRoles[strings.TrimSpace(s)]; ok {
+		return string(r), true
+	}
 	r, ok := crm.ParseRole(s)
 	return string(r), ok
+}
+
+// parseLocale reads en and zh, also as 中文, 英文, chinese, english.
+func parseLocale(s string) (string, bool) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "中文", "汉语", "简体中文", "chinese", "zh-cn", "zh_cn":
+		return "zh", true
+	case "英文", "英语", "english", "en-us", "en_us", "en-gb":
+		return "en", true
+	}
+	return strings.ToLower(s), true
 }
 
 // same reports whether two versions of a record are equal as stored (times
@@ -236,7 +260,7 @@ var usersSpec = &spec{
 		strCol("branch", func(u *user) *string { return &u.Branch }),
 		strCol("dept", func(u *user) *string { return &u.Dept }),
 		userCol("manager", func(u *user) *int64 { return &u.Manager }),
-		enumCol("locale", lower, func(u *user) *string { return &u.Locale }),
+		enumCol("locale", parseLocale, func(u *user) *string { return &u.Locale }),
 		strCol("tz", func(u *user) *string { return &u.TZ }),
 		boolCol("opted_out", func(u *user) *bool { return &u.OptedOut }),
 		boolCol("disabled", func(u *user) *bool { return &u.Disabled }),
@@ -340,6 +364,7 @@ var accountsSpec = &spec{
 		contactCol("contact_mobile", func(c *crm.Contact) string { return displayPhone(c.Mobile) }),
 		contactCol("contact_landline", func(c *crm.Contact) string { return displayPhone(c.Landline) }),
 		contactCol("contact_title", func(c *crm.Contact) string { return c.Title }),
+		{name: "contact_phone", noExport: true}, // mobile or landline, by the number
 		jsonCol("phone_history", func(a *account) *[]crm.PhoneChange { return &a.PhoneHistory }),
 	}, timesColumns()...),
 	save:  saveAccount,
@@ -375,6 +400,20 @@ func saveAccount(x *ctx, rec, old crm.Record) (outcome, error) {
 	if err != nil {
 		return 0, err
 	}
+	hasMobile, hasLandline := x.has["contact_mobile"], x.has["contact_landline"]
+	if v := strings.TrimSpace(x.row["contact_phone"]); v != "" {
+		// 联系电话: the contact's mobile or landline, as the number says
+		p, isMobile, err := anyPhone("contact_phone", v)
+		if err != nil {
+			return 0, err
+		}
+		switch {
+		case isMobile && mobile == "":
+			mobile, hasMobile = p, true
+		case !isMobile && landline == "":
+			landline, hasLandline = p, true
+		}
+	}
 	name, title := strings.TrimSpace(x.row["contact_name"]), strings.TrimSpace(x.row["contact_title"])
 	fill := func(c *crm.Contact) {
 		for col, p := range map[string]*string{"contact_name": &c.Name, "contact_title": &c.Title} {
@@ -382,17 +421,17 @@ func saveAccount(x *ctx, rec, old crm.Record) (outcome, error) {
 				*p = strings.TrimSpace(x.row[col])
 			}
 		}
-		if x.has["contact_mobile"] {
+		if hasMobile {
 			c.Mobile = mobile
 		}
-		if x.has["contact_landline"] {
+		if hasLandline {
 			c.Landline = landline
 		}
 	}
 	named := cid != 0 || name != "" || mobile != "" || landline != "" || title != ""
 	if old == nil {
 		if name == "" {
-			return 0, errors.New("a new account needs its first contact: fill contact_name (and contact_mobile or contact_landline)")
+			return 0, errors.New("a new account needs its first contact: fill contact_name 联系人 (and contact_mobile 手机 or contact_landline 座机)")
 		}
 		c := &crm.Contact{}
 		if cid != 0 {
@@ -470,6 +509,7 @@ var contactsSpec = &spec{
 		strCol("name", func(c *contact) *string { return &c.Name }),
 		phoneCol("mobile", true, func(c *contact) *string { return &c.Mobile }),
 		phoneCol("landline", false, func(c *contact) *string { return &c.Landline }),
+		{name: "phone", noExport: true, set: setContactPhone},
 		strCol("email", func(c *contact) *string { return &c.Email }),
 		strCol("title", func(c *contact) *string { return &c.Title }),
 		strCol("background", func(c *contact) *string { return &c.Background }),

@@ -103,7 +103,7 @@ func matchAccount(x *ctx) (int64, string) {
 	if name == "" {
 		return 0, ""
 	}
-	ph := rowPhones(x, "phones", "contact_mobile", "contact_landline")
+	ph := rowPhones(x, "phones", "contact_mobile", "contact_landline", "contact_phone")
 	cands, _ := x.tx.Lookup(crm.KindAccount, name, 20)
 	for _, c := range cands {
 		a, err := x.tx.Account(c.ID)
@@ -125,7 +125,7 @@ func matchContact(x *ctx) (int64, string) {
 	if name == "" || err != nil || acct == 0 {
 		return 0, ""
 	}
-	ph := rowPhones(x, "mobile", "landline")
+	ph := rowPhones(x, "mobile", "landline", "phone")
 	cs, _ := x.tx.ContactsOf(acct)
 	for _, c := range cs {
 		stored := map[string]bool{}

@@ -95,38 +95,55 @@ func listCol[T any](name string, f func(*T) *[]string) column {
 }
 
 // phone reads one phone number; mobile asks for a mobile (or foreign) number.
+// crm says what is wrong with a number that is not valid.
 func phone(col, v string, mobile bool) (string, error) {
 	v = strings.TrimSpace(v)
 	if v == "" {
 		return "", nil
 	}
-	p, ok := crm.NormalizePhone(v)
-	if !ok {
-		return "", cellError(col, v, "is not a phone number")
+	p, err := crm.ParsePhone(v)
+	if err != nil {
+		return "", fmt.Errorf("%s %s", col, ErrText(err))
 	}
-	if mobile && p.Kind == crm.PhoneLandline {
-		return "", cellError(col, v, "is not a mobile number")
-	}
-	if _, ok := crm.NormalizePhone(p.E164); !ok {
-		// crm cannot read this E.164 form back (Beijing landlines,
-		// +8610…): let it normalise the number as written
-		return v, nil
+	if mobile {
+		if err := crm.CheckMobile(p, v); err != nil {
+			return "", fmt.Errorf("%s %s", col, ErrText(err))
+		}
 	}
 	return p.E164, nil
 }
 
-// displayPhone writes a stored (E.164) number as people in China write it:
-// 13901395136, 01085868466; foreign numbers keep their +.
-func displayPhone(e164 string) string {
-	rest, ok := strings.CutPrefix(e164, "+86")
-	switch {
-	case !ok || rest == "":
-		return e164
-	case len(rest) == 11 && rest[0] == '1':
-		return rest
+// anyPhone reads a number that may be a mobile or a landline (电话 in a
+// contacts file, 联系电话 in an accounts file) and says which it is.
+func anyPhone(col, v string) (stored string, isMobile bool, err error) {
+	stored, err = phone(col, v, false)
+	if err != nil || stored == "" {
+		return stored, false, err
 	}
-	return "0" + rest
+	p, _ := crm.ParsePhone(v)
+	return stored, crm.CheckMobile(p, v) == nil, nil
 }
+
+// setContactPhone files a contacts row's 电话 as the contact's mobile or
+// landline, unless the row's own mobile or landline cell gives that one.
+func setContactPhone(x *ctx, r crm.Record, v string) error {
+	p, isMobile, err := anyPhone("phone", v)
+	if err != nil || p == "" {
+		return err
+	}
+	c := r.(*crm.Contact)
+	switch {
+	case isMobile && strings.TrimSpace(x.row["mobile"]) == "":
+		c.Mobile = p
+	case !isMobile && strings.TrimSpace(x.row["landline"]) == "":
+		c.Landline = p
+	}
+	return nil
+}
+
+// displayPhone writes a stored number as people in China write it:
+// 13901395136, 01085868466, 4008208820; foreign numbers keep their +.
+func displayPhone(stored string) string { return crm.PhoneDisplay(stored) }
 
 func phoneCol[T any](name string, mobile bool, f func(*T) *string) column {
 	return column{name: name,

@@ -20,7 +20,7 @@ var cst = time.FixedZone("CST", 8*3600)
 
 // openStore opens a store whose clock has fractions of a second (as
 // time.Now has), so that the tests see what an Excel date cell keeps.
-func openStore(tb testing.TB, now time.Time) *crm.Store {
+func openStoreAt(tb testing.TB, now time.Time) *crm.Store {
 	tb.Helper()
 	s, err := crm.Open(filepath.Join(tb.TempDir(), "crm.db"), crm.Options{Now: func() time.Time { return now }, NoSync: true, Location: cst})
 	if err != nil {
@@ -30,7 +30,7 @@ func openStore(tb testing.TB, now time.Time) *crm.Store {
 	return s
 }
 
-func update(tb testing.TB, s *crm.Store, fn func(tx *crm.Tx) error) {
+func storeUpdate(tb testing.TB, s *crm.Store, fn func(tx *crm.Tx) error) {
 	tb.Helper()
 	if _, err := s.Update(context.Background(), crm.Meta{Actor: crm.System, Channel: "test", Summary: "test"}, fn); err != nil {
 		tb.Fatal(err)
@@ -43,8 +43,8 @@ var seedNow = time.Date(2026, 11, 18, 9, 41, 27, 123456789, cst)
 // amounts, an activity done at a time with seconds, a machine with SMU and
 // year.
 func seed(t *testing.T) *crm.Store {
-	s := openStore(t, seedNow)
-	update(t, s, func(tx *crm.Tx) error {
+	s := openStoreAt(t, seedNow)
+	storeUpdate(t, s, func(tx *crm.Tx) error {
 		u := &crm.User{Name: "Wang Jun", Role: crm.RoleSalesman, Phones: []string{"+8613900000002"}, Base: crm.Base{Branch: "SY", Dept: "sales"}}
 		if err := tx.SaveUser(u); err != nil {
 			return err
@@ -229,7 +229,7 @@ func TestExportXLSXTypes(t *testing.T) {
 // unchanged.
 func TestExportXLSXReimport(t *testing.T) {
 	s := seed(t)
-	dst := openStore(t, seedNow.Add(time.Hour))
+	dst := openStoreAt(t, seedNow.Add(time.Hour))
 	for _, kind := range []string{"users", "accounts", "opportunities", "activities", "equipment"} {
 		header, rows, err := csvio.Export(s, crm.System, kind)
 		if err != nil {
@@ -295,8 +295,8 @@ func TestCSVUnchanged(t *testing.T) {
 // BenchmarkExportXLSX: 10,000 accounts exported to Excel with every cell
 // as text (the former writer, kept here as the baseline) and typed.
 func BenchmarkExportXLSX(b *testing.B) {
-	s := openStore(b, seedNow)
-	update(b, s, func(tx *crm.Tx) error {
+	s := openStoreAt(b, seedNow)
+	storeUpdate(b, s, func(tx *crm.Tx) error {
 		u := &crm.User{Name: "Wang Jun", Role: crm.RoleSalesman, Phones: []string{"+8613900000002"}, Base: crm.Base{Branch: "SY", Dept: "sales"}}
 		if err := tx.SaveUser(u); err != nil {
 			return err
