@@ -33,12 +33,14 @@ type AliyunConfig struct {
 	TrustedProxies  string // FIELDCRM_TRUSTED_PROXIES: proxies whose X-Forwarded-For is believed
 	Routes          string // FIELDCRM_SMS_ROUTES: +86=aliyun,*=twilio
 	Rate            string // FIELDCRM_ALIYUN_RATE: most SendSms per second
+	VarMax          string // FIELDCRM_ALIYUN_VAR_MAX: the longest variable the approved templates take
 
 	routes  []smsroute.Route
 	codes   map[string]string
 	allow   []netip.Prefix
 	proxies []netip.Prefix
 	rate    float64
+	varMax  int
 }
 
 func init() {
@@ -56,6 +58,7 @@ func (a *AliyunConfig) vars() []envVar {
 		{"FIELDCRM_ALIYUN_TEMPLATES", "approved template codes: name=SMS_123456789 for every template that fieldcrm sms-templates --provider aliyun lists, comma-separated", &a.Templates, ""},
 		{"FIELDCRM_ALIYUN_CALLBACK_SECRET", "secret path segment of the push URLs $FIELDCRM_PUBLIC_URL/aliyun/<secret>/smsup and …/smsreport (16+ letters, digits, - or _)", &a.CallbackSecret, ""},
 		{"FIELDCRM_ALIYUN_CALLBACK_ALLOW", "addresses or networks Alibaba Cloud pushes from (comma-separated; empty: any, and serve warns)", &a.CallbackAllow, ""},
+		{"FIELDCRM_ALIYUN_VAR_MAX", "the longest variable value the approved templates take: 150 when the length lift (解除变量长度限制) was granted, 35 when not (then register the catalogue of fieldcrm sms-templates --max 35)", &a.VarMax, "150"},
 		{"FIELDCRM_ALIYUN_RATE", "most SendSms calls per second (all numbers together; the provider's per-number limits are its own)", &a.Rate, "10"},
 		{"FIELDCRM_TRUSTED_PROXIES", "addresses or networks of your reverse proxies: their X-Forwarded-For names the source of a push", &a.TrustedProxies, ""},
 	}
@@ -143,6 +146,12 @@ func (a *AliyunConfig) validate(probs []string) []string {
 	if missing := missingCodes(codes); len(missing) > 0 {
 		add("FIELDCRM_ALIYUN_TEMPLATES has no code for %s: submit them for approval (fieldcrm sms-templates --provider aliyun) and add name=SMS_… for each",
 			strings.Join(missing, ", "))
+	}
+	a.varMax = 150
+	if strings.TrimSpace(a.VarMax) != "" {
+		if _, err := fmt.Sscan(a.VarMax, &a.varMax); err != nil || a.varMax < 20 || a.varMax > 450 {
+			add("FIELDCRM_ALIYUN_VAR_MAX %q must be a whole number from 20 to 450 (35 without the length lift, 150 with it)", a.VarMax)
+		}
 	}
 	a.rate = 10
 	if strings.TrimSpace(a.Rate) != "" {
@@ -243,7 +252,7 @@ func (m *Main) smsSenders(cfg *Config, now func() time.Time) (map[string]outbox.
 	}
 	if a.On() {
 		s, err := aliyun.NewSender(aliyun.Config{AccessKeyID: a.AccessKeyID, AccessKeySecret: a.AccessKeySecret,
-			Endpoint: a.Endpoint, SignName: a.SignName, Templates: a.codes, Now: now, Location: cfg.location})
+			Endpoint: a.Endpoint, SignName: a.SignName, Templates: a.codes, VarMax: a.varMax, Now: now, Location: cfg.location})
 		if err != nil {
 			return nil, err
 		}
