@@ -35,6 +35,7 @@ func commands() map[string]command {
 		"sms":      {"handle one SMS as serve would (--from NUMBER \"text\")", runSMS},
 		"mail":     {"send an e-mail to the demo and print the answer (--from ADDRESS \"text\")", runMailCmd},
 		"jobs":     {"list the scheduled jobs, or run one as of a time", runJobs},
+		"outbox":   {"list what fieldcrm will send, has sent and gave up on; send a dead one again", runOutbox},
 		"report":   {"print or export a report (funnel, forecast, lost, …)", runReport},
 		"campaign": {"add, change and list campaigns; responses to leads; import responses", runCampaign},
 
