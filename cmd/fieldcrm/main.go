@@ -33,6 +33,7 @@ func commands() map[string]command {
 		"serve":    {"run the service: Twilio webhook, outbox and scheduled jobs", runServe},
 		"demo":     {"try fieldcrm: a demo database and a prompt to text as a salesman", runDemo},
 		"sms":      {"handle one SMS as serve would (--from NUMBER \"text\")", runSMS},
+		"webhook":  {"post an SMS to a running serve as Twilio does and print the TwiML answer", runWebhook},
 		"mail":     {"send an e-mail to the demo and print the answer (--from ADDRESS \"text\")", runMailCmd},
 		"jobs":     {"list the scheduled jobs, or run one as of a time", runJobs},
 		"outbox":   {"list what fieldcrm will send, has sent and gave up on; send a dead one again", runOutbox},

@@ -81,6 +81,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	if m.Senders == nil && cfg.SMS == SMSConsole {
+		m.Senders = consoleSenders(m.Log) // console.go
+	}
 	if m.Senders == nil {
 		sender, err := twilio.NewSender(twilio.Config{AccountSID: cfg.TwilioSID, AuthToken: cfg.TwilioToken,
 			APIURL: cfg.TwilioAPIURL, PublicURL: cfg.PublicURL, From: first(cfg.TwilioFrom)})
@@ -134,6 +137,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		cancel()
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
+	m.consoleListening()
 	m.wg.Add(4)
 	go func() { defer m.wg.Done(); m.ops.disk.run(wctx, time.Minute, now) }()
 	m.ops.schedUp.Store(true)
