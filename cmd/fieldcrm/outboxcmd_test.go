@@ -169,6 +169,7 @@ func TestOutboxCommand(t *testing.T) {
 	e2eContains(t, "show", out, "#1 queued · sms · to Wang Jun", "0 attempts", "key:         summary|1|-|2025-11-25",
 		"2025-11-25 07:40:00  queued: sent again on the operator's request (fieldcrm outbox retry; was dead after 2 attempts)",
 		"  > Good morning!")
+	at("2025-11-25T07:41:00+08:00")
 	refused("#1 is queued, due since 2025-11-25 07:40", "outbox", "retry", "1")
 
 	// Twilio takes Wang's number again: serve sends it
