@@ -10,6 +10,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -37,25 +38,34 @@ mode without one: "console"). Give the same --sid twice to see how a retried
 webhook is answered.`
 
 func runWebhook(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs, _ := newFlags("webhook", `webhook [--url URL] --from NUMBER [--token TOKEN] [--to NUMBER] [--sid SID] "text"`, webhookAbout)
-	fs.Lookup("db").Usage = "not used: webhook talks to serve, not to the database"
+	fs := flag.NewFlagSet("webhook", flag.ContinueOnError)
+	fs.Usage = func() {
+		w := fs.Output()
+		fmt.Fprintf(w, "usage: fieldcrm webhook [--url URL] --from NUMBER [--token TOKEN] [--to NUMBER] [--sid SID] \"text\"\n\n%s\n\nflags:\n",
+			strings.TrimSpace(webhookAbout))
+		fs.PrintDefaults()
+	}
 	defURL := envDefault("FIELDCRM_PUBLIC_URL", "http://"+envDefault("FIELDCRM_ADDR", "127.0.0.1:8080"))
-	base := fs.String("url", defURL, "serve's public base `URL` (default $FIELDCRM_PUBLIC_URL, else http://$FIELDCRM_ADDR)")
+	base := fs.String("url", defURL, "serve's public base `URL`: $FIELDCRM_PUBLIC_URL, else http://$FIELDCRM_ADDR")
 	from := fs.String("from", "", "the sender's phone `NUMBER` (E.164, e.g. +8613800000002)")
 	tok, err := envSecret(os.Getenv, "TWILIO_AUTH_TOKEN")
 	if err != nil {
 		fmt.Fprintln(stderr, "fieldcrm webhook:", err)
 		return 2
 	}
-	token := fs.String("token", defaultStr(tok, ConsoleToken), "the auth `TOKEN` to sign with (default $TWILIO_AUTH_TOKEN, else \"console\")")
+	var token string // never printed: -h shows where it comes from, not the value
+	fs.Var(secretFlag{&token}, "token", "the auth `TOKEN` to sign with (default $TWILIO_AUTH_TOKEN or its _FILE, else \"console\")")
 	to := fs.String("to", defaultStr(first(splitList(os.Getenv("FIELDCRM_TWILIO_FROM"))), "+15005550006"),
-		"our `NUMBER` the SMS was sent to (default the first of $FIELDCRM_TWILIO_FROM)")
+		"our `NUMBER` the SMS was sent to: the first of $FIELDCRM_TWILIO_FROM, else Twilio's test number")
 	sid := fs.String("sid", "", "the MessageSid (default a new one, SM + 32 hex digits)")
 	account := fs.String("account", defaultStr(os.Getenv("TWILIO_ACCOUNT_SID"), "AC00000000000000000000000000000000"), "the AccountSid")
 	timeout := fs.Duration("timeout", 20*time.Second, "give up on an answer after this long (serve answers within 15 s)")
 	pos, code, ok := parseFlags(fs, args, stdout, stderr)
 	if !ok {
 		return code
+	}
+	if token == "" {
+		token = defaultStr(tok, ConsoleToken)
 	}
 	text := strings.Join(pos, " ")
 	switch {
@@ -83,7 +93,7 @@ func runWebhook(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("User-Agent", "TwilioProxy/1.1 (fieldcrm webhook)")
-	req.Header.Set(twilio.SignatureHeader, twilio.Signature(*token, target, form))
+	req.Header.Set(twilio.SignatureHeader, twilio.Signature(token, target, form))
 	resp, err := (&http.Client{Timeout: *timeout}).Do(req)
 	if err != nil {
 		if errors.Is(err, syscall.ECONNREFUSED) {

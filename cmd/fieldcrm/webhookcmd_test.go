@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/fieldcrm/fieldcrm/gateway/twilio/twiliotest"
 )
 
 // recipeCommands returns the commands of the README's fenced block that
@@ -257,5 +259,46 @@ func TestConsoleConfig(t *testing.T) {
 				t.Errorf("no token to check webhooks with")
 			}
 		})
+	}
+}
+
+// fieldcrm webhook against a serve configured for Twilio: signed with the
+// right token it is answered; with another, the 403 is explained and the
+// message changes nothing; -h never shows the token.
+func TestWebhookCommand(t *testing.T) {
+	e := e2eStart(t, "", nil)
+	before := e2eCounts(t, e.m.Store)
+	out, errs, code := jobRun(t, "webhook", "--url", e.public(), "--token", "wrong0token", "--from", e2eWangPhone, "V acme; met Zhang Wei")
+	if code != 1 || out != "" {
+		t.Errorf("wrong token: exit %d, stdout %q", code, out)
+	}
+	e2eContains(t, "wrong token", errs, "fieldcrm webhook: 403 Forbidden: bad signature",
+		"The signature was refused: serve checks it with its TWILIO_AUTH_TOKEN over its FIELDCRM_PUBLIC_URL/twilio/sms")
+	if after := e2eCounts(t, e.m.Store); !e2eMapsEqual(before, after) {
+		t.Errorf("a refused webhook changed the store: %v → %v", before, after)
+	}
+	out, errs, code = jobRun(t, "webhook", "--url", e.public()+"/", "--token", twiliotest.AuthToken, "--to", e2eOurNumber,
+		"--sid", "SM0000000000000000000000000000cli1", "--from", e2eWangPhone, "V acme; met Zhang Wei")
+	if code != 0 {
+		t.Fatalf("webhook: exit %d: %s", code, errs)
+	}
+	reply := e2eTwiML(t, out)
+	if !strings.HasPrefix(reply, "OK visit #") || !strings.Contains(reply, "ACME Mining, Zhang Wei") {
+		t.Errorf("reply: %q", reply)
+	}
+	// the same MessageSid again: Twilio's retry, answered the same, applied once
+	out2, _, _ := jobRun(t, "webhook", "--url", e.public(), "--token", twiliotest.AuthToken,
+		"--sid", "SM0000000000000000000000000000cli1", "--from", e2eWangPhone, "V acme; met Zhang Wei")
+	if e2eTwiML(t, out2) != reply {
+		t.Errorf("retried webhook answered %q, first %q", out2, reply)
+	}
+	if _, errs, code := jobRun(t, "webhook", "--url", "http://127.0.0.1:1", "--from", e2eWangPhone, "TODAY"); code != 1 ||
+		!strings.Contains(errs, "nothing answers at 127.0.0.1:1: is serve running there?") {
+		t.Errorf("no serve: exit %d %q", code, errs)
+	}
+	t.Setenv("TWILIO_AUTH_TOKEN", "s3cretTok3n")
+	out, errs, code = jobRun(t, "webhook", "-h")
+	if code != 0 || strings.Contains(out+errs, "s3cretTok3n") || !strings.Contains(out+errs, "-token TOKEN") {
+		t.Errorf("webhook -h: exit %d, shows the token or lacks the flag:\n%s%s", code, out, errs)
 	}
 }
