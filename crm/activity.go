@@ -3,6 +3,7 @@ package crm
 import (
 	"bytes"
 	"github.com/fieldcrm/fieldcrm/parser"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -287,6 +288,11 @@ func (tx *Tx) AssignActivity(id, to int64) (*Activity, error) {
 		tx.reassigning = false
 		if err != nil {
 			return nil, err
+		}
+		// who had it is told it is off his list (unless he passed it on himself)
+		if a.Owner != 0 && a.Owner != tx.meta.Actor.ID && a.Owner != to {
+			tx.Emit(Event{Type: EvUnassigned, Kind: KindActivity, ID: a.ID, To: []int64{a.Owner}, By: tx.meta.Actor.ID,
+				Detail: strconv.FormatInt(to, 10)})
 		}
 	}
 	return &n, nil

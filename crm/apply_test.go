@@ -949,6 +949,11 @@ func TestApplyAssign(t *testing.T) {
 	if nd.ID != d.ID || nd.By != "Liu Yang" {
 		t.Errorf("notice %+v", nd)
 	}
+	// Li Na, who had it, is told it is off her list, under the id she knows
+	ud := apOneNotice(t, out, "notice_unassigned", w.li.ID).Data.(crm.NoticeUnassignedData)
+	if ud.ID != old || ud.By != "Liu Yang" || ud.To != "Wang Jun" || ud.Kind != "visit" || ud.Account == "" {
+		t.Errorf("unassigned notice %+v", ud)
+	}
 
 	l := apData[crm.OKLeadData](t, w.apOK(w.li, "LEAD Fushun Coal; Mr Ge 13912349999; src: web", "ok_lead")).ID
 	out = w.apOK(w.liu, fmt.Sprintf("ASSIGN L%d wang", l), "ok_assign")
@@ -958,6 +963,9 @@ func TestApplyAssign(t *testing.T) {
 	if nd := apOneNotice(t, out, "notice_assigned", w.wang.ID).Data.(crm.NoticeAssignedData); nd.Kind != "lead" || nd.ID != l {
 		t.Errorf("lead notice %+v", nd)
 	}
+	if ud := apOneNotice(t, out, "notice_unassigned", w.li.ID).Data.(crm.NoticeUnassignedData); ud.Kind != "lead" || ud.ID != l || ud.To != "Wang Jun" {
+		t.Errorf("lead unassigned notice %+v", ud)
+	}
 
 	op := apData[crm.OKOppData](t, w.apOK(w.li, "OPP 华鑫; 1x 320D; 1m", "ok_opp")).ID
 	out = w.apOK(w.liu, fmt.Sprintf("ASSIGN O%d wang", op), "ok_assign")
@@ -965,6 +973,7 @@ func TestApplyAssign(t *testing.T) {
 		t.Errorf("opp not reassigned")
 	}
 	apOneNotice(t, out, "notice_assigned", w.wang.ID)
+	apOneNotice(t, out, "notice_unassigned", w.li.ID)
 
 	w.apOK(w.liu, "ASSIGN acme wang", "choose")
 	out = w.apOK(w.liu, "2", "ok_assign")

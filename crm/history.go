@@ -54,6 +54,7 @@ type Event struct {
 // Event types.
 const (
 	EvAssigned          = "assigned"           // a record was given to To by By
+	EvUnassigned        = "unassigned"         // a record was taken from To by By (Detail: the new owner's id)
 	EvLeadCreated       = "lead_created"       // a new lead: its owner is told
 	EvAccountCreated    = "account_created"    // owner and manager are told
 	EvAccountPhone      = "account_phone"      // phone changed: Detail "old → new"

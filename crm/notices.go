@@ -3,6 +3,7 @@ package crm
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -55,6 +56,38 @@ func (tx *Tx) noticesFor(loc *time.Location) []Notice {
 					if o, err := loadAs[Opportunity](tx, e.ID); err == nil {
 						d.Subject, d.Account = o.Name, tx.accountName(o.Account)
 						d.Stage, d.Amount, d.Due, d.HasDue = o.Stage.String(), int64(o.Amount), o.Close, !o.Close.IsZero()
+					}
+				case KindAccount:
+					d.Kind = "account"
+					if a, err := loadAs[Account](tx, e.ID); err == nil {
+						d.Subject, d.Account = a.Name, a.Name
+					}
+				default:
+					continue
+				}
+				n.Data = d
+			case EvUnassigned:
+				n.Template, n.Email = "notice_unassigned", true
+				d := NoticeUnassignedData{ID: e.ID, Kind: kindName(e.Kind), By: by}
+				if id, err := strconv.ParseInt(e.Detail, 10, 64); err == nil {
+					if u, err := loadAs[User](tx, id); err == nil {
+						d.To = u.Name
+					}
+				}
+				switch e.Kind {
+				case KindActivity:
+					if a, err := loadAs[Activity](tx, e.ID); err == nil {
+						d.Kind, d.Subject, d.Account = a.Type, tx.detail(a), tx.accountName(a.Account)
+					}
+				case KindLead:
+					d.Kind = "lead"
+					if l, err := loadAs[Lead](tx, e.ID); err == nil {
+						d.Subject = l.label()
+					}
+				case KindOpp:
+					d.Kind = "opp"
+					if o, err := loadAs[Opportunity](tx, e.ID); err == nil {
+						d.Subject, d.Account = o.Name, tx.accountName(o.Account)
 					}
 				case KindAccount:
 					d.Kind = "account"

@@ -362,6 +362,17 @@ type NoticeAssignedData struct {
 	Phone   string
 }
 
+// NoticeUnassignedData tells a user a record he had was given to someone
+// else (To) by By: off his list, nothing to do.
+type NoticeUnassignedData struct {
+	ID      int64
+	Kind    string // as NoticeAssignedData.Kind
+	Subject string
+	Account string
+	By      string
+	To      string
+}
+
 type NoticeRejectedData struct {
 	ID      int64
 	Subject string

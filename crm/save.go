@@ -2,6 +2,7 @@ package crm
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -125,6 +126,14 @@ func (tx *Tx) save(r Record) error {
 	if ownedKind(k) && b.Owner != 0 && b.Owner != tx.meta.Actor.ID && tx.meta.Actor != System &&
 		(old == nil || old.base().Owner != b.Owner) && k != KindRequest {
 		tx.Emit(Event{Type: EvAssigned, Kind: k, ID: -1, To: []int64{b.Owner}, By: tx.meta.Actor.ID})
+		// who had it is told it is off his list, unless he gave it away
+		// himself or had rejected it (an activity he said he cannot do)
+		if old != nil && old.base().Owner != 0 && old.base().Owner != tx.meta.Actor.ID && b.Owner != 0 {
+			if a, ok := old.(*Activity); !ok || a.Status != StatusRejected {
+				tx.Emit(Event{Type: EvUnassigned, Kind: k, ID: -1, To: []int64{old.base().Owner}, By: tx.meta.Actor.ID,
+					Detail: strconv.FormatInt(b.Owner, 10)})
+			}
+		}
 	}
 	if err := tx.put(r); err != nil {
 		if len(tx.idPending) > 0 { // not saved: nobody is told about it

@@ -63,6 +63,7 @@ func TestTemplatesTakeCrmData(t *testing.T) {
 		"kept_note":                 crm.ReadData{Kept: "oil leak"},
 		"notice_assigned":           crm.NoticeAssignedData{ID: 1, Kind: "visit", Subject: "s", Account: "a", Due: now, HasDue: true, By: "Liu", Urgent: true},
 		"notice_rejected":           crm.NoticeRejectedData{ID: 1, Subject: "s", By: "Wang", Reason: "r"},
+		"notice_unassigned":         crm.NoticeUnassignedData{ID: 1, Kind: "visit", Subject: "s", Account: "a", By: "Liu", To: "Zhao"},
 		"notice_lead":               crm.NoticeLeadData{ID: 1, Company: "c", Person: "p", Phone: "x", By: "b"},
 		"notice_account":            crm.NoticeAccountData{ID: 1, Name: "n", By: "b"},
 		"notice_equipment_missing":  crm.NoticeEquipmentMissingData{Account: "a", AccountID: 1},

@@ -96,6 +96,9 @@ type Config struct {
 	SMSCountries   []string
 	// SMSFrom is the sender the outbox uses for SMS replies sent later ("" = its default).
 	SMSFrom string
+	// DomesticSMS reports whether a number is served by a domestic Chinese
+	// provider: its TD, R or 退订 alone opts out as STOP (optout.go).
+	DomesticSMS func(number string) bool
 	// OnHandled, when set, is told the outcome of every Handle (metrics).
 	OnHandled func(in Inbound, res *Result, err error)
 }
@@ -195,7 +198,12 @@ func (p *Pipeline) handle(ctx context.Context, in Inbound, opt Options) (*Result
 	if err != nil {
 		log.Warn("no lexicon", slog.Any("error", err))
 	}
-	cmd, perr := parser.Parse(in.Body, parser.Context{Now: now, Loc: loc, Lexicon: lex})
+	body := in.Body
+	if b := p.optOutBody(in); b != "" {
+		log.Info("domestic unsubscribe keyword: read as STOP", slog.String("body", in.Body))
+		body = b
+	}
+	cmd, perr := parser.Parse(body, parser.Context{Now: now, Loc: loc, Lexicon: lex})
 	meta := crm.Meta{Actor: user, Channel: in.Channel, MessageID: in.ID, Summary: Truncate(in.Body, 500)}
 	if perr == nil {
 		if res, ok, err := p.fastQuery(ctx, in, user, cmd, loc, now, meta, opt); ok {

@@ -133,7 +133,12 @@ func (p *Pipeline) notRegistered(in Inbound, log *slog.Logger) *Result {
 	if !p.answerUnknown(in, log) {
 		return &Result{Code: "unknown"}
 	}
-	text, err := p.cfg.Templates.SMS("en", "not_registered", struct{}{})
+	// answered in the language the stranger wrote in
+	locale := "en"
+	if templates.HasCJK(in.Body) {
+		locale = "zh"
+	}
+	text, err := p.cfg.Templates.SMS(locale, "not_registered", struct{}{})
 	if err != nil {
 		text = "This number is not registered with fieldcrm. Ask your manager to add you."
 	}

@@ -12,10 +12,14 @@ import (
 // Item is an activity in a list, as crm words it for TODAY.
 type Item = crm.Item
 
-// OverdueData: job_overdue (SMS to the owner).
+// OverdueData: job_overdue (SMS to the owner): Item, and when more fell
+// overdue since the last reminder, up to two of them in More and how many
+// others there are.
 type OverdueData struct {
 	Item
-	Date time.Time // now: the days overdue are counted to it
+	More   []Item
+	Others int
+	Date   time.Time // now: the days overdue are counted to it
 }
 
 // EscalationData: job_escalation (SMS, and the notice email, to the

@@ -35,8 +35,17 @@ func isRefusal(err error) bool {
 
 // ---- overdue reminders ----
 
-// Overdue reminds the owner of each open activity past due, once per
-// activity per day (the owner's local date). It reads only the due index.
+// overdueListed is how many items one overdue reminder lists; the rest are
+// counted ("+2 more") and TODAY shows them all.
+const overdueListed = 3
+
+// Overdue reminds owners of open activities that have passed their due
+// time: one SMS per owner and run, listing what fell overdue since the last
+// reminder, each activity once per day (the owner's local date; marks in
+// sched/reminded). While the morning summary runs, only activities due
+// today are reminded: the summary already lists older overdue ones every
+// morning, and a salesman with nine old items must not get nine SMS more.
+// It reads only the due index.
 func (s *Scheduler) Overdue(ctx context.Context, now time.Time) (Counts, error) {
 	c := Counts{}
 	var ids []int64
@@ -47,33 +56,112 @@ func (s *Scheduler) Overdue(ctx context.Context, now time.Time) (Counts, error) 
 		return c, err
 	}
 	c["due"] = len(ids)
+	summaryOn := s.jobs[JobSummary] != nil && s.jobs[JobSummary].Schedule != nil
 	err = chunks(ids, s.cfg.Chunk, func(part []int64) error {
 		return s.update(ctx, "scheduler: overdue reminders", c, func(tx *crm.Tx, c Counts) error {
+			marks := tx.Bolt().Bucket(bktReminded)
+			byOwner := map[int64][]*crm.Activity{}
+			var owners []int64
 			for _, id := range part {
 				a, err := tx.ActivityByID(id)
 				if err != nil || a.Status != crm.StatusOpen || a.Due.IsZero() || !a.Due.Before(now) || a.Owner == 0 {
 					c["skipped"]++
 					continue
 				}
-				u, err := tx.Recipient(a.Owner)
+				if _, ok := byOwner[a.Owner]; !ok {
+					owners = append(owners, a.Owner)
+				}
+				byOwner[a.Owner] = append(byOwner[a.Owner], a)
+			}
+			for _, owner := range owners {
+				u, err := tx.Recipient(owner)
 				if err != nil {
-					c["skipped"]++
+					c["skipped"] += len(byOwner[owner])
 					continue
 				}
 				loc := u.Location(s.loc)
-				m, err := s.prepare(u, now, Key(JobOverdue, u.ID, a.ID, localDate(now, loc)),
-					"job_overdue", OverdueData{Item: s.item(tx, a, loc), Date: now.In(loc)}, "", nil, false)
+				today := localDate(now, loc)
+				var fresh []*crm.Activity
+				for _, a := range byOwner[owner] {
+					switch {
+					case string(marks.Get(itob(a.ID))) == today:
+						c["dup"]++
+					case summaryOn && localDate(a.Due, loc) != today:
+						c["in_summary"]++
+					default:
+						fresh = append(fresh, a)
+					}
+				}
+				if len(fresh) == 0 {
+					continue
+				}
+				sort.Slice(fresh, func(i, j int) bool {
+					if !fresh[i].Due.Equal(fresh[j].Due) {
+						return fresh[i].Due.Before(fresh[j].Due)
+					}
+					return fresh[i].ID < fresh[j].ID
+				})
+				d := OverdueData{Item: s.item(tx, fresh[0], loc), Date: now.In(loc)}
+				for i, a := range fresh[1:] {
+					if i+1 < overdueListed {
+						d.More = append(d.More, s.item(tx, a, loc))
+					} else {
+						d.Others++
+					}
+				}
+				s.fitOverdue(u, &d)
+				m, err := s.prepare(u, now, Key(JobOverdue, u.ID, fresh[0].ID, today),
+					"job_overdue", d, "", nil, false)
 				if err != nil {
 					return err
 				}
 				if err := m.enqueue(tx, now, c); err != nil {
 					return err
 				}
+				for _, a := range fresh {
+					if err := marks.Put(itob(a.ID), []byte(today)); err != nil {
+						return err
+					}
+				}
+				c["items"] += len(fresh)
 			}
 			return nil
 		})
 	})
 	return c, err
+}
+
+// fitOverdue lists fewer items until the reminder is one SMS segment.
+func (s *Scheduler) fitOverdue(u *crm.User, d *OverdueData) {
+	for len(d.More) > 0 {
+		body, err := s.cfg.Templates.SMS(u.Locale, "job_overdue", crm.InZone(*d, u.Location(s.loc)))
+		if err != nil {
+			return
+		}
+		if n, _ := templates.Segments(templates.Fit(body, templates.HasCJK(body))); n <= 1 {
+			return
+		}
+		d.More = d.More[:len(d.More)-1]
+		d.Others++
+	}
+}
+
+// pruneReminded deletes the overdue marks of days before yesterday (a mark
+// only matters on its own day).
+func pruneReminded(tx *crm.Tx, now time.Time) int {
+	cut := now.Add(-48 * time.Hour).UTC().Format("2006-01-02")
+	b := tx.Bolt().Bucket(bktReminded)
+	var old [][]byte
+	b.ForEach(func(k, v []byte) error {
+		if string(v) < cut {
+			old = append(old, append([]byte(nil), k...))
+		}
+		return nil
+	})
+	for _, k := range old {
+		b.Delete(k)
+	}
+	return len(old)
 }
 
 func itob(id int64) []byte {

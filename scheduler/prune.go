@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/fieldcrm/fieldcrm/crm"
 	"github.com/fieldcrm/fieldcrm/gateway/outbox"
 )
 
@@ -18,6 +19,13 @@ func (s *Scheduler) PruneOld(ctx context.Context, now time.Time) (Counts, error)
 		return c, err
 	}
 	c["outbox"] = n
+	err = s.update(ctx, "scheduler: prune overdue marks", c, func(tx *crm.Tx, c Counts) error {
+		c["reminded"] += pruneReminded(tx, now)
+		return nil
+	})
+	if err != nil {
+		return c, err
+	}
 	if s.cfg.Prune != nil {
 		more, err := s.cfg.Prune(ctx, now)
 		c.add(more)

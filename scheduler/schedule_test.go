@@ -33,6 +33,9 @@ func TestScheduleNext(t *testing.T) {
 		// daylight saving: 06:30 local on the days around the change in New York
 		{"30 6 * * *", ny, time.Date(2026, 3, 7, 12, 0, 0, 0, ny), time.Date(2026, 3, 8, 6, 30, 0, 0, ny)},
 		{"30 6 * * *", ny, time.Date(2026, 10, 31, 12, 0, 0, 0, ny), time.Date(2026, 11, 1, 6, 30, 0, 0, ny)},
+		// CRON_TZ= names the zone of one schedule, whatever the dealer's zone
+		{"CRON_TZ=America/New_York 30 6 * * *", sh, time.Date(2026, 3, 7, 12, 0, 0, 0, ny), time.Date(2026, 3, 8, 6, 30, 0, 0, ny)},
+		{"TZ=UTC 0 7 * * *", sh, at(0, 6, 0), time.Date(2025, 11, 24, 7, 0, 0, 0, time.UTC)}, // 06:00 Shanghai is 22:00 UTC the day before
 	}
 	for _, c := range cases {
 		sch, err := scheduler.ParseSchedule(c.spec, c.loc)
@@ -46,12 +49,13 @@ func TestScheduleNext(t *testing.T) {
 }
 
 func TestParseSchedule(t *testing.T) {
-	for _, spec := range []string{"0 1 * * *", "30 2 * * *", "0 * * * *", "0 0-3 * * *", "@every 1h", "nonsense", "0 25 * * *"} {
+	for _, spec := range []string{"0 1 * * *", "30 2 * * *", "0 * * * *", "0 0-3 * * *", "@every 1h", "nonsense", "0 25 * * *",
+		"CRON_TZ=Nowhere/Land 0 7 * * *", "CRON_TZ=Asia/Shanghai", "CRON_TZ=Europe/Berlin 30 2 * * *"} {
 		if _, err := scheduler.ParseSchedule(spec, sh); err == nil {
 			t.Errorf("%q accepted", spec)
 		}
 	}
-	for _, spec := range []string{"0 0 * * *", "0 3 * * *", "@daily", "15 9-18 * * 1-5"} {
+	for _, spec := range []string{"0 0 * * *", "0 3 * * *", "@daily", "15 9-18 * * 1-5", "CRON_TZ=Europe/Berlin 0 7 * * 1-5"} {
 		if _, err := scheduler.ParseSchedule(spec, sh); err != nil {
 			t.Errorf("%q: %v", spec, err)
 		}

@@ -71,7 +71,8 @@ var (
 	bktRuns      = []byte("sched/runs")
 	bktDigest    = []byte("sched/digest")
 	bktEscalated = []byte("sched/escalated")
-	allBuckets   = [][]byte{bktRuns, bktDigest, bktEscalated}
+	bktReminded  = []byte("sched/reminded") // activity id → local date of its last overdue reminder
+	allBuckets   = [][]byte{bktRuns, bktDigest, bktEscalated, bktReminded}
 )
 
 // Config configures a Scheduler. Zero fields take the defaults in brackets.
@@ -266,11 +267,22 @@ func New(cfg Config) (*Scheduler, error) {
 }
 
 // ParseSchedule reads a standard 5-field cron spec (or @daily, @weekly …)
-// in loc. A schedule that can fire between 01:00 and 03:00 is refused: on a
-// spring-forward night that hour does not exist and cron skips the run.
+// in loc. A spec that starts with CRON_TZ=Zone (or TZ=Zone), as cron and
+// robfig/cron write it, runs in that zone instead; an unknown zone is an
+// error. A schedule that can fire between 01:00 and 03:00 (in its zone) is
+// refused: on a spring-forward night that hour does not exist and cron skips
+// the run.
 func ParseSchedule(spec string, loc *time.Location) (cron.Schedule, error) {
+	spec = strings.TrimSpace(spec)
+	zoned := strings.HasPrefix(spec, "CRON_TZ=") || strings.HasPrefix(spec, "TZ=")
+	if zoned && !strings.ContainsAny(spec, " \t") {
+		return nil, errors.New("CRON_TZ=Zone must be followed by a schedule")
+	}
 	sch, err := cron.ParseStandard(spec)
 	if err != nil {
+		if zoned {
+			return nil, fmt.Errorf("%w (the zone is an IANA name such as Asia/Shanghai)", err)
+		}
 		return nil, err
 	}
 	ss, ok := sch.(*cron.SpecSchedule)
@@ -280,7 +292,9 @@ func ParseSchedule(spec string, loc *time.Location) (cron.Schedule, error) {
 	if ss.Hour&(1<<1|1<<2) != 0 {
 		return nil, errors.New("runs between 01:00 and 03:00, when daylight-saving changes skip or repeat it; choose another hour")
 	}
-	ss.Location = loc
+	if !zoned {
+		ss.Location = loc
+	}
 	return ss, nil
 }
 

@@ -278,6 +278,15 @@ type NoticeAssigned struct {
 	Phone   string // lead
 }
 
+type NoticeUnassigned struct {
+	ID      int64
+	Kind    string
+	Subject string
+	Account string
+	By      string
+	To      string
+}
+
 type NoticeRejected struct {
 	ID      int64
 	Subject string
@@ -450,7 +459,9 @@ type Lost struct {
 
 type JobOverdue struct {
 	Item
-	Date time.Time // now: days overdue are counted to it
+	More   []Item    // other items past due in the same reminder (at most 2)
+	Others int       // and how many more, not listed
+	Date   time.Time // now: days overdue are counted to it
 }
 
 type JobEscalation struct {

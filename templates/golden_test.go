@@ -297,6 +297,13 @@ func smsCases(zh bool) map[string][]variant {
 			{"lead", NoticeAssigned{ID: 51, Kind: "lead", Subject: s(zh, "Huaxin Mining", "华鑫矿业"), By: liu, Person: s(zh, "Li Gang", "李刚"), Phone: "13901234567"}},
 			{"account", NoticeAssigned{ID: 12, Kind: "account", Subject: acme, Account: acme, By: liu}},
 		},
+		"notice_unassigned": {
+			{"typical", NoticeUnassigned{ID: 17, Kind: "visit", Account: acme, Subject: s(zh, "demo 320D", "试机"), By: liu, To: s(zh, "Zhao Lei", "赵磊")}},
+			{"longest", NoticeUnassigned{ID: 100017, Kind: "meeting", Subject: s(zh, "bring the 320D brochure and financing offer", "带320D宣传册和融资方案"), Account: longAcct(zh), By: ouyang, To: ouyang}},
+			{"opp", NoticeUnassigned{ID: 42, Kind: "opp", Subject: s(zh, "ACME Mining 2x 320D", "华鑫矿业 2台320D"), Account: acme, By: liu, To: s(zh, "Zhao Lei", "赵磊")}},
+			{"lead", NoticeUnassigned{ID: 51, Kind: "lead", Subject: s(zh, "Huaxin Mining", "华鑫矿业"), By: liu, To: s(zh, "Zhao Lei", "赵磊")}},
+			{"account", NoticeUnassigned{ID: 12, Kind: "account", Subject: acme, Account: acme, By: liu}},
+		},
 		"notice_rejected": {
 			{"typical", NoticeRejected{ID: 17, Subject: s(zh, "visit ACME Mining", "拜访华鑫矿业"), By: wang, Reason: s(zh, "need pricing approval", "需要价格审批")}},
 			{"longest", NoticeRejected{ID: 100017, Subject: s(zh, "visit ", "拜访") + longAcct(zh), By: ouyang, Reason: s(zh, "customer is away until December, their site manager asked to come back after the new year.", "客户12月前不在本地，工地经理让我们元旦后再去")}},
@@ -357,6 +364,8 @@ func smsCases(zh bool) map[string][]variant {
 		"job_overdue": {
 			{"typical", JobOverdue{Item: Item{ID: 12, Due: at(11, 23, 0, 0), Kind: "task", Subject: s(zh, "quote", "报价"), Account: s(zh, "Anshan Steel", "鞍山钢铁")}, Date: at(11, 25, 9, 15)}},
 			{"today", JobOverdue{Item: items[0], Date: at(11, 25, 11, 15)}},
+			{"three", JobOverdue{Item: items[0], More: append(items[1:2:2], longOverdue[0]), Date: at(11, 25, 15, 15)}},
+			{"many", JobOverdue{Item: items[0], More: items[1:2], Others: 4, Date: at(11, 25, 15, 15)}},
 			{"longest", JobOverdue{Item: Item{ID: 100017, Due: at(11, 18, 9, 30), HasTime: true, Kind: "meeting", Account: longAcct(zh), Subject: s(zh, "bring brochure and price list for 336", "带336的宣传册和价格表"), Urgent: true}, Date: at(11, 25, 9, 15)}},
 		},
 		"job_escalation": {
@@ -456,7 +465,7 @@ var smsLimit = map[string][2]int{ // name → {en, zh}
 	"opted_out": {1, 1}, "err": {2, 1}, "err_conflict": {1, 1}, "err_did_you_mean": {1, 1}, "err_forbidden": {1, 1},
 	"err_not_found": {1, 1}, "err_internal": {1, 1}, "choose": {1, 1}, "not_registered": {1, 1},
 	"help": {1, 1}, "today": {2, 2}, "opps": {2, 2}, "acct": {2, 2}, "find": {2, 2},
-	"funnel": {2, 2}, "team": {2, 2}, "notice_assigned": {2, 2}, "notice_rejected": {2, 2},
+	"funnel": {2, 2}, "team": {2, 2}, "notice_assigned": {2, 2}, "notice_rejected": {2, 2}, "notice_unassigned": {2, 1},
 	"notice_lead": {1, 1}, "notice_account": {1, 1}, "notice_equipment_missing": {1, 1},
 	"notice_approval": {2, 1}, "notice_decided": {1, 1}, "day_reminder": {1, 1}, "read_as": {1, 1}, "kept_note": {1, 1},
 	"notice_phone_changed": {1, 1}, "notice_inactive": {1, 1},

@@ -44,8 +44,16 @@ type Config struct {
 	// serve warns (FIELDCRM_MIN_FREE_MB, 500; "0" turns the warning off).
 	// 0 in a Config made in code means the default; below 0, off.
 	MinFree int64
-	// SMSRate is the most SMS per second from one long code (FIELDCRM_SMS_RATE, 1).
+	// SMSRate is the most SMS segments per second from one long code (FIELDCRM_SMS_RATE, 1).
 	SMSRate float64
+	// SMSLimits are the per-number frequency limits by route
+	// (FIELDCRM_SMS_LIMITS, "+86=50/24h"); SMSReplyReserve the percent of
+	// each kept for replies (FIELDCRM_SMS_REPLY_RESERVE, 20); SMSDomestic the
+	// prefixes of the numbers served by a domestic Chinese provider, whose
+	// TD/R/退订 opt out (FIELDCRM_SMS_DOMESTIC). smslimits.go.
+	SMSLimits       []routeLimits
+	SMSReplyReserve int
+	SMSDomestic     []string
 	// Schedules are the jobs' cron specs from FIELDCRM_SCHEDULE_<JOB> ("off"
 	// stops a job); jobs not named keep their default.
 	Schedules map[string]string
@@ -122,7 +130,7 @@ func (c *Config) vars(from *string, rate *string) []envVar {
 		{"TWILIO_AUTH_TOKEN", "Twilio auth token", &c.TwilioToken, ""},
 		{"FIELDCRM_TWILIO_FROM", "sender numbers (+86…, comma-separated) or a Messaging Service SID (MG…)", from, ""},
 		{"FIELDCRM_TWILIO_API_URL", "Twilio API base URL", &c.TwilioAPIURL, "https://api.twilio.com"},
-		{"FIELDCRM_SMS_RATE", "most SMS per second from one long code", rate, "1"},
+		{"FIELDCRM_SMS_RATE", "most SMS segments per second from one long code (Twilio meters segments: a 3-segment message takes 3)", rate, "1"},
 		{AdminTokenEnv, "bearer token of GET /admin/backup (empty: the admin endpoints answer 404)", &c.AdminToken, ""},
 	}
 	return append(vars, c.Mail.vars()...)
@@ -131,13 +139,16 @@ func (c *Config) vars(from *string, rate *string) []envVar {
 // ParseConfig reads the environment (getenv) and then the flags in args.
 func ParseConfig(name string, args []string, getenv func(string) string) (*Config, *flag.FlagSet, error) {
 	c := &Config{}
-	var from, rate, minFree, countries, perHour string
+	var from, rate, minFree, countries, perHour, limits, reserve, domestic string
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	var errs []string
 	vars := append(c.vars(&from, &rate), envVar{"FIELDCRM_MIN_FREE_MB",
 		"warn (log and metric) when the disk of the database has less free space than this many MB", &minFree, "500"},
 		envVar{"FIELDCRM_SMS_COUNTRIES", "countries whose unknown numbers get the \"not registered\" SMS: ISO codes or calling codes, comma-separated; * for any", &countries, "CN"},
-		envVar{"FIELDCRM_UNKNOWN_PER_HOUR", "most \"not registered\" answers per hour, to all unknown senders together", &perHour, "30"})
+		envVar{"FIELDCRM_UNKNOWN_PER_HOUR", "most \"not registered\" answers per hour, to all unknown senders together", &perHour, "30"},
+		envVar{SMSLimitsEnv, "most SMS one number may receive, by route: prefix=N/window,… separated by ; (1/1m, 5/1h, 50/24h rolling; 10/day calendar); off for none", &limits, DefaultSMSLimits},
+		envVar{SMSReplyReserveEnv, "percent of each per-number limit kept for answers to the recipient's own messages", &reserve, "20"},
+		envVar{SMSDomesticEnv, "prefixes of the numbers served by a domestic Chinese SMS provider (+86): their TD, R or 退订 alone opts out like STOP (default: the prefixes FIELDCRM_SMS_ROUTES sends to aliyun)", &domestic, ""})
 	for _, v := range vars {
 		val := v.def
 		if secretVars[v.name] {
@@ -183,6 +194,18 @@ func ParseConfig(name string, args []string, getenv func(string) string) (*Confi
 	}
 	if _, err := fmt.Sscan(perHour, &c.UnknownPerHour); err != nil || c.UnknownPerHour < 1 {
 		return nil, fs, fmt.Errorf("FIELDCRM_UNKNOWN_PER_HOUR: %q is not a number above 0", perHour)
+	}
+	if c.SMSLimits, err = parseSMSLimits(limits); err != nil {
+		return nil, fs, err
+	}
+	if _, err := fmt.Sscan(reserve, &c.SMSReplyReserve); err != nil || c.SMSReplyReserve < 0 || c.SMSReplyReserve > 90 {
+		return nil, fs, fmt.Errorf("%s: %q is not a percent from 0 to 90", SMSReplyReserveEnv, reserve)
+	}
+	if c.SMSDomestic, err = parsePrefixes(SMSDomesticEnv, domestic); err != nil {
+		return nil, fs, err
+	}
+	if strings.TrimSpace(domestic) == "" {
+		c.SMSDomestic = domesticFromRoutes(getenv)
 	}
 	c.MinFree = mb << 20
 	if mb == 0 {

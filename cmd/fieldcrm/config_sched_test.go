@@ -13,6 +13,7 @@ func TestConfigSchedules(t *testing.T) {
 		"TWILIO_AUTH_TOKEN": "0123456789abcdef0123456789abcdef", "FIELDCRM_TWILIO_FROM": "+8613800000000",
 		"FIELDCRM_SCHEDULE_SUMMARY": "30 2 * * *", "FIELDCRM_SCHEDULE_DIGEST": "bogus",
 		"FIELDCRM_SCHEDULE_OVERDUE": "off", "FIELDCRM_SCHEDULE_WEEKLY": "0 8 * * 1",
+		"FIELDCRM_SCHEDULE_MONTHLY": "CRON_TZ=Mars/Olympus 0 8 1 * *",
 	}
 	cfg, _, err := ParseConfig("serve", nil, func(k string) string { return env[k] })
 	if err != nil {
@@ -23,7 +24,8 @@ func TestConfigSchedules(t *testing.T) {
 		t.Fatal("bad schedules accepted")
 	}
 	msg := err.Error()
-	for _, want := range []string{"FIELDCRM_SCHEDULE_SUMMARY \"30 2 * * *\": runs between 01:00 and 03:00", "FIELDCRM_SCHEDULE_DIGEST \"bogus\""} {
+	for _, want := range []string{"FIELDCRM_SCHEDULE_SUMMARY \"30 2 * * *\": runs between 01:00 and 03:00", "FIELDCRM_SCHEDULE_DIGEST \"bogus\"",
+		"FIELDCRM_SCHEDULE_MONTHLY \"CRON_TZ=Mars/Olympus 0 8 1 * *\"", "Asia/Shanghai"} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("error does not say %q:\n%s", want, msg)
 		}
@@ -34,6 +36,7 @@ func TestConfigSchedules(t *testing.T) {
 		}
 	}
 	env["FIELDCRM_SCHEDULE_SUMMARY"], env["FIELDCRM_SCHEDULE_DIGEST"] = "30 6 * * *", "45 6 * * 1-5"
+	env["FIELDCRM_SCHEDULE_MONTHLY"] = "CRON_TZ=Asia/Tokyo 0 8 1 * *"
 	cfg, _, _ = ParseConfig("serve", nil, func(k string) string { return env[k] })
 	if err := cfg.Validate(); err != nil {
 		t.Fatalf("good schedules refused: %v", err)

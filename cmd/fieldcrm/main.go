@@ -39,9 +39,14 @@ func commands() map[string]command {
 		"outbox":   {"list what fieldcrm will send, has sent and gave up on; send a dead one again", runOutbox},
 		"report":   {"print or export a report (funnel, forecast, lost, …)", runReport},
 		"campaign": {"add, change and list campaigns; responses to leads; import responses", runCampaign},
+		"version":  {"print the version, commit and Go version of this binary", runVersion},
+		"health":   {"ask a running serve whether it is ready (exit 0) or not (exit 1)", runHealth},
 
 		// what the language did not read yet (unresolved.go)
 		"unresolved": {"list the messages not carried out, by cause; run one again as its sender", runUnresolved},
+
+		// the SMS templates a domestic provider must approve (smstemplates.go)
+		"sms-templates": {"print the SMS templates to submit to a provider for approval (--provider aliyun)", runSMSTemplates},
 	}
 }
 

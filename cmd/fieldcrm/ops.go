@@ -53,6 +53,7 @@ type ops struct {
 	reqSecs     *prometheus.HistogramVec
 	backups     *prometheus.CounterVec
 	jobRuns     *prometheus.CounterVec
+	limitHolds  *prometheus.CounterVec
 	jobSecs     *prometheus.HistogramVec
 	scrapeStore func() *bolt.DB
 	now         func() time.Time
@@ -88,9 +89,14 @@ func newOps(db func() *bolt.DB, now func() time.Time, adminToken string) *ops {
 		Help: "Scheduled job runs by job and result (ok, error)."}, []string{"job", "result"})
 	o.jobSecs = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "fieldcrm_job_run_seconds",
 		Help: "How long each scheduled job run took.", Buckets: prometheus.ExponentialBuckets(0.001, 3, 12)}, []string{"job"})
-	o.reg.MustRegister(o.mailIn, o.msgIn, o.msgOut, o.parseErrs, o.handleSecs, o.delivery, o.reqSecs, o.backups, o.jobRuns, o.jobSecs,
+	o.limitHolds = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "fieldcrm_outbox_limit_holds_total",
+		Help: "Times an outgoing message was held for a per-number frequency limit: ours (recipient_limit) or the provider's limit error (provider_limit)."}, []string{"channel", "reason"})
+	for _, r := range []string{"recipient_limit", "provider_limit"} {
+		o.limitHolds.WithLabelValues("sms", r) // present from the start
+	}
+	o.reg.MustRegister(o.mailIn, o.msgIn, o.msgOut, o.parseErrs, o.handleSecs, o.delivery, o.reqSecs, o.backups, o.jobRuns, o.jobSecs, o.limitHolds,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		&storeCollector{o: o})
+		&storeCollector{o: o}, buildInfoGauge(readBuildStamp()))
 	o.initSeries() // opsseries.go
 	return o
 }
@@ -140,6 +146,9 @@ func (o *ops) handled(in gateway.Inbound, res *gateway.Result, err error) {
 	}
 }
 
+// outboxHold is the outbox worker's OnHold hook.
+func (o *ops) outboxHold(channel, reason string) { o.limitHolds.WithLabelValues(channel, reason).Inc() }
+
 // outboxRecord is the outbox worker's OnRecord hook.
 func (o *ops) outboxRecord(channel, outcome string) { o.msgOut.WithLabelValues(channel, outcome).Inc() }
 
@@ -155,6 +164,7 @@ var (
 	descOldHeld   = prometheus.NewDesc("fieldcrm_outbox_oldest_held_seconds", "Age (since queued) of the oldest entry held for quiet hours (0: none).", nil, nil)
 	descDue       = prometheus.NewDesc("fieldcrm_outbox_due_entries", "Outbox entries due and not sent yet: queued and not held (due now or waiting for a retry), and sending.", nil, nil)
 	descOldest    = prometheus.NewDesc("fieldcrm_outbox_oldest_pending_seconds", "How long the oldest due entry has been due and not sent (held entries count from the end of their hold; 0: none).", nil, nil)
+	descLimited   = prometheus.NewDesc("fieldcrm_outbox_limit_held_entries", "Queued outbox entries held for a per-number frequency limit (not quiet hours).", nil, nil)
 	descJobAt     = prometheus.NewDesc("fieldcrm_job_last_run_timestamp_seconds", "When each scheduled job last ran (wall clock).", []string{"job"}, nil)
 	descJobDur    = prometheus.NewDesc("fieldcrm_job_last_run_duration_seconds", "How long each job's last run took.", []string{"job"}, nil)
 	descJobErr    = prometheus.NewDesc("fieldcrm_job_last_run_failed", "1 when the job's last run failed.", []string{"job"}, nil)
@@ -165,7 +175,7 @@ var (
 )
 
 func (c *storeCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descWriteFail, descWriteBad, descDepth, descHeld, descOldHeld, descDue, descOldest, descJobAt, descJobDur, descJobErr, descJobSent, descScrape} {
+	for _, d := range []*prometheus.Desc{descWriteFail, descWriteBad, descDepth, descHeld, descLimited, descOldHeld, descDue, descOldest, descJobAt, descJobDur, descJobErr, descJobSent, descScrape} {
 		ch <- d
 	}
 }
@@ -194,6 +204,7 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(descOldest, prometheus.GaugeValue, st.OldestDue.Seconds())
 		ch <- prometheus.MustNewConstMetric(descHeld, prometheus.GaugeValue, float64(st.Held))
 		ch <- prometheus.MustNewConstMetric(descOldHeld, prometheus.GaugeValue, st.OldestHeld.Seconds())
+		ch <- prometheus.MustNewConstMetric(descLimited, prometheus.GaugeValue, float64(st.Limited))
 		runs, err := scheduler.LastRuns(db)
 		if err != nil {
 			failed = 1

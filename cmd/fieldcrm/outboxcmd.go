@@ -24,7 +24,8 @@ const outboxAbout = `
 Lists the outbox: every message fieldcrm has queued (notices, summaries,
 escalations, late replies), newest first, with its text. States:
   queued   due, or waiting for a retry; serve sends it
-  held     queued, but not before a later time (the recipient's quiet hours)
+  held     queued, but not before a later time (the recipient's quiet hours,
+           or a per-number frequency limit)
   sending  handed to the provider, outcome not recorded (in doubt after a crash)
   sent, delivered, undelivered  accepted by the provider, and what it reported
   failed   refused for good (a bad number, an opt-out)
@@ -114,9 +115,10 @@ func (o *outboxEnv) user(e *outbox.Entry) *crm.User {
 	return nil
 }
 
-// state is the entry's state as the operator reads it: held apart from queued.
+// state is the entry's state as the operator reads it: held (for quiet
+// hours or a per-number limit) apart from queued.
 func (o *outboxEnv) state(e *outbox.Entry) string {
-	if outbox.Held(e, o.now) {
+	if outbox.QuietHeld(e, o.now) || outbox.LimitHeld(e, o.now) {
 		return "held"
 	}
 	return e.State
@@ -154,6 +156,13 @@ func (o *outboxEnv) when(t time.Time) string {
 func (o *outboxEnv) next(e *outbox.Entry) string {
 	switch o.state(e) {
 	case "held":
+		if outbox.LimitHeld(e, o.now) {
+			why := strings.TrimPrefix(e.Held, "held: ")
+			if i := strings.LastIndex(why, "; due "); i > 0 {
+				why = why[:i]
+			}
+			return "held until " + o.when(e.NextAt) + " (" + why + ")"
+		}
 		return "held until " + o.when(e.NotBefore) + " (quiet hours)"
 	case outbox.StateQueued:
 		if e.NextAt.After(o.now) && e.Attempts > 0 {

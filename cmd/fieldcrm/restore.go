@@ -69,6 +69,10 @@ func defaultURL() string {
 	if strings.HasPrefix(addr, ":") {
 		addr = "127.0.0.1" + addr
 	}
+	// serve listening on every address is reached on loopback
+	if host, port, err := net.SplitHostPort(addr); err == nil && (host == "0.0.0.0" || host == "::") {
+		addr = net.JoinHostPort("127.0.0.1", port)
+	}
 	return "http://" + addr
 }
 

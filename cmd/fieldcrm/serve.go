@@ -115,10 +115,12 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		m.ops.imapStatus = m.imap.Status
 	}
 	m.Outbox = outbox.New(m.Store.DB(), outbox.Config{From: cfg.TwilioFrom, Rate: cfg.SMSRate, OnOptOut: m.optOut,
-		BaseBackoff: cfg.OutboxBaseBackoff, OnRecord: m.ops.outboxRecord},
+		BaseBackoff: cfg.OutboxBaseBackoff, OnRecord: m.ops.outboxRecord, OnHold: m.ops.outboxHold,
+		RecipientLimits: recipientLimits(cfg.SMSLimits, cfg.SMSReplyReserve, cfg.location)},
 		m.Senders, m.Log.With(slog.String("part", "outbox")), now)
 	m.Pipeline, err = gateway.New(gateway.Config{Store: m.Store, Templates: tpl, Log: m.Log, Now: now, Kick: m.Outbox.Kick,
-		OnHandled: m.ops.handled, Email: mailOn, SMSCountries: cfg.SMSCountries, UnknownPerHour: cfg.UnknownPerHour})
+		OnHandled: m.ops.handled, Email: mailOn, SMSCountries: cfg.SMSCountries, UnknownPerHour: cfg.UnknownPerHour,
+		DomesticSMS: func(n string) bool { return hasPrefix(n, cfg.SMSDomestic) }})
 	if err != nil {
 		cancel()
 		return err
@@ -164,7 +166,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		go func() { defer m.wg.Done(); m.runMail(wctx) }()
 	}
 	m.Log.Info("fieldcrm serving", slog.String("addr", m.ln.Addr().String()), slog.String("db", cfg.DB),
-		slog.String("public_url", cfg.PublicURL), slog.String("email", emailState))
+		slog.String("public_url", cfg.PublicURL), slog.String("email", emailState),
+		slog.String("version", readBuildStamp().String()))
 	return nil
 }
 

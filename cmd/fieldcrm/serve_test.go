@@ -695,6 +695,10 @@ func TestServeUnknownSender(t *testing.T) {
 	if reply, _ := e.sms(e2eStranger, "HELP"); !strings.Contains(reply, "not registered") {
 		t.Errorf("a day later: %q", reply)
 	}
+	e.clock.Advance(25 * time.Hour) // who writes Chinese is answered in Chinese
+	if reply, _ := e.sms(e2eStranger, "今天拜访了华鑫"); !strings.Contains(reply, "此号码未在fieldcrm登记") {
+		t.Errorf("a stranger writing Chinese: %q", reply)
+	}
 	if n := len(e.api.Requests()); n != 0 {
 		t.Errorf("%d SMS sent to an unknown sender", n)
 	}

@@ -76,6 +76,23 @@ func MarkPermanent(err error) error {
 	return fmt.Errorf("%w (%w)", err, errPermanent)
 }
 
+func asSendError(err error) *SendError {
+	var se *SendError
+	if errors.As(err, &se) {
+		return se
+	}
+	return nil
+}
+
+// Limited reports whether err is a provider's per-number limit: a retryable
+// *SendError with RetryAt set. The worker holds the entry (and every other
+// to the same number) until RetryAt; the attempt does not count toward
+// MaxAttempts.
+func Limited(err error) bool {
+	se := asSendError(err)
+	return se != nil && se.Retryable && !se.OptOut && !se.RetryAt.IsZero()
+}
+
 // errorCode returns the provider code carried by err, if any.
 func errorCode(err error) int {
 	var se *SendError

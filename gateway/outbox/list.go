@@ -14,10 +14,16 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// Held reports whether e is queued but held back until its NotBefore (the
-// enqueuer's quiet hours): waiting as asked, not late.
-func Held(e *Entry, now time.Time) bool {
+// QuietHeld reports whether e is queued but held back until its NotBefore
+// (the enqueuer's quiet hours): waiting as asked, not late.
+func QuietHeld(e *Entry, now time.Time) bool {
 	return e.State == StateQueued && e.NotBefore.After(now)
+}
+
+// LimitHeld reports whether e is queued and held past its time for a
+// per-number frequency limit (e.Held says which, limits.go).
+func LimitHeld(e *Entry, now time.Time) bool {
+	return e.State == StateQueued && e.Held != "" && e.NextAt.After(now) && !QuietHeld(e, now)
 }
 
 // Each calls fn with every entry, newest first, until fn returns false.
@@ -46,14 +52,15 @@ func Each(db *bolt.DB, fn func(*Entry) bool) error {
 type Backlog struct {
 	Depth map[string]int // entries by state (held ones count as queued)
 
-	Held       int           // queued with NotBefore ahead
-	OldestHeld time.Duration // age (since created) of the oldest held entry
+	Held       int           // queued with NotBefore ahead (quiet hours)
+	OldestHeld time.Duration // age (since created) of the oldest of them
+	Limited    int           // queued and held for a per-number frequency limit
 
 	// Due are the entries that should be on their way: queued and not held
 	// (due now, or waiting for a retry) and sending. OldestDue is how long
-	// the oldest of them has been due: since it was created, or since its
-	// NotBefore when it was held first, so a summary released at the end
-	// of quiet hours starts at 0.
+	// the oldest of them has been due: since it was created, or since the
+	// end of its hold when it was held first, so a summary released at the
+	// end of quiet hours starts at 0.
 	Due         int
 	OldestDue   time.Duration
 	OldestDueID int64
@@ -82,15 +89,22 @@ func Pending(db *bolt.DB, now time.Time) (Backlog, error) {
 			if err != nil {
 				return err
 			}
-			if Held(e, now) {
+			if QuietHeld(e, now) {
 				b.Held++
 				b.OldestHeld = max(b.OldestHeld, now.Sub(e.Created))
+				continue
+			}
+			if LimitHeld(e, now) {
+				b.Limited++
 				continue
 			}
 			b.Due++
 			since := e.Created
 			if e.NotBefore.After(since) {
 				since = e.NotBefore
+			}
+			if e.Held != "" && e.State == StateQueued && e.NextAt.After(since) {
+				since = e.NextAt // released from a frequency limit
 			}
 			if age := max(now.Sub(since), 0); b.OldestDueID == 0 || age > b.OldestDue {
 				b.OldestDue, b.OldestDueID = age, e.ID
@@ -141,7 +155,7 @@ func Requeue(db *bolt.DB, id int64, note string, now time.Time) (*Entry, error) 
 		if e.NotBefore.After(now) {
 			e.NextAt = e.NotBefore
 		}
-		e.ProviderID, e.ProviderStatus, e.Segments, e.SentAt, e.Via = "", "", 0, time.Time{}, ""
+		e.ProviderID, e.ProviderStatus, e.Segments, e.SentAt, e.Via, e.Held = "", "", 0, time.Time{}, "", ""
 		e.setState(StateQueued, note, 0, now)
 		return putEntry(tx, e, &old)
 	})

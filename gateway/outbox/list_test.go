@@ -5,6 +5,8 @@ import (
 	"testing"
 	"testing/synctest"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 // A message held for quiet hours is not late: it counts as held, and the
@@ -41,9 +43,30 @@ func TestPendingHeldApart(t *testing.T) {
 	if b.Held != 1 || b.Due != 2 || b.OldestDue != 10*time.Minute || b.OldestDueID != rel {
 		t.Fatalf("held + 2 due: %+v (due id %d, released id %d)", b, due, rel)
 	}
+	// held for the recipient's frequency limit for 2 hours: counted apart, then
+	// due from the end of that hold
+	limited := enq(sms("+8613800000005", "notice"), now.Add(-2*time.Hour))
+	if err := db.Update(func(tx *bolt.Tx) error {
+		_, err := applyHold(tx, hold{id: limited, until: now.Add(2 * time.Hour), why: "50 a day to this number"}, now)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	b, _ = Pending(db, now)
+	if b.Limited != 1 || b.Held != 1 || b.Due != 2 || b.OldestDueID != rel {
+		t.Fatalf("with a limit hold: %+v", b)
+	}
+	b, _ = Pending(db, now.Add(2*time.Hour+time.Minute))
+	if b.Limited != 0 || b.OldestDue != 2*time.Hour+11*time.Minute || b.OldestDueID != rel {
+		t.Fatalf("after the limit hold: %+v", b)
+	}
+	// the limited one, released at +2h, has been due for an hour at +3h
+	if b, _ = Pending(db, now.Add(3*time.Hour)); b.Due != 3 || b.Limited != 0 {
+		t.Fatalf("released: %+v", b)
+	}
 	// at the end of quiet hours the held one is due, from 0
 	b, _ = Pending(db, held.NotBefore)
-	if b.Held != 0 || b.Due != 3 || b.OldestDueID != rel {
+	if b.Held != 0 || b.Due != 4 || b.OldestDueID != rel {
 		t.Fatalf("after quiet hours: %+v", b)
 	}
 }

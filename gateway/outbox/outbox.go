@@ -25,6 +25,8 @@
 //	outbox/keys      channel 0 idempotency key → id
 //	outbox/provider  provider message id → id
 //	outbox/early     provider message id → status that arrived before the send was recorded
+//	outbox/recipients to 0 sent-at id → nil: SMS sent to each number, for its limits (limits.go)
+//	outbox/blocked   to → until when the provider refuses the number (its limit error)
 package outbox
 
 import (
@@ -48,7 +50,7 @@ var (
 	bktProvider = []byte("outbox/provider")
 	bktEarly    = []byte("outbox/early")
 
-	allBuckets = [][]byte{bktEntries, bktState, bktKeys, bktProvider, bktEarly}
+	allBuckets = [][]byte{bktEntries, bktState, bktKeys, bktProvider, bktEarly, bktRecipients, bktBlocked}
 )
 
 // Channels.
@@ -110,7 +112,11 @@ type Entry struct {
 	Attempts  int       `json:"attempts"` // send attempts started
 	NextAt    time.Time `json:"next_at,omitzero"`
 	LastError string    `json:"last_error,omitempty"`
-	ErrorCode int       `json:"error_code,omitempty"` // provider error code of the last failure
+	// Held says why a queued entry waits past its time: its recipient's
+	// frequency limit or the provider's limit error, and until when
+	// (limits.go). Cleared when it is sent.
+	Held      string `json:"held,omitempty"`
+	ErrorCode int    `json:"error_code,omitempty"` // provider error code of the last failure
 
 	// Via is the sender actually used by the last attempt (From, or the one
 	// the worker chose).
@@ -190,7 +196,7 @@ func Enqueue(btx *bolt.Tx, e *Entry, now time.Time) (id int64, dup bool, err err
 		e.NextAt = e.NotBefore
 	}
 	e.StatusHistory = []StatusChange{{Status: StateQueued, At: now}}
-	e.ProviderID, e.ProviderStatus, e.LastError, e.ErrorCode, e.Via = "", "", "", 0, ""
+	e.ProviderID, e.ProviderStatus, e.LastError, e.ErrorCode, e.Via, e.Held = "", "", "", 0, "", ""
 	if err := putEntry(btx, e, nil); err != nil {
 		return 0, false, err
 	}
@@ -360,6 +366,9 @@ type Summary struct {
 	Depth        map[string]int // entries by state
 	OldestQueued time.Duration  // age of the oldest entry still queued or sending (0: none)
 	OldestID     int64
+	// Limited counts the queued entries held for a per-number frequency
+	// limit (theirs or the provider's), not yet due again.
+	Limited int
 }
 
 // Stats counts entries by state and finds the oldest one not yet sent.
@@ -386,6 +395,9 @@ func Stats(db *bolt.DB, now time.Time) (Summary, error) {
 				}
 				if oldest.IsZero() || e.Created.Before(oldest) {
 					oldest, s.OldestID = e.Created, e.ID
+				}
+				if e.State == StateQueued && e.Held != "" && e.NextAt.After(now) {
+					s.Limited++
 				}
 			}
 		}
@@ -553,6 +565,9 @@ func Prune(db *bolt.DB, cutoff time.Time) (n int, err error) {
 			}
 		}
 		n = len(dead)
+		if err := pruneLimits(tx, cutoff); err != nil {
+			return err
+		}
 		var old [][]byte
 		ec := tx.Bucket(bktEarly).Cursor()
 		for k, v := ec.First(); k != nil; k, v = ec.Next() {

@@ -44,6 +44,9 @@ type fakeSender struct {
 	calls []call
 	fail  func(n int, e *Entry) error // n: 0-based call number
 	hook  func(pid string)            // called before returning a success
+	// segs is the segment count it reports (1 when zero), as Twilio's
+	// num_segments does.
+	segs int
 }
 
 func (f *fakeSender) Send(ctx context.Context, e *Entry) (string, int, error) {
@@ -61,7 +64,7 @@ func (f *fakeSender) Send(ctx context.Context, e *Entry) (string, int, error) {
 	if f.hook != nil {
 		f.hook(pid)
 	}
-	return pid, 1, nil
+	return pid, max(f.segs, 1), nil
 }
 
 func (f *fakeSender) Calls() []call {

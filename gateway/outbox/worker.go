@@ -37,10 +37,13 @@ type Config struct {
 	// From lists the SMS senders (numbers or Messaging Service SIDs) that the
 	// worker spreads entries with an empty From over, round-robin.
 	From []string
-	// Rate is the most SMS per second sent from one number [1]; ServiceRate
-	// the most per second through one Messaging Service SID (MG…) [10];
-	// Rates overrides both per sender. A negative rate means no limit.
-	// Email is not rate-limited.
+	// Rate is the most SMS segments per second sent from one number [1];
+	// ServiceRate the most per second through one Messaging Service SID
+	// (MG…) [10]; Rates overrides both per sender. A negative rate means no
+	// limit. Twilio meters segments, not messages: an entry takes
+	// Entry.Segments slots (1 when the enqueuer did not count them), and when
+	// the provider reports more segments than were reserved, the sender's
+	// next slot moves back by the difference. Email is not rate-limited.
 	Rate        float64
 	ServiceRate float64
 	Rates       map[string]float64
@@ -49,6 +52,15 @@ type Config struct {
 	SendTimeout time.Duration // deadline of one Send [30s]
 	Poll        time.Duration // rescan when idle, for entries enqueued without Kick [30s]
 	Batch       int           // most entries examined per scan [500]
+
+	// RecipientLimits returns the frequency limits of the route an SMS to
+	// `to` goes by (a domestic provider's per-number caps; nil: none). An
+	// entry over a limit is held until the window allows it (limits.go).
+	RecipientLimits func(to string) []Limit
+	// OnHold, when set, is told each time an entry is held for a limit:
+	// reason "recipient_limit" (ours) or "provider_limit" (the provider's
+	// limit error) (metrics).
+	OnHold func(channel, reason string)
 
 	// OnOptOut is called (outside any transaction) when the provider says
 	// the recipient has opted out (Twilio 21610); the entry is failed.
@@ -275,9 +287,12 @@ func (w *Worker) recoverInDoubt() error {
 }
 
 type pick struct {
-	id  int64
-	via string
-	e   *Entry
+	id      int64
+	via     string
+	segs    int // rate-limit slots reserved on via
+	to      string
+	counted bool // the send counts toward the recipient's limits
+	e       *Entry
 }
 
 // dispatch starts sending what is due and allowed now, and returns when it
@@ -296,6 +311,7 @@ func (w *Worker) dispatch(sem chan struct{}) (wake time.Time, err error) {
 		}
 	}
 	var picks []*pick
+	var holds []hold
 	err = w.db.View(func(tx *bolt.Tx) error {
 		st := tx.Bucket(bktState)
 		if st == nil {
@@ -324,8 +340,8 @@ func (w *Worker) dispatch(sem chan struct{}) (wake time.Time, err error) {
 					continue
 				}
 				if scanned++; scanned > w.cfg.Batch || len(picks) >= free {
-					if len(picks) > 0 {
-						soon(now) // more may be due once these are under way
+					if len(picks)+len(holds) > 0 {
+						soon(now) // more may be due once these are under way (or held)
 					}
 					return nil
 				}
@@ -337,6 +353,23 @@ func (w *Worker) dispatch(sem chan struct{}) (wake time.Time, err error) {
 					soon(e.NotBefore)
 					continue
 				}
+				if e.Channel == ChannelSMS {
+					lims := w.limits(e.To)
+					if bl := tx.Bucket(bktBlocked); len(lims) > 0 || (bl != nil && bl.Get([]byte(e.To)) != nil) {
+						taken := 0
+						for _, p := range picks {
+							if p.to == e.To {
+								taken++
+							}
+						}
+						if open, why, prov := w.recipientHold(tx, e, lims, now, taken); !open.IsZero() {
+							until := holdUntil(e, open)
+							holds = append(holds, hold{id: id, until: until, why: why, provider: prov})
+							soon(until)
+							continue
+						}
+					}
+				}
 				via, ok, next := w.reserve(e, now)
 				if !ok {
 					soon(next)
@@ -346,15 +379,26 @@ func (w *Worker) dispatch(sem chan struct{}) (wake time.Time, err error) {
 					continue
 				}
 				refused = 0
-				picks = append(picks, &pick{id: id, via: via})
+				picks = append(picks, &pick{id: id, via: via, segs: e.slots(), to: e.To, counted: e.Channel == ChannelSMS && len(w.limits(e.To)) > 0})
 			}
 		}
 		return nil
 	})
-	if err != nil || len(picks) == 0 {
+	if err != nil || len(picks)+len(holds) == 0 {
 		return wake, err
 	}
+	var held []hold
 	err = w.db.Update(func(tx *bolt.Tx) error {
+		held = held[:0]
+		for _, h := range holds {
+			changed, err := applyHold(tx, h, now)
+			if err != nil {
+				return err
+			}
+			if changed {
+				held = append(held, h)
+			}
+		}
 		for _, p := range picks {
 			p.e = nil
 			e, err := getEntry(tx, p.id)
@@ -368,9 +412,18 @@ func (w *Worker) dispatch(sem chan struct{}) (wake time.Time, err error) {
 			e.Attempts++
 			e.Via = p.via
 			e.NextAt = now
+			if e.Held != "" && e.LastError == e.Held {
+				e.LastError = "" // the hold is over
+			}
+			e.Held = ""
 			e.setState(StateSending, fmt.Sprintf("attempt %d", e.Attempts), 0, now)
 			if err := putEntry(tx, e, &old); err != nil {
 				return err
+			}
+			if p.counted { // counts toward the number's limits from now on
+				if err := tx.Bucket(bktRecipients).Put(recipientKey(e.To, now, e.ID), nil); err != nil {
+					return err
+				}
 			}
 			p.e = e
 		}
@@ -378,6 +431,18 @@ func (w *Worker) dispatch(sem chan struct{}) (wake time.Time, err error) {
 	})
 	if err != nil {
 		return wake, err
+	}
+	if len(held) > 0 {
+		w.log.Info("outbox: held for the recipients' frequency limits", slog.Int("entries", len(held)))
+		if w.cfg.OnHold != nil {
+			for _, h := range held {
+				reason := "recipient_limit"
+				if h.provider {
+					reason = "provider_limit"
+				}
+				w.cfg.OnHold(ChannelSMS, reason)
+			}
+		}
 	}
 	for _, p := range picks {
 		if p.e == nil {
@@ -397,9 +462,13 @@ func (w *Worker) dispatch(sem chan struct{}) (wake time.Time, err error) {
 // before a scan of a channel stops.
 const maxRefusedRun = 16
 
-// reserve takes a send slot for e from its sender's rate limit, choosing the
-// sender round-robin among Config.From when e.From is empty. When none is
-// free it returns the earliest time one will be.
+// slots is how many rate-limit slots an SMS takes: its segments, as the
+// enqueuer counted them (1 when it did not).
+func (e *Entry) slots() int { return max(e.Segments, 1) }
+
+// reserve takes e.slots() send slots for e from its sender's rate limit,
+// choosing the sender round-robin among Config.From when e.From is empty.
+// When none is free it returns the earliest time one will be.
 func (w *Worker) reserve(e *Entry, now time.Time) (via string, ok bool, next time.Time) {
 	if e.Channel != ChannelSMS {
 		return e.From, true, time.Time{}
@@ -424,7 +493,7 @@ func (w *Worker) reserve(e *Entry, now time.Time) (via string, ok bool, next tim
 			continue
 		}
 		if r > 0 {
-			w.nextFree[from] = now.Add(time.Duration(float64(time.Second) / r))
+			w.nextFree[from] = now.Add(slotTime(e.slots(), r))
 		}
 		if len(cands) > 1 {
 			w.rr = j + 1
@@ -432,6 +501,27 @@ func (w *Worker) reserve(e *Entry, now time.Time) (via string, ok bool, next tim
 		return from, true, time.Time{}
 	}
 	return "", false, next
+}
+
+// slotTime is how long n segments occupy a sender limited to r per second.
+func slotTime(n int, r float64) time.Duration {
+	return time.Duration(float64(n) * float64(time.Second) / r)
+}
+
+// meter moves via's next slot back when the provider counted more segments
+// than were reserved (the enqueuer's count missed a signature, or none was
+// given): the sender's meter runs on what was actually sent.
+func (w *Worker) meter(via string, reserved, segs int) {
+	if segs <= reserved {
+		return
+	}
+	r := w.cfg.rate(via)
+	if r <= 0 {
+		return
+	}
+	w.mu.Lock()
+	w.nextFree[via] = w.nextFree[via].Add(slotTime(segs-reserved, r))
+	w.mu.Unlock()
 }
 
 func (w *Worker) send(p *pick, sem chan struct{}) {
@@ -451,6 +541,9 @@ func (w *Worker) send(p *pick, sem chan struct{}) {
 	msg.Headers = maps.Clone(p.e.Headers)
 	msg.StatusHistory = nil
 	pid, segs, err := w.callSender(&msg)
+	if err == nil && msg.Channel == ChannelSMS {
+		w.meter(p.via, p.segs, segs)
+	}
 	w.record(p.id, pid, segs, err)
 }
 
@@ -492,15 +585,39 @@ func (w *Worker) record(id int64, pid string, segs int, sendErr error) {
 		old := *e
 		attempts = e.Attempts
 		code := errorCode(sendErr)
+		if sendErr != nil {
+			// the provider did not take it: it does not count toward the number's limits
+			if err := tx.Bucket(bktRecipients).Delete(recipientKey(e.To, e.NextAt, e.ID)); err != nil {
+				return err
+			}
+		}
+		until, limited := limitedUntil(sendErr, now)
 		switch {
 		case sendErr == nil:
-			e.ProviderID, e.Segments, e.SentAt, e.LastError, e.ErrorCode = pid, segs, now, "", 0
+			e.ProviderID, e.SentAt, e.LastError, e.ErrorCode = pid, now, "", 0
+			if segs > 0 { // the provider's count; else the enqueuer's stays
+				e.Segments = segs
+			}
 			e.setState(StateSent, "", 0, now)
 			outcome = StateSent
 		case OptOut(sendErr):
 			e.LastError, e.ErrorCode = sendErr.Error(), code
 			e.setState(StateFailed, "opted out", code, now)
 			optOut, outcome = e.To, StateFailed
+		case limited:
+			// The provider's per-number limit: wait for it, not for the
+			// backoff, and do not spend an attempt (a notice must not die of
+			// a busy day). Every entry to the number waits with it.
+			e.Attempts--
+			attempts = e.Attempts
+			e.LastError, e.ErrorCode = sendErr.Error(), code
+			e.NextAt = holdUntil(e, until)
+			e.Held = "held: the provider's limit for this number (" + sendErr.Error() + "); due " + e.NextAt.In(now.Location()).Format(time.RFC3339)
+			e.setState(StateQueued, "held: provider limit", code, now)
+			if err := blockRecipient(tx, e.To, until, "the provider's limit for this number ("+sendErr.Error()+")"); err != nil {
+				return err
+			}
+			outcome = "held"
 		case Permanent(sendErr):
 			e.LastError, e.ErrorCode = sendErr.Error(), code
 			e.setState(StateFailed, "permanent error", code, now)
@@ -533,7 +650,7 @@ func (w *Worker) record(id int64, pid string, segs int, sendErr error) {
 		return
 	}
 	lg := w.log.With(slog.Int64("id", id), slog.Int("attempt", attempts), slog.Int64("user_id", userID), slog.String("key", key))
-	if w.cfg.OnRecord != nil && outcome != "skipped" {
+	if w.cfg.OnRecord != nil && outcome != "skipped" && outcome != "held" {
 		w.cfg.OnRecord(channel, outcome)
 	}
 	switch outcome {
@@ -549,6 +666,11 @@ func (w *Worker) record(id int64, pid string, segs int, sendErr error) {
 	case "retry":
 		w.retried.Add(1)
 		lg.Info("outbox: will retry", slog.Any("error", sendErr))
+	case "held":
+		lg.Info("outbox: the provider limits this number; held", slog.Any("error", sendErr))
+		if w.cfg.OnHold != nil {
+			w.cfg.OnHold(channel, "provider_limit")
+		}
 	}
 	if optOut != "" && w.cfg.OnOptOut != nil {
 		w.cfg.OnOptOut(optOut)
