@@ -556,6 +556,11 @@ type ReportEmail struct {
 	Salesmen      int
 	Participation float64
 	ChartCID      string
+	// the report's one money unit: its name ("¥ million", "万元"), yuan
+	// per unit and decimals shown (amount and amountu)
+	Unit         string
+	UnitYuan     int64
+	UnitDecimals int
 }
 
 type ReportStage struct {

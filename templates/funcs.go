@@ -14,7 +14,11 @@ import (
 func funcMap(locale string) map[string]any {
 	zh := locale == "zh"
 	return map[string]any{
-		"money":    func(v any) string { return Money(toInt64(v), locale) },
+		"money":  func(v any) string { return Money(toInt64(v), locale) },
+		"amount": func(v any, perUnit int64, dec int) string { return Amount(toInt64(v), perUnit, dec) },
+		"amountu": func(v any, perUnit int64, dec int, unit string) string {
+			return AmountWithUnit(toInt64(v), perUnit, dec, unit, locale)
+		},
 		"date":     func(t time.Time) string { return Date(t, locale) },
 		"day":      func(t time.Time) string { return Day(t, locale) },
 		"time":     func(t time.Time) string { return Clock(t) },
@@ -189,6 +193,42 @@ func Money(cents int64, locale string) string {
 		return "-" + s
 	}
 	return s
+}
+
+// Amount writes an amount given in cents in a report's one unit of
+// perUnit yuan (0: 1), with dec decimals and thousands grouped:
+// Amount(2_205_000_000, 1_000_000, 2) = "22.05".
+func Amount(cents, perUnit int64, dec int) string {
+	if perUnit <= 0 {
+		perUnit = 1
+	}
+	neg := cents < 0
+	if neg {
+		cents = -cents
+	}
+	scale := int64(1)
+	for range dec {
+		scale *= 10
+	}
+	q := (cents*scale + perUnit*50) / (perUnit * 100) // in 1/scale of the unit, rounded
+	s := group(q / scale)
+	if dec > 0 {
+		s += fmt.Sprintf(".%0*d", dec, q%scale)
+	}
+	if neg && q != 0 {
+		return "-" + s
+	}
+	return s
+}
+
+// AmountWithUnit is Amount with the unit named as a sentence writes it:
+// "¥22.05 million", "¥80,000" (en); "2,205.0万元", "8,000元" (zh).
+func AmountWithUnit(cents, perUnit int64, dec int, unit, locale string) string {
+	n := Amount(cents, perUnit, dec)
+	if locale == "zh" {
+		return n + unit
+	}
+	return "¥" + n + strings.TrimPrefix(unit, "¥")
 }
 
 // decimal writes v/unit rounded to at most prec decimals, the integer part

@@ -134,3 +134,30 @@ func TestStageKindSource(t *testing.T) {
 		t.Errorf("Source = %q", got)
 	}
 }
+
+// TestAmount: a report's amounts in its one unit, thousands grouped, fixed
+// decimals; in a sentence with the unit.
+func TestAmount(t *testing.T) {
+	for _, c := range []struct {
+		cents, per   int64
+		dec          int
+		unit, locale string
+		num, with    string
+	}{
+		{2_205_000_000, 1_000_000, 2, "¥ million", "en", "22.05", "¥22.05 million"},
+		{8_000_000, 1_000_000, 2, "¥ million", "en", "0.08", "¥0.08 million"},
+		{123_456_789, 1_000, 1, "¥ thousand", "en", "1,234.6", "¥1,234.6 thousand"},
+		{123_456_789, 1, 0, "¥", "en", "1,234,568", "¥1,234,568"},
+		{2_205_000_000, 10_000, 1, "万元", "zh", "2,205.0", "2,205.0万元"},
+		{123_456_789, 1, 0, "元", "zh", "1,234,568", "1,234,568元"},
+		{-150, 0, 0, "元", "zh", "-2", "-2元"},
+		{0, 1_000_000, 2, "¥ million", "en", "0.00", "¥0.00 million"},
+	} {
+		if got := templates.Amount(c.cents, c.per, c.dec); got != c.num {
+			t.Errorf("Amount(%d, %d, %d) = %q, want %q", c.cents, c.per, c.dec, got, c.num)
+		}
+		if got := templates.AmountWithUnit(c.cents, c.per, c.dec, c.unit, c.locale); got != c.with {
+			t.Errorf("AmountWithUnit(%d, %s) = %q, want %q", c.cents, c.unit, got, c.with)
+		}
+	}
+}

@@ -602,8 +602,9 @@ func reportEmailCases(zh bool) []variant {
 			Rows:   []ReportSalesman{{s(zh, "Li Na", "李娜"), 8, 14, 2, 1, 25, 6, 1}, {s(zh, "Wang Jun", "王军"), 0, 0, 0, 0, 0, 4, 2}},
 			Months: []ReportMonth{{"2026-12", 3, 420_000_000, 315_000_000}, {"2027-01", 2, 190_000_000, 95_000_000}, {"none", 9, 590_000_000, 101_000_000}},
 			Lost:   []ReportLost{{s(zh, "ACME Mining 2x 320D", "华鑫矿业 2x 320D"), s(zh, "ACME Mining <Group> & Co", "华鑫矿业"), "Komatsu", s(zh, "price", "价格"), 95_000_000}},
-			Won:    1, WonAmt: 120_000_000, Closed: 2, CloseRate: 50, Active: 1, Salesmen: 2, Participation: 50, ChartCID: "report-chart"}},
+			Won:    1, WonAmt: 120_000_000, Closed: 2, CloseRate: 50, Active: 1, Salesmen: 2, Participation: 50, ChartCID: "report-chart",
+			Unit: s(zh, "¥ million", "万元"), UnitYuan: map[bool]int64{false: 1_000_000, true: 10_000}[zh], UnitDecimals: map[bool]int{false: 2, true: 1}[zh]}},
 		{"monthly, no team, no chart", ReportEmail{Name: s(zh, "Zhao Min", "赵敏"), Monthly: true, From: at(10, 1, 0, 0), To: at(10, 31, 0, 0), Week: 40,
-			Stages: stages[:0:0], Open: ReportStage{Stage: "open"}}},
+			Stages: stages[:0:0], Open: ReportStage{Stage: "open"}, Unit: s(zh, "¥", "元"), UnitYuan: 1}},
 	}
 }

@@ -62,7 +62,7 @@ func TestCampaignCLI(t *testing.T) {
 		t.Fatalf("stored campaign %+v", c)
 	}
 	rep := campRun(t, "report", "campaigns", "--db", db, "--from", "2026-11-01", "--to", "2026-11-30")
-	if !strings.Contains(rep, "Quarry Days  12000.50  2          1") {
+	if !strings.Contains(rep, "Quarry Days  12,000.50          2      1") {
 		t.Errorf("campaign ROI:\n%s", rep)
 	}
 }

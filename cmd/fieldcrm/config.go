@@ -59,6 +59,8 @@ type Config struct {
 	Schedules map[string]string
 	// Mail is the email channel (mailconfig.go); off when nothing of it is set.
 	Mail MailConfig
+	// Aliyun is Alibaba Cloud SMS and the SMS routes (aliyun.go).
+	Aliyun AliyunConfig
 
 	// not from the environment: set by tests and the demo
 	Now func() time.Time
@@ -133,6 +135,7 @@ func (c *Config) vars(from *string, rate *string) []envVar {
 		{"FIELDCRM_SMS_RATE", "most SMS segments per second from one long code (Twilio meters segments: a 3-segment message takes 3)", rate, "1"},
 		{AdminTokenEnv, "bearer token of GET /admin/backup (empty: the admin endpoints answer 404)", &c.AdminToken, ""},
 	}
+	vars = append(vars, c.Aliyun.vars()...)
 	return append(vars, c.Mail.vars()...)
 }
 
@@ -290,6 +293,7 @@ func (c *Config) Validate() error {
 		}
 	}
 	probs = append(probs, c.Mail.validate()...)
+	probs = c.Aliyun.validate(probs)
 	if len(probs) > 0 {
 		return fmt.Errorf("%w:\n  - %s", errInvalid, strings.Join(probs, "\n  - "))
 	}

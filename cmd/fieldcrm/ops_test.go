@@ -243,7 +243,8 @@ func TestClockEnv(t *testing.T) {
 func TestSecrets(t *testing.T) {
 	dir := t.TempDir()
 	secrets := map[string]string{"TWILIO_AUTH_TOKEN": "tok3nSecretTwilio", AdminTokenEnv: "adminS3cretToken",
-		"FIELDCRM_IMAP_PASSWORD": "imapS3cretPass", "FIELDCRM_SMTP_PASSWORD": "smtpS3cretPass"}
+		"FIELDCRM_IMAP_PASSWORD": "imapS3cretPass", "FIELDCRM_SMTP_PASSWORD": "smtpS3cretPass",
+		"FIELDCRM_ALIYUN_ACCESS_KEY_SECRET": "aliS3cretKey", "FIELDCRM_ALIYUN_CALLBACK_SECRET": "aliCallbackS3cret"}
 	if len(secrets) != len(secretVars) {
 		t.Fatalf("the test knows %d secrets, config.go %d", len(secrets), len(secretVars))
 	}
@@ -271,7 +272,8 @@ func TestSecrets(t *testing.T) {
 			t.Errorf("%d secrets shown as <set>, want %d:\n%s", n, len(secrets), out)
 		}
 		if c.TwilioToken != secrets["TWILIO_AUTH_TOKEN"] || c.AdminToken != secrets[AdminTokenEnv] ||
-			c.Mail.IMAPPassword != secrets["FIELDCRM_IMAP_PASSWORD"] || c.Mail.SMTPPassword != secrets["FIELDCRM_SMTP_PASSWORD"] {
+			c.Mail.IMAPPassword != secrets["FIELDCRM_IMAP_PASSWORD"] || c.Mail.SMTPPassword != secrets["FIELDCRM_SMTP_PASSWORD"] ||
+			c.Aliyun.AccessKeySecret != secrets["FIELDCRM_ALIYUN_ACCESS_KEY_SECRET"] || c.Aliyun.CallbackSecret != secrets["FIELDCRM_ALIYUN_CALLBACK_SECRET"] {
 			t.Errorf("config %+v", c)
 		}
 	})
@@ -287,7 +289,8 @@ func TestSecrets(t *testing.T) {
 			t.Fatal(err)
 		}
 		if c.TwilioToken != secrets["TWILIO_AUTH_TOKEN"] || c.AdminToken != secrets[AdminTokenEnv] ||
-			c.Mail.IMAPPassword != secrets["FIELDCRM_IMAP_PASSWORD"] || c.Mail.SMTPPassword != secrets["FIELDCRM_SMTP_PASSWORD"] {
+			c.Mail.IMAPPassword != secrets["FIELDCRM_IMAP_PASSWORD"] || c.Mail.SMTPPassword != secrets["FIELDCRM_SMTP_PASSWORD"] ||
+			c.Aliyun.AccessKeySecret != secrets["FIELDCRM_ALIYUN_ACCESS_KEY_SECRET"] || c.Aliyun.CallbackSecret != secrets["FIELDCRM_ALIYUN_CALLBACK_SECRET"] {
 			t.Errorf("config %+v", c)
 		}
 		for name, v := range secrets {

@@ -58,7 +58,7 @@ func TestReportCLI(t *testing.T) {
 	if code := run(context.Background(), []string{"report", "funnel", "--db", db, "--from", "2026-11-01", "--to", "2026-11-30"}, &out, &errb); code != 0 {
 		t.Fatalf("exit %d: %s", code, errb.String())
 	}
-	if !strings.Contains(out.String(), "won             1") || !strings.Contains(out.String(), "open total") {
+	if !strings.Contains(out.String(), "won                 1   1,490,000.00") || !strings.Contains(out.String(), "open total") {
 		t.Errorf("funnel:\n%s", out.String())
 	}
 	for _, f := range []string{"csv", "xlsx", "html"} {
@@ -121,7 +121,8 @@ func TestReportWeeklyEmail(t *testing.T) {
 	if err != nil || img.Bounds().Dx() != report.ChartWidth {
 		t.Fatalf("chart: %v", err)
 	}
-	for _, want := range []string{"weekly report, week 47", "Komatsu", "Wang Jun", "Participation", "close rate 50.0%"} {
+	for _, want := range []string{"weekly report, week 47", "Komatsu", "Wang Jun", "Participation", "close rate 50.0%",
+		"count, amount, weighted (¥ million)", "2027-01: 6, 22.05, weighted 7.21", "<th>Amount (¥ million)</th>", "won 1 (¥1.49 million)"} {
 		if !strings.Contains(e.Subject+e.HTML+e.Text, want) {
 			t.Errorf("email lacks %q:\n%s", want, e.Text)
 		}

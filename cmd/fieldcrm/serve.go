@@ -85,12 +85,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		m.Senders = consoleSenders(m.Log) // console.go
 	}
 	if m.Senders == nil {
-		sender, err := twilio.NewSender(twilio.Config{AccountSID: cfg.TwilioSID, AuthToken: cfg.TwilioToken,
-			APIURL: cfg.TwilioAPIURL, PublicURL: cfg.PublicURL, From: first(cfg.TwilioFrom)})
-		if err != nil {
+		if m.Senders, err = m.smsSenders(cfg, now); err != nil { // Twilio, Alibaba Cloud or both (aliyun.go)
 			return err
 		}
-		m.Senders = map[string]outbox.Sender{outbox.ChannelSMS: sender}
 	}
 	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	m.cancel = cancel
@@ -114,10 +111,11 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		}
 		m.ops.imapStatus = m.imap.Status
 	}
-	m.Outbox = outbox.New(m.Store.DB(), outbox.Config{From: cfg.TwilioFrom, Rate: cfg.SMSRate, OnOptOut: m.optOut,
+	ocfg := outbox.Config{From: cfg.TwilioFrom, Rate: cfg.SMSRate, OnOptOut: m.optOut,
 		BaseBackoff: cfg.OutboxBaseBackoff, OnRecord: m.ops.outboxRecord, OnHold: m.ops.outboxHold,
-		RecipientLimits: recipientLimits(cfg.SMSLimits, cfg.SMSReplyReserve, cfg.location)},
-		m.Senders, m.Log.With(slog.String("part", "outbox")), now)
+		RecipientLimits: recipientLimits(cfg.SMSLimits, cfg.SMSReplyReserve, cfg.location)}
+	cfg.Aliyun.outboxPools(&ocfg) // Alibaba Cloud's numbers do not queue behind Twilio's long codes (aliyun.go)
+	m.Outbox = outbox.New(m.Store.DB(), ocfg, m.Senders, m.Log.With(slog.String("part", "outbox")), now)
 	m.Pipeline, err = gateway.New(gateway.Config{Store: m.Store, Templates: tpl, Log: m.Log, Now: now, Kick: m.Outbox.Kick,
 		OnHandled: m.ops.handled, Email: mailOn, SMSCountries: cfg.SMSCountries, UnknownPerHour: cfg.UnknownPerHour,
 		DomesticSMS: func(n string) bool { return hasPrefix(n, cfg.SMSDomestic) }})
@@ -128,7 +126,10 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	mux := http.NewServeMux()
 	m.twilio = &twilio.Handler{Pipeline: m.Pipeline, DB: m.Store.DB(), AuthToken: cfg.TwilioToken, PublicURL: cfg.PublicURL,
 		Log: m.Log, Now: now}
-	m.twilio.Register(mux)
+	if cfg.Aliyun.TwilioOn() {
+		m.twilio.Register(mux)
+	}
+	m.registerAliyun(mux, now)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
 	m.registerOps(mux)
 	m.srv = &http.Server{Handler: m.ops.instrument(mux), ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second,

@@ -347,6 +347,25 @@ func utcTimes(v any) any {
 	return v
 }
 
+// toSecond truncates the times (in UTC, as utcTimes wrote them) of a
+// decoded record to the second, except those of its stage history (JSON in
+// the file, kept whole).
+func toSecond(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, x := range v {
+			if k != "stage_history" && k != "phone_history" && k != "history" {
+				v[k] = toSecond(x)
+			}
+		}
+	case string:
+		if tm, err := time.Parse(time.RFC3339Nano, v); err == nil && strings.Contains(v, "T") {
+			return tm.Truncate(time.Second).Format(time.RFC3339Nano)
+		}
+	}
+	return v
+}
+
 func TestRoundtrip(t *testing.T) {
 	src := newDB(t)
 	seed(t, src)
@@ -373,6 +392,9 @@ func TestRoundtrip(t *testing.T) {
 				}
 				for i := range a {
 					ca, cb := comparable(t, a[i]), comparable(t, b[i])
+					if format == "xlsx" { // an Excel date cell keeps a time to the second
+						ca, cb = toSecond(ca).(map[string]any), toSecond(cb).(map[string]any)
+					}
 					if !reflect.DeepEqual(ca, cb) {
 						ja, _ := json.Marshal(ca)
 						jb, _ := json.Marshal(cb)
@@ -444,8 +466,16 @@ func itoa(n int) string { return strconv.Itoa(n) }
 func TestReimportUnchanged(t *testing.T) {
 	db := newDB(t)
 	seed(t, db)
+	var files []string
 	for _, kind := range csvio.Kinds {
-		f := filepath.Join(t.TempDir(), kind+".csv")
+		files = append(files, kind+".csv")
+	}
+	for _, kind := range csvio.Kinds {
+		files = append(files, kind+".xlsx") // an Excel file keeps times to the second: still unchanged
+	}
+	for _, file := range files {
+		kind, _, _ := strings.Cut(file, ".")
+		f := filepath.Join(t.TempDir(), file)
 		mustRun(t, "export", kind, "--db", db, "-o", f)
 		before := map[int64]string{}
 		for _, r := range records(t, db, kindOf[kind]) {

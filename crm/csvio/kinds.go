@@ -162,7 +162,8 @@ func same(a, b any) bool {
 	return reflect.DeepEqual(instants(va), instants(vb))
 }
 
-// instants rewrites the times in a decoded JSON value in UTC.
+// instants rewrites the times in a decoded JSON value in UTC, to the second
+// (an Excel date cell keeps no fraction of a second).
 func instants(v any) any {
 	switch v := v.(type) {
 	case map[string]any:
@@ -176,7 +177,7 @@ func instants(v any) any {
 	case string:
 		if len(v) >= 20 && v[10] == 'T' {
 			if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
-				return t.UTC().Format(time.RFC3339Nano)
+				return t.UTC().Truncate(time.Second).Format(time.RFC3339)
 			}
 		}
 	}

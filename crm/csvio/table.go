@@ -181,49 +181,6 @@ func WriteCSV(w io.Writer, header []string, rows [][]string) error {
 	return bw.Flush()
 }
 
-// WriteXLSX writes a workbook with one sheet; every cell is text, so phone
-// numbers keep their form and nothing is read as a formula.
-func WriteXLSX(w io.Writer, sheet string, header []string, rows [][]string) error {
-	f := excelize.NewFile()
-	defer f.Close()
-	if sheet == "" {
-		sheet = "Sheet1"
-	}
-	if err := f.SetSheetName("Sheet1", sheet); err != nil {
-		return err
-	}
-	sw, err := f.NewStreamWriter(sheet)
-	if err != nil {
-		return err
-	}
-	bold, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
-	if err != nil {
-		return err
-	}
-	hv := make([]any, len(header))
-	for i, h := range header {
-		hv[i] = excelize.Cell{StyleID: bold, Value: h}
-	}
-	if err := sw.SetRow("A1", hv, excelize.RowOpts{}); err != nil {
-		return err
-	}
-	for i, r := range rows {
-		vals := make([]any, len(r))
-		for j, c := range r {
-			vals[j] = c
-		}
-		cell, _ := excelize.CoordinatesToCellName(1, i+2)
-		if err := sw.SetRow(cell, vals); err != nil {
-			return err
-		}
-	}
-	if err := sw.Flush(); err != nil {
-		return err
-	}
-	_, err = f.WriteTo(w)
-	return err
-}
-
 // escapeCell keeps Excel from evaluating a cell that starts like a formula
 // (=, @, or + and - not followed by a digit: phone numbers and negative
 // amounts stay as they are).

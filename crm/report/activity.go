@@ -197,7 +197,11 @@ func (r *DailyReport) Table() *Table {
 	t := &Table{Name: "daily", Title: "Daily sales report",
 		Columns: []string{"date", "salesman", "visits", "calls", "meetings", "other", "new opps", "won", "won amount"}}
 	for _, d := range r.Rows {
-		t.add(d.Date, d.Name, d.Visits, d.Calls, d.Meetings, d.Other, d.NewOpps, d.Won, d.WonAmount)
+		var date any = d.Date
+		if day, err := time.Parse("2006-01-02", d.Date); err == nil {
+			date = day // a date cell
+		}
+		t.add(date, d.Name, d.Visits, d.Calls, d.Meetings, d.Other, d.NewOpps, d.Won, d.WonAmount)
 	}
 	return t
 }
@@ -302,9 +306,9 @@ func (r *VisitReport) Table() *Table {
 		t.add(v.Salesman, v.Account, v.Visits, v.Last)
 	}
 	for _, a := range r.Idle {
-		last := "never"
+		var last any = "never"
 		if !a.Last.IsZero() {
-			last = a.Last.Format("2006-01-02")
+			last = a.Last
 		}
 		t.add(a.Owner, a.Name, "not visited for "+itoa(r.IdleDays)+" days", last)
 	}

@@ -41,6 +41,12 @@ type Email struct {
 	Salesmen      int
 	Participation float64
 	ChartCID      string // "" no chart
+	// the report's one money unit (the chart's too), chosen from its
+	// largest amount: its name ("¥ million", "万元"), yuan per unit and
+	// decimals shown
+	Unit         string
+	UnitYuan     int64
+	UnitDecimals int
 }
 
 type EmailStage struct {
@@ -110,7 +116,17 @@ func BuildEmail(tx *crm.Tx, f Filter, name, locale string, monthly bool) (*Email
 	for _, l := range lo.Lost[:min(len(lo.Lost), MaxEmailLost)] {
 		e.Lost = append(e.Lost, EmailLost{Name: l.Name, Account: l.Account, Competitor: l.Competitor, Reason: l.Reason, Amount: int64(l.Amount)})
 	}
-	png, err := Chart(ChartData{Locale: locale, Funnel: fu, Activity: ac, Forecast: fc})
+	// one money unit for the whole report, from its largest amount
+	top := max(fu.Open.Amount, cr.Total.WonAmount)
+	for _, st := range fu.Stages {
+		top = max(top, st.Amount)
+	}
+	for _, m := range fc.Months {
+		top = max(top, m.Amount)
+	}
+	u := ChooseUnit(locale, top)
+	e.Unit, e.UnitYuan, e.UnitDecimals = u.Label, u.Yuan, u.Decimals
+	png, err := Chart(ChartData{Locale: locale, Funnel: fu, Activity: ac, Forecast: fc, Unit: u})
 	if err != nil {
 		return nil, nil, err
 	}

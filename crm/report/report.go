@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/fieldcrm/fieldcrm/crm"
+	"github.com/fieldcrm/fieldcrm/crm/csvio"
 )
 
 // Filter says what a report covers.
@@ -78,34 +79,51 @@ func (f *Filter) userOK(u *crm.User) bool {
 
 // Table is a report as rows of cells: what every output format writes.
 // Money cells are yuan with two decimals, shares are percentages with one.
+// Types says what each cell is (an amount, a count, a percentage, a date,
+// text), so that Excel holds numbers and dates and the text form groups
+// thousands.
 type Table struct {
 	Name    string
 	Title   string
 	Columns []string
 	Rows    [][]string
+	Types   [][]csvio.CellType // by row and column, as Rows
 }
 
+// add appends a row: a crm.Money is an amount, an int a count, a float64 a
+// percentage, a time.Time a date, an int64 a record's id (text), a string
+// text.
 func (t *Table) add(cells ...any) {
 	row := make([]string, len(cells))
+	types := make([]csvio.CellType, len(cells))
 	for i, c := range cells {
 		switch v := c.(type) {
 		case string:
 			row[i] = cellText(v)
 		case crm.Money:
-			row[i] = money(v)
+			row[i], types[i] = money(v), csvio.MoneyCell
 		case int:
-			row[i] = fmt.Sprint(v)
+			row[i], types[i] = fmt.Sprint(v), csvio.IntCell
 		case int64:
 			row[i] = fmt.Sprint(v)
 		case float64:
-			row[i] = fmt.Sprintf("%.1f", v)
+			row[i], types[i] = fmt.Sprintf("%.1f", v), csvio.PercentCell
 		case time.Time:
-			row[i] = v.Format("2006-01-02")
+			row[i], types[i] = v.Format("2006-01-02"), csvio.DateCell
 		default:
 			row[i] = fmt.Sprint(v)
 		}
 	}
 	t.Rows = append(t.Rows, row)
+	t.Types = append(t.Types, types)
+}
+
+// typeOf is the type of the cell at row i, column j.
+func (t *Table) typeOf(i, j int) csvio.CellType {
+	if i < len(t.Types) && j < len(t.Types[i]) {
+		return t.Types[i][j]
+	}
+	return csvio.TextCell
 }
 
 // cellText keeps a cell on one line with no run of spaces (the text form

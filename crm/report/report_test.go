@@ -4,12 +4,16 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"math"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/xuri/excelize/v2"
 
 	"github.com/fieldcrm/fieldcrm/crm"
 	"github.com/fieldcrm/fieldcrm/crm/csvio"
@@ -424,8 +428,10 @@ func TestSMSAgrees(t *testing.T) {
 
 var spaces = regexp.MustCompile(`  +`)
 
-// TestExportEqualsText checks that the CSV and Excel forms of every report
-// hold the cells of its text form.
+// TestExportEqualsText checks that the CSV form of every report holds the
+// cells of its text form (where the text groups thousands), and that the
+// Excel form holds the same values as numbers and dates where they are
+// amounts, counts, percentages and dates.
 func TestExportEqualsText(t *testing.T) {
 	w := newWorld(t)
 	for _, name := range report.Names {
@@ -442,26 +448,138 @@ func TestExportEqualsText(t *testing.T) {
 			}
 			lines := strings.Split(strings.TrimRight(text.String(), "\n"), "\n")[1:] // after the title
 			var fromText [][]string
-			for _, l := range lines {
-				fromText = append(fromText, spaces.Split(l, -1))
+			for i, l := range lines {
+				cells := spaces.Split(strings.TrimSpace(l), -1)
+				for j, c := range cells {
+					if i > 0 && j < len(tb.Types[i-1]) && (tb.Types[i-1][j] == csvio.MoneyCell || tb.Types[i-1][j] == csvio.IntCell) {
+						cells[j] = strings.ReplaceAll(c, ",", "")
+					}
+				}
+				fromText = append(fromText, cells)
 			}
-			for _, x := range []struct {
-				f csvio.Format
-				b *bytes.Buffer
-			}{{csvio.CSV, &csvb}, {csvio.XLSX, &xlsx}} {
-				got, err := csvio.Read(x.b, x.f)
-				if err != nil {
-					t.Fatal(err)
-				}
-				all := [][]string{got.Header}
-				for _, r := range got.Rows {
-					all = append(all, r.Cells)
-				}
-				if fmt.Sprint(all) != fmt.Sprint(fromText) {
-					t.Errorf("%v:\n%q\ntext:\n%q", x.f, all, fromText)
+			got, err := csvio.Read(&csvb, csvio.CSV)
+			if err != nil {
+				t.Fatal(err)
+			}
+			all := [][]string{got.Header}
+			for _, r := range got.Rows {
+				all = append(all, r.Cells)
+			}
+			if fmt.Sprint(all) != fmt.Sprint(fromText) {
+				t.Errorf("csv:\n%q\ntext:\n%q", all, fromText)
+			}
+			f, err := excelize.OpenReader(&xlsx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			for i, r := range tb.Rows {
+				for j, c := range r {
+					cell, _ := excelize.CoordinatesToCellName(j+1, i+2)
+					raw, _ := f.GetCellValue(name, cell, excelize.Options{RawCellValue: true})
+					ct, _ := f.GetCellType(name, cell)
+					typ := tb.Types[i][j]
+					if c == "-" || c == "never" || typ == csvio.TextCell {
+						if raw != c || ct != excelize.CellTypeInlineString {
+							t.Errorf("%s %q: %q (type %v), want text", cell, c, raw, ct)
+						}
+						continue
+					}
+					if ct != excelize.CellTypeUnset { // a number: no t attribute
+						t.Errorf("%s %q: type %v, want a number", cell, c, ct)
+					}
+					want, _ := strconv.ParseFloat(c, 64)
+					switch typ {
+					case csvio.PercentCell:
+						want /= 100
+					case csvio.DateCell:
+						d, _ := time.Parse("2006-01-02", c)
+						want = float64(d.Sub(time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC)) / (24 * time.Hour))
+					}
+					if v, err := strconv.ParseFloat(raw, 64); err != nil || math.Abs(v-want) > 1e-9 {
+						t.Errorf("%s %q (%v): holds %q, want %v", cell, c, typ, raw, want)
+					}
 				}
 			}
 		})
+	}
+}
+
+// TestReportXLSX: the lost report in Excel: amounts as money cells whose
+// SUM is the total row, the date as a date cell, the id as text, the header
+// frozen; and its text form groups thousands.
+func TestReportXLSX(t *testing.T) {
+	w := newWorld(t)
+	tb := w.table(crm.System, "lost", november)
+	var xlsx, text bytes.Buffer
+	if err := report.Write(&xlsx, "xlsx", tb); err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenReader(&xlsx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	n := len(tb.Rows) // the last row is the total
+	if n < 2 {
+		t.Fatalf("lost report has %d rows", n)
+	}
+	amount := fmt.Sprintf("G%d", n+1)
+	if err := f.SetCellFormula("lost", "J1", fmt.Sprintf("SUM(G2:G%d)", n)); err != nil {
+		t.Fatal(err)
+	}
+	sum, err := f.CalcCellValue("lost", "J1", excelize.Options{RawCellValue: true})
+	total, _ := f.GetCellValue("lost", amount, excelize.Options{RawCellValue: true})
+	if err != nil || sum != total || sum == "0" {
+		t.Errorf("SUM(amounts) = %q (%v), total row %q", sum, err, total)
+	}
+	// the forecast's amounts per month add up to its total row
+	fc := w.table(crm.System, "forecast", november)
+	var fb bytes.Buffer
+	if err := report.Write(&fb, "xlsx", fc); err != nil {
+		t.Fatal(err)
+	}
+	ff, err := excelize.OpenReader(&fb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ff.Close()
+	m := len(fc.Rows)
+	ff.SetCellFormula("forecast", "F1", fmt.Sprintf("SUM(C2:C%d)", m))
+	fsum, err := ff.CalcCellValue("forecast", "F1", excelize.Options{RawCellValue: true})
+	ftotal, _ := ff.GetCellValue("forecast", fmt.Sprintf("C%d", m+1), excelize.Options{RawCellValue: true})
+	if err != nil || fsum != ftotal || m < 3 {
+		t.Errorf("forecast: SUM of %d months = %q (%v), total row %q", m-1, fsum, err, ftotal)
+	}
+	shown, _ := f.GetCellValue("lost", amount)
+	if want := "¥" + report.Group(tb.Rows[n-1][6]); shown != want {
+		t.Errorf("total shows %q, want %q", shown, want)
+	}
+	if v, _ := f.GetCellValue("lost", "H2"); !regexp.MustCompile(`^2026-11-\d\d$`).MatchString(v) {
+		t.Errorf("lost on shows %q, want a date", v)
+	}
+	if ct, _ := f.GetCellType("lost", "A2"); ct != excelize.CellTypeInlineString {
+		t.Errorf("id cell type %v, want text", ct)
+	}
+	if p, _ := f.GetPanes("lost"); !p.Freeze || p.YSplit != 1 {
+		t.Errorf("panes %+v", p)
+	}
+	if err := report.Write(&text, "text", tb); err != nil {
+		t.Fatal(err)
+	}
+	out := text.String()
+	if !strings.HasPrefix(out, "Lost sales (lost in the period), with competitor and reason; amounts in ¥\n") ||
+		!strings.Contains(out, report.Group(tb.Rows[n-1][6])) || !strings.Contains(tb.Rows[n-1][6], ".") || !strings.Contains(report.Group(tb.Rows[n-1][6]), ",") {
+		t.Errorf("text:\n%s", out)
+	}
+}
+
+func TestGroup(t *testing.T) {
+	for in, want := range map[string]string{"0": "0", "999": "999", "1000": "1,000", "2400000.00": "2,400,000.00",
+		"-12345": "-12,345", "123456.5": "123,456.5", "-": "-", "never": "never", "": ""} {
+		if got := report.Group(in); got != want {
+			t.Errorf("Group(%q) = %q, want %q", in, got, want)
+		}
 	}
 }
 

@@ -121,7 +121,7 @@ type Entry struct {
 	// Via is the sender actually used by the last attempt (From, or the one
 	// the worker chose).
 	Via            string `json:"via,omitempty"`
-	ProviderID     string `json:"provider_id,omitempty"` // Twilio SID
+	ProviderID     string `json:"provider_id,omitempty"` // Twilio SID; Aliyun BizIds, comma-separated when the message went as several SMS
 	ProviderStatus string `json:"provider_status,omitempty"`
 	Segments       int    `json:"segments,omitempty"`
 
@@ -130,6 +130,10 @@ type Entry struct {
 	UpdatedAt time.Time `json:"updated_at"`
 
 	StatusHistory []StatusChange `json:"status_history,omitempty"`
+
+	// Provider names the provider the last attempt went through ("twilio",
+	// "aliyun"; empty when a single provider serves the channel).
+	Provider string `json:"provider,omitempty"`
 }
 
 // Terminal reports whether the entry will not be sent again.
@@ -440,6 +444,13 @@ func providerRank(s string) int {
 // status for an unknown providerID is kept aside and applied when the send is
 // recorded; changed is false then.
 func SetStatus(db *bolt.DB, providerID, status string, errCode int, now time.Time) (changed bool, err error) {
+	return SetStatusNote(db, providerID, status, errCode, "", now)
+}
+
+// SetStatusNote is SetStatus with the provider's own words for the status
+// (Aliyun's err_code, e.g. "DELIVERED", "MK:0001"), kept in the entry's
+// history.
+func SetStatusNote(db *bolt.DB, providerID, status string, errCode int, note string, now time.Time) (changed bool, err error) {
 	status = strings.ToLower(strings.TrimSpace(status))
 	if providerID == "" || providerRank(status) == 0 {
 		return false, fmt.Errorf("outbox: bad status %q for %q", status, providerID)
@@ -456,13 +467,13 @@ func SetStatus(db *bolt.DB, providerID, status string, errCode int, now time.Tim
 		if err != nil {
 			return err
 		}
-		changed, err = applyStatus(tx, e, status, errCode, now)
+		changed, err = applyStatus(tx, e, status, errCode, now, note)
 		return err
 	})
 	return changed, err
 }
 
-func applyStatus(tx *bolt.Tx, e *Entry, status string, errCode int, now time.Time) (bool, error) {
+func applyStatus(tx *bolt.Tx, e *Entry, status string, errCode int, now time.Time, detail ...string) (bool, error) {
 	if providerRank(status) <= providerRank(e.ProviderStatus) {
 		return false, nil
 	}
@@ -470,6 +481,9 @@ func applyStatus(tx *bolt.Tx, e *Entry, status string, errCode int, now time.Tim
 	e.ProviderStatus = status
 	e.UpdatedAt = now
 	note := "provider"
+	if len(detail) > 0 && detail[0] != "" {
+		note += ": " + detail[0]
+	}
 	switch status {
 	case "delivered", "read":
 		e.State = StateDelivered
@@ -511,19 +525,24 @@ func keepEarly(tx *bolt.Tx, providerID, status string, code int, now time.Time) 
 // applyEarly applies statuses that arrived before the send was recorded.
 func applyEarly(tx *bolt.Tx, e *Entry) error {
 	b := tx.Bucket(bktEarly)
-	v := b.Get([]byte(e.ProviderID))
-	if v == nil {
-		return nil
-	}
-	var list []early
-	_ = json.Unmarshal(v, &list)
-	sort.SliceStable(list, func(i, j int) bool { return providerRank(list[i].Status) < providerRank(list[j].Status) })
-	for _, s := range list {
-		if _, err := applyStatus(tx, e, s.Status, s.Code, s.At); err != nil {
+	for _, pid := range ProviderIDs(e.ProviderID) {
+		v := b.Get([]byte(pid))
+		if v == nil {
+			continue
+		}
+		var list []early
+		_ = json.Unmarshal(v, &list)
+		sort.SliceStable(list, func(i, j int) bool { return providerRank(list[i].Status) < providerRank(list[j].Status) })
+		for _, s := range list {
+			if _, err := applyStatus(tx, e, s.Status, s.Code, s.At); err != nil {
+				return err
+			}
+		}
+		if err := b.Delete([]byte(pid)); err != nil {
 			return err
 		}
 	}
-	return b.Delete([]byte(e.ProviderID))
+	return nil
 }
 
 // Prune deletes entries in a final state last updated before cutoff, with
@@ -555,8 +574,8 @@ func Prune(db *bolt.DB, cutoff time.Time) (n int, err error) {
 					return err
 				}
 			}
-			if e.ProviderID != "" {
-				if err := tx.Bucket(bktProvider).Delete([]byte(e.ProviderID)); err != nil {
+			for _, pid := range ProviderIDs(e.ProviderID) {
+				if err := tx.Bucket(bktProvider).Delete([]byte(pid)); err != nil {
 					return err
 				}
 			}
@@ -584,6 +603,17 @@ func Prune(db *bolt.DB, cutoff time.Time) (n int, err error) {
 		return nil
 	})
 	return n, err
+}
+
+// ProviderIDs splits an entry's ProviderID into the ids of its parts.
+func ProviderIDs(pid string) []string {
+	var out []string
+	for _, p := range strings.Split(pid, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 func stateKey(e *Entry) []byte {

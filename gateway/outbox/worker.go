@@ -47,6 +47,10 @@ type Config struct {
 	Rate        float64
 	ServiceRate float64
 	Rates       map[string]float64
+	// Pool, when set, gives the senders an SMS with an empty From is spread
+	// over, by its recipient (each provider its own, when numbers are
+	// routed to several); nil: From for every number.
+	Pool func(to string) []string
 
 	Concurrency int           // sends in flight at once [4]
 	SendTimeout time.Duration // deadline of one Send [30s]
@@ -477,8 +481,12 @@ func (w *Worker) reserve(e *Entry, now time.Time) (via string, ok bool, next tim
 	defer w.mu.Unlock()
 	cands := []string{e.From}
 	start := 0
-	if e.From == "" && len(w.cfg.From) > 0 {
-		cands = w.cfg.From
+	pool := w.cfg.From
+	if w.cfg.Pool != nil {
+		pool = w.cfg.Pool(e.To)
+	}
+	if e.From == "" && len(pool) > 0 {
+		cands = pool
 		start = w.rr % len(cands)
 	}
 	for i := range cands {
@@ -544,7 +552,7 @@ func (w *Worker) send(p *pick, sem chan struct{}) {
 	if err == nil && msg.Channel == ChannelSMS {
 		w.meter(p.via, p.segs, segs)
 	}
-	w.record(p.id, pid, segs, err)
+	w.record(p.id, pid, segs, msg.Provider, err)
 }
 
 func (w *Worker) callSender(e *Entry) (pid string, segs int, err error) {
@@ -565,7 +573,7 @@ func (w *Worker) callSender(e *Entry) (pid string, segs int, err error) {
 }
 
 // record writes the outcome of a send.
-func (w *Worker) record(id int64, pid string, segs int, sendErr error) {
+func (w *Worker) record(id int64, pid string, segs int, provider string, sendErr error) {
 	now := w.now()
 	var optOut string
 	var outcome, channel, key string
@@ -584,6 +592,7 @@ func (w *Worker) record(id int64, pid string, segs int, sendErr error) {
 		}
 		old := *e
 		attempts = e.Attempts
+		e.Provider = provider
 		code := errorCode(sendErr)
 		if sendErr != nil {
 			// the provider did not take it: it does not count toward the number's limits
@@ -636,8 +645,10 @@ func (w *Worker) record(id int64, pid string, segs int, sendErr error) {
 			return err
 		}
 		if sendErr == nil && pid != "" {
-			if err := tx.Bucket(bktProvider).Put([]byte(pid), u64(uint64(id))); err != nil {
-				return err
+			for _, part := range ProviderIDs(pid) { // a message sent as several SMS has an id per part
+				if err := tx.Bucket(bktProvider).Put([]byte(part), u64(uint64(id))); err != nil {
+					return err
+				}
 			}
 			return applyEarly(tx, e)
 		}
