@@ -126,7 +126,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	mux := http.NewServeMux()
 	m.twilio = &twilio.Handler{Pipeline: m.Pipeline, DB: m.Store.DB(), AuthToken: cfg.TwilioToken, PublicURL: cfg.PublicURL,
 		Log: m.Log, Now: now}
-	if cfg.Aliyun.TwilioOn() {
+	if cfg.Aliyun.TwilioOn() || cfg.SMS == SMSConsole { // console mode: fieldcrm webhook posts here
 		m.twilio.Register(mux)
 	}
 	m.registerAliyun(mux, now)
