@@ -25,6 +25,9 @@ type Config struct {
 	LogFormat string // FIELDCRM_LOG_FORMAT: text or json
 	LogLevel  string // FIELDCRM_LOG_LEVEL: debug, info, warn, error
 
+	// SMS is how SMS goes out (FIELDCRM_SMS): "twilio", or "console" to
+	// print it to the log (console.go): no Twilio account needed.
+	SMS          string
 	TwilioSID    string   // TWILIO_ACCOUNT_SID
 	TwilioToken  string   // TWILIO_AUTH_TOKEN
 	TwilioFrom   []string // FIELDCRM_TWILIO_FROM: numbers or one Messaging Service SID, comma-separated
@@ -124,6 +127,7 @@ func (c *Config) vars(from *string, rate *string) []envVar {
 		{"FIELDCRM_TZ", "default time zone", &c.TZ, "Asia/Shanghai"},
 		{"FIELDCRM_LOG_FORMAT", "log format: text or json", &c.LogFormat, "text"},
 		{"FIELDCRM_LOG_LEVEL", "log level: debug, info, warn, error", &c.LogLevel, "info"},
+		{"FIELDCRM_SMS", "how SMS goes out: twilio, or console (printed to the log, nothing sent: to try serve without a Twilio account)", &c.SMS, SMSTwilio},
 		{"TWILIO_ACCOUNT_SID", "Twilio account SID (AC…)", &c.TwilioSID, ""},
 		{"TWILIO_AUTH_TOKEN", "Twilio auth token", &c.TwilioToken, ""},
 		{"FIELDCRM_TWILIO_FROM", "sender numbers (+86…, comma-separated) or a Messaging Service SID (MG…)", from, ""},
@@ -232,9 +236,10 @@ func (c *Config) Validate() error {
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		add("FIELDCRM_ADDR %q is not host:port (e.g. 127.0.0.1:8080)", c.Addr)
 	}
-	if c.PublicURL == "" {
+	console := c.consoleDefaults(add)
+	if c.PublicURL == "" && !console {
 		add("FIELDCRM_PUBLIC_URL is missing: the https URL Twilio calls, e.g. https://crm.example.com (signatures are checked against it)")
-	} else if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+	} else if u, err := url.Parse(c.PublicURL); c.PublicURL != "" && (err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "") {
 		add("FIELDCRM_PUBLIC_URL %q is not an http(s) URL", c.PublicURL)
 	}
 	loc, err := time.LoadLocation(c.TZ)
@@ -253,9 +258,9 @@ func (c *Config) Validate() error {
 		add("FIELDCRM_LOG_LEVEL must be debug, info, warn or error, not %q", c.LogLevel)
 	}
 	switch {
-	case c.TwilioSID == "":
+	case c.TwilioSID == "" && !console:
 		add("TWILIO_ACCOUNT_SID is missing (AC followed by 32 hex digits, from the Twilio console)")
-	case !reSID.MatchString(c.TwilioSID) && !reAlnum.MatchString(c.TwilioSID):
+	case c.TwilioSID != "" && !reSID.MatchString(c.TwilioSID) && !reAlnum.MatchString(c.TwilioSID):
 		add("TWILIO_ACCOUNT_SID %q is not an account SID", c.TwilioSID)
 	}
 	switch {
@@ -264,7 +269,7 @@ func (c *Config) Validate() error {
 	case !reAlnum.MatchString(c.TwilioToken):
 		add("TWILIO_AUTH_TOKEN must be letters and digits")
 	}
-	if len(c.TwilioFrom) == 0 {
+	if len(c.TwilioFrom) == 0 && !console {
 		add("FIELDCRM_TWILIO_FROM is missing: a sender number like +8613800000000, several comma-separated, or a Messaging Service SID (MG…)")
 	}
 	for _, f := range c.TwilioFrom {

@@ -97,6 +97,7 @@ func newOps(db func() *bolt.DB, now func() time.Time, adminToken string) *ops {
 	o.reg.MustRegister(o.mailIn, o.msgIn, o.msgOut, o.parseErrs, o.handleSecs, o.delivery, o.reqSecs, o.backups, o.jobRuns, o.jobSecs, o.limitHolds,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		&storeCollector{o: o}, buildInfoGauge(readBuildStamp()))
+	o.initSeries() // opsseries.go
 	return o
 }
 
@@ -159,9 +160,11 @@ type storeCollector struct{ o *ops }
 
 var (
 	descDepth     = prometheus.NewDesc("fieldcrm_outbox_entries", "Outbox entries by state.", []string{"state"}, nil)
-	descHeld      = prometheus.NewDesc("fieldcrm_outbox_held_entries", "Queued outbox entries held back until a later time (quiet hours).", nil, nil)
+	descHeld      = prometheus.NewDesc("fieldcrm_outbox_held_entries", "Queued outbox entries held back until a later time (quiet hours): waiting as asked, not late.", nil, nil)
+	descOldHeld   = prometheus.NewDesc("fieldcrm_outbox_oldest_held_seconds", "Age (since queued) of the oldest entry held for quiet hours (0: none).", nil, nil)
+	descDue       = prometheus.NewDesc("fieldcrm_outbox_due_entries", "Outbox entries due and not sent yet: queued and not held (due now or waiting for a retry), and sending.", nil, nil)
+	descOldest    = prometheus.NewDesc("fieldcrm_outbox_oldest_pending_seconds", "How long the oldest due entry has been due and not sent (held entries count from the end of their hold; 0: none).", nil, nil)
 	descLimited   = prometheus.NewDesc("fieldcrm_outbox_limit_held_entries", "Queued outbox entries held for a per-number frequency limit (not quiet hours).", nil, nil)
-	descOldest    = prometheus.NewDesc("fieldcrm_outbox_oldest_pending_seconds", "Age of the oldest outbox entry still queued or sending (0: none).", nil, nil)
 	descJobAt     = prometheus.NewDesc("fieldcrm_job_last_run_timestamp_seconds", "When each scheduled job last ran (wall clock).", []string{"job"}, nil)
 	descJobDur    = prometheus.NewDesc("fieldcrm_job_last_run_duration_seconds", "How long each job's last run took.", []string{"job"}, nil)
 	descJobErr    = prometheus.NewDesc("fieldcrm_job_last_run_failed", "1 when the job's last run failed.", []string{"job"}, nil)
@@ -172,7 +175,7 @@ var (
 )
 
 func (c *storeCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descWriteFail, descWriteBad, descDepth, descHeld, descLimited, descOldest, descJobAt, descJobDur, descJobErr, descJobSent, descScrape} {
+	for _, d := range []*prometheus.Desc{descWriteFail, descWriteBad, descDepth, descHeld, descLimited, descOldHeld, descDue, descOldest, descJobAt, descJobDur, descJobErr, descJobSent, descScrape} {
 		ch <- d
 	}
 }
@@ -191,19 +194,17 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 	failed := 0.0
 	if db == nil {
 		failed = 1
-	} else if st, err := outbox.Stats(db, c.o.now()); err != nil {
+	} else if st, err := outbox.Pending(db, c.o.now()); err != nil {
 		failed = 1
 	} else {
 		for _, s := range outbox.States {
 			ch <- prometheus.MustNewConstMetric(descDepth, prometheus.GaugeValue, float64(st.Depth[s]), s)
 		}
-		ch <- prometheus.MustNewConstMetric(descOldest, prometheus.GaugeValue, st.OldestQueued.Seconds())
+		ch <- prometheus.MustNewConstMetric(descDue, prometheus.GaugeValue, float64(st.Due))
+		ch <- prometheus.MustNewConstMetric(descOldest, prometheus.GaugeValue, st.OldestDue.Seconds())
+		ch <- prometheus.MustNewConstMetric(descHeld, prometheus.GaugeValue, float64(st.Held))
+		ch <- prometheus.MustNewConstMetric(descOldHeld, prometheus.GaugeValue, st.OldestHeld.Seconds())
 		ch <- prometheus.MustNewConstMetric(descLimited, prometheus.GaugeValue, float64(st.Limited))
-		held, err := heldEntries(db, c.o.now())
-		if err != nil {
-			failed = 1
-		}
-		ch <- prometheus.MustNewConstMetric(descHeld, prometheus.GaugeValue, float64(held))
 		runs, err := scheduler.LastRuns(db)
 		if err != nil {
 			failed = 1
@@ -222,19 +223,6 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 		}
 	}
 	ch <- prometheus.MustNewConstMetric(descScrape, prometheus.GaugeValue, failed)
-}
-
-// heldEntries counts the queued entries whose NotBefore is still ahead
-// (held by quiet hours): queued, but not late.
-func heldEntries(db *bolt.DB, now time.Time) (int, error) {
-	q, err := outbox.List(db, outbox.Filter{State: outbox.StateQueued, Limit: 1 << 30})
-	n := 0
-	for _, e := range q {
-		if e.NotBefore.After(now) {
-			n++
-		}
-	}
-	return n, err
 }
 
 // statusWriter remembers the status code for the latency histogram.

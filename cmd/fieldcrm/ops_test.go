@@ -74,7 +74,8 @@ func TestOpsMetrics(t *testing.T) {
 	// the outbox counts a send once it has recorded it, after the API took it
 	e2eWaitUntil(t, "the notice counted as sent", func() bool {
 		_, body := opsGet(t, e, "/metrics", "")
-		return strings.Contains(body, `fieldcrm_messages_out_total{channel="sms",outcome="sent"}`)
+		// the series exists at 0 from the start (opsseries.go): wait for 1
+		return strings.Contains(body, `fieldcrm_messages_out_total{channel="sms",outcome="sent"} 1`+"\n")
 	})
 	e.m.ops.jobRun("overdue", 12*time.Millisecond, nil) // as the scheduler's OnRun hook reports a run
 	code, body := opsGet(t, e, "/metrics", "")
@@ -82,13 +83,14 @@ func TestOpsMetrics(t *testing.T) {
 		t.Fatalf("metrics %d", code)
 	}
 	for _, want := range []string{
-		`fieldcrm_messages_in_total{channel="sms",outcome="ok"}`,
+		`fieldcrm_messages_in_total{channel="sms",outcome="ok"} 3`,
 		`fieldcrm_messages_in_total{channel="sms",outcome="duplicate"} 1`,
 		`fieldcrm_messages_in_total{channel="sms",outcome="unknown_sender"} 1`,
-		`fieldcrm_messages_in_total{channel="sms",outcome="parse_error"}`,
-		`fieldcrm_parse_errors_total{verb="none"}`,
-		`fieldcrm_messages_out_total{channel="sms",outcome="inline"}`,
-		`fieldcrm_messages_out_total{channel="sms",outcome="sent"}`,
+		`fieldcrm_messages_in_total{channel="sms",outcome="parse_error"} 2`,
+		`fieldcrm_parse_errors_total{verb="none"} 1`,
+		`fieldcrm_parse_errors_total{verb="opp"} 1`,
+		`fieldcrm_messages_out_total{channel="sms",outcome="inline"} 6`,
+		`fieldcrm_messages_out_total{channel="sms",outcome="sent"} 1`,
 		`fieldcrm_outbox_entries{state="queued"}`,
 		`fieldcrm_outbox_entries{state="sent"}`,
 		`fieldcrm_outbox_oldest_pending_seconds`,

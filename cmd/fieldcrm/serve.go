@@ -81,6 +81,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	if m.Senders == nil && cfg.SMS == SMSConsole {
+		m.Senders = consoleSenders(m.Log) // console.go
+	}
 	if m.Senders == nil {
 		if m.Senders, err = m.smsSenders(cfg, now); err != nil { // Twilio, Alibaba Cloud or both (aliyun.go)
 			return err
@@ -123,7 +126,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	mux := http.NewServeMux()
 	m.twilio = &twilio.Handler{Pipeline: m.Pipeline, DB: m.Store.DB(), AuthToken: cfg.TwilioToken, PublicURL: cfg.PublicURL,
 		Log: m.Log, Now: now}
-	if cfg.Aliyun.TwilioOn() {
+	if cfg.Aliyun.TwilioOn() || cfg.SMS == SMSConsole { // console mode: fieldcrm webhook posts here
 		m.twilio.Register(mux)
 	}
 	m.registerAliyun(mux, now)
@@ -137,6 +140,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		cancel()
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
+	m.consoleListening()
 	m.wg.Add(4)
 	go func() { defer m.wg.Done(); m.ops.disk.run(wctx, time.Minute, now) }()
 	m.ops.schedUp.Store(true)
