@@ -149,7 +149,7 @@ func ParseConfig(name string, args []string, getenv func(string) string) (*Confi
 		"warn (log and metric) when the disk of the database has less free space than this many MB", &minFree, "500"},
 		envVar{"FIELDCRM_SMS_COUNTRIES", "countries whose unknown numbers get the \"not registered\" SMS: ISO codes or calling codes, comma-separated; * for any", &countries, "CN"},
 		envVar{"FIELDCRM_UNKNOWN_PER_HOUR", "most \"not registered\" answers per hour, to all unknown senders together", &perHour, "30"},
-		envVar{SMSLimitsEnv, "most SMS one number may receive, by route: prefix=N/window,… separated by ; (1/1m, 5/1h, 50/24h rolling; 10/day calendar); off for none", &limits, DefaultSMSLimits},
+		envVar{SMSLimitsEnv, "most SMS one number may receive, by route: prefix=N/window,… separated by ; (1/1m, 5/1h, 50/24h rolling; 10/day calendar); off for none", &limits, ""},
 		envVar{SMSReplyReserveEnv, "percent of each per-number limit kept for answers to the recipient's own messages", &reserve, "20"},
 		envVar{SMSDomesticEnv, "prefixes of the numbers served by a domestic Chinese SMS provider (+86): their TD, R or 退订 alone opts out like STOP (default: the prefixes FIELDCRM_SMS_ROUTES sends to aliyun)", &domestic, ""})
 	for _, v := range vars {
@@ -198,9 +198,7 @@ func ParseConfig(name string, args []string, getenv func(string) string) (*Confi
 	if _, err := fmt.Sscan(perHour, &c.UnknownPerHour); err != nil || c.UnknownPerHour < 1 {
 		return nil, fs, fmt.Errorf("FIELDCRM_UNKNOWN_PER_HOUR: %q is not a number above 0", perHour)
 	}
-	if c.SMSLimits, err = parseSMSLimits(limits); err != nil {
-		return nil, fs, err
-	}
+
 	if _, err := fmt.Sscan(reserve, &c.SMSReplyReserve); err != nil || c.SMSReplyReserve < 0 || c.SMSReplyReserve > 90 {
 		return nil, fs, fmt.Errorf("%s: %q is not a percent from 0 to 90", SMSReplyReserveEnv, reserve)
 	}
@@ -209,6 +207,12 @@ func ParseConfig(name string, args []string, getenv func(string) string) (*Confi
 	}
 	if strings.TrimSpace(domestic) == "" {
 		c.SMSDomestic = domesticFromRoutes(getenv)
+	}
+	if strings.TrimSpace(limits) == "" {
+		limits = defaultSMSLimits(c.SMSDomestic)
+	}
+	if c.SMSLimits, err = parseSMSLimits(limits); err != nil {
+		return nil, fs, err
 	}
 	c.MinFree = mb << 20
 	if mb == 0 {

@@ -24,7 +24,26 @@ const (
 // DefaultSMSLimits is Alibaba Cloud's default for notification SMS: 50 a day
 // (the 24 hours before a send) to one number with the same signature and
 // template. fieldcrm counts every template together, which stays inside it.
-const DefaultSMSLimits = "+86=50/24h"
+// It applies by default to the numbers a domestic provider serves
+// (FIELDCRM_SMS_DOMESTIC, or what FIELDCRM_SMS_ROUTES sends to one); numbers
+// Twilio serves have no cap unless FIELDCRM_SMS_LIMITS sets one.
+const DefaultSMSLimits = "50/24h"
+
+// defaultSMSLimits is FIELDCRM_SMS_LIMITS when it is not set: DefaultSMSLimits
+// for each domestic prefix ("off" when there is none).
+func defaultSMSLimits(domestic []string) string {
+	var out []string
+	for _, p := range domestic {
+		if p == "+" {
+			p = "*"
+		}
+		out = append(out, p+"="+DefaultSMSLimits)
+	}
+	if len(out) == 0 {
+		return "off"
+	}
+	return strings.Join(out, ";")
+}
 
 // routeLimits are the limits of the numbers that start with Prefix ("*":
 // every number no other prefix matches).

@@ -151,9 +151,19 @@ func TestSMSLimitsConfig(t *testing.T) {
 	}
 
 	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+	// Twilio alone: no cap on any number unless one is set
 	cfg, _, err := ParseConfig("serve", nil, env(map[string]string{}))
-	if err != nil || len(cfg.SMSLimits) != 1 || cfg.SMSLimits[0].Prefix != "+86" || cfg.SMSReplyReserve != 20 || len(cfg.SMSDomestic) != 0 {
+	if err != nil || len(cfg.SMSLimits) != 0 || cfg.SMSReplyReserve != 20 || len(cfg.SMSDomestic) != 0 {
 		t.Errorf("defaults: %+v %v", cfg, err)
+	}
+	// the numbers Alibaba Cloud serves get its default cap
+	cfg, _, err = ParseConfig("serve", nil, env(map[string]string{"FIELDCRM_ALIYUN_ACCESS_KEY_ID": "LTAIexample"}))
+	if err != nil || len(cfg.SMSLimits) != 1 || cfg.SMSLimits[0].Prefix != "+86" || len(cfg.SMSLimits[0].Limits) != 1 || cfg.SMSLimits[0].Limits[0].Max != 50 {
+		t.Errorf("aliyun defaults: %+v %v", cfg.SMSLimits, err)
+	}
+	cfg, _, err = ParseConfig("serve", nil, env(map[string]string{"FIELDCRM_SMS_ROUTES": "*=aliyun"}))
+	if err != nil || len(cfg.SMSLimits) != 1 || cfg.SMSLimits[0].Prefix != "*" {
+		t.Errorf("everything by aliyun: %+v %v", cfg.SMSLimits, err)
 	}
 	for k, v := range map[string]string{SMSLimitsEnv: "+86=lots", SMSReplyReserveEnv: "95", SMSDomesticEnv: "86"} {
 		if _, _, err := ParseConfig("serve", nil, env(map[string]string{k: v})); err == nil || !strings.Contains(err.Error(), k) {
