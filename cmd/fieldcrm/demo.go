@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -28,14 +29,49 @@ type consoleSender struct {
 	w     io.Writer
 	names func(phone string) string
 	n     atomic.Int64
+	// aliyun (the demo's /aliyun) shows under each SMS the Alibaba Cloud
+	// templates it would go out as in China
+	aliyun atomic.Bool
 }
 
 func (c *consoleSender) Send(ctx context.Context, e *outbox.Entry) (string, int, error) {
 	segs, _ := templates.Segments(e.Body)
 	c.mu.Lock()
 	fmt.Fprintf(c.w, "   ↳ SMS to %s: %s\n", c.names(e.To), strings.ReplaceAll(e.Body, "\n", "\n     "))
+	if c.aliyun.Load() {
+		fmt.Fprint(c.w, asAliyun(templates.SMSKindOfKey(e.Key), e.Body, "     "))
+	}
 	c.mu.Unlock()
 	return fmt.Sprintf("DEMO%06d", c.n.Add(1)), segs, nil
+}
+
+// demoSignName is the signature the demo shows Alibaba Cloud SMS with.
+const demoSignName = "鞍山重机"
+
+// asAliyun says how an SMS of kind would go out through Alibaba Cloud: the
+// catalogue template of each part (fieldcrm sms-templates --provider aliyun)
+// and its variables, and the segments with the signature.
+func asAliyun(kind, body, indent string) string {
+	parts, err := templates.FitSMS("aliyun", kind, body)
+	if err != nil {
+		return fmt.Sprintf("%s(Alibaba Cloud: no template carries it: %v)\n", indent, err)
+	}
+	var b strings.Builder
+	for i, p := range parts {
+		names := make([]string, 0, len(p.Params))
+		for k := range p.Params {
+			names = append(names, k)
+		}
+		sort.Strings(names)
+		var vars []string
+		for _, k := range names {
+			vars = append(vars, fmt.Sprintf("${%s}=%q", k, p.Params[k]))
+		}
+		segs, _ := templates.Segments("【" + demoSignName + "】" + p.Text)
+		fmt.Fprintf(&b, "%s(Alibaba Cloud %d/%d: template %s, %s; %d segment%s with 【%s】)\n",
+			indent, i+1, len(parts), p.Template, strings.Join(vars, " "), segs, pluralS(segs), demoSignName)
+	}
+	return b.String()
 }
 
 // session is a store with its pipeline, for demo and sms.
@@ -172,6 +208,7 @@ func runDemoIn(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	fmt.Fprintf(out, "fieldcrm demo: %s\n", *db)
 	fmt.Fprintln(out, "Type messages as a salesman would text them; notices to others are shown under the reply.")
 	fmt.Fprintln(out, "  /as NAME  send as someone else   /who  the users   /quit  leave   HELP  the commands")
+	fmt.Fprintln(out, "  /aliyun   show the Alibaba Cloud SMS template each SMS would go out as in China (again: off)")
 	fmt.Fprintln(out, "Try: TODAY · V acme; met Zhang Wei; wants 2x 320D; next: quote fri · OPPS · UNDO")
 	if mail != nil {
 		mail.howTo(out, users, me)
@@ -190,6 +227,14 @@ func runDemoIn(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 			for _, u := range users {
 				fmt.Fprintf(out, "  %-14s %-15s %s  %s\n", u.Name, u.Role, u.Phones[0], u.Email)
 			}
+		case line == "/aliyun":
+			on := !console.aliyun.Load()
+			console.aliyun.Store(on)
+			if on {
+				fmt.Fprintln(out, "  each SMS now shows the Alibaba Cloud template it would go out as (fieldcrm sms-templates --provider aliyun lists them)")
+			} else {
+				fmt.Fprintln(out, "  Alibaba Cloud templates no longer shown")
+			}
 		case strings.HasPrefix(line, "/as"):
 			if u := findDemoUser(users, strings.TrimSpace(strings.TrimPrefix(line, "/as"))); u != nil {
 				me = u
@@ -207,6 +252,9 @@ func runDemoIn(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 			}
 			fmt.Fprintf(out, "  %s\n", strings.ReplaceAll(res.Reply, "\n", "\n  "))
 			fmt.Fprintf(out, "  (%d SMS segment%s)\n", res.Segments, pluralS(res.Segments))
+			if console.aliyun.Load() && res.Reply != "" {
+				fmt.Fprint(out, asAliyun(templates.SMSKindOfKey("reply|"), res.Reply, "  "))
+			}
 			drain(s.store, 2*time.Second)
 		}
 		prompt()

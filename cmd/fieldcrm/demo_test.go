@@ -188,3 +188,26 @@ func (s *syncBuffer) Write(p []byte) (int, error) {
 	return s.b.Write(p)
 }
 func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+// /aliyun shows, under each SMS, the Alibaba Cloud template it would go out
+// as in China, with its variable and the segments the signature costs.
+func TestDemoShowsAliyunTemplates(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "demo.db")
+	script := "/aliyun\n/as li\n拜访 华鑫 见了李总 要2台320D\n/as liu\nPLAN wang visit acme mining fri urgent\n/aliyun\nTODAY\n/quit\n"
+	var out, errOut bytes.Buffer
+	if code := runDemoIn(context.Background(), []string{"--db", db, "--imap", "off"}, strings.NewReader(script), &out, &errOut); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	got := out.String()
+	t.Logf("demo output:\n%s", got)
+	if !regexp.MustCompile(`\(Alibaba Cloud 1/1: template reply_zh, \$\{content\}="已记录拜访 #\d+ 华鑫矿业，李刚。回复撤销可撤回"; 1 segment with 【鞍山重机】\)`).MatchString(got) {
+		t.Errorf("Li Na's reply does not show its template")
+	}
+	if !regexp.MustCompile(`↳ SMS to Wang Jun: Liu Yang assigned you #\d+ visit ACME Mining[^\n]*\n +\(Alibaba Cloud 1/1: template notice_en, \$\{content\}="Liu Yang assigned you #\d+`).MatchString(got) {
+		t.Errorf("the notice to Wang does not show its template")
+	}
+	after := got[strings.LastIndex(got, "Alibaba Cloud templates no longer shown"):]
+	if strings.Contains(after, "(Alibaba Cloud") {
+		t.Errorf("templates still shown after /aliyun again:\n%s", after)
+	}
+}
