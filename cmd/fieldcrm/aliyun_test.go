@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -423,5 +424,78 @@ func TestAliyunConfigRefused(t *testing.T) {
 	}
 	if err := cfg.Validate(); err != nil {
 		t.Errorf("Alibaba Cloud alone refused: %v", err)
+	}
+}
+
+// A crash between the commit and the send: the reply was committed and
+// handed to Alibaba Cloud, which has not answered, when the process dies.
+// The database as a kill -9 leaves it (a consistent copy taken in that
+// window) is started again: the visit is there once, the answer is sent
+// once by the new process, and nothing is lost.
+func TestAliyunCrashBetweenCommitAndSend(t *testing.T) {
+	a := aliStart(t, nil)
+	release := a.ali.Hold()
+	defer release()
+	up := a.reply(e2eWangPhone, "V acme mining; met Zhang Wei; wants 2x 336")
+	a.push(up)
+	e := a.replyEntry(t, up)
+	e2eWaitUntil(t, "the answer is with the provider, unanswered", func() bool {
+		got, _ := outbox.Get(a.m.Store.DB(), e.ID)
+		return got.State == outbox.StateSending && len(a.ali.Waiting()) == 1
+	})
+	crashed := filepath.Join(t.TempDir(), "crashed.db")
+	if _, err := a.m.Store.BackupFile(crashed); err != nil {
+		t.Fatal(err)
+	}
+
+	// the same installation restarted on what the disk held, against a
+	// provider that never got the first request's answer through
+	ali2 := aliyuntest.NewServer(t)
+	var pairs []string
+	for i, tp := range templates.SMSCatalogue(aliyun.Provider) {
+		code := fmt.Sprintf("SMS_%d", 470200000+i)
+		ali2.Approve(code, tp.Text)
+		pairs = append(pairs, tp.Name+"="+code)
+	}
+	b := &e2eEnv{t: t, db: crashed, api: twiliotest.NewServer(t), clock: a.clock, tweak: func(c *Config, m *Main) {
+		c.Aliyun = AliyunConfig{AccessKeyID: aliyuntest.AccessKeyID, AccessKeySecret: aliyuntest.AccessKeySecret,
+			SignName: aliyuntest.SignName, Endpoint: ali2.URL, Templates: strings.Join(pairs, ","),
+			CallbackSecret: aliSecret, CallbackAllow: "127.0.0.1", Routes: "+86=aliyun,*=twilio"}
+	}}
+	b.run()
+	e2eWaitUntil(t, "the answer is sent after the restart", func() bool {
+		got, _ := outbox.Get(b.m.Store.DB(), e.ID)
+		return got != nil && got.State == outbox.StateSent
+	})
+	if n := b.m.Outbox.InDoubt(); n != 1 {
+		t.Errorf("%d entries in doubt at start, want the one crashed in its send", n)
+	}
+	var sent []aliyuntest.Send
+	for _, s := range ali2.Sends() {
+		if s.OutID == fmt.Sprint(e.ID) {
+			sent = append(sent, s)
+		}
+	}
+	if len(sent) != 1 || !strings.Contains(sent[0].Params["content"], "ACME Mining") {
+		t.Fatalf("after the crash the answer was sent %d times: %+v", len(sent), sent)
+	}
+	// the visit is stored once, and the same push again changes nothing
+	visits := 0
+	for _, act := range e2eActivities(t, b.m.Store) {
+		if act.Type == crm.ActVisit && act.Owner == a.team.Wang && act.Account == a.team.Acme && act.Status == crm.StatusDone {
+			visits++
+		}
+	}
+	if err := aliyuntest.MustPush("http://"+b.m.Addr()+"/aliyun/"+aliSecret+"/smsup", up); err != nil {
+		t.Fatal(err)
+	}
+	after := 0
+	for _, act := range e2eActivities(t, b.m.Store) {
+		if act.Type == crm.ActVisit && act.Owner == a.team.Wang && act.Account == a.team.Acme && act.Status == crm.StatusDone {
+			after++
+		}
+	}
+	if visits != 1 || after != 1 {
+		t.Errorf("visits at ACME Mining: %d after the crash, %d after the push again; want 1 and 1", visits, after)
 	}
 }

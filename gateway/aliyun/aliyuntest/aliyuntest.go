@@ -63,6 +63,37 @@ type Server struct {
 	seq       int
 	changed   chan struct{}
 	badSig    int
+	hold      chan struct{} // while set, SendSms waits for it to close (Hold)
+	waiting   []Send        // SendSms that arrived while held
+}
+
+// Waiting returns the SendSms that arrived while the server was held.
+func (s *Server) Waiting() []Send {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Send(nil), s.waiting...)
+}
+
+// Hold makes every SendSms wait, after it was recorded in Waiting, until
+// release is called (or the server closes): the provider has the message
+// and has not answered, the window in which a crash leaves the outbox in
+// doubt.
+func (s *Server) Hold() (release func()) {
+	ch := make(chan struct{})
+	s.mu.Lock()
+	s.hold = ch
+	s.mu.Unlock()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			s.mu.Lock()
+			if s.hold == ch {
+				s.hold = nil
+			}
+			s.mu.Unlock()
+			close(ch)
+		})
+	}
 }
 
 // NewServer starts a fake Alibaba Cloud SMS, closed when the test ends.
@@ -181,6 +212,16 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	m := Send{Phone: q.Get("PhoneNumbers"), SignName: q.Get("SignName"), TemplateCode: q.Get("TemplateCode"), OutID: q.Get("OutId")}
 	s.mu.Lock()
+	if hold := s.hold; hold != nil {
+		s.waiting = append(s.waiting, m)
+		s.mu.Unlock()
+		select {
+		case <-hold:
+		case <-r.Context().Done():
+			return
+		}
+		s.mu.Lock()
+	}
 	tpl, approved := s.templates[m.TemplateCode]
 	fail, failing := s.failTo[m.Phone]
 	if !failing && len(s.next) > 0 {
