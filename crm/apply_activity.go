@@ -405,13 +405,31 @@ func (tx *Tx) assign(cmd *parser.Command, loc *time.Location) (*Outcome, error) 
 			}
 		}
 		kind, id, subject = KindActivity, a.ID, a.Subject
-		d := OKAssignData{ID: id, Kind: kindName(kind), Subject: subject, Assignee: u.Name, Urgent: a.Priority == PriorityUrgent && cmd.Priority != ""}
+		d := OKAssignData{ID: id, Kind: kindName(kind), Subject: subject, Assignee: u.Name, Urgent: a.Priority == PriorityUrgent && cmd.Priority != "",
+			Previous: tx.toldUnassigned()}
 		if cmd.Due != nil {
 			d.Due, d.HasTime = a.Due, cmd.HasTime
 		}
 		return &Outcome{Template: "ok_assign", Data: d}, nil
 	}
-	return &Outcome{Template: "ok_assign", Data: OKAssignData{ID: id, Kind: kindName(kind), Subject: subject, Assignee: u.Name}}, nil
+	return &Outcome{Template: "ok_assign", Data: OKAssignData{ID: id, Kind: kindName(kind), Subject: subject, Assignee: u.Name,
+		Previous: tx.toldUnassigned()}}, nil
+}
+
+// toldUnassigned names who this change tells that a record is off his list.
+func (tx *Tx) toldUnassigned() string {
+	if tx.cs == nil {
+		return ""
+	}
+	for _, e := range tx.cs.Events {
+		if e.Type != EvUnassigned || len(e.To) == 0 {
+			continue
+		}
+		if u, err := loadAs[User](tx, e.To[0]); err == nil {
+			return u.Name
+		}
+	}
+	return ""
 }
 
 func (tx *Tx) approve(cmd *parser.Command) (*Outcome, error) {

@@ -949,7 +949,10 @@ func TestApplyAssign(t *testing.T) {
 	if nd.ID != d.ID || nd.By != "Liu Yang" {
 		t.Errorf("notice %+v", nd)
 	}
-	// Li Na, who had it, is told it is off her list, under the id she knows
+	// Li, who had it, is told it is off the list, under the id known to her
+	if d.Previous != w.li.Name {
+		t.Errorf("the confirmation does not say %s was told: %+v", w.li.Name, d)
+	}
 	ud := apOneNotice(t, out, "notice_unassigned", w.li.ID).Data.(crm.NoticeUnassignedData)
 	if ud.ID != old || ud.By != "Liu Yang" || ud.To != "Wang Jun" || ud.Kind != "visit" || ud.Account == "" {
 		t.Errorf("unassigned notice %+v", ud)

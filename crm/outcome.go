@@ -164,7 +164,8 @@ type OKAssignData struct {
 	Assignee string
 	Due      time.Time // the date (and time) the manager gave, or zero
 	HasTime  bool
-	Urgent   bool // the manager said urgent
+	Urgent   bool   // the manager said urgent
+	Previous string // who had it and was told it is off his list ("" nobody)
 }
 
 type OKApproveData struct {

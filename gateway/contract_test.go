@@ -30,7 +30,7 @@ func TestTemplatesTakeCrmData(t *testing.T) {
 		"ok_opp":                    crm.OKOppData{ID: 1, Name: "n", Account: "a", Stage: "proposal", Amount: 100, Close: now, Action: "stage"},
 		"ok_equipment":              crm.OKEquipmentData{ID: 1, Brand: "CAT", Model: "320D", Serial: "X", Account: "a", SMU: 10, New: true},
 		"ok_note":                   crm.OKNoteData{ID: 1, On: "ACME"},
-		"ok_assign":                 crm.OKAssignData{ID: 1, Kind: "activity", Subject: "s", Assignee: "Wang"},
+		"ok_assign":                 crm.OKAssignData{ID: 1, Kind: "activity", Subject: "s", Assignee: "Wang", Previous: "Li"},
 		"ok_approve":                crm.OKApproveData{ID: 1, Subject: "s", Approved: true},
 		"ok_resp":                   crm.OKRespData{N: 1, Campaign: "c", Who: "w"},
 		"ok_campaign":               crm.OKCampaignData{ID: 1, Name: "Expo", Action: "lead", Budget: 100, Start: now, End: now, Lead: 9, N: 3, Owner: "Wang"},

@@ -118,6 +118,7 @@ type OkAssign struct {
 	Due      time.Time // the date the manager gave (zero: none)
 	HasTime  bool
 	Urgent   bool
+	Previous string // who had it, told it is off his list
 }
 
 type OkApprove struct {

@@ -152,6 +152,8 @@ func smsCases(zh bool) map[string][]variant {
 			{"an opp", OkAssign{ID: 42, Kind: "opportunity", Subject: s(zh, "ACME Mining 2x 320D", "华鑫矿业 2台320D"), Assignee: wang}},
 			{"with a date, urgent", OkAssign{ID: 73, Kind: "activity", Subject: s(zh, "visit ACME Mining Co.", "拜访华鑫矿业"), Assignee: wang, Due: at(12, 21, 18, 0), Urgent: true}},
 			{"longest with a time", OkAssign{ID: 100073, Kind: "activity", Subject: longAcct(zh), Assignee: ouyang, Due: at(12, 21, 10, 30), HasTime: true, Urgent: true}},
+			{"taken from someone", OkAssign{ID: 47, Kind: "activity", Subject: s(zh, "visit ACME Mining Co.", "拜访华鑫矿业"), Assignee: wang, Previous: s(zh, "Li Na", "李娜")}},
+			{"longest taken from someone", OkAssign{ID: 100073, Kind: "activity", Subject: longAcct(zh), Assignee: ouyang, Due: at(12, 21, 10, 30), HasTime: true, Urgent: true, Previous: ouyang}},
 		},
 		"ok_approve": {
 			{"typical", OkApprove{ID: 88, Subject: s(zh, "remove contact Li Wei (left)", "删除联系人李伟（离职）"), Approved: true}},
@@ -460,7 +462,7 @@ func emailCases(zh bool) map[string][]variant {
 var smsLimit = map[string][2]int{ // name → {en, zh}
 	"ok_activity": {1, 2}, "ok_planned": {2, 2}, "ok_done": {1, 2}, "ok_rejected": {1, 1},
 	"ok_lead": {1, 2}, "ok_contact": {1, 1}, "ok_account": {1, 1}, "ok_opp": {2, 2},
-	"ok_equipment": {1, 2}, "ok_note": {1, 1}, "ok_assign": {1, 1}, "ok_approve": {1, 1},
+	"ok_equipment": {1, 2}, "ok_note": {1, 1}, "ok_assign": {2, 2}, "ok_approve": {1, 1},
 	"ok_resp": {1, 1}, "ok_doc": {3, 4}, "ok_campaign": {1, 1}, "ok_undo": {1, 1}, "ok_stop": {1, 1}, "ok_start": {1, 1}, "ok_pending": {2, 1},
 	"opted_out": {1, 1}, "err": {2, 1}, "err_conflict": {1, 1}, "err_did_you_mean": {1, 1}, "err_forbidden": {1, 1},
 	"err_not_found": {1, 1}, "err_internal": {1, 1}, "choose": {1, 1}, "not_registered": {1, 1},
