@@ -169,7 +169,10 @@ func (tx *Tx) acct(cmd *parser.Command) (*Outcome, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := AcctData{ID: a.ID, Name: a.Name, Phones: a.Phones, Owner: tx.userName(a.Owner)}
+	d := AcctData{ID: a.ID, Name: a.Name, Owner: tx.userName(a.Owner)}
+	for _, p := range a.Phones {
+		d.Phones = append(d.Phones, PhoneDisplay(p))
+	}
 	if cs, err := tx.ContactsOf(a.ID); err == nil {
 		for _, c := range cs {
 			s := c.Name

@@ -254,7 +254,15 @@ func (tx *Tx) account(cmd *parser.Command) (*Outcome, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Outcome{Template: "ok_account", Data: OKAccountData{ID: acct.ID, Name: acct.Name, Action: cmd.Action}}, nil
+	d := OKAccountData{ID: acct.ID, Name: acct.Name, Action: cmd.Action, Address: cmd.Fields["address"], City: cmd.Fields["city"],
+		Industry: cmd.Fields["industry"], Alias: cmd.Fields["alias"], Reason: acct.InactiveReason,
+		Noted: cmd.Notes != "" && cmd.Notes != cmd.KeptAsNote} // what was kept as a note is said by the reply's own line
+	if len(cmd.Phones) > 0 {
+		for _, p := range acct.Phones {
+			d.Phones = append(d.Phones, PhoneDisplay(p))
+		}
+	}
+	return &Outcome{Template: "ok_account", Data: d}, nil
 }
 
 func (tx *Tx) opp(cmd *parser.Command) (*Outcome, error) {

@@ -526,9 +526,21 @@ func TestApplyAccount(t *testing.T) {
 	if len(m.PhoneHistory) != 1 || m.PhoneHistory[0].Old != "+862488886666" || m.PhoneHistory[0].New != "+862422334466" || m.PhoneHistory[0].By != w.wang.ID {
 		t.Errorf("phone history %+v", m.PhoneHistory)
 	}
+	// the reply says what changed (not "created"), the numbers as people write them
+	if d := apData[crm.OKAccountData](t, out); d.Action != "update" || len(d.Phones) != 1 || d.Phones[0] != "02422334466" || d.Contact != "" {
+		t.Errorf("update reply %+v", d)
+	}
 	n = apOneNotice(t, out, "notice_phone_changed", w.liu.ID)
-	if nd := n.Data.(crm.NoticePhoneChangedData); nd.Old != "+862488886666" || nd.New != "+862422334466" {
+	if nd := n.Data.(crm.NoticePhoneChangedData); nd.Old != "02488886666" || nd.New != "02422334466" {
 		t.Errorf("phone notice %+v", nd)
+	}
+	// ACCT with segments changes; it never creates an account
+	out = w.apOK(w.wang, "ACCT acme mining phone 024-2281 5566; addr: 12 Beiling St", "ok_account")
+	if d := apData[crm.OKAccountData](t, out); d.Action != "update" || d.Address != "12 Beiling St" || d.Phones[0] != "02422815566" {
+		t.Errorf("ACCT update reply %+v", d)
+	}
+	if m := apGet[*crm.Account](w, crm.KindAccount, w.acmeMining); m.Address != "12 Beiling St" || m.Phones[0] != "+862422815566" {
+		t.Errorf("ACCT update stored %+v", m)
 	}
 }
 

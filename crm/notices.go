@@ -132,7 +132,7 @@ func (tx *Tx) noticesFor(loc *time.Location) []Notice {
 			case EvAccountPhone:
 				n.Template, n.Email = "notice_phone_changed", true
 				old, nw, _ := strings.Cut(e.Detail, " → ")
-				n.Data = NoticePhoneChangedData{Account: tx.accountName(e.ID), Old: old, New: nw, By: by}
+				n.Data = NoticePhoneChangedData{Account: tx.accountName(e.ID), Old: PhoneDisplay(old), New: PhoneDisplay(nw), By: by}
 			case EvAccountInactive:
 				n.Template, n.Email = "notice_inactive", true
 				n.Data = NoticeInactiveData{Account: tx.accountName(e.ID), Reason: e.Detail, By: by}

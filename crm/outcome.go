@@ -129,6 +129,14 @@ type OKAccountData struct {
 	Name    string
 	Contact string
 	Action  string // create, update, deactivate, activate
+	// what an update changed (as written back to the user)
+	Phones   []string // the account's phones now, as people write them
+	Address  string
+	City     string
+	Industry string
+	Alias    string
+	Noted    bool   // the rest was added to its background notes
+	Reason   string // deactivate: why
 }
 
 type OKOppData struct {

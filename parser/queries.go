@@ -142,6 +142,33 @@ func (p *parser) acct(body string, off int) *Error {
 			return nil
 		}
 	}
+	// "ACCT benxi phone 024-…; addr: …": a change in segments, never a new
+	// account
+	if strings.ContainsAny(t, ";；\n") {
+		if segs := p.segments(body, off); len(segs) > 1 && segs[0].key == "" && len(segs[0].toks) > 0 {
+			ts0 := segs[0].toks
+			k := len(ts0)
+			for j := 1; j < len(ts0); j++ {
+				if _, n := phoneAt(ts0, j); n > 0 {
+					k = j
+					break
+				}
+			}
+			if err := p.accountUpdate(ts0, k); err != nil {
+				return err
+			}
+			pieces, err := p.pieces(nil, segs[1:])
+			if err != nil {
+				return err
+			}
+			for _, ts := range pieces {
+				if !p.phones(ts) {
+					p.addNote(p.span(ts))
+				}
+			}
+			return nil
+		}
+	}
 	// "ACCT benxi phone 024-…": change its phone, never create an account
 	for k := 1; k < len(ts); k++ {
 		if _, n := phoneAt(ts, k); n > 0 {

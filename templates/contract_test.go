@@ -79,9 +79,17 @@ type OkContact struct {
 }
 
 type OkAccount struct {
-	ID      int64
-	Name    string
-	Contact string // empty: the reply asks for one
+	ID       int64
+	Name     string
+	Contact  string // empty: the reply asks for one
+	Action   string // create, update, deactivate, activate
+	Phones   []string
+	Address  string
+	City     string
+	Industry string
+	Alias    string
+	Noted    bool
+	Reason   string
 }
 
 type OkOpp struct {

@@ -113,6 +113,12 @@ func smsCases(zh bool) map[string][]variant {
 			{"typical", OkAccount{ID: 12, Name: s(zh, "Huaxin Mining", "华鑫矿业")}},
 			{"with contact", OkAccount{ID: 13, Name: acme, Contact: zhang}},
 			{"longest", OkAccount{ID: 100012, Name: longAcct(zh)}},
+			{"phone changed", OkAccount{ID: 11, Name: s(zh, "Yingkou Port", "营口港建设集团"), Action: "update", Phones: []string{"4008208820"}}},
+			{"phone and address", OkAccount{ID: 1, Name: acme, Action: "update", Phones: []string{"02422815566"}, Address: s(zh, "12 Beiling St", "营口市站前区1号")}},
+			{"all", OkAccount{ID: 100012, Name: longAcct(zh), Action: "update", Phones: []string{"02422815566", "4008208820"}, City: s(zh, "Yingkou", "营口"), Industry: s(zh, "ports", "港口"), Alias: s(zh, "YK Port", "营口港"), Noted: true}},
+			{"nothing", OkAccount{ID: 1, Name: acme, Action: "update"}},
+			{"inactive", OkAccount{ID: 1, Name: acme, Action: "deactivate", Reason: s(zh, "moved to Dalian", "搬到大连了")}},
+			{"active", OkAccount{ID: 1, Name: acme, Action: "activate"}},
 		},
 		"ok_opp": {
 			{"create", OkOpp{ID: 42, Name: "2x 320D", Account: acme, Stage: "identification", Amount: 240_000_000, Close: at(12, 15, 0, 0), Action: "create"}},
@@ -461,7 +467,7 @@ func emailCases(zh bool) map[string][]variant {
 // page fits 2; for them the limit applies to every page.
 var smsLimit = map[string][2]int{ // name → {en, zh}
 	"ok_activity": {1, 2}, "ok_planned": {2, 2}, "ok_done": {1, 2}, "ok_rejected": {1, 1},
-	"ok_lead": {1, 2}, "ok_contact": {1, 1}, "ok_account": {1, 1}, "ok_opp": {2, 2},
+	"ok_lead": {1, 2}, "ok_contact": {1, 1}, "ok_account": {2, 2}, "ok_opp": {2, 2},
 	"ok_equipment": {1, 2}, "ok_note": {1, 1}, "ok_assign": {2, 2}, "ok_approve": {1, 1},
 	"ok_resp": {1, 1}, "ok_doc": {3, 4}, "ok_campaign": {1, 1}, "ok_undo": {1, 1}, "ok_stop": {1, 1}, "ok_start": {1, 1}, "ok_pending": {2, 1},
 	"opted_out": {1, 1}, "err": {2, 1}, "err_conflict": {1, 1}, "err_did_you_mean": {1, 1}, "err_forbidden": {1, 1},

@@ -86,7 +86,7 @@ func TestSMSReadAs(t *testing.T) {
 
 	t.Run("KeptAsNote", func(t *testing.T) {
 		out := sms("ACCT acme mining phone 024-22334455 ask for the front desk")
-		if !regexp.MustCompile(`(?m)^OK account #1 ACME Mining\..*UNDO to undo\. Kept as note: "ask for the front desk"\.$`).MatchString(out) {
+		if !regexp.MustCompile(`(?m)^OK account #1 ACME Mining: phone 02422334455 \(the old one kept in its history\)\. UNDO to undo\. Kept as note: "ask for the front desk"\.$`).MatchString(out) {
 			t.Errorf("reply %q, want it to say what was kept as a note", out)
 		}
 		s, err := crm.Open(db, crm.Options{})
