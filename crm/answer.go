@@ -70,6 +70,12 @@ func (tx *Tx) today(cmd *parser.Command, loc *time.Location) (*Outcome, error) {
 		d.Overdue = append(d.Overdue, tx.item(a))
 	}
 	for _, a := range ag.Today {
+		// today's work whose time has passed is overdue now, as TEAM and the
+		// overdue reminders count it: the salesman sees what his manager sees
+		if d.IsToday && a.Due.Before(tx.now) {
+			d.Overdue = append(d.Overdue, tx.item(a))
+			continue
+		}
 		d.Today = append(d.Today, tx.item(a))
 	}
 	return &Outcome{Template: "today", Data: d, Paged: true}, nil

@@ -753,7 +753,7 @@ func TestApplyTodayFollowsTheIndex(t *testing.T) {
 	w, overdue, today, later := apQueryWorld(t)
 	var undated int64
 	w.apCreate(func(tx *crm.Tx) error {
-		if _, err := tx.UpdateActivity(later, func(a *crm.Activity) error { a.Due = apAt(2026, 11, 25, 9, 0); return nil }); err != nil {
+		if _, err := tx.UpdateActivity(later, func(a *crm.Activity) error { a.Due = apAt(2026, 11, 25, 21, 0); return nil }); err != nil {
 			return err
 		}
 		if _, err := tx.UpdateActivity(today, func(a *crm.Activity) error { a.Due = apAt(2026, 11, 28, 9, 0); return nil }); err != nil {
@@ -781,6 +781,21 @@ func TestApplyTodayFollowsTheIndex(t *testing.T) {
 	})
 	if d := apData[crm.TodayData](t, w.apOK(w.wang, "TODAY", "today")); len(d.Overdue) != 2 || d.Later != 1 {
 		t.Errorf("after dating #%d overdue: %+v", undated, d)
+	}
+	// today's work whose time has passed is overdue, as TEAM counts it
+	w.apCreate(func(tx *crm.Tx) error {
+		_, err := tx.UpdateActivity(later, func(a *crm.Activity) error { a.Due = w.clk.Now().Add(-time.Minute); return nil })
+		return err
+	})
+	d := apData[crm.TodayData](t, w.apOK(w.wang, "TODAY", "today"))
+	if len(d.Overdue) != 3 || d.Overdue[2].ID != later || len(d.Today) != 0 {
+		t.Errorf("after #%d's time passed: %+v", later, d)
+	}
+	team := apData[crm.TeamData](t, w.apOK(w.liu, "TEAM", "team"))
+	for _, r := range team.Rows {
+		if r.Name == w.wang.Name && r.Overdue != len(d.Overdue) {
+			t.Errorf("TEAM says Wang has %d overdue, his TODAY %d", r.Overdue, len(d.Overdue))
+		}
 	}
 	if rep, err := w.s.Check(false); err != nil || !rep.OK() {
 		t.Errorf("check: %+v %v", rep, err)

@@ -44,6 +44,20 @@ func Page(text string, maxSegments int, more string) (first string, rest []strin
 		for j-1 > i && j < len(units) && isHeading(units[j-1]) {
 			j--
 		}
+		// MORE must lead to an item: when the rest holds none (only a
+		// closing line), the last item goes over with it
+		if ids && j < len(units) && lineCount(units[j:], true) == 0 {
+			k := j - 1
+			for k > i && !isIDLine(units[k]) {
+				k--
+			}
+			if k > i {
+				j = k
+			}
+			for j-1 > i && isHeading(units[j-1]) {
+				j--
+			}
+		}
 		pages = append(pages, units[i:j])
 		i = j
 	}

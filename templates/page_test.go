@@ -141,3 +141,22 @@ func TestPageKeepsHeadingWithItems(t *testing.T) {
 		}
 	}
 }
+
+// MORE never promises "next 0": Li Na's five overdue calls filled the first
+// page and only the closing line was left for the second.
+func TestPageMoreLeadsToAnItem(t *testing.T) {
+	text := "逾期5项：\n#3 10:00 电话ACME（1天）\n#12 10:00 电话鑫源建筑工程（1天）\n#21 10:00 电话盘锦石化工程（1天）\n" +
+		"#30 10:00 电话Shenyang（1天）\n#39 10:00 电话Xinmin（1天）\n今天12月10日没有其他安排。\n以后还有6项。\n回复完成 #编号 可关闭"
+	more := templates.More("zh")
+	first, rest := templates.Page(text, 2, more)
+	pages := append([]string{first}, rest...)
+	for k, p := range pages {
+		if strings.Contains(p, "看下0条") {
+			t.Errorf("page %d promises nothing: %q", k+1, p)
+		}
+	}
+	if len(rest) > 0 && !strings.Contains(rest[0], "#39") {
+		t.Errorf("the second page carries no item: %q", rest[0])
+	}
+	checkPages(t, text, 2, more, first, rest)
+}

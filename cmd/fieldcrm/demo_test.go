@@ -47,7 +47,7 @@ func TestDemoScript(t *testing.T) {
 		"SMS segment",
 	)
 	// TODAY as Wang: his day, with ids
-	if !regexp.MustCompile(`wang> +(Today \d+/\d+:|Nothing due today)`).MatchString(got) {
+	if !regexp.MustCompile(`wang> +(Overdue \(\d+\):|Today \d+/\d+:|Nothing due today)`).MatchString(got) {
 		t.Errorf("no answer to TODAY")
 	}
 	// the visit: confirmed with its id and its follow-up's; it carries out
