@@ -103,7 +103,9 @@ func (tx *Tx) Apply(cmd *parser.Command, loc *time.Location) (*Outcome, error) {
 	}
 	today := tx.now.In(loc).Format("2006-01-02")
 	var reminder *DayReminderData
-	if cv.Day != today && tx.writable {
+	// the web console shows the day on its own page: the first SMS of the
+	// day still carries the reminder
+	if cv.Day != today && tx.writable && tx.meta.Channel != "web" {
 		if cmd.Verb != parser.VerbToday { // TODAY shows them anyway
 			reminder = tx.dayReminder(loc)
 		}

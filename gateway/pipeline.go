@@ -26,7 +26,10 @@ import (
 const (
 	ChannelSMS   = "sms"
 	ChannelEmail = "email"
-	ChannelCLI   = "cli"
+	// ChannelWeb is the web console: the sender is signed in (Inbound.UserID)
+	// and reads the whole answer on a page (no paging, no day's reminder).
+	ChannelWeb = "web"
+	ChannelCLI = "cli"
 )
 
 var (
@@ -41,6 +44,9 @@ type Inbound struct {
 	From     string // phone number or email address
 	Body     string
 	Received time.Time
+	// UserID is the sender when the channel signed him in itself (the web
+	// console); From is then only for the record.
+	UserID int64
 }
 
 // Result is what the pipeline decided for one message.
@@ -205,7 +211,7 @@ func (p *Pipeline) handle(ctx context.Context, in Inbound, opt Options) (*Result
 	}
 	cmd, perr := parser.Parse(body, parser.Context{Now: now, Loc: loc, Lexicon: lex})
 	meta := crm.Meta{Actor: user, Channel: in.Channel, MessageID: in.ID, Summary: Truncate(in.Body, 500)}
-	if perr == nil {
+	if perr == nil && in.Channel != ChannelWeb { // the web's answers are whole, never paged
 		if res, ok, err := p.fastQuery(ctx, in, user, cmd, loc, now, meta, opt); ok {
 			if err != nil {
 				log.Error("message not applied", slog.Any("error", err))
@@ -260,6 +266,9 @@ func (p *Pipeline) handle(ctx context.Context, in Inbound, opt Options) (*Result
 				out, err := tx.Apply(cmd, loc)
 				if err != nil {
 					return err
+				}
+				if in.Channel == ChannelWeb { // a page shows the whole answer
+					out.Paged, out.DayReminder = false, nil
 				}
 				t, err := p.word(tx, user, locale, out)
 				if err != nil {
@@ -383,7 +392,11 @@ func (p *Pipeline) sender(in Inbound) (*crm.User, *claim, error) {
 	var c *claim
 	err := p.cfg.Store.View(crm.System, func(tx *crm.Tx) error {
 		var err error
-		if in.Channel == ChannelEmail {
+		if in.UserID != 0 {
+			u, err = tx.User(in.UserID)
+		} else if in.Channel == ChannelWeb {
+			return nil // the web signs its users in: nobody else writes through it
+		} else if in.Channel == ChannelEmail {
 			u, err = tx.UserByEmail(in.From)
 		} else {
 			u, err = tx.UserByPhone(in.From)

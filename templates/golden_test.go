@@ -220,6 +220,10 @@ func smsCases(zh bool) map[string][]variant {
 				{3, s(zh, "Liaoning Coastal Port Construction Co.", "辽宁沿海港口建设有限公司"), 1044}}}},
 		},
 		"not_registered": {{"typical", Empty{}}},
+		"signin_code": {{"typical", struct {
+			Code    string
+			Minutes int
+		}{"482913", 10}}},
 		"help": {
 			{"typical", Help{Text: s(zh, "Commands: VISIT CALL MEET PLAN DONE REJECT LEAD CONTACT ACCOUNT OPP EQ NOTE DOC TODAY OPPS ACCT FIND FUNNEL UNDO. HELP <command> for one",
 				"命令：拜访 电话 会议 计划 完成 拒绝 线索 联系人 商机 设备 备注 今天 查客户 查找 漏斗 撤销。帮助 命令 查看说明")}},
@@ -471,7 +475,7 @@ var smsLimit = map[string][2]int{ // name → {en, zh}
 	"ok_equipment": {1, 2}, "ok_note": {1, 1}, "ok_assign": {2, 2}, "ok_approve": {1, 1},
 	"ok_resp": {1, 1}, "ok_doc": {3, 4}, "ok_campaign": {1, 1}, "ok_undo": {1, 1}, "ok_stop": {1, 1}, "ok_start": {1, 1}, "ok_pending": {2, 1},
 	"opted_out": {1, 1}, "err": {2, 1}, "err_conflict": {1, 1}, "err_did_you_mean": {1, 1}, "err_forbidden": {1, 1},
-	"err_not_found": {1, 1}, "err_internal": {1, 1}, "choose": {1, 1}, "not_registered": {1, 1},
+	"err_not_found": {1, 1}, "err_internal": {1, 1}, "choose": {1, 1}, "not_registered": {1, 1}, "signin_code": {1, 1},
 	"help": {1, 1}, "today": {2, 2}, "opps": {2, 2}, "acct": {2, 2}, "find": {2, 2},
 	"funnel": {2, 2}, "team": {2, 2}, "notice_assigned": {2, 2}, "notice_rejected": {2, 2}, "notice_unassigned": {2, 1},
 	"notice_lead": {1, 1}, "notice_account": {1, 1}, "notice_equipment_missing": {1, 1},

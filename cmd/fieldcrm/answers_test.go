@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/fieldcrm/fieldcrm/internal/demodata"
 	"io"
 	"log/slog"
 	"path/filepath"
@@ -50,7 +51,7 @@ func newTalk(t testing.TB, now time.Time) *talk {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	if err := seedDemo(context.Background(), s); err != nil {
+	if err := demodata.Seed(context.Background(), s); err != nil {
 		t.Fatal(err)
 	}
 	p, err := gateway.New(gateway.Config{Store: s, Templates: templates.MustNew(), Email: true,

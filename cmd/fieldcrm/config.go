@@ -24,6 +24,9 @@ type Config struct {
 	TZ        string // FIELDCRM_TZ
 	LogFormat string // FIELDCRM_LOG_FORMAT: text or json
 	LogLevel  string // FIELDCRM_LOG_LEVEL: debug, info, warn, error
+	// NoWeb turns the web console off (FIELDCRM_WEB=off): only the webhooks,
+	// /healthz, /readyz and /metrics are served.
+	NoWeb bool
 
 	// SMS is how SMS goes out (FIELDCRM_SMS): "twilio", or "console" to
 	// print it to the log (console.go): no Twilio account needed.
@@ -142,12 +145,13 @@ func (c *Config) vars(from *string, rate *string) []envVar {
 // ParseConfig reads the environment (getenv) and then the flags in args.
 func ParseConfig(name string, args []string, getenv func(string) string) (*Config, *flag.FlagSet, error) {
 	c := &Config{}
-	var from, rate, minFree, countries, perHour, limits, reserve, domestic string
+	var from, rate, minFree, countries, perHour, limits, reserve, domestic, webOn string
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	var errs []string
 	vars := append(c.vars(&from, &rate), envVar{"FIELDCRM_MIN_FREE_MB",
 		"warn (log and metric) when the disk of the database has less free space than this many MB", &minFree, "500"},
 		envVar{"FIELDCRM_SMS_COUNTRIES", "countries whose unknown numbers get the \"not registered\" SMS: ISO codes or calling codes, comma-separated; * for any", &countries, "CN"},
+		envVar{"FIELDCRM_WEB", "the web console at / (sign-in with a code by SMS or e-mail): on or off", &webOn, "on"},
 		envVar{"FIELDCRM_UNKNOWN_PER_HOUR", "most \"not registered\" answers per hour, to all unknown senders together", &perHour, "30"},
 		envVar{SMSLimitsEnv, "most SMS one number may receive, by route: prefix=N/window,… separated by ; (1/1m, 5/1h, 50/24h rolling; 10/day calendar); off for none", &limits, ""},
 		envVar{SMSReplyReserveEnv, "percent of each per-number limit kept for answers to the recipient's own messages", &reserve, "20"},
@@ -178,6 +182,13 @@ func ParseConfig(name string, args []string, getenv func(string) string) (*Confi
 		if f = strings.TrimSpace(f); f != "" {
 			c.TwilioFrom = append(c.TwilioFrom, f)
 		}
+	}
+	switch strings.ToLower(strings.TrimSpace(webOn)) {
+	case "on", "1", "true", "yes":
+	case "off", "0", "false", "no":
+		c.NoWeb = true
+	default:
+		return nil, fs, fmt.Errorf("FIELDCRM_WEB: %q is neither on nor off", webOn)
 	}
 	c.Schedules = jobSchedules(getenv)
 	now, err := envClock(getenv)

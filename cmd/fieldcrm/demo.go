@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/fieldcrm/fieldcrm/internal/demodata"
 	"io"
 	"log/slog"
 	"os"
@@ -120,6 +121,7 @@ func runDemoIn(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	as := fs.String("as", "wang", "start as this user")
 	imapAddr := fs.String("imap", demoIMAPDefault, "address of the demo's IMAP server (\"off\": no e-mail; a busy port: any free one)")
 	smtpAddr := fs.String("smtp", demoSMTPDefault, "address of the demo's SMTP server (a busy port: any free one)")
+	webAddr := fs.String("web", demoWebDefault, "address of the web console (\"off\": none; a busy port: any free one)")
 	nowFlag := fs.String("now", "", "a time the clock stands at (RFC 3339 or 2006-01-02T15:04 in $FIELDCRM_TZ), so that a replay answers the same")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -158,7 +160,7 @@ func runDemoIn(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		return 1
 	}
 	defer s.store.Close()
-	if err := seedDemo(ctx, s.store); err != nil {
+	if err := demodata.Seed(ctx, s.store); err != nil {
 		fmt.Fprintln(stderr, "fieldcrm demo: seeding:", err)
 		return 1
 	}
@@ -201,6 +203,17 @@ func runDemoIn(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	}
 	defer func() { cancel(); wg.Wait() }()
 
+	webLine := ""
+	if *webAddr != "off" {
+		url, stop, err := startDemoWeb(s, *webAddr, clock, kick, mail != nil)
+		if err != nil {
+			fmt.Fprintln(out, "fieldcrm demo: the web console is off:", err)
+		} else {
+			defer stop()
+			webLine = fmt.Sprintf("Web console: %s (sign in with a number from /who, e.g. %s for Wang; the code arrives here as an SMS)",
+				url, users[1].Phones[0])
+		}
+	}
 	me := findDemoUser(users, *as)
 	if me == nil {
 		me = users[1]
@@ -212,6 +225,9 @@ func runDemoIn(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	fmt.Fprintln(out, "Try: TODAY · V acme; met Zhang Wei; wants 2x 320D; next: quote fri · OPPS · UNDO")
 	if mail != nil {
 		mail.howTo(out, users, me)
+	}
+	if webLine != "" {
+		fmt.Fprintln(out, webLine)
 	}
 	prompt := func() { fmt.Fprintf(out, "%s> ", strings.ToLower(strings.Fields(me.Name)[0])) }
 	prompt()

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"github.com/fieldcrm/fieldcrm/internal/demodata"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -28,7 +29,7 @@ func repDemoDB(t *testing.T, seeded time.Time) string {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	if err := seedDemo(context.Background(), st); err != nil {
+	if err := demodata.Seed(context.Background(), st); err != nil {
 		t.Fatal(err)
 	}
 	var opps []*crm.Opportunity
@@ -102,12 +103,13 @@ func TestReportWeeklyEmail(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c["email"] != 1 {
-		t.Fatalf("counts %v, want 1 email", c)
+	// one per branch manager: Liu Yang (Shenyang) and Sun Tao (Dalian)
+	if c["email"] != 2 {
+		t.Fatalf("counts %v, want 2 emails", c)
 	}
-	es, err := outbox.List(st.DB(), outbox.Filter{Channel: outbox.ChannelEmail})
+	es, err := outbox.List(st.DB(), outbox.Filter{Channel: outbox.ChannelEmail, To: "liu.yang@dealer.example"})
 	if err != nil || len(es) != 1 {
-		t.Fatalf("%d emails, %v", len(es), err)
+		t.Fatalf("%d emails to Liu Yang, %v", len(es), err)
 	}
 	e := es[0]
 	if e.Headers[report.HeaderInlineCID] != report.ChartCID || !strings.Contains(e.HTML, `src="cid:`+report.ChartCID+`"`) {

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -20,6 +21,7 @@ import (
 	"github.com/fieldcrm/fieldcrm/gateway/outbox"
 	"github.com/fieldcrm/fieldcrm/gateway/twilio"
 	"github.com/fieldcrm/fieldcrm/templates"
+	"github.com/fieldcrm/fieldcrm/web"
 )
 
 // Main is the running service: store, pipeline, outbox worker and HTTP
@@ -29,6 +31,7 @@ type Main struct {
 	Log      *slog.Logger
 	Store    *crm.Store
 	Pipeline *gateway.Pipeline
+	Web      *web.Server // the web console (nil when FIELDCRM_WEB=off)
 	Outbox   *outbox.Worker
 	Senders  map[string]outbox.Sender // by channel; set before Run to replace Twilio (demo)
 	Mail     *email.Handler           // the email channel (nil when it is off)
@@ -130,6 +133,15 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		m.twilio.Register(mux)
 	}
 	m.registerAliyun(mux, now)
+	if !cfg.NoWeb {
+		m.Web, err = web.New(web.Config{Store: m.Store, Pipeline: m.Pipeline, Templates: tpl, Log: m.Log.With(slog.String("part", "web")),
+			Now: now, Kick: m.Outbox.Kick, Secure: strings.HasPrefix(cfg.PublicURL, "https://"), Email: mailOn})
+		if err != nil {
+			cancel()
+			return err
+		}
+		m.Web.Register(mux)
+	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
 	m.registerOps(mux)
 	m.srv = &http.Server{Handler: m.ops.instrument(mux), ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second,

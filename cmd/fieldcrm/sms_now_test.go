@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"github.com/fieldcrm/fieldcrm/internal/demodata"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -24,7 +25,7 @@ func demoDBAt(t testing.TB, at time.Time) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := seedDemo(context.Background(), s); err != nil {
+	if err := demodata.Seed(context.Background(), s); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Close(); err != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"github.com/fieldcrm/fieldcrm/internal/demodata"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -22,7 +23,7 @@ func e2eDemoDB(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := seedDemo(context.Background(), s); err != nil {
+	if err := demodata.Seed(context.Background(), s); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Close(); err != nil {

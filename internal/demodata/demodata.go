@@ -1,4 +1,9 @@
-package main
+// Package demodata is the demo database: branch Shenyang (manager Liu Yang,
+// salesmen Wang Jun, Li Na and Zhao Lei, 30 accounts with contacts, machines,
+// opportunities and a few overdue activities), an administrator, and a
+// second branch, Dalian, whose records Shenyang's salesmen may not see. The
+// demo, the web console's tests and many of cmd's tests start from it.
+package demodata
 
 import (
 	"context"
@@ -11,7 +16,8 @@ import (
 // The demo database: one branch, a manager, three salesmen, 30 accounts with
 // contacts, machines and opportunities, and a few overdue activities. Dates
 // are relative to now, so the demo always has something due today.
-var demoAccounts = []struct {
+// Accounts are Shenyang's accounts: name, city, industry, contact, title, mobile.
+var Accounts = []struct {
 	name, city, industry, contact, title, mobile string
 }{
 	{"ACME Mining Co.", "Anshan", "mining", "Zhang Wei", "purchasing manager", "13901395136"},
@@ -46,7 +52,9 @@ var demoAccounts = []struct {
 	{"Zhuanghe Seafood Park", "Dalian", "construction", "Fang Ning", "builder", "13912345028"},
 }
 
-func seedDemo(ctx context.Context, store *crm.Store) error {
+// Seed fills an empty store with the demo data (a store with users is left
+// alone). Dates are relative to the store's clock.
+func Seed(ctx context.Context, store *crm.Store) error {
 	empty := true
 	store.View(crm.System, func(tx *crm.Tx) error {
 		tx.Each(crm.KindUser, func(crm.Record) bool { empty = false; return false })
@@ -75,7 +83,7 @@ func seedDemo(ctx context.Context, store *crm.Store) error {
 			}
 		}
 		models := []string{"320D", "336", "950H", "D6", "140M", "323"}
-		for i, d := range demoAccounts {
+		for i, d := range Accounts {
 			owner := sales[i%3]
 			a := &crm.Account{Base: crm.Base{Owner: owner.ID}, Name: d.name, City: d.city, Industry: d.industry,
 				Phones: []string{fmt.Sprintf("024-2%07d", 3100000+i)}}
@@ -140,5 +148,46 @@ func seedDemo(ctx context.Context, store *crm.Store) error {
 	_, err = store.Update(ctx, meta, func(tx *crm.Tx) error {
 		return tx.Save(&crm.Campaign{Base: crm.Base{Owner: 1}, Name: "expo2026", Objective: "leads for 320D", Start: today.AddDate(0, -1, 0), End: today.AddDate(0, 1, 0)})
 	})
+	if err != nil {
+		return err
+	}
+	// the administrator and the other branch, added last so that the ids of
+	// everything above stay as the README shows them
+	_, err = store.Update(ctx, meta, func(tx *crm.Tx) error {
+		admin := &crm.User{Base: crm.Base{Branch: "shenyang", Dept: "admin"}, Name: "Zhou Min", Phones: []string{"+8613800000009"},
+			Email: "zhou.min@dealer.example", Role: crm.RoleAdmin, Locale: "en"}
+		if err := tx.SaveUser(admin); err != nil {
+			return err
+		}
+		team := crm.Base{Branch: "dalian", Dept: "machines"}
+		mgr := &crm.User{Base: team, Name: "Sun Tao", Phones: []string{"+8613800000011"}, Email: "sun.tao@dealer.example", Role: crm.RoleSalesManager, Locale: "zh"}
+		if err := tx.SaveUser(mgr); err != nil {
+			return err
+		}
+		ma := &crm.User{Base: team, Name: "Ma Qiang", Phones: []string{"+8613800000012"}, Role: crm.RoleSalesman, Manager: mgr.ID, Locale: "zh"}
+		if err := tx.SaveUser(ma); err != nil {
+			return err
+		}
+		for i, d := range DalianAccounts {
+			a := &crm.Account{Base: crm.Base{Owner: ma.ID}, Name: d[0], City: "大连", Industry: d[1], Phones: []string{fmt.Sprintf("0411-8%07d", 2200000+i)}}
+			c := &crm.Contact{Base: crm.Base{Owner: ma.ID}, Name: d[2], Mobile: d[3]}
+			if err := tx.CreateAccount(a, c); err != nil {
+				return err
+			}
+			o := &crm.Opportunity{Base: crm.Base{Owner: ma.ID}, Account: a.ID, Products: []crm.ProductLine{{Model: "336", Qty: 1 + i}},
+				Amount: crm.Money(int64(150+i*40) * 1_000_000), Close: today.AddDate(0, 0, 20+i*7), Stage: crm.Stage(2 + i%3)}
+			if err := tx.CreateOpp(o); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 	return err
+}
+
+// DalianAccounts are the other branch's accounts: name, industry, contact, mobile.
+var DalianAccounts = [][4]string{
+	{"大连重工机械", "制造", "秦海", "13912346001"},
+	{"Dalian Harbour Dredging", "port", "Yu Bo", "13912346002"},
+	{"金州开发区建设", "建筑", "钱坤", "13912346003"},
 }
