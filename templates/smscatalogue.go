@@ -23,6 +23,7 @@ package templates
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -49,8 +50,9 @@ type SMSTemplate struct {
 	Purpose string // the purpose / scenario text the provider's form asks for
 	Vars    []SMSVar
 
-	// Type is the provider's template type; always "notification" (通知短信):
-	// fieldcrm sends no verification codes and no marketing.
+	// Type is the provider's template type: "notification" (通知短信) for
+	// everything but the web console's sign-in code, which goes out as a
+	// "verification" (验证码) template; fieldcrm sends no marketing.
 	Type string
 	// Continues is set on the template that carries the second and later
 	// parts of a message split to the variables' limits.
@@ -78,6 +80,7 @@ const (
 	SMSKindReminder   = "reminder"   // the user's own activity is due or overdue
 	SMSKindEscalation = "escalation" // an assigned activity not done in time: escalated to the manager, or taken back
 	SMSKindSummary    = "summary"    // the morning summary of a salesman, the daily digest of a manager
+	SMSKindCode       = "code"       // the web console's one-time sign-in code (a verification template)
 )
 
 // SMSKindOfKey names the message family of an outbox entry from its
@@ -97,6 +100,8 @@ func SMSKindOfKey(key string) string {
 		return SMSKindEscalation
 	case "summary", "digest":
 		return SMSKindSummary
+	case "signin":
+		return SMSKindCode
 	}
 	return SMSKindNotice
 }
@@ -135,7 +140,15 @@ type catalogue struct {
 	family   map[string]map[string]*frame
 	cont     map[string]*frame
 	fixed    map[string][]*frame
+	codes    map[string]*codeFrame // by language: the verification template
 	maxParts int
+}
+
+// codeFrame is the verification template: its fixed text around ${code},
+// as a pattern that finds the code in the SMS as fieldcrm words it.
+type codeFrame struct {
+	t  *SMSTemplate
+	re *regexp.Regexp
 }
 
 // frame is a template cut at its content variable: prefix + content + suffix
@@ -161,7 +174,7 @@ func aliyun(max int) *catalogue {
 	if c, ok := catalogues.Load(key); ok {
 		return c.(*catalogue)
 	}
-	list := aliyunTemplates(notRegisteredOnce())
+	list := aliyunTemplates(notRegisteredOnce(), signinCodeOnce())
 	for i := range list {
 		for j := range list[i].Vars {
 			if v := &list[i].Vars[j]; v.Name == "content" {
@@ -187,7 +200,30 @@ func firstPiece(s string, max int) string {
 	return string([]rune(s)[:max])
 }
 
-var notRegisteredOnce = sync.OnceValue(notRegistered)
+var (
+	notRegisteredOnce = sync.OnceValue(notRegistered)
+	signinCodeOnce    = sync.OnceValue(signinCode)
+)
+
+// signinCode is the sign-in code SMS of each language, as
+// sms/<locale>/signin_code.tmpl words it, with ${code} for the code: the
+// verification template's text.
+func signinCode() map[string]string {
+	out := map[string]string{}
+	set, err := New()
+	if err != nil {
+		return out
+	}
+	for _, loc := range Locales {
+		if s, err := set.SMS(loc, "signin_code", struct {
+			Code    string
+			Minutes int
+		}{"${code}", 10}); err == nil {
+			out[loc] = s
+		}
+	}
+	return out
+}
 
 // notRegistered is the answer to an unknown number in each language, as
 // sms/<locale>/not_registered.tmpl words it: the fixed template is that text.
@@ -276,6 +312,17 @@ func (c *catalogue) fit(kind, body string) ([]SMSPart, error) {
 	if cjk {
 		lang = "zh"
 	}
+	if kind == SMSKindCode { // only ever the verification template: the code is its one variable
+		cf := c.codes[lang]
+		if cf == nil {
+			return nil, fmt.Errorf("%w: no %s verification template", ErrNoSMSTemplate, lang)
+		}
+		m := cf.re.FindStringSubmatch(body)
+		if m == nil {
+			return nil, fmt.Errorf("%w: the sign-in code SMS is not the verification template's text", ErrNoSMSTemplate)
+		}
+		return []SMSPart{{Template: cf.t.Name, Params: map[string]string{"code": m[1]}, Text: body}}, nil
+	}
 	for _, f := range c.fixed[lang] {
 		if f.t.Text == body && (f.t.Kind == kind || kind == "") {
 			return []SMSPart{{Template: f.t.Name, Params: map[string]string{}, Text: body}}, nil
@@ -338,11 +385,18 @@ func runeLen(s string) int {
 // every test).
 func buildCatalogue(list []SMSTemplate, maxParts int) *catalogue {
 	c := &catalogue{list: list, family: map[string]map[string]*frame{}, cont: map[string]*frame{},
-		fixed: map[string][]*frame{}, maxParts: maxParts}
+		fixed: map[string][]*frame{}, codes: map[string]*codeFrame{}, maxParts: maxParts}
 	for i := range c.list {
 		t := &c.list[i]
 		f := &frame{t: t}
 		switch {
+		case t.Kind == SMSKindCode:
+			pre, suf, ok := strings.Cut(t.Text, "${code}")
+			if !ok || len(t.Vars) != 1 {
+				panic("templates: verification template " + t.Name + " must have the one variable ${code}")
+			}
+			c.codes[t.Lang] = &codeFrame{t: t, re: regexp.MustCompile(`^` + regexp.QuoteMeta(pre) + `(\d{4,8})` + regexp.QuoteMeta(suf) + `$`)}
+			continue
 		case len(t.Vars) == 0:
 			c.fixed[t.Lang] = append(c.fixed[t.Lang], f)
 			continue

@@ -1,5 +1,7 @@
 package templates
 
+import "strings"
+
 import "fmt"
 
 // The Alibaba Cloud SMS (阿里云短信服务) catalogue: what `fieldcrm
@@ -22,7 +24,7 @@ func contentNote(max int) string {
 	return note + fmt.Sprintf("超过%d字时系统自动分条，用“短信续”模板发送。", max)
 }
 
-func aliyunTemplates(notRegistered map[string]string) []SMSTemplate {
+func aliyunTemplates(notRegistered, signinCode map[string]string) []SMSTemplate {
 	content := func(example string) []SMSVar {
 		return []SMSVar{{Name: "content", Type: "other", Max: SMSDefaultContentMax, Example: example, Extended: SMSDefaultContentMax > smsDefaultOther}}
 	}
@@ -85,6 +87,18 @@ func aliyunTemplates(notRegistered map[string]string) []SMSTemplate {
 				Purpose: "本公司内部销售管理系统（CRM）只接受本公司已登记员工的短信。未登记的号码发来短信时，系统回复一次（有频率限制），" +
 					"告知该号码未登记、未做任何记录，请联系公司销售管理员。全部为固定文字，无变量。",
 				Example: text})
+		}
+	}
+	for _, lang := range []string{"zh", "en"} {
+		if text := signinCode[lang]; text != "" {
+			purpose := "本公司内部销售管理系统（CRM）的网页版登录验证码：已登记员工在登录页输入本人手机号后，系统发送6位数字验证码，10分钟内有效，仅可使用一次。" +
+				"变量code为6位数字验证码。"
+			if lang == "en" {
+				purpose = "英文版，供使用英文的员工。" + purpose
+			}
+			list = append(list, SMSTemplate{Name: "code_" + lang, Lang: lang, Kind: SMSKindCode, Type: "verification", Text: text,
+				Purpose: purpose, Vars: []SMSVar{{Name: "code", Type: "verification_code", Max: 6, Example: "482913"}},
+				Example: strings.Replace(text, "${code}", "482913", 1)})
 		}
 	}
 	return list

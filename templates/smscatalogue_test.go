@@ -302,7 +302,11 @@ func checkCatalogue(t *testing.T, max int) {
 	kinds := map[string]map[string]bool{}
 	for _, tpl := range list {
 		t.Run(tpl.Name, func(t *testing.T) {
-			if tpl.Type != "notification" || tpl.Purpose == "" || tpl.Example == "" || (tpl.Lang != "zh" && tpl.Lang != "en") {
+			wantType := "notification"
+			if tpl.Kind == templates.SMSKindCode {
+				wantType = "verification"
+			}
+			if tpl.Type != wantType || tpl.Purpose == "" || tpl.Example == "" || (tpl.Lang != "zh" && tpl.Lang != "en") {
 				t.Errorf("type %q, lang %q, purpose %q, example %q", tpl.Type, tpl.Lang, tpl.Purpose, tpl.Example)
 			}
 			if n := len([]rune(tpl.Text)); n == 0 || n > templates.SMSMaxTotal {
@@ -337,7 +341,7 @@ func checkCatalogue(t *testing.T, max int) {
 				if !seen[v.Name] || !reVarName.MatchString(v.Name) || strings.Contains(" email mobile id nick site ", " "+v.Name+" ") {
 					t.Errorf("variable %q: not in the text or not a name the provider takes", v.Name)
 				}
-				if v.Type != "other" && v.Type != "other_number" {
+				if v.Type != "other" && v.Type != "other_number" && !(tpl.Kind == templates.SMSKindCode && v.Type == "verification_code") {
 					t.Errorf("variable %s: type %q", v.Name, v.Type)
 				}
 				if v.Max <= 0 || v.Max > 35 != v.Extended || len([]rune(v.Example)) > v.Max || v.Example == "" {
@@ -358,7 +362,7 @@ func checkCatalogue(t *testing.T, max int) {
 					kinds[tpl.Lang][tpl.Kind] = true
 				}
 				example := tpl.Example
-				if len(tpl.Vars) > 0 {
+				if len(tpl.Vars) > 0 && tpl.Kind != templates.SMSKindCode { // a code SMS is the whole text
 					example = tpl.Vars[0].Example
 				}
 				parts, err := templates.FitSMSMax("aliyun", tpl.Kind, example, max)

@@ -18,7 +18,7 @@ var providerNames = map[string]string{"aliyun": "Alibaba Cloud SMS (阿里云短
 
 // varTypeLabel is how the provider's template form names a variable type.
 var varTypeLabel = map[string]map[string]string{
-	"aliyun": {"other": "其他 (others)", "other_number": "其他号码 (other number)"},
+	"aliyun": {"other": "其他 (others)", "other_number": "其他号码 (other number)", "verification_code": "仅数字 (numbers only), a verification code"},
 }
 
 // smsTemplateJSON is one template of `sms-templates --json`: a documented
@@ -116,7 +116,7 @@ func runSMSTemplates(_ context.Context, args []string, stdout, stderr io.Writer)
 }
 
 func printSMSTemplates(w io.Writer, provider string, list []smsTemplateJSON) {
-	fmt.Fprintf(w, "%d SMS templates to submit to %s, each as a notification template (通知短信)\n", len(list), provider)
+	fmt.Fprintf(w, "%d SMS templates to submit to %s, each as a notification template (通知短信) but the sign-in code, a verification code template (验证码)\n", len(list), provider)
 	fmt.Fprintln(w, "under your approved signature, without the signature in the text. Configuration maps each")
 	fmt.Fprintln(w, "name to the template code the provider gives it. A message never exceeds 500 characters with")
 	fmt.Fprintln(w, "the signature. Why these templates, and the rules they follow: docs/sms-templates.md.")
@@ -131,7 +131,11 @@ func printSMSTemplates(w io.Writer, provider string, list []smsTemplateJSON) {
 			fmt.Fprintf(w, ", %s", t.Kind)
 		}
 		fmt.Fprintln(w, ")")
-		fmt.Fprintln(w, "type:      notification (通知短信)")
+		if t.Type == "verification" {
+			fmt.Fprintln(w, "type:      verification code (验证码)")
+		} else {
+			fmt.Fprintln(w, "type:      notification (通知短信)")
+		}
 		fmt.Fprintf(w, "text:      %s\n", oneLine(t.Text))
 		if len(t.Variables) == 0 {
 			fmt.Fprintln(w, "variables: none")

@@ -19,7 +19,7 @@ func TestRunSMSTemplates(t *testing.T) {
 		}
 		got := out.String()
 		for _, want := range []string{
-			"14 SMS templates to submit to Alibaba Cloud SMS (阿里云短信服务), each as a notification template (通知短信)",
+			"16 SMS templates to submit to Alibaba Cloud SMS (阿里云短信服务), each as a notification template (通知短信) but the sign-in code, a verification code template (验证码)",
 			"== reply_zh (zh, reply)\ntype:      notification (通知短信)\ntext:      销售系统已收到您的短信：${content}\nvariables:\n" +
 				"  ${content}  其他 (others), at most 150 characters (ask to lift the variable length limit: 解除变量长度限制)\n" +
 				"    example: 已记录拜访 #231 华鑫矿业，张伟。下次：报价 11月28日周五 #232。回复撤销可撤回\n" +
@@ -61,12 +61,12 @@ func TestRunSMSTemplates(t *testing.T) {
 				want = append(want, tpl)
 			}
 		}
-		if got.Provider != "aliyun" || got.MaxTotal != 500 || len(got.Templates) != len(want) || len(want) != 7 {
+		if got.Provider != "aliyun" || got.MaxTotal != 500 || len(got.Templates) != len(want) || len(want) != 8 {
 			t.Fatalf("provider %q, max %d, %d templates, want %d", got.Provider, got.MaxTotal, len(got.Templates), len(want))
 		}
 		for i, g := range got.Templates {
 			w := want[i]
-			if g.Name != w.Name || g.Text != w.Text || g.Purpose != w.Purpose || g.Type != "notification" || g.Kind != w.Kind ||
+			if g.Name != w.Name || g.Text != w.Text || g.Purpose != w.Purpose || g.Type != w.Type || g.Kind != w.Kind ||
 				g.Example != w.Example || len(g.Variables) != len(w.Vars) || g.Continues != w.Continues {
 				t.Errorf("%d: %+v, want %+v", i, g, w)
 				continue

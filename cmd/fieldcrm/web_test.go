@@ -104,3 +104,35 @@ func TestWebConsoleOff(t *testing.T) {
 		t.Fatalf("FIELDCRM_WEB=off still serves /signin: %d", resp.StatusCode)
 	}
 }
+
+// A +86 user's sign-in code goes through Alibaba Cloud as the verification
+// code template, with the code as its one variable.
+func TestWebSignInCodeThroughAliyun(t *testing.T) {
+	a := aliStart(t, nil)
+	base := a.public()
+	jar, _ := cookiejar.New(nil)
+	hc := &http.Client{Jar: jar, Timeout: 10 * time.Second}
+	resp, err := hc.Get(base + "/signin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	csrf := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindStringSubmatch(string(b))[1]
+	req, _ := http.NewRequest("POST", base+"/signin", strings.NewReader(url.Values{"who": {e2eLiPhone}, "csrf": {csrf}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", base)
+	if resp, err = hc.Do(req); err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	sends := a.ali.WaitFor(1, 5*time.Second)
+	if len(sends) != 1 {
+		t.Fatalf("%d sends", len(sends))
+	}
+	s := sends[0]
+	if s.TemplateCode != a.codes["code_zh"] || len(s.Params) != 1 || !regexp.MustCompile(`^\d{6}$`).MatchString(s.Params["code"]) ||
+		!strings.Contains(s.Text, "登录验证码"+s.Params["code"]) {
+		t.Fatalf("code SMS through Alibaba Cloud: %+v", s)
+	}
+}
