@@ -68,7 +68,7 @@ var tableSQLs = func() map[string]tableSQL {
 
 // Row is a record as stored: its Base, its typed columns by name (a value
 // per column of its Table; a missing one is written as the column's zero:
-// NULL for times, 0, ” or false), and the record's JSON.
+// NULL for times, 0, the empty string or false), and the record's JSON.
 type Row struct {
 	Kind             string
 	ID               int64
