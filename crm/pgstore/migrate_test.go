@@ -14,6 +14,7 @@ import (
 // Four nodes start at once on an empty database: one applies the schema, the
 // others find it applied, and nobody fails.
 func TestMigrateConcurrentStart(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dsn := pgtest.DB(t)
 	const nodes = 4
@@ -54,6 +55,7 @@ func TestMigrateConcurrentStart(t *testing.T) {
 
 // A database written by a newer fieldcrm is refused, not changed.
 func TestMigrateRefusesNewerSchema(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dsn := newDB(t)
 	p := newPool(t, dsn, 1)
@@ -68,6 +70,7 @@ func TestMigrateRefusesNewerSchema(t *testing.T) {
 
 // Every kind of record has its table and its id counter.
 func TestEveryKindHasATable(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	p := newPool(t, newDB(t), 1)
 	if len(pgstore.Tables) != len(crm.Kinds) {
