@@ -379,10 +379,13 @@ CREATE TABLE outbox_recipient_sends (
 	entry_id bigint NOT NULL,
 	PRIMARY KEY (recipient, sent_at, entry_id)
 );
--- outbox/blocked: the provider refuses a number until
-CREATE TABLE outbox_blocked (
+-- one row per number that was sent to: outbox/blocked (the provider refuses
+-- it until blocked_until), and the row a node locks while it counts the
+-- number's sends and adds one, so that two nodes cannot both take the last
+-- send a limit allows
+CREATE TABLE outbox_recipients (
 	recipient text PRIMARY KEY,
-	until timestamptz NOT NULL,
+	blocked_until timestamptz,
 	reason text NOT NULL DEFAULT ''
 );
 -- per sender number: when it may send again (its rate, across nodes)
