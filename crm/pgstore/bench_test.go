@@ -23,7 +23,42 @@ import (
 // its history row, the claim's answer, the reply in the outbox and the
 // conversation state (one batch), and commit.
 func visitPG(ctx context.Context, tx pgx.Tx, n int64, activity, reply []byte) error {
-	return visitShape(ctx, tx, n, activity, reply, counterIDs, false)
+	sid := fmt.Sprintf("SM%032d", n)
+	br := tx.SendBatch(ctx, visitFirst(sid, counterIDs))
+	id, cs, err := readFirst(br, sid)
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	b, err := visitWrites(sid, id, cs, activity, reply)
+	if err != nil {
+		return err
+	}
+	return tx.SendBatch(ctx, b).Close()
+}
+
+// pipelinedVisit is the same visit as a pipelined transaction: BEGIN rides
+// in the first batch, COMMIT in the second.
+func pipelinedVisit(ctx context.Context, pool *pgxpool.Pool, n int64, activity, reply []byte, idSQL string) error {
+	sid := fmt.Sprintf("SM%032d", n)
+	return pgstore.RunPipelined(ctx, pool, "", func(tx *pgstore.Pipelined) error {
+		var id, cs int64
+		err := tx.Send(ctx, visitFirst(sid, idSQL), func(br pgx.BatchResults) error {
+			var err error
+			id, cs, err = readFirst(br, sid)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		b, err := visitWrites(sid, id, cs, activity, reply)
+		if err != nil {
+			return err
+		}
+		return tx.Commit(ctx, b, nil)
+	})
 }
 
 const (
@@ -32,81 +67,43 @@ const (
 	sequenceIDs = `SELECT nextval('bench_activity_ids'), nextval('changeset_ids')`
 )
 
-// batcher is a pgx.Tx or a pooled connection.
-type batcher interface {
-	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
-}
-
-// visitShape is the visit's write. With raw, q is a bare connection and the
-// transaction's BEGIN rides in the first batch and its COMMIT in the last:
-// two round trips for the whole visit.
-func visitShape(ctx context.Context, q batcher, n int64, activity, reply []byte, idSQL string, raw bool) error {
-	sid := fmt.Sprintf("SM%032d", n)
+// visitFirst claims the message and takes the ids.
+func visitFirst(sid, idSQL string) *pgx.Batch {
 	b := &pgx.Batch{}
-	if raw {
-		b.Queue("BEGIN")
-	}
 	b.Queue(`INSERT INTO message_claims (channel, message_id, user_id, at, data) VALUES ('sms', $1, 7, $2, '{}')
 		ON CONFLICT (channel, message_id) DO NOTHING`, sid, t0)
 	b.Queue(idSQL)
-	br := q.SendBatch(ctx, b)
-	if raw {
-		if _, err := br.Exec(); err != nil {
-			br.Close()
-			return err
-		}
-	}
+	return b
+}
+
+func readFirst(br pgx.BatchResults, sid string) (id, cs int64, err error) {
 	tag, err := br.Exec()
 	if err != nil {
-		br.Close()
-		return err
+		return 0, 0, err
 	}
 	if tag.RowsAffected() != 1 {
-		br.Close()
-		return fmt.Errorf("claim of %s lost", sid)
+		return 0, 0, fmt.Errorf("claim of %s lost", sid)
 	}
-	var id, cs int64
-	if err := br.QueryRow().Scan(&id, &cs); err != nil {
-		br.Close()
-		return err
-	}
-	if err := br.Close(); err != nil {
-		return err
-	}
+	err = br.QueryRow().Scan(&id, &cs)
+	return id, cs, err
+}
+
+// visitWrites are the visit's writes: the activity, the change set and its
+// history row, the claim's answer, the reply in the outbox, the sender's
+// conversation state.
+func visitWrites(sid string, id, cs int64, activity, reply []byte) (*pgx.Batch, error) {
 	due := t0.Add(72 * time.Hour)
-	b = &pgx.Batch{}
+	b := &pgx.Batch{}
 	if err := pgstore.QueuePut(b, &pgstore.Row{Kind: "activity", ID: id, Owner: 7, Branch: "Shenyang", Dept: "machines", Created: t0, Updated: t0,
 		Data: activity, Cols: map[string]any{"type": "visit", "status": "open", "due": due, "account": int64(3), "contact": int64(5), "priority": "normal"}}); err != nil {
-		return err
+		return nil, err
 	}
 	pgstore.QueueChangeSet(b, &pgstore.ChangeSet{ID: cs, At: t0, User: 7, Channel: "sms", MessageID: sid, Summary: "VISIT acme; met Zhang; next: quote fri",
 		Data: activity, Records: []pgstore.RecordRef{{Kind: "activity", ID: id}}})
 	pgstore.QueueClaimAnswer(b, "sms", sid, reply)
 	pgstore.QueueEnqueue(b, &pgstore.OutboxEntry{Channel: "sms", Recipient: "+8613901395136", Key: "reply|" + sid, UserID: 7, Data: reply}, t0, time.Time{})
 	b.Queue(`INSERT INTO conversations (user_id, data) VALUES (7, $1) ON CONFLICT (user_id) DO UPDATE SET data = EXCLUDED.data`, `{"day":"2026-12-07","recent":[1,2,3]}`)
-	if raw {
-		b.Queue("COMMIT")
-	}
-	return q.SendBatch(ctx, b).Close()
-}
-
-// rawVisit runs visitShape on a connection of its own, rolling back on
-// failure, retrying serialization failures.
-func rawVisit(ctx context.Context, pool *pgxpool.Pool, n int64, activity, reply []byte, idSQL string) error {
-	for attempt := 0; ; attempt++ {
-		c, err := pool.Acquire(ctx)
-		if err != nil {
-			return err
-		}
-		err = visitShape(ctx, c, n, activity, reply, idSQL, true)
-		if err != nil {
-			c.Exec(ctx, "ROLLBACK")
-		}
-		c.Release()
-		if err == nil || !pgstore.Retryable(err) || attempt > 10 {
-			return err
-		}
-	}
+	return b, nil
 }
 
 // The same visit's writes in bbolt as crm, the pipeline and the outbox do
@@ -170,7 +167,7 @@ func BenchmarkVisitWrite(b *testing.B) {
 	pg := func(n int64) error {
 		return pgstore.RetryTx(ctx, pool, func(tx pgx.Tx) error { return visitPG(ctx, tx, n, activity, reply) })
 	}
-	pg2 := func(n int64) error { return rawVisit(ctx, pool, n, activity, reply, counterIDs) }
+	pg2 := func(n int64) error { return pipelinedVisit(ctx, pool, n, activity, reply, counterIDs) }
 	bb := func(n int64) error {
 		return db.Update(func(tx *bolt.Tx) error { return visitBolt(tx, n, activity, reply) })
 	}
@@ -275,8 +272,8 @@ func BenchmarkVisitWriteParallel(b *testing.B) {
 	pg := run(func(n int64) error {
 		return pgstore.RetryTx(ctx, pool, func(tx pgx.Tx) error { return visitPG(ctx, tx, n, activity, reply) })
 	})
-	pg2 := run(func(n int64) error { return rawVisit(ctx, pool, n, activity, reply, counterIDs) })
-	pgseq := run(func(n int64) error { return rawVisit(ctx, pool, n, activity, reply, sequenceIDs) })
+	pg2 := run(func(n int64) error { return pipelinedVisit(ctx, pool, n, activity, reply, counterIDs) })
+	pgseq := run(func(n int64) error { return pipelinedVisit(ctx, pool, n, activity, reply, sequenceIDs) })
 	b.StopTimer()
 	b.ReportMetric(bb, "bbolt-visits/s")
 	b.ReportMetric(pg, "pg-visits/s")
