@@ -2,6 +2,8 @@ package pgstore_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"fmt"
 	"net"
 	"sync/atomic"
 	"testing"
@@ -16,15 +18,27 @@ import (
 // t0 is the tests' clock: no test reads the wall clock for what it checks.
 var t0 = time.Date(2026, 12, 7, 9, 30, 0, 0, time.UTC)
 
-// newDB returns a migrated fresh database's URL.
+// newDB returns a fresh database's URL, migrated: a copy of a template
+// migrated once (and kept on the server under the migrations' hash).
 func newDB(t testing.TB) string {
 	t.Helper()
-	dsn := pgtest.DB(t)
-	p := newPool(t, dsn, 4)
-	if _, err := pgstore.Migrate(context.Background(), p); err != nil {
+	ms, err := pgstore.Migrations()
+	if err != nil {
 		t.Fatal(err)
 	}
-	return dsn
+	h := sha256.New()
+	for _, m := range ms {
+		fmt.Fprintf(h, "%d %s\n%s\n", m.Version, m.Name, m.SQL)
+	}
+	return pgtest.DBFrom(t, fmt.Sprintf("pgstore_%x", h.Sum(nil)[:8]), func(ctx context.Context, dsn string) error {
+		p, err := pgxpool.New(ctx, dsn)
+		if err != nil {
+			return err
+		}
+		defer p.Close()
+		_, err = pgstore.Migrate(ctx, p)
+		return err
+	})
 }
 
 // newPool opens a pool of at most size connections (a "node").

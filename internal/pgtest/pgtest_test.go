@@ -2,7 +2,12 @@ package pgtest_test
 
 import (
 	"context"
+	"os"
+	"strconv"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -44,5 +49,62 @@ func TestDBIsFreshAndDropped(t *testing.T) {
 	}
 	if _, err := pgx.Connect(ctx, first); err == nil {
 		t.Errorf("the first test's database is still there after its end")
+	}
+}
+
+// DBFrom copies a template that setup built once: every copy has what setup
+// made, and what a test writes in its copy stays there.
+func TestDBFromTemplate(t *testing.T) {
+	ctx := context.Background()
+	name := "test_" + time.Now().Format("150405") + "_" + strconv.Itoa(os.Getpid())
+	t.Cleanup(func() {
+		c, err := pgx.Connect(ctx, pgtest.Server(t))
+		if err == nil {
+			c.Exec(ctx, "DROP DATABASE IF EXISTS fieldcrm_tpl_"+name+" WITH (FORCE)")
+			c.Close(ctx)
+		}
+	})
+	var setups atomic.Int32
+	setup := func(ctx context.Context, dsn string) error {
+		setups.Add(1)
+		c, err := pgx.Connect(ctx, dsn)
+		if err != nil {
+			return err
+		}
+		defer c.Close(ctx)
+		_, err = c.Exec(ctx, "CREATE TABLE accounts (name text); INSERT INTO accounts VALUES ('ACME Mining Co.')")
+		return err
+	}
+	var dsns []string
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for range 3 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			d := pgtest.DBFrom(t, name, setup)
+			mu.Lock()
+			dsns = append(dsns, d)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	if setups.Load() != 1 {
+		t.Errorf("setup ran %d times, want once", setups.Load())
+	}
+	for i, d := range dsns {
+		c, err := pgx.Connect(ctx, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			c.Exec(ctx, "INSERT INTO accounts VALUES ('Huaxin Mining')")
+		}
+		var n int
+		c.QueryRow(ctx, "SELECT count(*) FROM accounts").Scan(&n)
+		if want := map[bool]int{true: 2, false: 1}[i == 0]; n != want {
+			t.Errorf("copy %d has %d accounts, want %d", i, n, want)
+		}
+		c.Close(ctx)
 	}
 }
