@@ -118,9 +118,12 @@ func ClaimOutbox(ctx context.Context, db Beginner, node string, channels []strin
 }
 
 // MarkSent records that the provider accepted entry id (under the provider's
-// message ids), if node still holds its lease.
-func MarkSent(ctx context.Context, db Beginner, id int64, node string, providerIDs []string, now time.Time) error {
-	return RetryTx(ctx, db, func(tx pgx.Tx) error {
+// message ids), if node still holds its lease. Delivery reports that came
+// for those ids before (on any node: ProviderReport) are returned, for the
+// caller to apply as the entry's status.
+func MarkSent(ctx context.Context, db Beginner, id int64, node string, providerIDs []string, now time.Time) (early []Report, err error) {
+	err = RetryTx(ctx, db, func(tx pgx.Tx) error {
+		early = nil
 		pid := ""
 		if len(providerIDs) > 0 {
 			pid = providerIDs[0]
@@ -133,12 +136,65 @@ func MarkSent(ctx context.Context, db Beginner, id int64, node string, providerI
 		if tag.RowsAffected() == 0 {
 			return ErrLeaseLost
 		}
-		if len(providerIDs) > 0 {
-			_, err = tx.Exec(ctx, `INSERT INTO outbox_provider (provider_id, entry_id) SELECT p, $1 FROM unnest($2::text[]) AS p
-				ON CONFLICT (provider_id) DO NOTHING`, id, providerIDs)
-		}
+		early, err = LinkProviderIDs(ctx, tx, id, providerIDs)
 		return err
 	})
+	return early, err
+}
+
+// Report is a provider's delivery report for one of its message ids.
+type Report struct {
+	ProviderID string
+	Status     string
+	Code       int
+	At         time.Time
+}
+
+// LinkProviderIDs records, in the transaction that records a send, that the
+// provider's ids are entry id's, and returns the reports that arrived for
+// them before.
+func LinkProviderIDs(ctx context.Context, tx pgx.Tx, id int64, providerIDs []string) ([]Report, error) {
+	if len(providerIDs) == 0 {
+		return nil, nil
+	}
+	rows, err := tx.Query(ctx, `INSERT INTO outbox_provider (provider_id, entry_id) SELECT p, $1 FROM unnest($2::text[]) AS p
+		ON CONFLICT (provider_id) DO UPDATE SET entry_id = EXCLUDED.entry_id
+		RETURNING provider_id, coalesce(early_status, ''), coalesce(early_code, 0), coalesce(early_at, '-infinity'::timestamptz)`, id, providerIDs)
+	if err != nil {
+		return nil, err
+	}
+	all, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Report, error) {
+		var rep Report
+		var at pgtypeTime
+		err := r.Scan(&rep.ProviderID, &rep.Status, &rep.Code, &at)
+		rep.At = at.t
+		return rep, err
+	})
+	var early []Report
+	for _, r := range all {
+		if r.Status != "" {
+			early = append(early, r)
+		}
+	}
+	return early, err
+}
+
+// ProviderReport takes a delivery report in tx: it returns the entry the
+// provider's id belongs to, for the caller to apply the status to in the
+// same transaction, or 0 when the send is not recorded yet: then the report
+// is kept, and the send's MarkSent returns it.
+func ProviderReport(ctx context.Context, tx pgx.Tx, r Report) (entry int64, err error) {
+	var e *int64
+	err = tx.QueryRow(ctx, `INSERT INTO outbox_provider (provider_id, early_status, early_code, early_at) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (provider_id) DO UPDATE SET
+			early_status = CASE WHEN outbox_provider.entry_id IS NULL THEN EXCLUDED.early_status ELSE outbox_provider.early_status END,
+			early_code = CASE WHEN outbox_provider.entry_id IS NULL THEN EXCLUDED.early_code ELSE outbox_provider.early_code END,
+			early_at = CASE WHEN outbox_provider.entry_id IS NULL THEN EXCLUDED.early_at ELSE outbox_provider.early_at END
+		RETURNING entry_id`, r.ProviderID, r.Status, r.Code, r.At).Scan(&e)
+	if err != nil || e == nil {
+		return 0, err
+	}
+	return *e, nil
 }
 
 // MarkRetry puts entry id back in the queue, due at next (after a retryable

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -99,7 +100,7 @@ func TestOutboxNeverClaimedTwice(t *testing.T) {
 						}
 						seen[e.ID] = name
 						mu.Unlock()
-						if err := pgstore.MarkSent(ctx, np, e.ID, name, []string{fmt.Sprintf("SM%d", e.ID)}, t0); err != nil {
+						if _, err := pgstore.MarkSent(ctx, np, e.ID, name, []string{fmt.Sprintf("SM%d", e.ID)}, t0); err != nil {
 							t.Error(err)
 						}
 					}
@@ -160,10 +161,10 @@ func TestOutboxRecoverOnlyExpired(t *testing.T) {
 		t.Fatalf("B's claim after recovery: %+v %v", again, err)
 	}
 	// A comes back: its outcome is refused, B's counts
-	if err := pgstore.MarkSent(ctx, a, id, "A", []string{"SMa"}, after); !errors.Is(err, pgstore.ErrLeaseLost) {
+	if _, err := pgstore.MarkSent(ctx, a, id, "A", []string{"SMa"}, after); !errors.Is(err, pgstore.ErrLeaseLost) {
 		t.Errorf("A's MarkSent after losing the lease = %v, want ErrLeaseLost", err)
 	}
-	if err := pgstore.MarkSent(ctx, b, id, "B", []string{"SMb"}, after); err != nil {
+	if _, err := pgstore.MarkSent(ctx, b, id, "B", []string{"SMb"}, after); err != nil {
 		t.Error(err)
 	}
 	if e, _ := pgstore.GetOutbox(ctx, a, id); e.State != pgstore.OutboxSent || e.ProviderID != "SMb" {
@@ -196,4 +197,75 @@ func TestOutboxRecoverOnlyExpired(t *testing.T) {
 	if got, _ := pgstore.ClaimOutbox(ctx, a, "A", []string{"sms"}, t0.Add(5*time.Minute), time.Minute, 10); len(got) != 1 {
 		t.Errorf("a retry due now was not claimed")
 	}
+}
+
+// A delivery report may reach one node while another is still recording the
+// send: whichever commits second sees the other's write, so every report is
+// either applied to its entry at once or handed to the send's MarkSent —
+// exactly one of the two, for 120 sends raced against their reports.
+func TestOutboxReportBeforeSend(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dsn := newDB(t)
+	a, b := newPool(t, dsn, 6), newPool(t, dsn, 6)
+	const n = 120
+	ids := make([]int64, n)
+	for i := range ids {
+		ids[i] = enqueue(t, a, fmt.Sprintf("job|%d", i), t0)
+	}
+	if got, err := pgstore.ClaimOutbox(ctx, a, "A", []string{"sms"}, t0, time.Minute, n); err != nil || len(got) != n {
+		t.Fatalf("claim %d: %v", len(got), err)
+	}
+	var appliedAtOnce, handedToSend [n]atomic.Int32
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 6)
+	for i, id := range ids {
+		pids := []string{fmt.Sprintf("biz%d-1", i), fmt.Sprintf("biz%d-2", i)} // a message sent as two SMS
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			early, err := pgstore.MarkSent(ctx, a, id, "A", pids, t0)
+			if err != nil {
+				t.Error(err)
+			}
+			for _, r := range early {
+				if r.ProviderID == pids[1] && r.Status == "DELIVRD" {
+					handedToSend[i].Add(1)
+				}
+			}
+		}()
+		go func() {
+			defer wg.Done()
+			err := pgstore.RetryTx(ctx, b, func(tx pgx.Tx) error {
+				e, err := pgstore.ProviderReport(ctx, tx, pgstore.Report{ProviderID: pids[1], Status: "DELIVRD", At: t0})
+				if err == nil && e != 0 {
+					if e != id {
+						t.Errorf("report of %s applied to entry %d, want %d", pids[1], e, id)
+					}
+					appliedAtOnce[i].Add(1)
+				}
+				return err
+			})
+			if err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	both, lost, atOnce := 0, 0, 0
+	for i := range n {
+		atOnce += int(appliedAtOnce[i].Load())
+		switch appliedAtOnce[i].Load() + handedToSend[i].Load() {
+		case 0:
+			lost++
+		case 2:
+			both++
+		}
+	}
+	if lost+both > 0 {
+		t.Errorf("of %d reports %d were lost and %d applied twice", n, lost, both)
+	}
+	t.Logf("%d reports applied at once, %d handed to their send", atOnce, n-atOnce-lost)
 }

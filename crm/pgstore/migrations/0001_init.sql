@@ -360,17 +360,18 @@ CREATE UNIQUE INDEX outbox_key ON outbox_entries (channel, key) WHERE key IS NOT
 CREATE INDEX outbox_due ON outbox_entries (channel, next_at, id) WHERE state = 'queued';
 CREATE INDEX outbox_sending ON outbox_entries (leased_until, id) WHERE state = 'sending';
 CREATE INDEX outbox_state ON outbox_entries (state, updated);
--- a provider's message id (several for a message sent as several SMS)
+-- a provider's message id (several for a message sent as several SMS), and
+-- outbox/early: a delivery report that came before the send was recorded
+-- (entry_id NULL, early_* set). One row for both, so that the node that
+-- records the send and the node that takes the report lock the same row:
+-- whichever commits second sees the other's write (no report lost between
+-- two tables).
 CREATE TABLE outbox_provider (
 	provider_id text PRIMARY KEY,
-	entry_id bigint NOT NULL
-);
--- a delivery report that arrived before the send was recorded
-CREATE TABLE outbox_early (
-	provider_id text PRIMARY KEY,
-	status text NOT NULL,
-	error_code integer NOT NULL DEFAULT 0,
-	at timestamptz NOT NULL
+	entry_id bigint,
+	early_status text,
+	early_code integer,
+	early_at timestamptz
 );
 -- outbox/recipients: what was sent to each number, for its frequency limits
 CREATE TABLE outbox_recipient_sends (
