@@ -16,7 +16,13 @@ require (
 	go.etcd.io/bbolt v1.5.0
 )
 
-require github.com/nyaruka/phonenumbers v1.8.1
+require (
+	github.com/chromedp/cdproto v0.160.1
+	github.com/chromedp/chromedp v0.23.1
+	github.com/nyaruka/phonenumbers v1.8.1
+)
+
+require github.com/go-json-experiment/json v0.0.0-20260213210345-44df1a37e875 // indirect
 
 require (
 	github.com/alibabacloud-go/alibabacloud-gateway-spi v0.0.5 // indirect
