@@ -288,10 +288,25 @@ func lastLines(s string, n int) string {
 	return strings.Join(lines, "\n")
 }
 
-// errTimeout words a step's deadline for the failure message.
-func (b *Browser) explain(err error) error {
-	if errors.Is(err, context.DeadlineExceeded) {
-		return fmt.Errorf("not done within %v", b.timeout)
+// explain words an error for the failure message: a step that waited for an
+// element in vain says whether the element is missing or hidden.
+func (b *Browser) explain(s step, err error) error {
+	if !errors.Is(err, context.DeadlineExceeded) {
+		return err
 	}
-	return err
+	if s.sel != "" {
+		ctx, cancel := context.WithTimeout(b.ctx, 2*time.Second)
+		defer cancel()
+		state, _ := chromedp.Run(ctx, chromedp.Evaluate[string](fmt.Sprintf(`(() => {
+			const all = document.querySelectorAll(%s);
+			if (!all.length) return "nothing on the page matches it";
+			const e = all[0];
+			if (!(e.offsetWidth || e.offsetHeight || e.getClientRects().length)) return "it is on the page but hidden";
+			if (e.disabled) return "it is disabled";
+			return ""; })()`, js(s.sel))))
+		if state != "" {
+			return fmt.Errorf("%s (waited %v)", state, b.timeout)
+		}
+	}
+	return fmt.Errorf("not done within %v", b.timeout)
 }

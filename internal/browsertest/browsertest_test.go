@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
 	"github.com/fieldcrm/fieldcrm/internal/browsertest"
 )
 
@@ -327,13 +328,30 @@ func TestFailureReport(t *testing.T) {
 	if !stopped {
 		t.Fatal("a click on a missing element did not end the test")
 	}
+	t.Logf("what a failing step reports:\n%s", msg)
 	for _, want := range []string{
-		"click #no-such-button", "not done within 300ms", "page: " + s.URL + "/",
+		"click #no-such-button", "nothing on the page matches it (waited 300ms)", "page: " + s.URL + "/",
 		"the page shows:", "Your phone or e-mail",
 	} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("failure message lacks %q:\n%s", want, msg)
 		}
+	}
+
+	b.Do("hide a button", chromedp.SetAttributeValue(chromedp.CSS("#by-email"), "hidden", ""))
+	msg, _ = failure(t, func(tb testing.TB) { b.With(tb).Click("#by-email") })
+	if !strings.Contains(msg, "click #by-email: it is on the page but hidden (waited 300ms)") {
+		t.Errorf("failure message for a hidden button:\n%s", msg)
+	}
+
+	b.Do("make the name required", chromedp.SetAttributeValue(chromedp.CSS("input[name=who]"), "required", ""))
+	msg, _ = failure(t, func(tb testing.TB) { b.With(tb).Submit("#signin") })
+	t.Logf("and a form the browser will not send:\n%s", msg)
+	if !strings.Contains(msg, "submit #signin: the browser will not send the form: who: ") {
+		t.Errorf("failure message for a form with an empty required field:\n%s", msg)
+	}
+	if n := len(s.forms()); n != 0 {
+		t.Errorf("%d forms posted, want none", n)
 	}
 
 	msg, _ = failure(t, func(tb testing.TB) { b.With(tb).FollowLink("Pipeline") })

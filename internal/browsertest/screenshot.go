@@ -60,7 +60,7 @@ func (b *Browser) ScreenshotTo(path string) {
 // PNG returns a PNG image of the whole page at the current viewport width.
 func (b *Browser) PNG() []byte {
 	b.t.Helper()
-	return run(b, "take a screenshot", chromedp.Action[[]byte](func(ctx context.Context, t *chromedp.Target) ([]byte, error) {
+	return run(b, step{what: "take a screenshot"}, chromedp.Action[[]byte](func(ctx context.Context, t *chromedp.Target) ([]byte, error) {
 		m, err := cdp.Call(ctx, t, page.GetLayoutMetrics, cdp.Empty{})
 		if err != nil {
 			return nil, err

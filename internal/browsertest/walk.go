@@ -27,13 +27,13 @@ import (
 func (b *Browser) Open(rawURL string) {
 	b.t.Helper()
 	target := b.resolve(rawURL)
-	b.navigate("open "+target, chromedp.Navigate(target))
+	b.navigate(step{what: "open " + target}, chromedp.Navigate(target))
 }
 
 // Fill types text into the input or textarea sel, replacing what it held.
 func (b *Browser) Fill(sel, text string) {
 	b.t.Helper()
-	b.do(fmt.Sprintf("fill %s with %q", sel, text),
+	b.do(step{fmt.Sprintf("fill %s with %q", sel, text), sel},
 		chromedp.WaitVisible(chromedp.CSS(sel)),
 		b.script(fmt.Sprintf(`(() => { const e = document.querySelector(%s);
 			if (!("value" in e)) return "not a field that takes text";
@@ -45,7 +45,7 @@ func (b *Browser) Fill(sel, text string) {
 // Select chooses the option with value in the <select> sel.
 func (b *Browser) Select(sel, value string) {
 	b.t.Helper()
-	b.do(fmt.Sprintf("select %q in %s", value, sel),
+	b.do(step{fmt.Sprintf("select %q in %s", value, sel), sel},
 		chromedp.SetValue(chromedp.CSS(sel), value, chromedp.NodeVisible),
 		b.script(fmt.Sprintf(`(() => { const e = document.querySelector(%s);
 			if (e.value !== %s) return "no option with that value";
@@ -56,28 +56,28 @@ func (b *Browser) Select(sel, value string) {
 // Upload sets the file of the <input type=file> sel.
 func (b *Browser) Upload(sel, path string) {
 	b.t.Helper()
-	b.do(fmt.Sprintf("upload %s into %s", path, sel), chromedp.SetUploadFiles(chromedp.CSS(sel), []string{path}))
+	b.do(step{fmt.Sprintf("upload %s into %s", path, sel), sel}, chromedp.SetUploadFiles(chromedp.CSS(sel), []string{path}))
 }
 
 // Click clicks the element sel (as a mouse would) and does not wait for a
 // page: use it for checkboxes, disclosure widgets and script buttons.
 func (b *Browser) Click(sel string) {
 	b.t.Helper()
-	b.do("click "+sel, chromedp.Click(chromedp.CSS(sel), chromedp.NodeVisible))
+	b.do(step{"click " + sel, sel}, chromedp.Click(chromedp.CSS(sel), chromedp.NodeVisible))
 }
 
 // ClickAndWait clicks the element sel (a link, a submit button) and waits for
 // the page it loads.
 func (b *Browser) ClickAndWait(sel string) {
 	b.t.Helper()
-	b.navigate("click "+sel+" and wait for the next page", chromedp.Click(chromedp.CSS(sel), chromedp.NodeVisible))
+	b.navigate(step{"click " + sel + " and wait for the next page", sel}, chromedp.Click(chromedp.CSS(sel), chromedp.NodeVisible))
 }
 
 // FollowLink clicks the link whose visible text is text (spaces trimmed) and
 // waits for the page it loads.
 func (b *Browser) FollowLink(text string) {
 	b.t.Helper()
-	b.navigate(fmt.Sprintf("follow the link %q", text), b.script(fmt.Sprintf(`(() => {
+	b.navigate(step{what: fmt.Sprintf("follow the link %q", text)}, b.script(fmt.Sprintf(`(() => {
 		const want = %s;
 		const a = Array.from(document.querySelectorAll("a[href]")).find(a => a.innerText.trim() === want);
 		if (!a) return "no link with that text; links: " + Array.from(document.querySelectorAll("a[href]"), a => JSON.stringify(a.innerText.trim())).join(", ");
@@ -89,87 +89,90 @@ func (b *Browser) FollowLink(text string) {
 // name and value go with the form, as when a person presses it.
 func (b *Browser) Submit(sel string) {
 	b.t.Helper()
-	step := "submit " + sel
-	b.do(step, chromedp.WaitReady(chromedp.CSS(sel)))
-	b.navigate(step, b.script(fmt.Sprintf(`(() => {
+	s := step{"submit " + sel, sel}
+	b.do(s, chromedp.WaitReady(chromedp.CSS(sel)))
+	b.navigate(s, b.script(fmt.Sprintf(`(() => {
 		const e = document.querySelector(%s);
-		if (e instanceof HTMLFormElement) { e.requestSubmit(); return ""; }
-		if (!e.form) return "not a form, nor in one";
-		e.form.requestSubmit(e.type === "submit" ? e : null); return ""; })()`, js(sel))))
+		const form = e instanceof HTMLFormElement ? e : e.form;
+		if (!form) return "not a form, nor in one";
+		const bad = Array.from(form.elements).filter(f => f.willValidate && !f.checkValidity());
+		if (bad.length && !form.noValidate && !(e.formNoValidate))
+			return "the browser will not send the form: " + bad.map(f => (f.name || f.id || f.tagName.toLowerCase()) + ": " + f.validationMessage).join("; ");
+		form.requestSubmit(e === form || e.type !== "submit" ? null : e); return ""; })()`, js(sel))))
 }
 
 // Back goes back one page in the history and waits for it.
 func (b *Browser) Back() {
 	b.t.Helper()
-	b.navigate("go back", chromedp.NavigateBack())
+	b.navigate(step{what: "go back"}, chromedp.NavigateBack())
 }
 
 // WaitVisible waits until sel is on the page and visible.
 func (b *Browser) WaitVisible(sel string) {
 	b.t.Helper()
-	b.do("wait for "+sel+" to be visible", chromedp.WaitVisible(chromedp.CSS(sel)))
+	b.do(step{"wait for " + sel + " to be visible", sel}, chromedp.WaitVisible(chromedp.CSS(sel)))
 }
 
 // WaitGone waits until nothing matches sel.
 func (b *Browser) WaitGone(sel string) {
 	b.t.Helper()
-	b.do("wait for "+sel+" to go", chromedp.WaitNotPresent(chromedp.CSS(sel)))
+	b.do(step{what: "wait for " + sel + " to go"}, chromedp.WaitNotPresent(chromedp.CSS(sel)))
 }
 
 // Text returns the visible text of the first element sel, waiting for it.
 func (b *Browser) Text(sel string) string {
 	b.t.Helper()
-	return run(b, "read the text of "+sel, chromedp.Text(chromedp.CSS(sel)))
+	return run(b, step{"read the text of " + sel, sel}, chromedp.Text(chromedp.CSS(sel)))
 }
 
 // Texts returns the visible text of every element sel on the page now (no wait).
 func (b *Browser) Texts(sel string) []string {
 	b.t.Helper()
-	return run(b, "read the texts of "+sel, chromedp.Evaluate[[]string](fmt.Sprintf(
+	return run(b, step{what: "read the texts of " + sel}, chromedp.Evaluate[[]string](fmt.Sprintf(
 		`Array.from(document.querySelectorAll(%s), e => e.innerText)`, js(sel))))
 }
 
 // PageText returns the visible text of the whole page.
 func (b *Browser) PageText() string {
 	b.t.Helper()
-	return run(b, "read the page's text", chromedp.Evaluate[string](`document.body ? document.body.innerText : ""`))
+	return run(b, step{what: "read the page's text"}, chromedp.Evaluate[string](`document.body ? document.body.innerText : ""`))
 }
 
 // HTML returns the outer HTML of the first element sel, waiting for it.
 func (b *Browser) HTML(sel string) string {
 	b.t.Helper()
-	return run(b, "read the HTML of "+sel, chromedp.OuterHTML(chromedp.CSS(sel)))
+	return run(b, step{"read the HTML of " + sel, sel}, chromedp.OuterHTML(chromedp.CSS(sel)))
 }
 
 // Value returns the current value of the form field sel.
 func (b *Browser) Value(sel string) string {
 	b.t.Helper()
-	return run(b, "read the value of "+sel, chromedp.Value(chromedp.CSS(sel)))
+	return run(b, step{"read the value of " + sel, sel}, chromedp.Value(chromedp.CSS(sel)))
 }
 
 // Attr returns the attribute name of the first element sel ("" when absent).
 func (b *Browser) Attr(sel, name string) string {
 	b.t.Helper()
-	r := run(b, fmt.Sprintf("read %s of %s", name, sel), chromedp.AttributeValue(chromedp.CSS(sel), name))
+	r := run(b, step{fmt.Sprintf("read %s of %s", name, sel), sel}, chromedp.AttributeValue(chromedp.CSS(sel), name))
 	return r.Value
 }
 
 // Count returns how many elements match sel on the page now (no wait).
 func (b *Browser) Count(sel string) int {
 	b.t.Helper()
-	return run(b, "count "+sel, chromedp.Evaluate[int](fmt.Sprintf(`document.querySelectorAll(%s).length`, js(sel))))
+	return run(b, step{what: "count " + sel}, chromedp.Evaluate[int](fmt.Sprintf(`document.querySelectorAll(%s).length`, js(sel))))
 }
 
 // Title returns the page's title.
 func (b *Browser) Title() string {
 	b.t.Helper()
-	return run(b, "read the title", chromedp.Title())
+	return run(b, step{what: "read the title"}, chromedp.Title())
 }
 
 // URL returns the address of the current page.
 func (b *Browser) URL() string {
 	b.t.Helper()
-	return run(b, "read the URL", chromedp.Location())
+	return run(b, step{what: "read the URL"}, chromedp.Location())
 }
 
 // Status returns the HTTP status of the last page that Open, Submit,
@@ -183,7 +186,7 @@ func (b *Browser) SetViewport(v Viewport) {
 	if v.Mobile {
 		opts = append(opts, chromedp.EmulateMobile, chromedp.EmulateTouch)
 	}
-	b.do(fmt.Sprintf("resize to %dx%d", v.Width, v.Height),
+	b.do(step{what: fmt.Sprintf("resize to %dx%d", v.Width, v.Height)},
 		chromedp.EmulateViewport(int64(v.Width), int64(v.Height), opts...))
 }
 
@@ -196,7 +199,7 @@ func (b *Browser) SetLanguage(lang string) {
 	if base, _, ok := strings.Cut(lang, "-"); ok {
 		accept = lang + "," + base
 	}
-	b.do("set the language to "+lang, chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+	b.do(step{what: "set the language to " + lang}, chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
 		_, err := cdp.Call(ctx, t, emulation.SetUserAgentOverride, emulation.SetUserAgentOverrideParams{
 			UserAgent: b.ua, AcceptLanguage: accept,
 		})
@@ -219,7 +222,7 @@ func (b *Browser) SetLanguage(lang string) {
 func (b *Browser) Cookies() []*http.Cookie {
 	b.t.Helper()
 	u := b.URL()
-	cs := run(b, "read the cookies", chromedp.Action[[]*network.Cookie](func(ctx context.Context, t *chromedp.Target) ([]*network.Cookie, error) {
+	cs := run(b, step{what: "read the cookies"}, chromedp.Action[[]*network.Cookie](func(ctx context.Context, t *chromedp.Target) ([]*network.Cookie, error) {
 		r, err := cdp.Call(ctx, t, network.GetCookies, network.GetCookiesParams{URLs: []string{u}})
 		return r.Cookies, err
 	}))
@@ -269,17 +272,17 @@ func (b *Browser) SetCookie(c *http.Cookie) {
 	if c.Secure {
 		p.Secure = &c.Secure
 	}
-	b.do("set the cookie "+c.Name, chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+	b.do(step{what: "set the cookie " + c.Name}, chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
 		_, err := cdp.Call(ctx, t, network.SetCookie, p)
 		return err
 	}))
 }
 
 // Do runs chromedp actions as one step of the walk, for what the methods
-// above do not cover; step names it in the failure message.
-func (b *Browser) Do(step string, actions ...chromedp.Action[chromedp.Void]) {
+// above do not cover; what names it in the failure message.
+func (b *Browser) Do(what string, actions ...chromedp.Action[chromedp.Void]) {
 	b.t.Helper()
-	b.do(step, actions...)
+	b.do(step{what: what}, actions...)
 }
 
 // With returns the same tab reporting to t, for a subtest (t.Run) that walks
@@ -295,7 +298,7 @@ func (b *Browser) With(t testing.TB) *Browser {
 func (b *Browser) Context() context.Context { return b.ctx }
 
 // do runs actions within the timeout, or ends the test.
-func (b *Browser) do(step string, actions ...chromedp.Action[chromedp.Void]) {
+func (b *Browser) do(step step, actions ...chromedp.Action[chromedp.Void]) {
 	b.t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, b.timeout)
 	defer cancel()
@@ -305,7 +308,7 @@ func (b *Browser) do(step string, actions ...chromedp.Action[chromedp.Void]) {
 }
 
 // run runs one action that returns a value, within the timeout, or ends the test.
-func run[T any](b *Browser, step string, a chromedp.Action[T]) T {
+func run[T any](b *Browser, step step, a chromedp.Action[T]) T {
 	b.t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, b.timeout)
 	defer cancel()
@@ -317,7 +320,7 @@ func run[T any](b *Browser, step string, a chromedp.Action[T]) T {
 }
 
 // navigate runs actions that load a page, waits for it and keeps its status.
-func (b *Browser) navigate(step string, actions ...chromedp.Action[chromedp.Void]) {
+func (b *Browser) navigate(step step, actions ...chromedp.Action[chromedp.Void]) {
 	b.t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, b.timeout)
 	defer cancel()
@@ -346,11 +349,14 @@ func (b *Browser) script(expr string) chromedp.Action[chromedp.Void] {
 	})
 }
 
+// step is what a walk's step does, and the element it waits for if any.
+type step struct{ what, sel string }
+
 // fail ends the test with what a reader needs to see where the walk stopped.
-func (b *Browser) fail(step string, err error) {
+func (b *Browser) fail(s step, err error) {
 	b.t.Helper()
 	u, text := b.where()
-	b.t.Fatalf("browsertest: %s: %v\n  page: %s\n  the page shows:\n%s", step, b.explain(err), u, indent(text, "    "))
+	b.t.Fatalf("browsertest: %s: %v\n  page: %s\n  the page shows:\n%s", s.what, b.explain(s, err), u, indent(text, "    "))
 }
 
 // where returns the current URL and the start of the page's visible text, with
