@@ -81,7 +81,12 @@ func OwnProcess() Option { return func(c *config) { c.own = true } }
 // and storage are its own. Its methods end the test with t.Fatalf when a step
 // fails, naming the step, the page's URL and the text the page shows.
 type Browser struct {
-	t       testing.TB
+	t testing.TB
+	*tabState
+}
+
+// tabState is what the copies that With makes share.
+type tabState struct {
 	ctx     context.Context // the tab's chromedp context
 	timeout time.Duration
 	lang    string
@@ -130,7 +135,7 @@ func Start(t testing.TB, opts ...Option) *Browser {
 	if err := within(startTimeout, closeTab, func() error { return chromedp.Do(tab) }); err != nil {
 		t.Fatalf("browsertest: opening a tab: %v", err)
 	}
-	b := &Browser{t: t, ctx: tab, timeout: cfg.timeout}
+	b := &Browser{t: t, tabState: &tabState{ctx: tab, timeout: cfg.timeout}}
 	v, err := chromedp.CallBrowser(tab, browser.GetVersion, cdp.Empty{})
 	if err != nil {
 		t.Fatalf("browsertest: asking the browser its version: %v", err)

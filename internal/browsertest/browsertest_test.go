@@ -184,7 +184,15 @@ func TestWalk(t *testing.T) {
 		t.Errorf("status %d, text %q: want the 404 page", b.Status(), b.Text("p"))
 	}
 	b.Back()
-	b.WaitVisible("#greeting")
+	t.Run("subtest", func(t *testing.T) {
+		b := b.With(t) // failures end the subtest
+		b.WaitVisible("#greeting")
+		b.FollowLink("Gone")
+	})
+	if b.Status() != http.StatusNotFound {
+		t.Errorf("status %d after a subtest followed a link to a 404: With must share the tab's state", b.Status())
+	}
+	b.Back()
 	b.Open("/") // relative to the current page
 	if got := b.URL(); got != s.URL+"/" {
 		t.Errorf("relative open went to %s, want %s/", got, s.URL)

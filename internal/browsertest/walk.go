@@ -288,9 +288,7 @@ func (b *Browser) Do(what string, actions ...chromedp.Action[chromedp.Void]) {
 // With returns the same tab reporting to t, for a subtest (t.Run) that walks
 // on with its parent's browser: its failures must end the subtest, not the parent.
 func (b *Browser) With(t testing.TB) *Browser {
-	c := *b
-	c.t = t
-	return &c
+	return &Browser{t: t, tabState: b.tabState}
 }
 
 // Context is the tab's chromedp context, for chromedp.Run without the
