@@ -14,6 +14,7 @@ import (
 
 	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
 
@@ -35,7 +36,7 @@ const AptPackages = "chromium fonts-wqy-microhei"
 const DefaultTimeout = 10 * time.Second
 
 // startTimeout bounds the start of the browser process and of a tab.
-const startTimeout = 30 * time.Second
+const startTimeout = 60 * time.Second
 
 // The binaries looked for on the PATH, in this order, after $FIELDCRM_CHROMIUM.
 var binaries = []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"}
@@ -93,6 +94,10 @@ type tabState struct {
 	ua      string // the browser's own User-Agent, kept when the language changes
 	status  int    // HTTP status of the last page Open, Submit or ClickAndWait loaded
 	shots   string // directory for screenshots in this test, made on first use
+
+	mu       sync.Mutex
+	dialogs  []string // alert, confirm and prompt boxes the pages opened
+	jsErrors []string // uncaught exceptions of the pages' scripts
 }
 
 // Start opens a tab in a headless Chromium for the test and closes it when the
@@ -141,9 +146,42 @@ func Start(t testing.TB, opts ...Option) *Browser {
 		t.Fatalf("browsertest: asking the browser its version: %v", err)
 	}
 	b.ua = v.UserAgent
+	b.watch()
 	b.SetLanguage(cfg.lang)
 	b.SetViewport(cfg.viewport)
 	return b
+}
+
+// watch answers the dialogs the pages open (as a person pressing OK would:
+// an unanswered alert stops the page) and keeps them, with the pages' uncaught
+// script errors, for Dialogs and JSErrors.
+func (b *Browser) watch() {
+	ctx := b.ctx
+	dialogs := chromedp.Events(ctx, page.JavascriptDialogOpening)
+	console := chromedp.Console(ctx)
+	go func() {
+		for ev, err := range dialogs {
+			if err != nil {
+				return
+			}
+			b.mu.Lock()
+			b.dialogs = append(b.dialogs, fmt.Sprintf("%s: %s", ev.Type, ev.Message))
+			b.mu.Unlock()
+			chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: true, PromptText: ev.DefaultPrompt})
+		}
+	}()
+	go func() {
+		for m, err := range console {
+			if err != nil {
+				return
+			}
+			if m.IsException() {
+				b.mu.Lock()
+				b.jsErrors = append(b.jsErrors, fmt.Sprintf("%s (%s:%d)", m.Text, m.URL, m.Line+1))
+				b.mu.Unlock()
+			}
+		}
+	}()
 }
 
 // findChromium returns the browser binary to run.

@@ -203,6 +203,35 @@ func TestWalk(t *testing.T) {
 	}
 }
 
+// TestDialogsAndScriptErrors: a page that lets a record's name run as script
+// is caught by the alert it opens, and the walk goes on (an unanswered alert
+// would stop the page).
+func TestDialogsAndScriptErrors(t *testing.T) {
+	s := newSite(t)
+	b := browsertest.Start(t)
+	b.Open(s.URL + "/raw?body=" + url.QueryEscape(`<p id="name">ACME<script>alert("xss")</script></p>
+<script>if (confirm("Delete ACME?")) document.getElementById("name").textContent = "deleted"</script>
+<script>nosuchfunction()</script>`))
+	if got := b.Text("#name"); got != "deleted" {
+		t.Errorf("the page shows %q: the confirm box was not answered OK", got)
+	}
+	if got, want := strings.Join(b.Dialogs(), " | "), "alert: xss | confirm: Delete ACME?"; got != want {
+		t.Errorf("dialogs %q, want %q", got, want)
+	}
+	deadline := time.Now().Add(2 * time.Second) // the errors come as events, after the page
+	for len(b.JSErrors()) == 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if e := b.JSErrors(); len(e) != 1 || !strings.Contains(e[0], "nosuchfunction is not defined") {
+		t.Errorf("script errors %q, want the one of nosuchfunction", e)
+	}
+
+	b.Open("/raw?body=" + url.QueryEscape(`<p>&lt;script&gt;alert("xss")&lt;/script&gt;</p>`))
+	if n := len(b.Dialogs()); n != 2 {
+		t.Errorf("an escaped name opened a dialog: %q", b.Dialogs())
+	}
+}
+
 func TestEachBrowserHasItsOwnCookies(t *testing.T) {
 	s := newSite(t)
 	a := browsertest.Start(t)

@@ -217,6 +217,22 @@ func (b *Browser) SetLanguage(lang string) {
 	b.lang = lang
 }
 
+// Dialogs returns the alert, confirm and prompt boxes the pages opened so far,
+// as "alert: message"; each was answered OK, as a person would. A page that
+// escapes what it shows opens none.
+func (b *Browser) Dialogs() []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]string(nil), b.dialogs...)
+}
+
+// JSErrors returns the uncaught errors of the pages' scripts so far.
+func (b *Browser) JSErrors() []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]string(nil), b.jsErrors...)
+}
+
 // Cookies returns the cookies the browser would send to the current page,
 // with their flags (HttpOnly, Secure, SameSite, Expires).
 func (b *Browser) Cookies() []*http.Cookie {
@@ -354,7 +370,14 @@ type step struct{ what, sel string }
 func (b *Browser) fail(s step, err error) {
 	b.t.Helper()
 	u, text := b.where()
-	b.t.Fatalf("browsertest: %s: %v\n  page: %s\n  the page shows:\n%s", s.what, b.explain(s, err), u, indent(text, "    "))
+	var more string
+	if d := b.Dialogs(); len(d) > 0 {
+		more += "\n  dialogs the pages opened: " + strings.Join(d, "; ")
+	}
+	if e := b.JSErrors(); len(e) > 0 {
+		more += "\n  script errors: " + strings.Join(e, "; ")
+	}
+	b.t.Fatalf("browsertest: %s: %v\n  page: %s%s\n  the page shows:\n%s", s.what, b.explain(s, err), u, more, indent(text, "    "))
 }
 
 // where returns the current URL and the start of the page's visible text, with
