@@ -313,6 +313,22 @@ func TestScreenshot(t *testing.T) {
 		t.Errorf("phone screenshot %dx%d: want 390 wide and taller than 844", w, h)
 	}
 
+	// Both sizes at once, and the viewport set back.
+	b.SetViewport(browsertest.Viewport{Width: 800, Height: 600})
+	p, l := b.Screenshots("day")
+	if filepath.Base(p) != "day-phone.png" || filepath.Base(l) != "day-laptop.png" {
+		t.Errorf("Screenshots wrote %s and %s", p, l)
+	}
+	if w := decode(t, p).Bounds().Dx(); w != 390 {
+		t.Errorf("phone screenshot %d wide", w)
+	}
+	if w := decode(t, l).Bounds().Dx(); w != 1280 {
+		t.Errorf("laptop screenshot %d wide", w)
+	}
+	if w := decode(t, b.Screenshot("after")).Bounds().Dx(); w != 800 {
+		t.Errorf("after Screenshots the page is %d wide, want the 800 it had", w)
+	}
+
 	// The Chinese line is drawn with a CJK font, not as empty boxes ("tofu"):
 	// six different characters make many different columns of ink, six
 	// identical boxes only a few.

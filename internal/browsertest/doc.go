@@ -13,7 +13,7 @@
 //		if got := b.Text("h1"); got != "我的一天" {
 //			t.Errorf("after signing in Li Na sees %q", got)
 //		}
-//		b.Screenshot("day-zh-phone") // docs/web/day-zh-phone.png with FIELDCRM_SCREENSHOTS=1
+//		b.Screenshots("day-zh") // day-zh-phone.png, day-zh-laptop.png (in docs/web/ with FIELDCRM_SCREENSHOTS=1)
 //	}
 //
 // Each method waits for what it needs (the element, the next page, after

@@ -45,6 +45,23 @@ func (b *Browser) Screenshot(name string) string {
 	return path
 }
 
+// Screenshots saves the page as it shows on a phone and on a laptop, as
+// name-phone.png and name-laptop.png (see Screenshot for where), and returns
+// the two paths. The page is laid out again at each size (it is not loaded
+// again: a page that answered a form would post it twice); the viewport is
+// then set back.
+func (b *Browser) Screenshots(name string) (phone, laptop string) {
+	b.t.Helper()
+	name = strings.TrimSuffix(name, ".png")
+	was := b.size
+	defer b.SetViewport(was)
+	b.SetViewport(Phone)
+	phone = b.Screenshot(name + "-phone")
+	b.SetViewport(Laptop)
+	laptop = b.Screenshot(name + "-laptop")
+	return phone, laptop
+}
+
 // ScreenshotTo saves a PNG of the whole page at path, making its directory.
 func (b *Browser) ScreenshotTo(path string) {
 	b.t.Helper()

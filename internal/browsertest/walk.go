@@ -188,6 +188,7 @@ func (b *Browser) SetViewport(v Viewport) {
 	}
 	b.do(step{what: fmt.Sprintf("resize to %dx%d", v.Width, v.Height)},
 		chromedp.EmulateViewport(int64(v.Width), int64(v.Height), opts...))
+	b.size = v
 }
 
 // SetLanguage makes the browser ask for lang ("zh-CN", "en-US"): the
