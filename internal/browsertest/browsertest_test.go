@@ -77,6 +77,18 @@ func newSite(t *testing.T) *site {
 <p><a href="/">Sign in again</a> <a href="/missing">Gone</a></p>
 <ol>%s</ol>`, html.EscapeString(who), rows.String()))
 	})
+	export := func(w http.ResponseWriter, r *http.Request) {
+		if _, err := r.Cookie("session"); err != nil {
+			http.Error(w, "sign in first", http.StatusForbidden)
+			return
+		}
+		r.ParseForm()
+		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+		w.Header().Set("Content-Disposition", `attachment; filename="day.csv"; filename*=UTF-8''%E6%88%91%E7%9A%84%E4%B8%80%E5%A4%A9.csv`)
+		fmt.Fprintf(w, "\uFEFFid,account\n1,%s ACME 矿业\n", r.Method+" "+r.Form.Get("period"))
+	}
+	mux.HandleFunc("GET /export.csv", export)
+	mux.HandleFunc("POST /export.csv", export)
 	mux.HandleFunc("GET /raw", func(w http.ResponseWriter, r *http.Request) {
 		page(w, "raw", r.URL.Query().Get("body"))
 	})
@@ -178,6 +190,20 @@ func TestWalk(t *testing.T) {
 	if items := b.Texts("li"); len(items) != 40 || items[39] != "#40 拜访 ACME Mining 40" {
 		t.Errorf("items %q", items)
 	}
+
+	b.Open("/raw?body=" + url.QueryEscape(`<a id="csv" href="/export.csv?period=week">CSV</a>
+<form id="export" method="post" action="/export.csv"><input name="period" value="month"><button>Export</button></form>`))
+	for sel, want := range map[string]string{"#csv": "GET week", "#export": "POST month"} {
+		d := b.Download(sel)
+		if d.Status != 200 || d.Filename != "我的一天.csv" || d.ContentType != "text/csv; charset=utf-8" ||
+			string(d.Data) != "\uFEFFid,account\n1,"+want+" ACME 矿业\n" {
+			t.Errorf("download %s: %d %q %q %q", sel, d.Status, d.ContentType, d.Filename, d.Data)
+		}
+	}
+	if u := b.URL(); !strings.Contains(u, "/raw?") {
+		t.Errorf("a download left the page for %s", u)
+	}
+	b.Back()
 
 	b.FollowLink("Gone")
 	if b.Status() != http.StatusNotFound || b.Text("p") != "No such page." {
