@@ -21,7 +21,11 @@
 // the test with the step, the page's URL and the first 2,000 characters of the
 // text the page shows. Selectors are CSS selectors; Submit and ClickAndWait
 // wait for the page that answers and keep its HTTP status (Status); Cookies
-// show HttpOnly, Secure and SameSite as the browser stored them.
+// show HttpOnly, Secure and SameSite as the browser stored them; Download
+// reads what an export link or form sends. Alert and confirm boxes are
+// answered OK and kept (Dialogs: a page that lets a record named
+// <script>alert(1)</script> run opens one), and so are the pages' script
+// errors (JSErrors).
 //
 // Without a browser the tests skip, saying what to install (AptPackages);
 // with FIELDCRM_BROWSER_TEST=1 (as in CI) they fail instead. FIELDCRM_CHROMIUM
