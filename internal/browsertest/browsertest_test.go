@@ -435,6 +435,20 @@ func TestFailureReport(t *testing.T) {
 		t.Errorf("%d forms posted, want none", n)
 	}
 
+	b.Open("/raw?body=" + url.QueryEscape(`<input id="d" type="date"> <select id="s"><option>a</option></select>`))
+	b.Fill("#d", "2026-03-12")
+	if got := b.Value("#d"); got != "2026-03-12" {
+		t.Errorf("date field holds %q after Fill 2026-03-12", got)
+	}
+	msg, _ = failure(t, func(tb testing.TB) { b.With(tb).Fill("#d", "12/03/2026") })
+	if !strings.Contains(msg, `fill #d with "12/03/2026": a date field does not take that value`) {
+		t.Errorf("failure message for a date written as people write it:\n%s", msg)
+	}
+	msg, _ = failure(t, func(tb testing.TB) { b.With(tb).Fill("#s", "a") })
+	if !strings.Contains(msg, `fill #s with "a": not a field that takes text`) {
+		t.Errorf("failure message for Fill on a select:\n%s", msg)
+	}
+
 	msg, _ = failure(t, func(tb testing.TB) { b.With(tb).FollowLink("Pipeline") })
 	if !strings.Contains(msg, `follow the link "Pipeline": no link with that text`) {
 		t.Errorf("failure message for a missing link:\n%s", msg)

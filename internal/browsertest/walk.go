@@ -30,15 +30,37 @@ func (b *Browser) Open(rawURL string) {
 	b.navigate(step{what: "open " + target}, chromedp.Navigate(target))
 }
 
-// Fill types text into the input or textarea sel, replacing what it held.
+// Fill types text into the field sel, replacing what it held. A date, time,
+// month, week, colour or range field is set to text as its value instead
+// ("2026-03-12", "09:30"), as typing into those depends on the locale.
+// A "\n" in text presses Enter.
 func (b *Browser) Fill(sel, text string) {
 	b.t.Helper()
 	b.do(step{fmt.Sprintf("fill %s with %q", sel, text), sel},
 		chromedp.WaitVisible(chromedp.CSS(sel)),
-		b.script(fmt.Sprintf(`(() => { const e = document.querySelector(%s);
-			if (!("value" in e)) return "not a field that takes text";
-			e.value = ""; e.focus(); return ""; })()`, js(sel))),
-		chromedp.SendKeys(chromedp.CSS(sel), text),
+		chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+			how, err := chromedp.Evaluate[string](fmt.Sprintf(`(() => {
+				const e = document.querySelector(%s), text = %s;
+				if (!("value" in e) || e.tagName === "SELECT") return "not a field that takes text";
+				if (["date", "time", "datetime-local", "month", "week", "color", "range"].includes(e.type)) {
+					e.value = text;
+					if (e.value !== text) return "a " + e.type + " field does not take that value";
+					e.dispatchEvent(new Event("input", {bubbles: true}));
+					e.dispatchEvent(new Event("change", {bubbles: true}));
+					return "set";
+				}
+				e.value = ""; e.focus(); return "type"; })()`, js(sel), js(text)))(ctx, t)
+			switch {
+			case err != nil:
+				return err
+			case how == "type":
+				_, err = chromedp.SendKeys(chromedp.CSS(sel), text)(ctx, t)
+				return err
+			case how == "set":
+				return nil
+			}
+			return fmt.Errorf("%s", how)
+		}),
 	)
 }
 
