@@ -445,7 +445,7 @@ func TestFailureReport(t *testing.T) {
 		t.Errorf("failure message for a date written as people write it:\n%s", msg)
 	}
 	msg, _ = failure(t, func(tb testing.TB) { b.With(tb).Fill("#s", "a") })
-	if !strings.Contains(msg, `fill #s with "a": not a field that takes text`) {
+	if !strings.Contains(msg, `fill #s with "a": a select: choose its option with Select`) {
 		t.Errorf("failure message for Fill on a select:\n%s", msg)
 	}
 

@@ -41,7 +41,8 @@ func (b *Browser) Fill(sel, text string) {
 		chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
 			how, err := chromedp.Evaluate[string](fmt.Sprintf(`(() => {
 				const e = document.querySelector(%s), text = %s;
-				if (!("value" in e) || e.tagName === "SELECT") return "not a field that takes text";
+				if (e.tagName === "SELECT") return "a select: choose its option with Select";
+				if (!("value" in e)) return "not a field that takes text";
 				if (["date", "time", "datetime-local", "month", "week", "color", "range"].includes(e.type)) {
 					e.value = text;
 					if (e.value !== text) return "a " + e.type + " field does not take that value";
