@@ -244,7 +244,7 @@ func TestDialogsAndScriptErrors(t *testing.T) {
 	if got, want := strings.Join(b.Dialogs(), " | "), "alert: xss | confirm: Delete ACME?"; got != want {
 		t.Errorf("dialogs %q, want %q", got, want)
 	}
-	deadline := time.Now().Add(2 * time.Second) // the errors come as events, after the page
+	deadline := time.Now().Add(5 * time.Second) // the errors come as events, after the page
 	for len(b.JSErrors()) == 0 && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
 	}
@@ -398,12 +398,14 @@ func TestScreenshotsGoToDocsWhenAsked(t *testing.T) {
 // and what the page showed, and that it gives up after the timeout.
 func TestFailureReport(t *testing.T) {
 	s := newSite(t)
-	b := browsertest.Start(t, browsertest.Timeout(300*time.Millisecond))
+	b := browsertest.Start(t)
 	b.Open(s.URL)
 
 	msg, stopped := failure(t, func(tb testing.TB) {
 		start := time.Now()
 		defer func() { t.Logf("gave up after %v", time.Since(start).Round(time.Millisecond)) }()
+		b.SetTimeout(300 * time.Millisecond)
+		defer b.SetTimeout(browsertest.DefaultTimeout)
 		b.With(tb).Click("#no-such-button")
 	})
 	if !stopped {
@@ -420,7 +422,11 @@ func TestFailureReport(t *testing.T) {
 	}
 
 	b.Do("hide a button", chromedp.SetAttributeValue(chromedp.CSS("#by-email"), "hidden", ""))
-	msg, _ = failure(t, func(tb testing.TB) { b.With(tb).Click("#by-email") })
+	msg, _ = failure(t, func(tb testing.TB) {
+		b.SetTimeout(300 * time.Millisecond)
+		defer b.SetTimeout(browsertest.DefaultTimeout)
+		b.With(tb).Click("#by-email")
+	})
 	if !strings.Contains(msg, "click #by-email: it is on the page but hidden (waited 300ms)") {
 		t.Errorf("failure message for a hidden button:\n%s", msg)
 	}

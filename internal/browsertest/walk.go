@@ -198,6 +198,9 @@ func (b *Browser) URL() string {
 	return run(b, step{what: "read the URL"}, chromedp.Location())
 }
 
+// SetTimeout changes how long each following step may take.
+func (b *Browser) SetTimeout(d time.Duration) { b.timeout = d }
+
 // Status returns the HTTP status of the last page that Open, Submit,
 // ClickAndWait, FollowLink or Back loaded (the final one after redirects).
 func (b *Browser) Status() int { return b.status }
