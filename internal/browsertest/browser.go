@@ -90,11 +90,9 @@ type Browser struct {
 type tabState struct {
 	ctx     context.Context // the tab's chromedp context
 	timeout time.Duration
-	lang    string
 	size    Viewport
 	ua      string // the browser's own User-Agent, kept when the language changes
 	status  int    // HTTP status of the last page Open, Submit or ClickAndWait loaded
-	shots   string // directory for screenshots in this test, made on first use
 
 	mu       sync.Mutex
 	dialogs  []string // alert, confirm and prompt boxes the pages opened

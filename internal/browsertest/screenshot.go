@@ -29,16 +29,15 @@ func (b *Browser) Screenshot(name string) string {
 	if name != filepath.Base(name) {
 		b.t.Fatalf("browsertest: screenshot %q: give a file name, not a path (ScreenshotTo takes a path)", name)
 	}
-	dir := b.shots
+	var dir string
 	if os.Getenv(EnvScreenshots) == "1" {
 		root, err := repoRoot()
 		if err != nil {
 			b.t.Fatalf("browsertest: screenshot %s: %v", name, err)
 		}
 		dir = filepath.Join(root, "docs", "web")
-	} else if dir == "" {
-		dir = b.t.TempDir()
-		b.shots = dir
+	} else {
+		dir = b.t.TempDir() // removed when the test (or subtest, under With) ends
 	}
 	path := filepath.Join(dir, name)
 	b.ScreenshotTo(path)

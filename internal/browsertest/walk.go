@@ -241,7 +241,6 @@ func (b *Browser) SetLanguage(lang string) {
 		}
 		return err
 	}))
-	b.lang = lang
 }
 
 // Dialogs returns the alert, confirm and prompt boxes the pages opened so far,
