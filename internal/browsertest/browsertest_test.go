@@ -307,6 +307,38 @@ func TestLanguage(t *testing.T) {
 	}
 }
 
+// TestEachBrowser walks with each of Debian's two Chromium packages that is
+// installed: the headless shell (first choice) and the full chromium.
+func TestEachBrowser(t *testing.T) {
+	s := newSite(t)
+	ran := 0
+	for _, bin := range []string{"/usr/lib/chromium/chromium-headless-shell", "/usr/bin/chromium"} {
+		if _, err := os.Stat(bin); err != nil {
+			continue
+		}
+		ran++
+		t.Run(filepath.Base(bin), func(t *testing.T) {
+			t.Setenv(browsertest.EnvChromium, bin)
+			b := browsertest.Start(t, browsertest.OwnProcess(), browsertest.Lang("zh-CN"))
+			b.Open(s.URL)
+			b.Fill("input[name=who]", "李娜")
+			b.Submit("#signin")
+			if got := b.Text("#greeting"); got != "Good morning, 李娜" {
+				t.Errorf("greeting %q", got)
+			}
+			if c := b.Cookie("session"); c == nil || !c.HttpOnly {
+				t.Errorf("session cookie %+v", c)
+			}
+			if w := decode(t, b.Screenshot("day")).Bounds().Dx(); w != 1280 {
+				t.Errorf("screenshot %d wide", w)
+			}
+		})
+	}
+	if ran == 0 {
+		t.Skip("neither of Debian's Chromium packages is installed")
+	}
+}
+
 func TestDefaultLanguageIsEnglish(t *testing.T) {
 	t.Setenv("LANG", "zh_CN.UTF-8") // the machine's locale must not leak into the tests
 	s := newSite(t)
@@ -467,7 +499,7 @@ func TestNoBrowser(t *testing.T) {
 	t.Setenv(browsertest.EnvRequire, "")
 	msg, stopped := failure(t, func(tb testing.TB) { browsertest.Start(tb) })
 	if !stopped || !strings.HasPrefix(msg, "skip: ") || !strings.Contains(msg, browsertest.EnvRequire) ||
-		!strings.Contains(msg, "apt-get install chromium") {
+		!strings.Contains(msg, "apt-get install "+browsertest.AptPackages) {
 		t.Errorf("without a browser: %q; want a skip naming %s and the package", msg, browsertest.EnvRequire)
 	}
 

@@ -1,6 +1,6 @@
-// Package browsertest runs tests in a real browser: Debian's headless
-// Chromium, driven through the DevTools protocol by chromedp. A test walks
-// pages as a person would, in a few lines:
+// Package browsertest runs tests in a real browser: Debian's Chromium (its
+// headless shell, or the full chromium), driven through the DevTools protocol
+// by chromedp. A test walks pages as a person would, in a few lines:
 //
 //	func TestDayInChinese(t *testing.T) {
 //		srv := startWeb(t) // the test's own: the web console on loopback, with a fake SMS outbox
@@ -27,7 +27,8 @@
 // <script>alert(1)</script> run opens one), and so are the pages' script
 // errors (JSErrors).
 //
-// Without a browser the tests skip, saying what to install (AptPackages);
+// Without a browser the tests skip, saying what to install (AptPackages:
+// apt-get install chromium-headless-shell fonts-wqy-microhei);
 // with FIELDCRM_BROWSER_TEST=1 (as in CI) they fail instead. FIELDCRM_CHROMIUM
 // names another binary. Each Start opens a fresh profile: nothing of one
 // test's cookies or storage reaches another. A package with several browser
