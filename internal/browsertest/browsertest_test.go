@@ -589,27 +589,36 @@ func columns(img image.Image) int {
 	return len(seen)
 }
 
-// BenchmarkStart measures Start until the tab is ready, and its cleanup: a
-// browser process of its own (the baseline) against a tab in the process the
+// BenchmarkStart measures Start until the tab is ready, and its cleanup: the
+// full chromium in a process of its own (the baseline), the headless shell in
+// a process of its own, and a tab in the headless shell's process that the
 // tests share under Main.
 //
 //	go test -run '^$' -bench Start -benchtime 10x ./internal/browsertest
 func BenchmarkStart(b *testing.B) {
 	for _, c := range []struct {
-		name string
-		opts []browsertest.Option
+		name, bin string
+		own       bool
 	}{
-		{"own-process", []browsertest.Option{browsertest.OwnProcess()}},
-		{"shared-process", nil},
+		{"chromium/own-process", "/usr/bin/chromium", true},
+		{"headless-shell/own-process", "/usr/lib/chromium/chromium-headless-shell", true},
+		{"headless-shell/shared-process", "/usr/lib/chromium/chromium-headless-shell", false},
 	} {
 		b.Run(c.name, func(b *testing.B) {
-			if c.opts == nil { // start the shared process outside the timing
+			if _, err := os.Stat(c.bin); err != nil {
+				b.Skip(err)
+			}
+			b.Setenv(browsertest.EnvChromium, c.bin)
+			var opts []browsertest.Option
+			if c.own {
+				opts = append(opts, browsertest.OwnProcess())
+			} else { // start the shared process outside the timing
 				browsertest.Start(b)
 				b.ResetTimer()
 			}
 			for b.Loop() {
 				s := &scope{TB: b}
-				browsertest.Start(s, c.opts...)
+				browsertest.Start(s, opts...)
 				s.close()
 			}
 		})
