@@ -87,7 +87,8 @@ func OwnProcess() Option { return func(c *config) { c.own = true } }
 
 // Browser is one tab of a headless Chromium, private to one test: its cookies
 // and storage are its own. Its methods end the test with t.Fatalf when a step
-// fails, naming the step, the page's URL and the text the page shows.
+// fails, naming the step, the page's URL and the text the page shows; so, as
+// with t, call them from the test's goroutine (With gives a subtest its own).
 type Browser struct {
 	t testing.TB
 	*tabState
