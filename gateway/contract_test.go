@@ -49,6 +49,7 @@ func TestTemplatesTakeCrmData(t *testing.T) {
 		"err_not_found":             struct{ What, Hint string }{"m", "h"},
 		"err_internal":              struct{}{},
 		"not_registered":            struct{}{},
+		"signin_code":               templates.SigninCodeData{Code: "123456", Minutes: 10},
 		"choose":                    crm.ChooseData{Word: "acme", Choices: []crm.Choice{{N: 1, Name: "A", ID: 1}, {N: 2, Name: "B", ID: 2}}},
 		"help":                      crm.HelpData{Text: "t"},
 		"today":                     crm.TodayData{Date: now, Overdue: []crm.Item{item}, Today: []crm.Item{item}, Later: 2},

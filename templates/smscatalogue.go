@@ -215,10 +215,7 @@ func signinCode() map[string]string {
 		return out
 	}
 	for _, loc := range Locales {
-		if s, err := set.SMS(loc, "signin_code", struct {
-			Code    string
-			Minutes int
-		}{"${code}", 10}); err == nil {
+		if s, err := set.SMS(loc, "signin_code", SigninCodeData{Code: "${code}", Minutes: 10}); err == nil {
 			out[loc] = s
 		}
 	}

@@ -187,3 +187,10 @@ func WebTextKeys() []string {
 	sort.Strings(keys)
 	return keys
 }
+
+// SigninCodeData is the data of sms/<locale>/signin_code.tmpl: the web
+// console's one-time code and how many minutes it works.
+type SigninCodeData struct {
+	Code    string
+	Minutes int
+}

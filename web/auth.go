@@ -324,10 +324,7 @@ func userByAddress(tx *crm.Tx, addr string, isEmail bool) *crm.User {
 // is his and can be reached, else by SMS to his first number, else by e-mail.
 // It returns where it went ("" when he cannot be reached).
 func (s *Server) sendCode(btx *bolt.Tx, u *crm.User, addr string, isEmail bool, id, code string, now time.Time) (string, error) {
-	data := struct {
-		Code    string
-		Minutes int
-	}{code, int(CodeTTL / time.Minute)}
+	data := templates.SigninCodeData{Code: code, Minutes: int(CodeTTL / time.Minute)}
 	body, err := s.cfg.Templates.SMS(u.Locale, "signin_code", data)
 	if err != nil {
 		return "", err
