@@ -129,13 +129,15 @@ type ReportsData struct {
 type ReportCell struct {
 	Text string
 	Num  bool
+	Date bool // kept on one line
 }
 
 // ReportData is one report's page.
 type ReportData struct {
 	Report   ReportItem
-	Heading  string // the title, with the unit of its amounts
+	Unit     string // "amounts in ¥" when the table has amounts
 	Period   string // "2026-03-01 – 2026-03-10", or "" when the period does not apply
+	PeriodOf string // "This month"
 	Columns  []ReportCell
 	Rows     [][]ReportCell
 	Empty    bool
@@ -217,12 +219,16 @@ func (s *Server) reportPage(w http.ResponseWriter, r *http.Request, sess *Sessio
 		return
 	}
 	d := &ReportData{Report: reportItem(*req.def, req.loc), Form: req.form}
-	d.Heading = d.Report.Title
 	if hasMoney(t) {
-		d.Heading += templates.WebText(req.loc, "report.unit")
+		d.Unit = templates.WebText(req.loc, "report.unit")
 	}
 	if req.def.Period {
 		d.Period = req.form.From + " – " + req.form.To
+		k := req.form.Period
+		if k == "range" {
+			k = "range_of" // not "(below)"
+		}
+		d.PeriodOf = templates.WebText(req.loc, "reports.period."+k)
 	}
 	for _, c := range lt.Columns {
 		d.Columns = append(d.Columns, ReportCell{Text: c})
@@ -232,9 +238,11 @@ func (s *Server) reportPage(w http.ResponseWriter, r *http.Request, sess *Sessio
 		for j, c := range row {
 			switch typeOf(t, i, j) {
 			case csvio.MoneyCell, csvio.IntCell:
-				out[j] = ReportCell{report.Group(c), true}
+				out[j] = ReportCell{Text: report.Group(c), Num: true}
 			case csvio.PercentCell:
-				out[j] = ReportCell{c, true}
+				out[j] = ReportCell{Text: c, Num: true}
+			case csvio.DateCell:
+				out[j] = ReportCell{Text: c, Date: true}
 			default:
 				out[j] = ReportCell{Text: c}
 			}
