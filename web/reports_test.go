@@ -474,10 +474,12 @@ func TestReportBadRequests(t *testing.T) {
 	}
 }
 
+// TestReportListDump writes the list pages for a look in a browser
+// (REPORTS_CHART_OUT=dir).
 func TestReportListDump(t *testing.T) {
 	dir := os.Getenv("REPORTS_CHART_OUT")
 	if dir == "" {
-		t.Skip()
+		t.Skip("REPORTS_CHART_OUT not set")
 	}
 	e := start(t)
 	for _, who := range []string{"Liu Yang", "Li Na"} {
