@@ -24,6 +24,7 @@ func init() {
 		"reports.xlsx":        {"Excel", "Excel表格"},
 		"reports.empty":       {"No figures for this period and filter.", "该期间和筛选条件下没有数据。"},
 		"reports.now":         {"As it stands now: the period does not apply.", "按当前数据统计，不受期间限制。"},
+		"reports.cut":         {"The first %d of %d rows; the CSV and Excel files hold them all.", "仅显示前%d行（共%d行），CSV和Excel文件包含全部数据。"},
 		"reports.all_reports": {"All reports", "全部报表"},
 		"reports.chart_alt":   {"Chart: %s", "图表：%s"},
 		"report.unit":         {"Amounts in ¥.", "金额单位：元。"},

@@ -20,6 +20,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/fieldcrm/fieldcrm/crm"
@@ -31,6 +32,9 @@ import (
 func init() {
 	pageRegistry = append(pageRegistry, func(s *Server) {
 		s.handle("GET /reports", s.reports)
+		s.handle("GET /reports/{$}", func(w http.ResponseWriter, r *http.Request, _ *Session) {
+			http.Redirect(w, r, "/reports", http.StatusSeeOther)
+		})
 		s.handle("GET /reports/{name}", s.reportPage)
 		s.handle("GET /reports/{name}/chart.png", s.reportChart)
 	})
@@ -81,6 +85,9 @@ func findReport(name string) *reportDef {
 	}
 	return nil
 }
+
+// maxPageRows is how many rows a report's page shows at most.
+const maxPageRows = 500
 
 // totalRows are the first cells of the rows that sum up the others.
 var totalRows = map[string]bool{"total": true, "open total": true, "participation %": true}
@@ -141,6 +148,8 @@ type ReportData struct {
 	Columns  []ReportCell
 	Rows     [][]ReportCell
 	Empty    bool
+	Shown    int // rows shown when the table was cut (0: all)
+	Total    int // rows the report has
 	ChartURL string
 	CSVURL   string
 	XLSXURL  string
@@ -190,7 +199,7 @@ func (s *Server) reportPage(w http.ResponseWriter, r *http.Request, sess *Sessio
 		s.reportUnknown(w, r, sess, r.PathValue("name"))
 		return
 	}
-	req, t, err := s.runReport(sess.User, name, r.URL.Query(), localeOf(r, sess))
+	req, t, err := s.runReport(sess.User, name, r.URL.Query(), localeOf(r, sess), false)
 	if err != nil {
 		s.reportFail(w, r, sess, err)
 		return
@@ -252,6 +261,18 @@ func (s *Server) reportPage(w http.ResponseWriter, r *http.Request, sess *Sessio
 		}
 		d.Rows = append(d.Rows, out)
 	}
+	if len(d.Rows) > maxPageRows {
+		// a long table (the visit report of a big branch) is cut on the
+		// page, its total rows kept; the files hold every row
+		d.Total = len(d.Rows)
+		keep := d.Rows[:maxPageRows:maxPageRows]
+		for i := maxPageRows; i < len(t.Rows); i++ {
+			if len(t.Rows[i]) > 0 && totalRows[t.Rows[i][0]] {
+				keep = append(keep, d.Rows[i])
+			}
+		}
+		d.Rows, d.Shown = keep, maxPageRows
+	}
 	d.Empty = len(chartOf(req.def, t, lt, req.loc).Values) == 0
 	qs := req.q.Encode()
 	d.ChartURL = "/reports/" + name + "/chart.png?" + qs
@@ -261,7 +282,7 @@ func (s *Server) reportPage(w http.ResponseWriter, r *http.Request, sess *Sessio
 }
 
 func (s *Server) reportChart(w http.ResponseWriter, r *http.Request, sess *Session) {
-	req, t, err := s.runReport(sess.User, r.PathValue("name"), r.URL.Query(), localeOf(r, sess))
+	req, t, err := s.runReport(sess.User, r.PathValue("name"), r.URL.Query(), localeOf(r, sess), true)
 	if err != nil {
 		s.reportFail(w, r, sess, err)
 		return
@@ -284,8 +305,11 @@ func (s *Server) reportChart(w http.ResponseWriter, r *http.Request, sess *Sessi
 
 // runReport parses the request and computes the report as u, with the code
 // of `fieldcrm report`: report.Run in a read transaction of the user. A nil
-// req.def (and no error) is an unknown report.
-func (s *Server) runReport(u *crm.User, name string, q url.Values, loc string) (*reportReq, *report.Table, error) {
+// req.def (and no error) is an unknown report. The table is kept a minute
+// for the chart of the page (the browser asks for it right after the page):
+// with cached set, a table the same user's same page computed is used, so
+// the chart shows the page's figures and costs its drawing only.
+func (s *Server) runReport(u *crm.User, name string, q url.Values, loc string, cached bool) (*reportReq, *report.Table, error) {
 	def := findReport(name)
 	if def == nil {
 		return &reportReq{}, nil, nil
@@ -298,13 +322,62 @@ func (s *Server) runReport(u *crm.User, name string, q url.Values, loc string) (
 	if !def.Days {
 		req.q.Del("days")
 	}
+	key := fmt.Sprintf("%p\x00%d\x00%s\x00%s\x00%s", s, u.ID, u.Role, name, req.q.Encode())
+	now := s.cfg.Now()
+	if cached {
+		if t := reportTables.get(key, now); t != nil {
+			return req, t, nil
+		}
+	}
 	var t *report.Table
 	err = s.cfg.Store.View(u, func(tx *crm.Tx) error {
 		var err error
 		t, err = report.Run(tx, name, req.f)
 		return err
 	})
+	if err == nil {
+		reportTables.put(key, t, now)
+	}
 	return req, t, err
+}
+
+// tableCache keeps the report tables computed in the last minute, by user,
+// report and query (at most 256).
+type tableCache struct {
+	mu sync.Mutex
+	m  map[string]cachedTable
+}
+
+type cachedTable struct {
+	t  *report.Table
+	at time.Time
+}
+
+const tableCacheTTL = time.Minute
+
+var reportTables = &tableCache{m: map[string]cachedTable{}}
+
+func (c *tableCache) get(key string, now time.Time) *report.Table {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[key]
+	if !ok || now.Sub(e.at) > tableCacheTTL || now.Before(e.at) {
+		return nil
+	}
+	return e.t
+}
+
+func (c *tableCache) put(key string, t *report.Table, now time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.m) >= 256 {
+		for k, e := range c.m {
+			if now.Sub(e.at) > tableCacheTTL || now.Before(e.at) || len(c.m) >= 256 {
+				delete(c.m, k)
+			}
+		}
+	}
+	c.m[key] = cachedTable{t, now}
 }
 
 // reportForm reads the period and the filters of q and checks each filter

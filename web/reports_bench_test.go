@@ -25,7 +25,7 @@ func benchAccounts() int {
 	return 5000
 }
 
-func growDemo(b *testing.B, e *env, n int) {
+func growDemo(b testing.TB, e *env, n int) {
 	b.Helper()
 	owners := []*crm.User{e.Users["Wang Jun"], e.Users["Li Na"], e.Users["Zhao Lei"], e.Users["Ma Qiang"]}
 	now := e.Clock.Now()

@@ -488,3 +488,46 @@ func TestReportListDump(t *testing.T) {
 		os.WriteFile(filepath.Join(dir, strings.Fields(who)[0]+"-list.html"), []byte(body), 0o644)
 	}
 }
+
+// TestReportEscapesAndCuts: a record named like markup shows as text; a
+// table longer than a page shows its first 500 rows and says so, and the
+// files hold every row.
+func TestReportEscapesAndCuts(t *testing.T) {
+	e := start(t)
+	wang := e.Users["Wang Jun"]
+	_, err := e.Store.Update(context.Background(), crm.Meta{Actor: crm.System, Channel: "import", Summary: "test"}, func(tx *crm.Tx) error {
+		a := &crm.Account{Base: crm.Base{Owner: wang.ID}, Name: `<script>alert(1)</script> Works`, Phones: []string{"024-59990001"}}
+		if err := tx.CreateAccount(a, &crm.Contact{Base: crm.Base{Owner: wang.ID}, Name: "Xu Ming", Mobile: "13999990001"}); err != nil {
+			return err
+		}
+		return tx.CreateActivity(&crm.Activity{Base: crm.Base{Owner: wang.ID}, Type: crm.ActVisit, Subject: "visit", Account: a.ID,
+			Status: crm.StatusDone, DoneAt: testNow.Add(-24 * time.Hour)})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := e.signIn("Liu Yang")
+	_, body := c.Get("/reports/visits")
+	mustContain(t, body, "&lt;script&gt;alert(1)&lt;/script&gt; Works")
+	mustNotContain(t, body, "<script>alert")
+	mustNotContain(t, body, `id="cut"`)
+
+	growDemo(t, e, 700) // 525 more Shenyang accounts, visited in the last 60 days
+	want := cli(t, e, "Liu Yang", "visits", report.Filter{From: time.Date(2026, 1, 1, 0, 0, 0, 0, shanghai), To: time.Date(2026, 3, 11, 0, 0, 0, 0, shanghai), Loc: shanghai})
+	if len(want.Rows) <= 500 {
+		t.Fatalf("the visit report has %d rows", len(want.Rows))
+	}
+	const q = "?period=range&from=2026-01-01&to=2026-03-10"
+	_, body = c.Get("/reports/visits" + q)
+	rows := pageTable(t, body)
+	if len(rows) != 501 {
+		t.Errorf("page shows %d rows, want 500 and the header", len(rows))
+	}
+	sameRows(t, "cut page", rows, shown(want)[:501])
+	mustContain(t, body, "The first 500 of "+strconv.Itoa(len(want.Rows))+" rows")
+	_, got := c.Get("/reports/visits.csv" + q)
+	recs, err := csv.NewReader(strings.NewReader(got)).ReadAll()
+	if err != nil || len(recs) != len(want.Rows)+1 {
+		t.Errorf("csv: %d records (%v), want %d", len(recs), err, len(want.Rows)+1)
+	}
+}
