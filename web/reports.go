@@ -163,6 +163,7 @@ type reportReq struct {
 	form ReportForm
 	q    url.Values // canonical query of the links
 	loc  string     // locale
+	day  string     // today, YYYY-MM-DD: the file name of a report of now
 }
 
 // reqError is a parameter the request got wrong: answered 400 with its text.
@@ -386,7 +387,7 @@ func (s *Server) reportForm(u *crm.User, q url.Values, loc string) (*reportReq, 
 	tz := u.Location(s.cfg.Store.Location())
 	now := s.cfg.Now().In(tz)
 	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, tz)
-	req := &reportReq{loc: loc, q: url.Values{}}
+	req := &reportReq{loc: loc, q: url.Values{}, day: today.Format("2006-01-02")}
 	fm := &req.form
 	for _, k := range periodKinds {
 		fm.Periods = append(fm.Periods, Option{k, templates.WebText(loc, "reports.period."+k)})
@@ -531,7 +532,7 @@ func (s *Server) reportForm(u *crm.User, q url.Values, loc string) (*reportReq, 
 // fileName is the download's name: the report and its period.
 func (req *reportReq) fileName(ext string) string {
 	if !req.def.Period {
-		return "fieldcrm-" + req.def.Name + "-" + req.form.To + "." + ext
+		return "fieldcrm-" + req.def.Name + "-" + req.day + "." + ext
 	}
 	return "fieldcrm-" + req.def.Name + "-" + req.form.From + "_" + req.form.To + "." + ext
 }
