@@ -177,7 +177,7 @@ func TestPipelineSalesmanSeesHisOwn(t *testing.T) {
 	})
 	row := regexp1(`(?s)(<tr id="o`+itoa(o.ID)+`".*?</tr>)`, body)
 	mustContain(t, row, `href="/account/`+itoa(o.Account)+`"`, html.EscapeString(acct), templates.Money(int64(o.Amount), "en"),
-		templates.Stage(o.Stage, "en"), templates.Date(o.Close.In(shanghai), "en"))
+		templates.WebText("en", "opp.stage."+strconv.Itoa(int(o.Stage))), templates.Date(o.Close.In(shanghai), "en"))
 
 	// a salesman who puts another's id in the address gets his own page
 	_, body = c.Get("/pipeline?salesman=" + itoa(e.Users["Li Na"].ID))
