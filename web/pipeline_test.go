@@ -1,18 +1,30 @@
 package web_test
 
 import (
+	"context"
+	"fmt"
 	"html"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/fieldcrm/fieldcrm/crm"
 	"github.com/fieldcrm/fieldcrm/crm/report"
+	"github.com/fieldcrm/fieldcrm/gateway"
 	"github.com/fieldcrm/fieldcrm/templates"
+	"github.com/fieldcrm/fieldcrm/web"
 )
 
 // oppsOwnedBy reads, as the system, every opportunity the people named own.
@@ -297,4 +309,186 @@ func TestPipelinePeriodFilter(t *testing.T) {
 	_, body = c.Get("/pipeline?period=next")
 	mustContain(t, body, "Won, lost and no-deal opportunities are not counted here")
 	mustNotContain(t, body, `id="closed"`)
+}
+
+// benchPipeline is the benchmark's world, built once per process: a
+// manager of 30 salesmen (3,000 opportunities on 900 accounts), and beside
+// them another branch (a manager, 5 salesmen, 500 opportunities) that his
+// pages must leave out.
+var benchSeq atomic.Int64 // message ids of the benchmark's SMS
+
+var benchPipeline struct {
+	once sync.Once
+	e    *env
+	c    *client // signed in as the manager
+	mgr  *crm.User
+	pipe *gateway.Pipeline
+	err  error
+}
+
+func benchWorld(b *testing.B) {
+	bp := &benchPipeline
+	bp.once.Do(func() {
+		dir, err := os.MkdirTemp("", "fieldcrm-bench-pipeline")
+		if err != nil {
+			bp.err = err
+			return
+		}
+		ck := &clock{t: testNow}
+		st, err := crm.Open(filepath.Join(dir, "crm.db"), crm.Options{Now: ck.Now, Location: shanghai, NoSync: true})
+		if err != nil {
+			bp.err = err
+			return
+		}
+		start := time.Now()
+		if bp.err = seedBench(st, testNow); bp.err != nil {
+			return
+		}
+		b.Logf("built 36 salesmen, 1,050 accounts, 3,500 opportunities in %v", time.Since(start).Round(time.Millisecond))
+		tpl, err := templates.New()
+		if err != nil {
+			bp.err = err
+			return
+		}
+		log := slog.New(slog.NewTextHandler(io.Discard, nil))
+		bp.pipe, bp.err = gateway.New(gateway.Config{Store: st, Templates: tpl, Log: log, Now: ck.Now})
+		if bp.err != nil {
+			return
+		}
+		w, err := web.New(web.Config{Store: st, Pipeline: bp.pipe, Templates: tpl, Log: log, Now: ck.Now})
+		if err != nil {
+			bp.err = err
+			return
+		}
+		mux := http.NewServeMux()
+		w.Register(mux)
+		srv := httptest.NewServer(mux) // lives as long as the process
+		bp.e = &env{t: b, Store: st, Web: w, Srv: srv, Clock: ck, Users: map[string]*crm.User{}}
+		st.View(crm.System, func(tx *crm.Tx) error {
+			return tx.Each(crm.KindUser, func(r crm.Record) bool {
+				u := r.(*crm.User)
+				bp.e.Users[u.Name] = u
+				return true
+			})
+		})
+		bp.mgr = bp.e.Users["Manager A"]
+		bp.c = bp.e.signIn("Manager A")
+	})
+	if bp.err != nil {
+		b.Fatal(bp.err)
+	}
+	bp.e.t = b
+}
+
+// seedBench fills st: branch A (Manager A, salesmen A01…A30, 30 accounts
+// and 100 opportunities each) and branch B (Manager B, B01…B05, the same).
+// Stages and close dates are spread over the funnel and the year around now.
+func seedBench(st *crm.Store, now time.Time) error {
+	ctx := context.Background()
+	meta := crm.Meta{Actor: crm.System, Channel: "import", Summary: "bench seed"}
+	phone := 13700000000
+	for _, br := range []struct {
+		branch, prefix string
+		n              int
+	}{{"a", "A", 30}, {"b", "B", 5}} {
+		var sales []*crm.User
+		_, err := st.Update(ctx, meta, func(tx *crm.Tx) error {
+			team := crm.Base{Branch: br.branch, Dept: "machines"}
+			phone++
+			mgr := &crm.User{Base: team, Name: "Manager " + br.prefix, Phones: []string{"+86" + strconv.Itoa(phone)}, Role: crm.RoleSalesManager, Locale: "en"}
+			if err := tx.SaveUser(mgr); err != nil {
+				return err
+			}
+			for i := 1; i <= br.n; i++ {
+				phone++
+				u := &crm.User{Base: team, Name: fmt.Sprintf("%s%02d Salesman", br.prefix, i), Phones: []string{"+86" + strconv.Itoa(phone)},
+					Role: crm.RoleSalesman, Manager: mgr.ID, Locale: "en"}
+				if err := tx.SaveUser(u); err != nil {
+					return err
+				}
+				sales = append(sales, u)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for si, u := range sales {
+			_, err := st.Update(ctx, meta, func(tx *crm.Tx) error {
+				var accts []int64
+				for j := 0; j < 30; j++ {
+					a := &crm.Account{Base: crm.Base{Owner: u.ID}, Name: fmt.Sprintf("%s Customer %02d-%02d Mining", br.prefix, si, j), City: "Shenyang", Industry: "mining"}
+					c := &crm.Contact{Base: crm.Base{Owner: u.ID}, Name: fmt.Sprintf("Buyer %d-%d", si, j), Mobile: fmt.Sprintf("139%04d%04d", si, j)}
+					if err := tx.CreateAccount(a, c); err != nil {
+						return err
+					}
+					accts = append(accts, a.ID)
+				}
+				for k := 0; k < 100; k++ {
+					stage := crm.Stage(1 + (k*7+si)%7)
+					o := &crm.Opportunity{Base: crm.Base{Owner: u.ID}, Account: accts[k%len(accts)],
+						Products: []crm.ProductLine{{Model: []string{"320D", "336", "950H", "D6"}[k%4], Qty: 1 + k%3}},
+						Amount:   crm.Money(int64(50+(k*37+si*11)%400) * 1_000_000), Close: now.AddDate(0, 0, -60+(k*13+si)%300),
+						Stage:    stage}
+					if stage.Closed() {
+						o.ClosedAt = now.AddDate(0, 0, -(k % 90))
+					}
+					if stage == crm.StageLost {
+						o.LostTo, o.LostReason = "Komatsu", "price"
+					}
+					if err := tx.CreateOpp(o); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// BenchmarkPipelinePage renders the pipeline page of a manager of 30
+// salesmen (3,000 opportunities, of which about 2,150 open) over HTTP, and
+// beside it, in the same loop, answers the same manager's FUNNEL by SMS
+// through the pipeline (the SMS path to the same figures). Reported: p50 and
+// p99 of each, and the page's p50 as a multiple of the SMS answer's.
+func BenchmarkPipelinePage(b *testing.B) {
+	benchWorld(b)
+	bp := &benchPipeline
+	_, body := bp.c.Get("/pipeline")
+	if !strings.Contains(body, "A30 Salesman") || strings.Contains(body, "B01 Salesman") || !strings.Contains(body, `rel="next"`) {
+		b.Fatalf("not the team's page: %s", visible(body)[:500])
+	}
+	ctx := context.Background()
+	page := make([]time.Duration, 0, b.N)
+	sms := make([]time.Duration, 0, b.N)
+	for b.Loop() {
+		t0 := time.Now()
+		if st, _ := bp.c.Get("/pipeline"); st != 200 {
+			b.Fatalf("status %d", st)
+		}
+		t1 := time.Now()
+		res, err := bp.pipe.Handle(ctx, gateway.Inbound{Channel: gateway.ChannelSMS, ID: fmt.Sprintf("bench-funnel-%d", benchSeq.Add(1)),
+			From: bp.mgr.Phones[0], Body: "FUNNEL", Received: testNow}, gateway.Options{})
+		t2 := time.Now()
+		if err != nil || res.Code != "" {
+			b.Fatalf("FUNNEL: %v %+v", err, res)
+		}
+		page = append(page, t1.Sub(t0))
+		sms = append(sms, t2.Sub(t1))
+	}
+	b.StopTimer()
+	pc := func(d []time.Duration, p float64) float64 {
+		s := slices.Clone(d)
+		slices.Sort(s)
+		return float64(s[min(len(s)-1, int(float64(len(s))*p))].Microseconds()) / 1000
+	}
+	b.ReportMetric(pc(page, 0.50), "page-p50-ms")
+	b.ReportMetric(pc(page, 0.99), "page-p99-ms")
+	b.ReportMetric(pc(sms, 0.50), "sms-funnel-p50-ms")
+	b.ReportMetric(pc(sms, 0.99), "sms-funnel-p99-ms")
+	b.ReportMetric(pc(page, 0.50)/pc(sms, 0.50), "page/sms-p50")
 }
