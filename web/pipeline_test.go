@@ -429,7 +429,7 @@ func seedBench(st *crm.Store, now time.Time) error {
 					o := &crm.Opportunity{Base: crm.Base{Owner: u.ID}, Account: accts[k%len(accts)],
 						Products: []crm.ProductLine{{Model: []string{"320D", "336", "950H", "D6"}[k%4], Qty: 1 + k%3}},
 						Amount:   crm.Money(int64(50+(k*37+si*11)%400) * 1_000_000), Close: now.AddDate(0, 0, -60+(k*13+si)%300),
-						Stage:    stage}
+						Stage: stage}
 					if stage.Closed() {
 						o.ClosedAt = now.AddDate(0, 0, -(k % 90))
 					}
