@@ -252,3 +252,30 @@ func TestOppPageInChineseForLiNa(t *testing.T) {
 		t.Errorf("no deal: stage %v", got.Stage)
 	}
 }
+
+// A record named like markup is shown as text, on both pages.
+func TestOppPagesEscape(t *testing.T) {
+	e := start(t)
+	o := oppAt(t, e, "Wang Jun", 0)
+	_, err := e.Store.Update(context.Background(), crm.Meta{Actor: crm.System, Channel: "import", Summary: `<img src=x onerror=alert(1)>`}, func(tx *crm.Tx) error {
+		_, err := tx.UpdateOpp(o.ID, func(x *crm.Opportunity) error {
+			x.Name = "<script>alert(1)</script>"
+			x.Competitors = []string{`"><b>Sany`}
+			return nil
+		})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := e.signIn("Wang Jun")
+	for _, p := range []string{"/opp/" + itoa(o.ID), "/pipeline"} {
+		_, body := c.Get(p)
+		mustNotContain(t, body, "<script>alert", "<img src=x", `"><b>Sany`)
+		if p != "/pipeline" {
+			mustContain(t, body, "&lt;script&gt;alert(1)&lt;/script&gt;", "&lt;img src=x onerror=alert(1)&gt;", "&#34;&gt;&lt;b&gt;Sany")
+		} else {
+			mustContain(t, body, "&lt;script&gt;alert(1)&lt;/script&gt;")
+		}
+	}
+}

@@ -492,3 +492,58 @@ func BenchmarkPipelinePage(b *testing.B) {
 	b.ReportMetric(pc(sms, 0.99), "sms-funnel-p99-ms")
 	b.ReportMetric(pc(page, 0.50)/pc(sms, 0.50), "page/sms-p50")
 }
+
+// The period is the reader's: his time zone, the injected clock. At 01:00
+// on 1 April in Shenyang it is still March in Berlin.
+func TestPipelinePeriodInTheUsersTimeZone(t *testing.T) {
+	e := start(t)
+	e.Clock.Add(time.Date(2026, 4, 1, 1, 0, 0, 0, shanghai).Sub(testNow))
+	_, err := e.Store.Update(context.Background(), crm.Meta{Actor: crm.System, Channel: "cli", Summary: "tz"}, func(tx *crm.Tx) error {
+		u, err := tx.User(e.Users["Liu Yang"].ID)
+		if err != nil {
+			return err
+		}
+		u.TZ = "Europe/Berlin"
+		return tx.SaveUser(u)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, body := e.signIn("Liu Yang").Get("/pipeline?period=month")
+	mustContain(t, body, "from 1/3 to 31/3")
+	_, body = e.signIn("Wang Jun").Get("/pipeline?period=month")
+	mustContain(t, body, "from 1/4 to 30/4")
+	april := time.Date(2026, 4, 1, 0, 0, 0, 0, shanghai)
+	sameIDs(t, body, openIn(oppsOwnedBy(t, e, "Wang Jun"), april, april.AddDate(0, 1, 0)))
+	// and what was to close before today is flagged as past its date
+	_, body = e.signIn("Wang Jun").Get("/pipeline")
+	lates := 0
+	for _, o := range openIn(oppsOwnedBy(t, e, "Wang Jun"), time.Time{}, time.Time{}) {
+		row := regexp1(`(?s)(<tr id="o`+itoa(o.ID)+`".*?</tr>)`, body)
+		late := strings.Contains(row, `class="late"`)
+		if late != o.Close.Before(april) {
+			t.Errorf("#%d closing %v: flagged late %v", o.ID, o.Close, late)
+		}
+		if late {
+			lates++
+			mustContain(t, row, ">past</span>")
+		}
+	}
+	if lates == 0 {
+		t.Error("nothing of Wang's is past its close date on 1 April")
+	}
+}
+
+// An administrator sees every branch and may filter on anyone who owns a deal.
+func TestPipelineAdministratorSeesAll(t *testing.T) {
+	e := start(t)
+	c := e.signIn("Zhou Min")
+	_, body := c.Get("/pipeline")
+	all := openIn(oppsOwnedBy(t, e, "Wang Jun", "Li Na", "Zhao Lei", "Ma Qiang"), time.Time{}, time.Time{})
+	sameIDs(t, body, all)
+	checkStages(t, body, all, "en")
+	mustContain(t, body, "every opportunity you may see", ">Ma Qiang</option>", ">Wang Jun</option>", "大连重工机械")
+	mustNotContain(t, body, ">Liu Yang</option>", ">Sun Tao</option>") // they own none
+	_, body = c.Get("/pipeline?salesman=" + itoa(e.Users["Ma Qiang"].ID))
+	sameIDs(t, body, openIn(oppsOwnedBy(t, e, "Ma Qiang"), time.Time{}, time.Time{}))
+}
