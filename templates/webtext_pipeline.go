@@ -66,6 +66,7 @@ func init() {
 		"opp.strengths":                {"Our strengths", "我方优势"},
 		"opp.weaknesses":               {"Our weaknesses", "我方劣势"},
 		"opp.move":                     {"Move", "推进阶段"},
+		"opp.choose_stage":             {"choose…", "请选择…"},
 		"opp.to_stage":                 {"To stage", "转到"},
 		"opp.reason":                   {"Reason", "原因"},
 		"opp.reason_back":              {"Reason (needed to move back)", "原因（退回时必填）"},
