@@ -105,6 +105,7 @@ func init() {
 		"opp.h_created":                {"Created at %s", "创建，阶段：%s"},
 		"opp.h_changed":                {"Changed", "修改"},
 		"opp.h_undo":                   {"UNDO", "撤销"},
+		"opp.undo":                     {"Undo this change", "撤销这次修改"},
 		"opp.h_undone":                 {"undone", "已撤销"},
 		"opp.bad_stage":                {"Choose a stage from the list.", "请从列表中选择阶段。"},
 		"opp.bad_amount":               {"The amount \"%s\" was not understood: nothing was changed. Write it as 1.2m, 350k, 350,000 or 120万.", "金额“%s”无法识别，未做任何更改。请写成 1.2m、350k、350,000 或 120万。"},

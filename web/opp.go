@@ -60,6 +60,7 @@ type OppChange struct {
 	Reason   string   // the reason given with the move
 	Details  []string // what else changed: "amount", "close", …
 	Undone   bool     // a later UNDO took it back
+	CanUndo  bool     // the reader's own latest change, still in the undo window: UNDO O<id> takes it back
 	IsUndo   bool     // this change is an UNDO
 }
 
@@ -188,11 +189,12 @@ func (s *Server) oppPage(u *crm.User, id int64) (*OppPage, error) {
 		if err != nil {
 			return err
 		}
-		for _, cs := range hist {
+		for i, cs := range hist {
 			ch, ok := oppChange(cs, id)
 			if !ok {
 				continue
 			}
+			ch.CanUndo = i == len(hist)-1 && cs.User == u.ID && u.ID != 0 && !ch.Undone && !ch.IsUndo && now.Sub(cs.At) <= crm.UndoWindow
 			ch.At = cs.At.In(loc)
 			ch.Who = name(cs.User)
 			if cs.User == 0 {

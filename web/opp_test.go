@@ -163,12 +163,18 @@ func TestOppMoveStageIsTheSMSCommand(t *testing.T) {
 		t.Errorf("a form sent twice was carried out twice: %d change sets", len(h))
 	}
 
+	// the page offers to undo his latest change: UNDO O<id>, as by SMS
+	mustContain(t, body, `id="undo"`, `value="UNDO O`+itoa(o.ID)+`"`)
 	// UNDO as by SMS restores it
 	_, body = c.PostFollow("/do", url.Values{"command": {"UNDO"}, "back": {path}})
 	if got, _ = storedOpp(t, e, o.ID); got.Stage != crm.StageIdentification {
 		t.Fatalf("after UNDO the stage is %v: %s", got.Stage, visible(body))
 	}
 	mustContain(t, body, "undone", "UNDO")
+	mustNotContain(t, body, `id="undo"`) // nothing of his left to undo on it
+	if _, h := storedOpp(t, e, o.ID); h[len(h)-1].Channel != "web" || h[len(h)-1].UndoOf == 0 {
+		t.Errorf("the UNDO is not in the history as a web change: %+v", h[len(h)-1])
+	}
 
 	// back needs a reason: refused with the SMS words, nothing changed
 	c.Get(path)
@@ -211,6 +217,14 @@ func TestOppMoveStageIsTheSMSCommand(t *testing.T) {
 	if got, _ := storedOpp(t, e, o.ID); got.Stage != crm.StageWon || got.Amount != 150_000_000 {
 		t.Errorf("won 1.5m: stage %v amount %d: %s", got.Stage, got.Amount, visible(body))
 	}
+	// its Undo button takes the won back
+	_, body = c.PostFollow("/do", url.Values{"command": {regexp1(`name="command" value="(UNDO O\d+)"`, body)}, "back": {path}, "nonce": {"n8"}})
+	if got, _ := storedOpp(t, e, o.ID); got.Stage != crm.StageQualification {
+		t.Errorf("Undo after won: stage %v: %s", got.Stage, visible(body))
+	}
+	// a manager's page shows no Undo for his salesman's change
+	_, body = e.signIn("Liu Yang").Get(path)
+	mustNotContain(t, body, `id="undo"`)
 }
 
 func TestOppMoveRefusedOnAnothersDeal(t *testing.T) {
