@@ -65,9 +65,9 @@ type OldPhone struct {
 
 // ContactRow is one contact.
 type ContactRow struct {
-	ID                             int64
+	ID                            int64
 	Name, Title, Mobile, Landline string
-	Email                          string
+	Email                         string
 }
 
 // EqRow is one machine with its readings, newest first.
