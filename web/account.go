@@ -305,7 +305,7 @@ func (s *Server) equipmentRows(tx *crm.Tx, v *AccountView, account int64, loc *t
 	}
 	for _, e := range eqs {
 		row := EqRow{ID: e.ID, Label: e.Brand + " " + e.Model, Serial: e.Serial, SMU: e.SMU, Condition: e.Condition, Location: e.Location}
-		hist, err := tx.History(crm.KindEquipment, e.ID)
+		hist, err := tx.HistoryOfRecord(crm.KindEquipment, e.ID)
 		if err != nil {
 			return err
 		}
