@@ -179,6 +179,14 @@ func undoMarks(v []byte) (undoOf, undoneBy int64) {
 		return tailInt(v, `,"undo_of":`), tailInt(v, `,"undone_by":`)
 	}
 	if v[p-1] == ']' {
+		// the last member is the changes or the events: look at its last
+		// element only (a change starts {"kind":, an event {"type":), so
+		// that the changes are never walked
+		if v[p-2] == '}' {
+			if last := matchBack(v, p-2); last < 0 || bytes.HasPrefix(v[last:], []byte(`{"kind":`)) {
+				return 0, 0 // the changes come last: nothing was undone
+			}
+		}
 		start := matchBack(v, p-1)
 		if start < 0 {
 			return tailInt(v, `,"undo_of":`), tailInt(v, `,"undone_by":`)

@@ -28,9 +28,12 @@ type differ struct {
 	account *crm.Account
 }
 
-// maxFields bounds the fields listed for one record's change (a creation
-// lists its values).
-const maxFields = 14
+// maxFields bounds the fields listed for one record's change; a creation
+// lists its first values only (the record's page or row shows the rest).
+const (
+	maxFields       = 14
+	maxCreateFields = 6
+)
 
 // fieldOrder puts the fields people look for first; the rest follow by name.
 var fieldOrder = []string{"name", "subject", "type", "status", "stage", "phones", "mobile", "landline", "email", "title",
@@ -100,7 +103,7 @@ func (d *differ) change(ch crm.Change) ChangeRow {
 		if o == n {
 			continue
 		}
-		if len(row.Fields) == maxFields {
+		if len(row.Fields) == maxFields || ch.Op == crm.OpCreate && len(row.Fields) == maxCreateFields {
 			row.Fields = append(row.Fields, FieldRow{Name: "…"})
 			break
 		}
