@@ -210,6 +210,22 @@ func TestAccountAddContactAndUndo(t *testing.T) {
 		t.Fatalf("stored contact %+v", got)
 	}
 	mustContain(t, body, "<td>Li Wei</td>", "13901234567")
+	// the same form sent again (a double click, the back button) adds nobody
+	c.PostFollow("/account/"+itoa(id)+"/contact", url.Values{"name": {"Li Wei"}, "phone": {"139 0123 4567"},
+		"title": {"purchasing manager"}, "nonce": {nonceOf(page)}})
+	e.view("Wang Jun", func(tx *crm.Tx) error {
+		cs, _ := tx.ContactsOf(id)
+		n := 0
+		for _, x := range cs {
+			if x.Name == "Li Wei" {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Errorf("%d contacts Li Wei after the form was sent twice", n)
+		}
+		return nil
+	})
 	mustContain(t, historyBlock(body), "CONTACT "+wangAcct+"; Li Wei; 139 0123 4567; purchasing manager", ">web<", "contact #"+itoa(got.ID))
 	c.PostFollow("/do", url.Values{"command": {"UNDO"}, "back": {"/account/" + itoa(id)}, "nonce": {"u2"}})
 	e.view("Wang Jun", func(tx *crm.Tx) error {
@@ -315,6 +331,15 @@ func TestAccountWritesRefused(t *testing.T) {
 	e.Store.View(crm.System, func(tx *crm.Tx) error { contacts, _ = tx.ContactsOf(dalian); return nil })
 	if len(contacts) != 1 {
 		t.Fatalf("Dalian's account has %d contacts", len(contacts))
+	}
+	// a form without the session's token is refused before anything is done
+	own := acctID(t, e, wangAcct)
+	ownBefore := sysAccount(t, e, own)
+	if st, _ := c.Post("/account/"+itoa(own)+"/phone", url.Values{"phone": {"024-22815566"}, "csrf": {"forged"}, "nonce": {"n1"}}); st != http.StatusForbidden {
+		t.Errorf("forged token: status %d", st)
+	}
+	if a := sysAccount(t, e, own); !slices.Equal(a.Phones, ownBefore.Phones) {
+		t.Fatalf("a forged form changed the phone: %v", a.Phones)
 	}
 	// Li Na's account: the command is refused by crm's rules, the refusal shown, nothing changed
 	_, body := c.PostFollow("/account/"+itoa(hers)+"/phone", url.Values{"phone": {"024-22815566"}, "nonce": {nonceOf(page)}})
