@@ -13,12 +13,12 @@ import (
 	"github.com/fieldcrm/fieldcrm/crm/report"
 )
 
-// benchAccounts is how many accounts BenchmarkReportPage adds to the demo
+// reportBenchAccounts is how many accounts BenchmarkReportPage adds to the demo
 // data (REPORTS_BENCH_ACCOUNTS, default 5,000), each with two opportunities
 // (one in three closed in the last 60 days: won, lost or no deal) and ten activities (half done
 // in the last 60 days), owned in turn by Wang Jun, Li Na, Zhao Lei
 // (Shenyang) and Ma Qiang (Dalian).
-func benchAccounts() int {
+func reportBenchAccounts() int {
 	if n, err := strconv.Atoi(os.Getenv("REPORTS_BENCH_ACCOUNTS")); err == nil && n >= 0 {
 		return n
 	}
@@ -82,7 +82,7 @@ func growDemo(b testing.TB, e *env, n int) {
 //	go test ./web -run '^$' -bench BenchmarkReportPage -benchtime 100x
 func BenchmarkReportPage(b *testing.B) {
 	e := start(b)
-	n := benchAccounts()
+	n := reportBenchAccounts()
 	t0 := time.Now()
 	growDemo(b, e, n)
 	b.Logf("demo data + %d accounts, %d opportunities, %d activities built in %v", n, 2*n, 10*n, time.Since(t0).Round(time.Millisecond))
