@@ -56,9 +56,16 @@ type MemberPage struct {
 	Overdue   []TeamItem
 	Today     []TeamItem
 	Later     []TeamItem
-	LaterMore int         // open later, not listed
-	Others    []*crm.User // whom his work may go to: the rest of the team
+	LaterMore int      // open later, not listed
+	Others    []Choice // whom his work may go to: the rest of the team
 	Back      string
+}
+
+// Choice is a colleague in a select: his id and name (with his phone when
+// another in the list has the same name).
+type Choice struct {
+	ID    int64
+	Label string
 }
 
 // Phone is a number to dial (E.164) and as people write it.
@@ -148,10 +155,19 @@ func (s *Server) teamMember(w http.ResponseWriter, r *http.Request, sess *Sessio
 		for _, p := range m.Phones {
 			d.Phones = append(d.Phones, Phone{Dial: p, Text: crm.PhoneDisplay(p)})
 		}
-		for _, o := range tx.TeamOf(mgr) {
-			if o.ID != m.ID {
-				d.Others = append(d.Others, o)
+		team := tx.TeamOf(mgr)
+		for _, o := range team {
+			if o.ID == m.ID {
+				continue
 			}
+			c := Choice{ID: o.ID, Label: o.Name}
+			for _, x := range team {
+				if x.ID != o.ID && strings.EqualFold(x.Name, o.Name) && len(o.Phones) > 0 {
+					c.Label += " · " + crm.PhoneDisplay(o.Phones[0])
+					break
+				}
+			}
+			d.Others = append(d.Others, c)
 		}
 		var open []*crm.Activity
 		if err := tx.OpenOf(m.ID, func(a *crm.Activity) bool { open = append(open, a); return true }); err != nil {
@@ -239,9 +255,12 @@ func (s *Server) teamAct(w http.ResponseWriter, r *http.Request, sess *Session) 
 	case "assign":
 		to, err := strconv.ParseInt(r.PostFormValue("to"), 10, 64)
 		var u *crm.User
+		var who string
 		if err == nil {
 			s.cfg.Store.View(sess.User, func(tx *crm.Tx) error {
-				u, _ = tx.TeamMemberOf(sess.User, to)
+				if u, _ = tx.TeamMemberOf(sess.User, to); u != nil {
+					who = s.assignee(tx, u)
+				}
 				return nil
 			})
 		}
@@ -249,7 +268,7 @@ func (s *Server) teamAct(w http.ResponseWriter, r *http.Request, sess *Session) 
 			s.flashBack(w, r, back, templates.WebText(loc, "team.choose"))
 			return
 		}
-		cmd = "ASSIGN " + act + " " + s.assignee(u)
+		cmd = "ASSIGN " + act + " " + who
 	case "ack":
 		cmd = "ACK " + act
 	case "extend":
@@ -269,14 +288,24 @@ func (s *Server) teamAct(w http.ResponseWriter, r *http.Request, sess *Session) 
 
 // assignee is how ASSIGN names u: his name as a manager types it, unless
 // the parser would read it otherwise (a word of it a weekday or a date:
-// "Li Mon"), then his #id.
-func (s *Server) assignee(u *crm.User) string {
+// "Li Mon") or a colleague the manager sees has the same name; then his #id.
+func (s *Server) assignee(tx *crm.Tx, u *crm.User) string {
 	name := oneLine(u.Name)
+	byID := "#" + strconv.FormatInt(u.ID, 10)
 	c, err := parser.Parse("ASSIGN #1 "+name, parser.Context{Now: s.cfg.Now()})
-	if err == nil && c.Assignee == name && c.Due == nil && c.Priority == "" && c.Notes == "" {
-		return name
+	if err != nil || c.Assignee != name || c.Due != nil || c.Priority != "" || c.Notes != "" {
+		return byID
 	}
-	return "#" + strconv.FormatInt(u.ID, 10)
+	same := false
+	tx.Each(crm.KindUser, func(r crm.Record) bool {
+		o := r.(*crm.User)
+		same = o.ID != u.ID && strings.EqualFold(oneLine(o.Name), name)
+		return !same
+	})
+	if same {
+		return byID
+	}
+	return name
 }
 
 // flashBack goes back to the page with msg as an error, nothing done.

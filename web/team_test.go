@@ -487,3 +487,43 @@ func TestTeamAckAndExtend(t *testing.T) {
 		t.Errorf("a bad date moved #%d: %v → %v", overdue, a.Due, b.Due)
 	}
 }
+
+// TestTeamReassignToAnyName: a salesman whose name the parser would read
+// otherwise ("Li Mon": Monday) or that a colleague shares still gets the
+// work he is chosen for.
+func TestTeamReassignToAnyName(t *testing.T) {
+	e := start(t)
+	liu := e.Users["Liu Yang"]
+	var limon, wang2 *crm.User
+	if _, err := e.Store.Update(context.Background(), crm.Meta{Actor: crm.System, Channel: "import", Summary: "new salesmen"}, func(tx *crm.Tx) error {
+		team := crm.Base{Branch: "shenyang", Dept: "machines"}
+		limon = &crm.User{Base: team, Name: "Li Mon", Phones: []string{"+8613800000021"}, Role: crm.RoleSalesman, Manager: liu.ID, Locale: "en"}
+		wang2 = &crm.User{Base: team, Name: "Wang Jun", Phones: []string{"+8613800000022"}, Role: crm.RoleSalesman, Manager: liu.ID, Locale: "en"}
+		if err := tx.SaveUser(limon); err != nil {
+			return err
+		}
+		return tx.SaveUser(wang2)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	wang := e.Users["Wang Jun"]
+	c := e.signIn("Liu Yang")
+	for _, to := range []*crm.User{limon, wang2} {
+		var id int64
+		e.view("Liu Yang", func(tx *crm.Tx) error {
+			return tx.OpenOf(e.Users["Li Na"].ID, func(a *crm.Activity) bool { id = a.ID; return false })
+		})
+		_, body := c.Get("/team/" + itoa(e.Users["Li Na"].ID))
+		mustContain(t, body, ">Wang Jun · 13800000002<", ">Wang Jun · 13800000022<", ">Li Mon<")
+		nonce := regexp1(`name="nonce" value="([0-9a-f]+)"`, body)
+		_, body = c.PostFollow("/team/"+itoa(e.Users["Li Na"].ID)+"/act", url.Values{"id": {itoa(id)}, "do": {"assign"}, "to": {itoa(to.ID)}, "nonce": {nonce}})
+		old := activity(t, e, id)
+		if old.Status != crm.StatusReassigned {
+			t.Fatalf("#%d to %s (#%d): %+v\n%s", id, to.Name, to.ID, old, visible(body))
+		}
+		if n := activity(t, e, old.ReassignedTo); n.Owner != to.ID {
+			t.Errorf("#%d went to #%d, not %s #%d (Wang Jun is #%d)", id, n.Owner, to.Name, to.ID, wang.ID)
+		}
+		mustContain(t, body, "assigned to "+to.Name)
+	}
+}
