@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -43,7 +44,10 @@ func escalate(t *testing.T, e *env) int {
 
 // smsPipes are the SMS gateway's pipelines of the tests' databases: the
 // same gateway.Pipeline as the console's, over the same store.
-var smsPipes sync.Map // *env → *gateway.Pipeline
+var (
+	smsPipes sync.Map // *env → *gateway.Pipeline
+	smsSeq   atomic.Int64
+)
 
 // sms sends body as the user named, by SMS through the pipeline, and
 // returns the reply.
@@ -64,7 +68,7 @@ func (e *env) sms(name, body string) string {
 	}
 	u := e.Users[name]
 	res, err := p.(*gateway.Pipeline).Handle(context.Background(), gateway.Inbound{Channel: gateway.ChannelSMS,
-		ID: fmt.Sprintf("SM%d", time.Now().UnixNano()), From: u.Phones[0], Body: body, Received: e.Clock.Now()}, gateway.Options{})
+		ID: fmt.Sprintf("SM%d", smsSeq.Add(1)), From: u.Phones[0], Body: body, Received: e.Clock.Now()}, gateway.Options{})
 	if err != nil || res.Code != "" {
 		e.t.Fatalf("%s texts %q: %v %+v", name, body, err, res)
 	}
