@@ -368,7 +368,7 @@ func TestTeamReassignIsASSIGNOnTheWeb(t *testing.T) {
 	form := url.Values{"id": {itoa(id)}, "do": {"assign"}, "to": {itoa(zhao.ID)}, "nonce": {nonce}}
 	_, body = c.PostFollow("/team/"+itoa(wang.ID)+"/act", form)
 	// the flash is the SMS reply's words
-	mustContain(t, body, "assigned to Zhao Lei", "Wang Jun told too", "UNDO")
+	mustContain(t, body, "assigned to Zhao Lei", "Wang Jun told too", "UNDO", `id="undo"`, `name="command" value="UNDO"`)
 	old := activity(t, e, id)
 	if old.Status != crm.StatusReassigned || old.ReassignedTo == 0 {
 		t.Fatalf("#%d after re-assign: %+v", id, old)
@@ -529,5 +529,27 @@ func TestTeamReassignToAnyName(t *testing.T) {
 			t.Errorf("#%d went to #%d, not %s #%d (Wang Jun is #%d)", id, n.Owner, to.Name, to.ID, wang.ID)
 		}
 		mustContain(t, body, "assigned to "+to.Name)
+	}
+}
+
+// TestTeamEscapesNames: a salesman named like markup is shown as text.
+func TestTeamEscapesNames(t *testing.T) {
+	e := start(t)
+	var x *crm.User
+	if _, err := e.Store.Update(context.Background(), crm.Meta{Actor: crm.System, Channel: "import", Summary: "odd name"}, func(tx *crm.Tx) error {
+		x = &crm.User{Base: crm.Base{Branch: "shenyang", Dept: "machines"}, Name: `<script>alert(1)</script>`, Phones: []string{"+8613800000031"},
+			Role: crm.RoleSalesman, Manager: e.Users["Liu Yang"].ID, Locale: "en"}
+		return tx.SaveUser(x)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	c := e.signIn("Liu Yang")
+	for _, p := range []string{"/team", "/team/" + itoa(x.ID), "/team/" + itoa(e.Users["Wang Jun"].ID)} {
+		st, body := c.Get(p)
+		if st != http.StatusOK {
+			t.Fatalf("%s: %d", p, st)
+		}
+		mustContain(t, body, "&lt;script&gt;alert(1)&lt;/script&gt;")
+		mustNotContain(t, body, "<script>")
 	}
 }
