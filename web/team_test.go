@@ -231,8 +231,8 @@ func TestTeamInChineseForSunTaoShowsDalianOnly(t *testing.T) {
 	if st != http.StatusOK {
 		t.Fatalf("/team: %d", st)
 	}
-	mustContain(t, body, "<title>团队", "销售员", "本周", "未完成", "逾期", "待处理升级", "最近活动", "Ma Qiang")
-	mustNotContain(t, body, "Wang Jun", "Li Na", "Zhao Lei", "Escalations waiting")
+	mustContain(t, body, "<title>团队", "销售员", "本周", "未完成", "逾期", `title="待处理升级">升级<`, "最近活动", "Ma Qiang")
+	mustNotContain(t, body, "Wang Jun", "Li Na", "Zhao Lei", "Escalated", "Salesman", "This week")
 	ma := e.Users["Ma Qiang"]
 	want, _ := expected(t, e, ma)
 	got := rowOf(t, body, ma)
