@@ -553,3 +553,58 @@ func TestTeamEscapesNames(t *testing.T) {
 		mustNotContain(t, body, "<script>")
 	}
 }
+
+// TestTeamMemberListsHisOpenWork: a salesman's page lists every open
+// activity of his (escalations waiting first, then overdue, today, later)
+// and nobody else's.
+func TestTeamMemberListsHisOpenWork(t *testing.T) {
+	e := start(t)
+	escalate(t, e)
+	wang := e.Users["Wang Jun"]
+	c := e.signIn("Liu Yang")
+	st, body := c.Get("/team/" + itoa(wang.ID))
+	if st != http.StatusOK {
+		t.Fatalf("/team/<Wang>: %d", st)
+	}
+	now := e.Clock.Now()
+	section := func(id string) string {
+		return regexp.MustCompile(`(?s)<ul class="items" id="` + id + `">(.*?)</ul>`).FindString(body)
+	}
+	esc, over, today, later := section("escalations"), section("overdue"), section("today"), section("later")
+	var n int
+	e.view("Liu Yang", func(tx *crm.Tx) error {
+		return tx.OpenOf(wang.ID, func(a *crm.Activity) bool {
+			n++
+			want, in := "later", later
+			switch {
+			case crm.EscalationWaiting(a):
+				want, in = "escalations", esc
+			case !a.Due.IsZero() && a.Due.Before(now):
+				want, in = "overdue", over
+			case !a.Due.IsZero() && a.Due.Before(time.Date(2026, 3, 11, 0, 0, 0, 0, shanghai)):
+				want, in = "today", today
+			}
+			if !strings.Contains(in, `id="a`+itoa(a.ID)+`"`) {
+				t.Errorf("#%d (due %v) is not under %s", a.ID, a.Due, want)
+			}
+			return true
+		})
+	})
+	if got := strings.Count(body, `<li class="item`); got != n || n == 0 {
+		t.Errorf("%d items listed, Wang has %d open", got, n)
+	}
+	e.view("Liu Yang", func(tx *crm.Tx) error {
+		for _, who := range []string{"Li Na", "Zhao Lei"} {
+			tx.OpenOf(e.Users[who].ID, func(a *crm.Activity) bool {
+				if strings.Contains(body, `id="a`+itoa(a.ID)+`"`) {
+					t.Errorf("%s's #%d on Wang's page", who, a.ID)
+				}
+				return true
+			})
+		}
+		return nil
+	})
+	want, _ := expected(t, e, wang)
+	line := want["open"] + " open · " + want["overdue"] + " overdue · " + templates.Plural(int64(atoi(want["escalated"])), "escalation", "en") + " waiting"
+	mustContain(t, body, line, "Escalations waiting ("+want["escalated"]+")")
+}
