@@ -250,7 +250,7 @@ func TestTeamInChineseForSunTaoShowsDalianOnly(t *testing.T) {
 	if st != http.StatusOK {
 		t.Fatalf("/team/<Ma Qiang>: %d", st)
 	}
-	mustContain(t, body, "Ma Qiang", "返回团队", "以后", "大连重工机械", "由Sun Tao分配", "延期", "团队中没有其他人可以转派", `href="tel:&#43;8613800000012"`)
+	mustContain(t, body, "Ma Qiang", "返回团队", "以后到期", "大连重工机械", "由Sun Tao分配", "延期", "团队中没有其他人可以转派", `href="tel:&#43;8613800000012"`)
 	mustNotContain(t, body, "Back to the team", "Re-assign")
 }
 
