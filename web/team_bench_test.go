@@ -27,6 +27,10 @@ import (
 // (NoSync), beside the SMS TEAM answered through the pipeline in the same
 // run. Run:
 //
+//	go test ./web -run '^$' -bench 'BenchmarkTeam' -benchtime 200x
+//
+// or one of them:
+//
 //	go test ./web -run '^$' -bench BenchmarkTeamPage -benchtime 300x
 const (
 	benchSalesmen     = 30
@@ -213,5 +217,43 @@ func BenchmarkTeamPage(b *testing.B) {
 	b.ReportMetric(float64(p99)/float64(s99), "page/sms-p99")
 	b.ReportMetric(ms(pct(figs, .5)), "crm-TeamFigures-p50-ms")
 	b.ReportMetric(teamBench.built.Seconds(), "build-s")
+	b.ReportMetric(float64(len(body)), "page-bytes")
+}
+
+// BenchmarkTeamMemberPage renders one salesman's page (/team/{id}: his 150
+// open activities, each with its forms) beside the manager's SMS
+// "TODAY <name>" through the pipeline, in the same iterations.
+func BenchmarkTeamMemberPage(b *testing.B) {
+	e, c := benchTeamEnv(b)
+	u := e.Users["Salesman 07"]
+	path := "/team/" + itoa(u.ID)
+	st, body := c.Get(path)
+	if st != http.StatusOK || !strings.Contains(body, `<li class="item`) {
+		b.Fatalf("%s: %d", path, st)
+	}
+	e.sms("Manager Bench", "TODAY salesman 07")
+	page := make([]time.Duration, 0, b.N)
+	sms := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		t0 := time.Now()
+		if st, _ := c.Get(path); st != http.StatusOK {
+			b.Fatalf("%s: %d", path, st)
+		}
+		page = append(page, time.Since(t0))
+		b.StopTimer()
+		t0 = time.Now()
+		e.sms("Manager Bench", "TODAY salesman 07")
+		sms = append(sms, time.Since(t0))
+		b.StartTimer()
+	}
+	b.StopTimer()
+	p50, p99, s50, s99 := pct(page, .5), pct(page, .99), pct(sms, .5), pct(sms, .99)
+	b.ReportMetric(ms(p50), "page-p50-ms")
+	b.ReportMetric(ms(p99), "page-p99-ms")
+	b.ReportMetric(ms(s50), "sms-TODAY-p50-ms")
+	b.ReportMetric(ms(s99), "sms-TODAY-p99-ms")
+	b.ReportMetric(float64(p50)/float64(s50), "page/sms-p50")
+	b.ReportMetric(float64(strings.Count(body, `<li class="item`)), "items")
 	b.ReportMetric(float64(len(body)), "page-bytes")
 }
