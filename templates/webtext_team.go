@@ -32,6 +32,7 @@ func init() {
 		"team.member.escalated":      {"escalated %s", "%s已升级"},
 		"team.member.acked":          {"acknowledged %s", "%s已阅"},
 		"team.member.assign_to":      {"Re-assign to…", "转派给…"},
+		"team.member.assign_due":     {"New due date (optional)", "新的到期日（可选）"},
 		"team.member.assign":         {"Re-assign", "转派"},
 		"team.member.ack":            {"Acknowledge", "收到"},
 		"team.member.ack_hint":       {"Leave it with him; no more escalations", "仍由他跟进，不再升级"},

@@ -269,6 +269,15 @@ func (s *Server) teamAct(w http.ResponseWriter, r *http.Request, sess *Session) 
 			return
 		}
 		cmd = "ASSIGN " + act + " " + who
+		// a new due date may go with it, as "ASSIGN #17 wang fri" by SMS
+		if due := strings.TrimSpace(r.PostFormValue("due")); due != "" {
+			t, err := time.Parse("2006-01-02", due)
+			if err != nil {
+				s.flashBack(w, r, back, templates.WebText(loc, "team.extend_date"))
+				return
+			}
+			cmd += " " + t.Format("2006-01-02")
+		}
 	case "ack":
 		cmd = "ACK " + act
 	case "extend":

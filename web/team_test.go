@@ -490,6 +490,13 @@ func TestTeamAckAndExtend(t *testing.T) {
 	if b := activity(t, e, overdue); !b.Due.Equal(a.Due) {
 		t.Errorf("a bad date moved #%d: %v → %v", overdue, a.Due, b.Due)
 	}
+	// so does a re-assign with one
+	_, body = c.PostFollow("/team/"+itoa(wang.ID)+"/act", url.Values{"id": {itoa(overdue)}, "do": {"assign"}, "to": {itoa(e.Users["Li Na"].ID)},
+		"due": {"soon"}, "nonce": {"e3"}})
+	mustContain(t, body, "Choose the new due date. Nothing was changed.")
+	if b := activity(t, e, overdue); b.Status != crm.StatusOpen || b.Owner != wang.ID {
+		t.Errorf("a re-assign with a bad date changed #%d: %+v", overdue, b)
+	}
 }
 
 // TestTeamReassignToAnyName: a salesman whose name the parser would read
@@ -512,7 +519,7 @@ func TestTeamReassignToAnyName(t *testing.T) {
 	}
 	wang := e.Users["Wang Jun"]
 	c := e.signIn("Liu Yang")
-	for _, to := range []*crm.User{limon, wang2} {
+	for i, to := range []*crm.User{limon, wang2} {
 		var id int64
 		e.view("Liu Yang", func(tx *crm.Tx) error {
 			return tx.OpenOf(e.Users["Li Na"].ID, func(a *crm.Activity) bool { id = a.ID; return false })
@@ -520,13 +527,23 @@ func TestTeamReassignToAnyName(t *testing.T) {
 		_, body := c.Get("/team/" + itoa(e.Users["Li Na"].ID))
 		mustContain(t, body, ">Wang Jun · 13800000002<", ">Wang Jun · 13800000022<", ">Li Mon<")
 		nonce := regexp1(`name="nonce" value="([0-9a-f]+)"`, body)
-		_, body = c.PostFollow("/team/"+itoa(e.Users["Li Na"].ID)+"/act", url.Values{"id": {itoa(id)}, "do": {"assign"}, "to": {itoa(to.ID)}, "nonce": {nonce}})
+		form := url.Values{"id": {itoa(id)}, "do": {"assign"}, "to": {itoa(to.ID)}, "nonce": {nonce}}
+		if i == 1 {
+			form.Set("due", "2026-03-16") // with a new date, as "ASSIGN #id wang mon"
+		}
+		_, body = c.PostFollow("/team/"+itoa(e.Users["Li Na"].ID)+"/act", form)
 		old := activity(t, e, id)
 		if old.Status != crm.StatusReassigned {
 			t.Fatalf("#%d to %s (#%d): %+v\n%s", id, to.Name, to.ID, old, visible(body))
 		}
-		if n := activity(t, e, old.ReassignedTo); n.Owner != to.ID {
+		n := activity(t, e, old.ReassignedTo)
+		if n.Owner != to.ID {
 			t.Errorf("#%d went to #%d, not %s #%d (Wang Jun is #%d)", id, n.Owner, to.Name, to.ID, wang.ID)
+		}
+		if y, m, d := n.Due.In(shanghai).Date(); i == 1 && (y != 2026 || m != 3 || d != 16) {
+			t.Errorf("re-assigned with 16/3, due %v", n.Due)
+		} else if i == 0 && !n.Due.Equal(old.Due) && !old.Due.Before(e.Clock.Now()) {
+			t.Errorf("re-assigned without a date, due %v (was %v)", n.Due, old.Due)
 		}
 		mustContain(t, body, "assigned to "+to.Name)
 	}
