@@ -56,7 +56,7 @@ type MemberPage struct {
 	Overdue   []TeamItem
 	Today     []TeamItem
 	Later     []TeamItem
-	LaterMore int      // open later, not listed
+	LaterMore int         // open later, not listed
 	Others    []Colleague // whom his work may go to: the rest of the team
 	Back      string
 }

@@ -33,7 +33,7 @@ import (
 //
 //	go test ./web -run '^$' -bench BenchmarkTeamPage -benchtime 300x
 const (
-	teamBenchSalesmen     = 30
+	teamBenchSalesmen = 30
 	benchActsPerSales = 1000
 )
 
