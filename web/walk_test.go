@@ -2,6 +2,8 @@ package web_test
 
 import (
 	"net/http"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -29,11 +31,14 @@ func signInBrowser(t *testing.T, e *env, b *browsertest.Browser, name, typed str
 // an item with its button; the pages are kept as screenshots in docs/web/.
 func TestWalkBrowser(t *testing.T) {
 	for _, tc := range []struct {
-		name, typed, lang, day, done string
-		size                         browsertest.Viewport
+		name, typed, lang, day, done            string
+		notes, visitOK, pipeline, search, found string
+		size                                    browsertest.Viewport
 	}{
-		{"Wang Jun", "138 0000 0002", "en", "My day", "OK", browsertest.Laptop},
-		{"Li Na", "13800000003", "zh", "我的一天", "已完成", browsertest.Phone},
+		{"Wang Jun", "138 0000 0002", "en", "My day", "OK", "wants a quote for 2x 320D", "OK visit", "Pipeline", "acme", "ACME Mining",
+			browsertest.Laptop},
+		{"Li Na", "13800000003", "zh", "我的一天", "已完成", "要两台320D的报价", "已记录拜访", "商机", "华鑫", "华鑫矿业有限公司",
+			browsertest.Phone},
 	} {
 		t.Run(tc.lang, func(t *testing.T) {
 			e := start(t)
@@ -65,11 +70,110 @@ func TestWalkBrowser(t *testing.T) {
 			if n := b.Count(sel); n != 0 {
 				t.Errorf("#%d still listed after Done", id)
 			}
+
+			// My day → the account of the next item (or, with nothing left
+			// today, the account found by search) → log a visit there
+			if b.Count("ul.items li a[href^='/account/']") > 0 {
+				b.ClickAndWait("ul.items li a[href^='/account/']")
+			} else {
+				b.Fill("header input[name=q]", tc.search)
+				b.Submit("header form.search")
+				b.ClickAndWait("main a[href^='/account/']")
+			}
+			acct := accountIDOf(t, b.URL())
+			b.Screenshots("account-" + tc.lang)
+			b.Select("#visit-form select[name=contact]", firstContact(t, e, tc.name, acct))
+			b.Fill("#visit-form textarea[name=notes]", tc.notes)
+			b.Submit("#visit-form form")
+			if got := b.Text("#flash"); !strings.Contains(got, tc.visitOK) {
+				t.Fatalf("visit confirmation %q", got)
+			}
+			var logged *crm.Activity
+			e.view(tc.name, func(tx *crm.Tx) error {
+				recs, _ := tx.LinkedTo(acct, crm.KindActivity)
+				for _, r := range recs {
+					if a := r.(*crm.Activity); a.Type == crm.ActVisit && a.Status == crm.StatusDone && strings.Contains(a.Notes+a.Outcome, tc.notes) {
+						logged = a
+					}
+				}
+				return nil
+			})
+			if logged == nil {
+				t.Fatalf("no done visit with %q stored at account #%d", tc.notes, acct)
+			}
+			// its history names the message that made the change, on channel web
+			if got := b.PageText(); !strings.Contains(got, "VISIT #"+itoa(acct)) {
+				t.Errorf("the account's history does not show the visit's message:\n%s", got)
+			}
+			// → the pipeline, and one opportunity
+			b.ClickAndWait("header nav a[href='/pipeline']")
+			if got := b.Text("main h1"); !strings.Contains(got, tc.pipeline) {
+				t.Fatalf("pipeline page title %q", got)
+			}
+			b.Screenshots("pipeline-" + tc.lang)
+			b.ClickAndWait("main a[href^='/opp/']")
+			b.Screenshots("opp-" + tc.lang)
+			// search, from the box in the header
+			b.Fill("header input[name=q]", tc.search)
+			b.Submit("header form.search")
+			b.Screenshots("search-" + tc.lang)
+			if got := b.PageText(); !strings.Contains(got, tc.found) || strings.Contains(got, "大连重工机械") {
+				t.Errorf("search %q: want %q and nothing of Dalian:\n%s", tc.search, tc.found, got)
+			}
 			if errs := b.JSErrors(); len(errs) > 0 {
 				t.Errorf("script errors: %v", errs)
 			}
 		})
 	}
+}
+
+// A manager's walk: Team, one salesman's work, the reports.
+func TestWalkManagerBrowser(t *testing.T) {
+	e := start(t)
+	b := browsertest.Start(t, browsertest.Lang("en"), browsertest.Size(browsertest.Laptop))
+	signInBrowser(t, e, b, "Liu Yang", "+8613800000001")
+	b.ClickAndWait("header nav a[href='/team']")
+	b.Screenshots("team-en")
+	for _, name := range []string{"Wang Jun", "Li Na", "Zhao Lei"} {
+		if !strings.Contains(b.PageText(), name) {
+			t.Errorf("Team lacks %s", name)
+		}
+	}
+	b.FollowLink("Wang Jun")
+	b.Screenshots("team-member-en")
+	b.ClickAndWait("header nav a[href='/reports']")
+	b.Screenshots("reports-en")
+	b.ClickAndWait("main a[href^='/reports/funnel']")
+	b.Screenshots("report-funnel-en")
+	if got := b.PageText(); strings.Contains(got, "Ma Qiang") {
+		t.Errorf("Liu's funnel shows Dalian's salesman")
+	}
+}
+
+func accountIDOf(t *testing.T, u string) int64 {
+	t.Helper()
+	m := regexp.MustCompile(`/account/(\d+)`).FindStringSubmatch(u)
+	if m == nil {
+		t.Fatalf("not an account page: %s", u)
+	}
+	n, _ := strconv.ParseInt(m[1], 10, 64)
+	return n
+}
+
+func firstContact(t *testing.T, e *env, name string, acct int64) string {
+	t.Helper()
+	var c string
+	e.view(name, func(tx *crm.Tx) error {
+		cs, err := tx.ContactsOf(acct)
+		if len(cs) > 0 {
+			c = cs[0].Name
+		}
+		return err
+	})
+	if c == "" {
+		t.Fatalf("account #%d has no contact", acct)
+	}
+	return c
 }
 
 // A record named <script> shows as text in a real browser: no alert opens.
