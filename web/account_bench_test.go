@@ -301,6 +301,43 @@ func BenchmarkAccountPage(b *testing.B) {
 	if sms50 > 0 {
 		fmt.Printf("account page p50 / SMS ACCT p50 = %.2f\n", web50/sms50)
 	}
+	// My day on the same store, beside TODAY by SMS: each salesman has
+	// benchAccounts/benchSalesmen accounts with two open activities each,
+	// one due today or overdue
+	var day50, today50 float64
+	b.Run("day-web", func(b *testing.B) {
+		ds := make([]time.Duration, 0, b.N)
+		for b.Loop() {
+			t0 := time.Now()
+			st, body := c.Get("/day")
+			ds = append(ds, time.Since(t0))
+			if st != http.StatusOK || !strings.Contains(body, `class="items"`) {
+				b.Fatalf("/day: %d", st)
+			}
+		}
+		p50, p99 := percentiles(ds)
+		day50 = p50
+		b.ReportMetric(p50, "p50-µs")
+		b.ReportMetric(p99, "p99-µs")
+	})
+	b.Run("day-sms-TODAY", func(b *testing.B) {
+		ds := make([]time.Duration, 0, b.N)
+		for i := 0; b.Loop(); i++ {
+			t0 := time.Now()
+			reply := bs.sms(b, me, "TODAY", 1_000_000+i)
+			ds = append(ds, time.Since(t0))
+			if !strings.Contains(reply, "#") {
+				b.Fatalf("TODAY: %q", reply)
+			}
+		}
+		p50, p99 := percentiles(ds)
+		today50 = p50
+		b.ReportMetric(p50, "p50-µs")
+		b.ReportMetric(p99, "p99-µs")
+	})
+	if today50 > 0 {
+		fmt.Printf("My day p50 / SMS TODAY p50 = %.2f\n", day50/today50)
+	}
 }
 
 // sms sends body as user u by SMS through the pipeline and returns the reply.
