@@ -107,7 +107,7 @@ func init() {
 		"admin.outbox.sms":            {"SMS", "短信"},
 		"admin.outbox.email":          {"E-mail", "邮件"},
 		"admin.outbox.created":        {"queued %s", "%s加入队列"},
-		"admin.outbox.attempts":       {"%d attempts", "已尝试%d次"},
+		"admin.outbox.attempts":       {"attempts: %d", "已尝试%d次"},
 		"admin.outbox.last_error":     {"Last error:", "最近的错误："},
 		"admin.outbox.code_hidden":    {"(a sign-in code: never shown)", "（登录验证码：不予显示）"},
 		"admin.outbox.retry":          {"Send again", "重新发送"},
