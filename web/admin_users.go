@@ -169,7 +169,7 @@ func (s *Server) adminUserSave(w http.ResponseWriter, r *http.Request, sess *Ses
 	// what the change does, for its summary in history
 	what := "add user"
 	if id != 0 {
-		changed, err := s.userChanges(sess, id, c)
+		changed, err := s.userChanges(sess, id, &c)
 		if err != nil {
 			s.userFormError(w, r, sess, id, s.errText(loc, err))
 			return
@@ -226,7 +226,9 @@ func (s *Server) adminUserSave(w http.ResponseWriter, r *http.Request, sess *Ses
 }
 
 // userChanges lists the fields c changes on user id (read, not saved).
-func (s *Server) userChanges(sess *Session, id int64, c crm.UserChange) ([]string, error) {
+// Phones the form gives back as they were shown are left alone (a number
+// stored before today's numbering plans is kept as it is).
+func (s *Server) userChanges(sess *Session, id int64, c *crm.UserChange) ([]string, error) {
 	var out []string
 	err := s.cfg.Store.View(sess.User, func(tx *crm.Tx) error {
 		old, err := tx.User(id)
@@ -235,7 +237,16 @@ func (s *Server) userChanges(sess *Session, id int64, c crm.UserChange) ([]strin
 		}
 		u := *old
 		u.Phones = slices.Clone(old.Phones)
-		if err := tx.ApplyUserChange(&u, c); err != nil {
+		if c.Phones != nil {
+			var shown []string
+			for _, p := range old.Phones {
+				shown = append(shown, crm.PhoneDisplay(p))
+			}
+			if slices.Equal(crm.SplitPhones(*c.Phones), shown) || slices.Equal(crm.SplitPhones(*c.Phones), old.Phones) {
+				c.Phones = nil
+			}
+		}
+		if err := tx.ApplyUserChange(&u, *c); err != nil {
 			return err
 		}
 		normPhones := func(ps []string) []string {
