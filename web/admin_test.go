@@ -19,7 +19,8 @@ var adminURLs = []struct{ method, path string }{
 	{"POST", "/admin/users"}, {"GET", "/admin/import"}, {"POST", "/admin/import"}, {"POST", "/admin/import/confirm"},
 	{"GET", "/admin/export/accounts.csv"}, {"GET", "/admin/export/users.xlsx"}, {"GET", "/admin/outbox"},
 	{"GET", "/admin/outbox?state=dead"}, {"POST", "/admin/outbox/retry"}, {"GET", "/admin/unresolved"},
-	{"GET", "/admin/sessions"}, {"POST", "/admin/sessions/revoke"},
+	{"GET", "/admin/sessions"}, {"POST", "/admin/sessions/revoke"}, {"GET", "/admin/"},
+	{"POST", "/admin/unresolved/check"}, {"POST", "/admin/unresolved/rerun"},
 }
 
 func TestAdminPagesForAdmin(t *testing.T) {
@@ -184,4 +185,46 @@ func TestAdminImportPreviewThenConfirm(t *testing.T) {
 		t.Fatalf("second confirm: %d, %d accounts", st, countKind(t, e, crm.KindAccount))
 	}
 	mustContain(t, body, "already imported")
+}
+
+// Forms of /admin refuse a post without the session's token, and a file too
+// large is said so; nothing changes.
+func TestAdminCSRFAndLimits(t *testing.T) {
+	e := start(t)
+	c := e.signIn("Zhou Min")
+	users := countKind(t, e, crm.KindUser)
+	c.Get("/admin/users/new")
+	f := url.Values{"name": {"Chen Gang"}, "phones": {"13900000021"}, "role": {"salesman"}, "branch": {"shenyang"}, "dept": {"machines"},
+		"csrf": {"0123456789abcdef0123456789abcdef"}}
+	if st, body := c.Post("/admin/users", f); st != http.StatusForbidden {
+		t.Errorf("no token: %d %s", st, visible(body))
+	}
+	if n := countKind(t, e, crm.KindUser); n != users {
+		t.Fatal("stored without a token")
+	}
+	c.Get("/admin/import")
+	big := strings.Repeat("客户名称,电话\n", (9<<20)/20)
+	st, body := c.postFile("/admin/import", url.Values{"kind": {"accounts"}}, "big.csv", big)
+	if st != http.StatusRequestEntityTooLarge {
+		t.Errorf("9 MB: %d", st)
+	}
+	mustContain(t, body, "The file is too large: at most 8 MB")
+
+	// a data administrator added on the web administers too
+	c.Get("/admin/users/new")
+	f = url.Values{"name": {"Gao Yan"}, "phones": {"13900000041"}, "role": {"data_admin"}, "branch": {"shenyang"}, "dept": {"admin"}, "locale": {"zh"}}
+	if st, body := c.PostFollow("/admin/users", f); st != http.StatusOK || !strings.Contains(body, "Gao Yan") {
+		t.Fatalf("add data admin: %d %s", st, visible(body))
+	}
+	e.view("Zhou Min", func(tx *crm.Tx) error {
+		u, err := tx.UserByPhone("13900000041")
+		e.Users["Gao Yan"] = u
+		return err
+	})
+	g := e.signIn("Gao Yan")
+	st, body = g.Get("/admin")
+	if st != http.StatusOK {
+		t.Fatalf("data admin: %d", st)
+	}
+	mustContain(t, body, "系统管理", "用户")
 }
