@@ -10,6 +10,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -33,6 +34,8 @@ const (
 	MaxUpload = 8 << 20
 	// UploadTTL is how long an uploaded file waits for its confirmation.
 	UploadTTL = time.Hour
+	// importTime is how long an upload, its check or its import may take.
+	importTime = 10 * time.Minute
 	// previewRows is how many of the file's rows the preview shows.
 	previewRows = 20
 )
@@ -111,6 +114,11 @@ func (s *Server) adminImportForm(w http.ResponseWriter, r *http.Request, sess *S
 // uploadLimit answers a file too large before anything reads it.
 func (s *Server) uploadLimit(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		// a large file on a slow line, and the check of its rows, take
+		// longer than the server's limits for other requests
+		rc := http.NewResponseController(w)
+		rc.SetReadDeadline(time.Now().Add(importTime))
+		rc.SetWriteDeadline(time.Now().Add(importTime))
 		if r.ContentLength > MaxUpload {
 			sess := s.session(r)
 			if sess == nil || !IsAdmin(sess.User.Role) {
@@ -256,12 +264,15 @@ func (s *Server) importRefused(w http.ResponseWriter, r *http.Request, sess *Ses
 
 func (s *Server) adminImportConfirm(w http.ResponseWriter, r *http.Request, sess *Session) {
 	loc := localeOf(r, sess)
+	http.NewResponseController(w).SetWriteDeadline(time.Now().Add(importTime))
+	// once confirmed, the import runs to its end even if the browser goes
+	ctx := context.WithoutCancel(r.Context())
 	id := r.PostFormValue("upload")
 	skipBad := r.PostFormValue("skip_bad") != ""
 	now := s.cfg.Now()
 	// take the file: a confirmation sent twice imports once
 	var u *upload
-	err := s.update(r.Context(), func(_ *crm.Tx, btx *bolt.Tx) error {
+	err := s.update(ctx, func(_ *crm.Tx, btx *bolt.Tx) error {
 		u = nil
 		b := btx.Bucket(bktUploads)
 		if b == nil || len(id) != 32 {
@@ -294,7 +305,7 @@ func (s *Server) adminImportConfirm(w http.ResponseWriter, r *http.Request, sess
 		return
 	}
 	// the same check again: the data may have changed since the preview
-	check, err := csvio.Import(r.Context(), s.cfg.Store, u.Kind, t, csvio.Options{DryRun: true, Meta: s.importMeta(sess, u, "check")})
+	check, err := csvio.Import(ctx, s.cfg.Store, u.Kind, t, csvio.Options{DryRun: true, Meta: s.importMeta(sess, u, "check")})
 	if err != nil {
 		s.importRefused(w, r, sess, u.Kind, fmt.Sprintf(s.word(loc, "admin.import.refused"), u.Name, csvio.ErrText(err)))
 		return
@@ -326,7 +337,7 @@ func (s *Server) adminImportConfirm(w http.ResponseWriter, r *http.Request, sess
 		s.render(w, r, sess, http.StatusConflict, "admin_import_preview", "admin", p)
 		return
 	}
-	res, err := csvio.Import(r.Context(), s.cfg.Store, u.Kind, t, csvio.Options{SkipBad: skipBad, Meta: s.importMeta(sess, u, "")})
+	res, err := csvio.Import(ctx, s.cfg.Store, u.Kind, t, csvio.Options{SkipBad: skipBad, Meta: s.importMeta(sess, u, "")})
 	if err != nil {
 		s.cfg.Log.Error("web import failed", slog.String("file", u.Name), slog.Any("error", err))
 		msg := fmt.Sprintf(s.word(loc, "admin.import.refused"), u.Name, csvio.ErrText(err))
@@ -357,6 +368,7 @@ func (s *Server) adminExport(w http.ResponseWriter, r *http.Request, sess *Sessi
 		s.fail(w, r, sess, http.StatusNotFound, "err.notfound")
 		return
 	}
+	http.NewResponseController(w).SetWriteDeadline(time.Now().Add(importTime))
 	header, rows, err := csvio.Export(s.cfg.Store, sess.User, kind)
 	if err != nil {
 		s.internal(w, r, sess, err)

@@ -105,7 +105,8 @@ func (s *Server) adminRerunCheck(w http.ResponseWriter, r *http.Request, sess *S
 		s.rerunRefused(w, r, sess, fmt.Sprintf(s.word(loc, "admin.rerun.cannot"), u.Name))
 		return
 	}
-	// the same pipeline on a copy of the database
+	// the same pipeline on a copy of the database (a large one takes a while)
+	http.NewResponseController(w).SetWriteDeadline(time.Now().Add(importTime))
 	dir, err := os.MkdirTemp("", "fieldcrm-rerun-")
 	if err != nil {
 		s.internal(w, r, sess, err)
