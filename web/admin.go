@@ -45,6 +45,7 @@ type AdminIndex struct {
 
 func (s *Server) adminIndex(w http.ResponseWriter, r *http.Request, sess *Session) {
 	d := &AdminIndex{Kinds: csvio.Kinds}
+	s.pruneUploads(r.Context())
 	now := s.cfg.Now()
 	err := s.cfg.Store.View(sess.User, func(tx *crm.Tx) error {
 		if err := tx.Each(crm.KindUser, func(rec crm.Record) bool {

@@ -107,6 +107,7 @@ func (s *Server) importForm(kind, msg string) *ImportForm {
 }
 
 func (s *Server) adminImportForm(w http.ResponseWriter, r *http.Request, sess *Session) {
+	s.pruneUploads(r.Context())
 	kind, _ := csvio.KindName(r.URL.Query().Get("kind"))
 	s.render(w, r, sess, http.StatusOK, "admin_import", "admin", s.importForm(kind, ""))
 }
@@ -206,16 +207,7 @@ func (s *Server) adminImportPreview(w http.ResponseWriter, r *http.Request, sess
 		if err != nil {
 			return err
 		}
-		// files never confirmed go after the hour
-		var old [][]byte
-		b.ForEach(func(k, v []byte) error {
-			var x upload
-			if json.Unmarshal(v, &x) != nil || now.Sub(x.Created) > UploadTTL {
-				old = append(old, slices.Clone(k))
-			}
-			return nil
-		})
-		for _, k := range old {
+		for _, k := range expiredUploads(b, now) {
 			b.Delete(k)
 		}
 		v, err := json.Marshal(u)
@@ -228,6 +220,46 @@ func (s *Server) adminImportPreview(w http.ResponseWriter, r *http.Request, sess
 		return
 	}
 	s.render(w, r, sess, http.StatusOK, "admin_import_preview", "admin", s.preview(id, u, t, res))
+}
+
+// expiredUploads lists the files never confirmed within UploadTTL.
+func expiredUploads(b *bolt.Bucket, now time.Time) [][]byte {
+	var old [][]byte
+	b.ForEach(func(k, v []byte) error {
+		var x upload
+		if json.Unmarshal(v, &x) != nil || now.Sub(x.Created) > UploadTTL {
+			old = append(old, slices.Clone(k))
+		}
+		return nil
+	})
+	return old
+}
+
+// pruneUploads deletes the files never confirmed within UploadTTL (they
+// hold customers' data: they are not kept longer than needed).
+func (s *Server) pruneUploads(ctx context.Context) {
+	now := s.cfg.Now()
+	var n int
+	s.cfg.Store.DB().View(func(btx *bolt.Tx) error {
+		if b := btx.Bucket(bktUploads); b != nil {
+			n = len(expiredUploads(b, now))
+		}
+		return nil
+	})
+	if n == 0 {
+		return
+	}
+	if err := s.update(ctx, func(_ *crm.Tx, btx *bolt.Tx) error {
+		b := btx.Bucket(bktUploads)
+		for _, k := range expiredUploads(b, now) {
+			if err := b.Delete(k); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		s.cfg.Log.Warn("web uploads not pruned", slog.Any("error", err))
+	}
 }
 
 func isHeaderError(err error) bool {

@@ -8,8 +8,10 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/xuri/excelize/v2"
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/fieldcrm/fieldcrm/crm"
 	"github.com/fieldcrm/fieldcrm/crm/csvio"
@@ -204,4 +206,40 @@ func TestAdminUnresolvedRerun(t *testing.T) {
 	if n := countKind(t, e, crm.KindActivity); n != visits+1 {
 		t.Fatalf("%d activities after a second rerun", n)
 	}
+}
+
+// A file not confirmed within the hour is gone: its confirmation writes
+// nothing, and the file is not kept.
+func TestAdminImportExpires(t *testing.T) {
+	e := start(t)
+	c := e.signIn("Zhou Min")
+	before := countKind(t, e, crm.KindAccount)
+	c.Get("/admin/import")
+	_, body := c.postFile("/admin/import", url.Values{"kind": {"accounts"}}, "a.csv",
+		"客户名称,电话,负责人,联系人,联系电话\n鞍山重型机械,024-2281 7000,Wang Jun,张工,13901230001\n")
+	m := uploadRE.FindStringSubmatch(body)
+	if m == nil {
+		t.Fatal(visible(body))
+	}
+	e.Clock.Add(61 * time.Minute)
+	c.Get("/admin/import")
+	if n := uploads(t, e); n != 0 {
+		t.Errorf("%d uploads kept after the hour", n)
+	}
+	st, body := c.Post("/admin/import/confirm", url.Values{"upload": {m[1]}})
+	if st != http.StatusUnprocessableEntity || countKind(t, e, crm.KindAccount) != before {
+		t.Fatalf("late confirmation: %d, %d accounts", st, countKind(t, e, crm.KindAccount))
+	}
+	mustContain(t, body, "waited more than an hour")
+}
+
+func uploads(t *testing.T, e *env) int {
+	n := 0
+	e.Store.DB().View(func(tx *bolt.Tx) error {
+		if b := tx.Bucket([]byte("web/uploads")); b != nil {
+			n = b.Stats().KeyN
+		}
+		return nil
+	})
+	return n
 }
