@@ -104,18 +104,6 @@ func (f *userFlags) change(fs *flag.FlagSet, all bool) crm.UserChange {
 // findUser finds a user by id ("12" or "#12"), email or phone.
 func findUser(tx *crm.Tx, ref string) (*crm.User, error) { return tx.FindUser(ref) }
 
-func isDigits(s string) bool {
-	if s == "" || len(s) > 18 {
-		return false
-	}
-	for _, c := range s {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return true
-}
-
 func describeUser(u *crm.User) string {
 	team := u.Branch
 	if u.Dept != "" {
