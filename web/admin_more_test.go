@@ -114,7 +114,7 @@ func TestAdminImportXLSXSkipBad(t *testing.T) {
 	if st != http.StatusOK {
 		t.Fatalf("%d %s", st, visible(body))
 	}
-	mustContain(t, body, "Bad rows (1)", "Line 3:", "landline", "would create 2, update 0", "Import the 2 good rows and skip the 1 bad ones")
+	mustContain(t, body, "Bad rows (1)", "Line 3:", "landline", "would create 2, update 0", "Import the good rows (2) and skip the bad ones (1)")
 	if countKind(t, e, crm.KindUser) != users {
 		t.Fatal("the preview wrote")
 	}
@@ -123,7 +123,7 @@ func TestAdminImportXLSXSkipBad(t *testing.T) {
 	if st != http.StatusOK {
 		t.Fatalf("%d %s", st, visible(body))
 	}
-	mustContain(t, body, "Imported: 2 created, 0 updated, 0 unchanged.", "1 bad rows were skipped.")
+	mustContain(t, body, "Imported: 2 created, 0 updated, 0 unchanged.", "Bad rows skipped: 1.")
 	if n := countKind(t, e, crm.KindUser); n != users+2 {
 		t.Fatalf("%d users, want %d", n, users+2)
 	}

@@ -123,7 +123,7 @@ func TestAdminImportPreviewThenConfirm(t *testing.T) {
 		t.Fatalf("preview: %d %s", st, visible(body))
 	}
 	mustContain(t, body, "Bad rows (2)", "Line 3:", "14012345678", "Line 4:", "Nobody Here", "Nothing is written yet",
-		"Import the 1 good rows and skip the 2 bad ones")
+		"Import the good rows (1) and skip the bad ones (2)")
 	if n := countKind(t, e, crm.KindAccount); n != before {
 		t.Fatalf("the preview wrote: %d accounts, were %d", n, before)
 	}
@@ -145,7 +145,7 @@ func TestAdminImportPreviewThenConfirm(t *testing.T) {
 	if st != http.StatusOK {
 		t.Fatalf("preview: %d %s", st, visible(body))
 	}
-	mustContain(t, body, "would create 2, update 0 and leave 0 unchanged", "Import 2 rows", "抚顺&lt;b&gt;矿业&lt;/b&gt;")
+	mustContain(t, body, "would create 2, update 0 and leave 0 unchanged", "Import all rows (2)", "抚顺&lt;b&gt;矿业&lt;/b&gt;")
 	mustNotContain(t, body, "Bad rows", "<b>矿业</b>")
 	m = uploadRE.FindStringSubmatch(body)
 	st, body = c.Post("/admin/import/confirm", url.Values{"upload": {m[1]}})
