@@ -102,6 +102,9 @@ func init() {
 
 		"admin.outbox.title":          {"Outbox", "发件箱"},
 		"admin.outbox.all":            {"All", "全部"},
+		"admin.outbox.to":             {"to %s", "发给%s的"},
+		"admin.outbox.everyone":       {"everyone's", "查看全部"},
+		"admin.users.messages":        {"Messages", "消息"},
 		"admin.outbox.shown":          {"%d of %d shown, newest first.", "显示%d条，共%d条，最新的在前。"},
 		"admin.outbox.none":           {"No messages.", "没有消息。"},
 		"admin.outbox.sms":            {"SMS", "短信"},

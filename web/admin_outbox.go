@@ -47,6 +47,7 @@ type OutboxRow struct {
 
 // AdminOutbox is the outbox page.
 type AdminOutbox struct {
+	User   *crm.User // only the messages to him (nil: everyone's)
 	State  string
 	States []string
 	Counts map[string]int
@@ -100,7 +101,23 @@ func (s *Server) adminOutbox(w http.ResponseWriter, r *http.Request, sess *Sessi
 		return
 	}
 	d := &AdminOutbox{State: want, States: OutboxStates, Counts: map[string]int{}}
+	if v := r.URL.Query().Get("user"); v != "" {
+		id, _ := strconv.ParseInt(v, 10, 64)
+		if d.User = users[id]; d.User == nil {
+			s.fail(w, r, sess, http.StatusNotFound, "err.notfound")
+			return
+		}
+	}
 	err := outbox.Each(s.cfg.Store.DB(), func(e *outbox.Entry) bool {
+		if d.User != nil {
+			to := users[e.UserID]
+			if to == nil {
+				to = byAddr[strings.ToLower(e.To)]
+			}
+			if to != d.User {
+				return true
+			}
+		}
 		st := outboxState(e, now)
 		d.Counts[st]++
 		if st == outbox.StateQueued || st == "held" || st == outbox.StateSending {

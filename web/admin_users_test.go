@@ -180,6 +180,14 @@ func TestAdminOutboxRetryAndMaskedCodes(t *testing.T) {
 	_, body = c.Get("/admin/outbox?state=sent")
 	mustContain(t, body, "(a sign-in code: never shown)")
 
+	// the messages to one user only
+	_, body = c.Get("/admin/outbox?user=" + strconv.FormatInt(wang.ID, 10))
+	mustContain(t, body, "to Wang Jun", "#"+strconv.FormatInt(id, 10))
+	mustNotContain(t, body, "(a sign-in code: never shown)")
+	_, body = c.Get("/admin/outbox?user=" + strconv.FormatInt(e.Users["Zhou Min"].ID, 10))
+	mustContain(t, body, "(a sign-in code: never shown)")
+	mustNotContain(t, body, "Visit &lt;script&gt;")
+
 	// send it again: queued, its history says who asked
 	api.FailTo(wang.Phones[0], 0, 0)
 	c.Get("/admin/outbox?state=failed")
