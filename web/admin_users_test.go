@@ -215,3 +215,16 @@ func TestAdminOutboxRetryAndMaskedCodes(t *testing.T) {
 	_, body = c.PostFollow("/admin/outbox/retry", url.Values{"id": {strconv.FormatInt(codeID, 10)}})
 	mustContain(t, body, "is a sign-in code: it is not sent again")
 }
+
+// A Chinese-speaking administrator reads the refusals in Chinese.
+func TestAdminUserRefusedInChinese(t *testing.T) {
+	e := start(t)
+	c := e.signIn("Zhou Min")
+	c.Post("/lang", url.Values{"lang": {"zh"}, "back": {"/admin/users/new"}})
+	c.Get("/admin/users/new")
+	_, body := c.Post("/admin/users", userForm("陈刚", "139 0000 0021", 9999))
+	mustContain(t, html.UnescapeString(body), `上级经理"9999"不是系统用户`, "添加用户")
+	_, body = c.Post("/admin/users", userForm("陈刚", "024-2281 5566", e.Users["Liu Yang"].ID))
+	mustContain(t, html.UnescapeString(body), "024-2281 5566")
+	mustNotContain(t, body, "is a landline")
+}
