@@ -98,6 +98,7 @@ func init() {
 		"admin.import.again":        {"Upload a corrected file", "上传修改后的文件"},
 		"admin.import.another":      {"Import another file", "导入其他文件"},
 		"admin.import.sample":       {"The file's rows (bad ones first, up to 20)", "文件内容（错误行优先，最多20行）"},
+		"admin.import.need_skip":    {"Nothing was imported: the file has bad rows. Tick the box to import only the good ones, or fix the file.", "未导入任何数据：文件有错误行。如只导入正确的行，请勾选下面的选项；或修改文件后重新上传。"},
 		"admin.import.changed":      {"The data changed since the check, and the file would now do something else: check it again below before you confirm.", "检查之后数据有变动，导入结果已不同：请重新核对以下内容后再确认。"},
 
 		"admin.outbox.title":          {"Outbox", "发件箱"},

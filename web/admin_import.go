@@ -148,6 +148,7 @@ type ImportPreview struct {
 	Done           bool
 	Duplicates     []csvio.Duplicate
 	Changed        bool // the data changed between preview and confirmation: check again
+	NeedSkip       bool // confirmed without saying to skip the bad rows
 	Minutes        int
 }
 
@@ -346,8 +347,8 @@ func (s *Server) adminImportConfirm(w http.ResponseWriter, r *http.Request, sess
 	for _, b := range check.Bad {
 		lines = append(lines, b.Line)
 	}
-	if !slices.Equal(lines, u.Bad) || check.Created != u.Creates || check.Updated != u.Updates || check.Unchanged != u.Unchanged ||
-		len(u.Bad) > 0 && !skipBad || len(u.Bad) == len(t.Rows) {
+	changed := !slices.Equal(lines, u.Bad) || check.Created != u.Creates || check.Updated != u.Updates || check.Unchanged != u.Unchanged
+	if changed || len(u.Bad) > 0 && !skipBad || len(u.Bad) == len(t.Rows) {
 		// not what was previewed (or not confirmed as previewed): preview again
 		u.Bad, u.Creates, u.Updates, u.Unchanged = lines, check.Created, check.Updated, check.Unchanged
 		u.Created = now
@@ -364,7 +365,7 @@ func (s *Server) adminImportConfirm(w http.ResponseWriter, r *http.Request, sess
 			return
 		}
 		p := s.preview(nid, u, t, check)
-		p.Changed = true
+		p.Changed, p.NeedSkip = changed, !changed
 		w.Header().Set("X-Fieldcrm-Refused", "import-changed")
 		s.render(w, r, sess, http.StatusConflict, "admin_import_preview", "admin", p)
 		return

@@ -243,3 +243,29 @@ func uploads(t *testing.T, e *env) int {
 	})
 	return n
 }
+
+// The confirmation writes only what was previewed: when the data changed
+// in between (the same file imported from another preview), it shows the
+// new preview instead of writing.
+func TestAdminImportChangedSincePreview(t *testing.T) {
+	e := start(t)
+	c := e.signIn("Zhou Min")
+	file := "客户名称,电话,负责人,联系人,联系电话\n鞍山重型机械,024-2281 7000,Wang Jun,张工,13901230001\n"
+	c.Get("/admin/import")
+	_, body := c.postFile("/admin/import", url.Values{"kind": {"accounts"}}, "a.csv", file)
+	first := uploadRE.FindStringSubmatch(body)
+	_, body = c.postFile("/admin/import", url.Values{"kind": {"accounts"}}, "a.csv", file)
+	second := uploadRE.FindStringSubmatch(body)
+	if st, body := c.Post("/admin/import/confirm", url.Values{"upload": {second[1]}}); st != http.StatusOK {
+		t.Fatalf("%d %s", st, visible(body))
+	}
+	accounts := countKind(t, e, crm.KindAccount)
+	st, body := c.Post("/admin/import/confirm", url.Values{"upload": {first[1]}})
+	if st != http.StatusConflict {
+		t.Fatalf("stale confirmation: %d %s", st, visible(body))
+	}
+	mustContain(t, body, "The data changed since the check", "would create 0, update 0 and leave 1 unchanged")
+	if countKind(t, e, crm.KindAccount) != accounts {
+		t.Fatal("a stale confirmation wrote")
+	}
+}

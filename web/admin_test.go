@@ -136,6 +136,8 @@ func TestAdminImportPreviewThenConfirm(t *testing.T) {
 	if st != http.StatusConflict || countKind(t, e, crm.KindAccount) != before {
 		t.Fatalf("confirm without skip: %d, %d accounts: %s", st, countKind(t, e, crm.KindAccount), visible(body))
 	}
+	mustContain(t, body, "Nothing was imported: the file has bad rows.", "Line 3:")
+	mustNotContain(t, body, "The data changed")
 
 	// a good file: the preview says what it will do, the confirmation does exactly that
 	good := "客户名称,电话,负责人,联系人,联系电话\n" +
