@@ -92,7 +92,7 @@ func (c *Contact) validate(tx *Tx, old Record) error {
 // importing reports whether the request is a bulk import by an A-level writer,
 // which may write records in any state they were exported in.
 func (tx *Tx) importing() bool {
-	return tx.meta.Channel == "import" && tx.s.policy.levels(tx.meta.Actor, KindContact).Write == LevelA
+	return (tx.meta.Channel == "import" || tx.meta.Import) && tx.s.policy.levels(tx.meta.Actor, KindContact).Write == LevelA
 }
 
 // CreateContact adds a contact to an existing account.

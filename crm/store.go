@@ -342,6 +342,9 @@ type Meta struct {
 	Channel   string // "sms", "email", "cli", "import", "scheduler", "test"
 	MessageID string // the provider's message id, when a message caused it
 	Summary   string // the message text or command line, for the audit trail
+	// Import marks a bulk import (csvio) made on another channel than
+	// "import" (the web console's, channel "web"): the same rules apply.
+	Import bool
 }
 
 type writeReq struct {

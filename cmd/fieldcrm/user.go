@@ -78,91 +78,31 @@ func rolesList() string {
 	return strings.Join(s, ", ")
 }
 
-// apply sets the fields whose flags were given (all of them for add).
-func (f *userFlags) apply(tx *crm.Tx, fs *flag.FlagSet, u *crm.User, all bool) error {
+// change is the change the flags given make (all of them for add), read
+// by crm as the web console's user pages read theirs.
+func (f *userFlags) change(fs *flag.FlagSet, all bool) crm.UserChange {
 	given := map[string]bool{}
 	fs.Visit(func(fl *flag.Flag) { given[fl.Name] = true })
-	set := func(name string) bool { return all || given[name] }
-	if set("name") {
-		u.Name = *f.name
-	}
-	if set("phone") {
-		u.Phones = nil
-		for _, p := range strings.FieldsFunc(*f.phone, func(r rune) bool { return r == ',' || r == ';' }) {
-			if p = strings.TrimSpace(p); p != "" {
-				u.Phones = append(u.Phones, p)
-			}
+	str := func(name string, v *string) *string {
+		if all || given[name] {
+			return v
 		}
+		return nil
 	}
-	if set("email") {
-		u.Email = *f.email
-	}
-	if set("role") {
-		u.Role = crm.Role(strings.TrimSpace(*f.role))
-		if r, ok := crm.ParseRole(*f.role); ok {
-			u.Role = r
-		}
-	}
-	if set("branch") {
-		u.Branch = strings.TrimSpace(*f.branch)
-	}
-	if set("dept") {
-		u.Dept = strings.TrimSpace(*f.dept)
-	}
-	if set("manager") {
-		m := strings.TrimSpace(*f.manager)
-		switch strings.ToLower(m) {
-		case "", "none", "0", "-":
-			u.Manager = 0
-		default:
-			mu, err := findUser(tx, m)
-			if err != nil {
-				return crm.Errorf(crm.EINVALID, "Manager %q is not a user.", m)
-			}
-			u.Manager = mu.ID
-		}
-	}
-	if set("locale") {
-		u.Locale = strings.ToLower(strings.TrimSpace(*f.locale))
-	}
-	if set("tz") {
-		u.TZ = strings.TrimSpace(*f.tz)
-	}
+	c := crm.UserChange{Name: str("name", f.name), Phones: str("phone", f.phone), Email: str("email", f.email),
+		Role: str("role", f.role), Branch: str("branch", f.branch), Dept: str("dept", f.dept), Manager: str("manager", f.manager),
+		Locale: str("locale", f.locale), TZ: str("tz", f.tz)}
 	if f.disabled != nil && given["disabled"] {
-		u.Disabled = *f.disabled
+		c.Disabled = f.disabled
 	}
 	if f.optedOut != nil && given["opted-out"] {
-		u.OptedOut = *f.optedOut
+		c.OptedOut = f.optedOut
 	}
-	return nil
+	return c
 }
 
 // findUser finds a user by id ("12" or "#12"), email or phone.
-func findUser(tx *crm.Tx, ref string) (*crm.User, error) {
-	ref = strings.TrimSpace(ref)
-	if strings.Contains(ref, "@") {
-		return tx.UserByEmail(ref)
-	}
-	id := strings.TrimPrefix(ref, "#")
-	if _, isPhone := crm.NormalizePhone(ref); (!isPhone || ref != id) && isDigits(id) {
-		var n int64
-		fmt.Sscan(id, &n)
-		return tx.User(n)
-	}
-	return tx.UserByPhone(ref)
-}
-
-func isDigits(s string) bool {
-	if s == "" || len(s) > 18 {
-		return false
-	}
-	for _, c := range s {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return true
-}
+func findUser(tx *crm.Tx, ref string) (*crm.User, error) { return tx.FindUser(ref) }
 
 func describeUser(u *crm.User) string {
 	team := u.Branch
@@ -194,11 +134,9 @@ Registers a user. He needs a name, a mobile phone or an email, a role and
 	defer s.Close()
 	var u *crm.User
 	_, err := s.Update(ctx, meta("cli", "user add", args), func(tx *crm.Tx) error {
-		u = &crm.User{}
-		if err := f.apply(tx, fs, u, true); err != nil {
-			return err
-		}
-		return tx.SaveUser(u)
+		var err error
+		u, err = tx.AddUser(f.change(fs, true))
+		return err
 	})
 	if err != nil {
 		return fail(stderr, "user add", err)
@@ -231,22 +169,12 @@ him back.`)
 	var u *crm.User
 	var changed []string
 	_, err := s.Update(ctx, meta("cli", "user set", args), func(tx *crm.Tx) error {
-		var err error
-		u, err = findUser(tx, pos[0])
+		found, err := findUser(tx, pos[0])
 		if err != nil {
 			return err
 		}
-		if err := f.apply(tx, fs, u, false); err != nil {
-			return err
-		}
-		wantBranch, wantDept := u.Branch, u.Dept
-		if err := tx.SaveUser(u); err != nil {
-			return err
-		}
-		if u.Branch != wantBranch || u.Dept != wantDept {
-			return crm.Errorf(crm.ECONFLICT, "crm kept %s's branch and department (%s/%s): moving a user to another team is not supported yet.", u.Name, u.Branch, u.Dept)
-		}
-		return nil
+		u, err = tx.ChangeUser(found.ID, f.change(fs, false))
+		return err
 	})
 	if err != nil {
 		return fail(stderr, "user set", err)

@@ -24,6 +24,10 @@ type Options struct {
 	// Progress, when set, is told after every row how far the import has
 	// got (ProgressPrinter.Update shows it on a terminal).
 	Progress func(Progress)
+	// DryRun checks every row and writes nothing: the Result counts what
+	// the import would create, update and find unchanged, and its bad rows
+	// (the web console's preview).
+	DryRun bool
 }
 
 // RowError is a bad row: its line in the file and what is wrong with it.
@@ -147,8 +151,9 @@ func Import(cx context.Context, s *crm.Store, kind string, t *Table, o Options) 
 		}
 	}
 	var dryBad map[int]string
+	var dryOuts map[outcome]int
 	_, err = s.Update(cx, o.Meta, func(tx *crm.Tx) error {
-		_, dryBad = apply(tx, todo)
+		dryOuts, dryBad = apply(tx, todo)
 		return errDryRun
 	})
 	if !errors.Is(err, errDryRun) {
@@ -168,6 +173,11 @@ func Import(cx context.Context, s *crm.Store, kind string, t *Table, o Options) 
 		sort.Slice(res.Bad, func(a, b int) bool { return res.Bad[a].Line < res.Bad[b].Line })
 	}
 	report()
+	if o.DryRun {
+		res.Created, res.Updated, res.Unchanged = dryOuts[created], dryOuts[updated], dryOuts[unchanged]
+		res.Matched = append(res.Matched, matched...)
+		return res, nil
+	}
 	if len(badAll) > 0 && !o.SkipBad {
 		return res, nil
 	}
