@@ -55,10 +55,11 @@ func TestDBIsFreshAndDropped(t *testing.T) {
 // DBFrom copies a template that setup built once: every copy has what setup
 // made, and what a test writes in its copy stays there.
 func TestDBFromTemplate(t *testing.T) {
+	server := pgtest.Server(t) // here, not in the goroutines below: a skip ends only the goroutine it is called in
 	ctx := context.Background()
 	name := "test_" + time.Now().Format("150405") + "_" + strconv.Itoa(os.Getpid())
 	t.Cleanup(func() {
-		c, err := pgx.Connect(ctx, pgtest.Server(t))
+		c, err := pgx.Connect(ctx, server)
 		if err == nil {
 			c.Exec(ctx, "DROP DATABASE IF EXISTS fieldcrm_tpl_"+name+" WITH (FORCE)")
 			c.Close(ctx)
