@@ -2,13 +2,16 @@ package web_test
 
 import (
 	"net/http"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/fieldcrm/fieldcrm/crm"
 	"github.com/fieldcrm/fieldcrm/internal/browsertest"
+	"github.com/fieldcrm/fieldcrm/internal/demodata"
 )
 
 func TestMain(m *testing.M) { browsertest.Main(m) }
@@ -199,4 +202,43 @@ func TestWalkEscaping(t *testing.T) {
 	if d := b.Dialogs(); len(d) > 0 {
 		t.Fatalf("a name ran as script: %v", d)
 	}
+}
+
+// An administrator's walk: the index, users, an import whose bad rows are
+// shown before anything is written, the outbox, the signed-in browsers.
+func TestWalkAdminBrowser(t *testing.T) {
+	e := start(t)
+	b := browsertest.Start(t, browsertest.Lang("en"), browsertest.Size(browsertest.Laptop))
+	signInBrowser(t, e, b, "Zhou Min", "zhou.min@dealer.example")
+	b.ClickAndWait("header nav a[href='/admin']")
+	b.Screenshots("admin-en")
+	b.Open(e.Srv.URL + "/admin/users")
+	if !strings.Contains(b.PageText(), "Ma Qiang") {
+		t.Errorf("the administrator's user list lacks Dalian's salesman")
+	}
+	b.Screenshots("admin-users-en")
+	b.Open(e.Srv.URL + "/admin/import")
+	b.Select("#import-form select[name=kind]", "accounts")
+	bad, err := filepath.Abs("../cmd/fieldcrm/testdata/accounts_bad.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.SetTimeout(30 * time.Second) // an import's preview reads the file on a loaded machine
+	b.Upload("#import-form input[name=file]", bad)
+	b.Submit("#import-form")
+	b.Screenshots("admin-import-preview-en")
+	var n int
+	e.view("Zhou Min", func(tx *crm.Tx) error {
+		return tx.Each(crm.KindAccount, func(crm.Record) bool { n++; return true })
+	})
+	if n != len(demodata.Accounts)+len(demodata.DalianAccounts) {
+		t.Errorf("a preview wrote accounts: %d stored", n)
+	}
+	b.Open(e.Srv.URL + "/admin/outbox")
+	b.Screenshots("admin-outbox-en")
+	if strings.Contains(b.PageText(), e.code(e.Users["Zhou Min"])) {
+		t.Errorf("the outbox page shows a sign-in code")
+	}
+	b.Open(e.Srv.URL + "/admin/sessions")
+	b.Screenshots("admin-sessions-en")
 }
