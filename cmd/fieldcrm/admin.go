@@ -131,6 +131,12 @@ Exit status 1 when problems remain.`)
 	if len(pos) > 0 {
 		return usageError(fs, stderr, "unexpected argument %q", pos[0])
 	}
+	if isPostgresURL(*db) { // a copy made by fieldcrm migrate (migrate.go)
+		if *repair {
+			return usageError(fs, stderr, "--repair is for a bbolt file; a PostgreSQL copy is made again with fieldcrm migrate --replace")
+		}
+		return checkPostgres(ctx, "check", *db, stdout, stderr)
+	}
 	s, ok := openStore(fs, *db, stderr)
 	if !ok {
 		return 1
