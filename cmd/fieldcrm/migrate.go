@@ -48,6 +48,7 @@ The file is opened as every command opens it: not while serve runs on it
 Not copied, because PostgreSQL has them otherwise: bbolt's indexes (the
 tables' typed columns and indexes), the outbox's state and key indexes
 (columns of outbox_entries), bbolt's layout version (schema_migrations).
+Not copied at all: the web console's sign-ins (everyone signs in again).
 
 --check validates a copy (also: fieldcrm check --db postgres://…).
 Serving from PostgreSQL is not there yet.`)
@@ -134,7 +135,7 @@ func printCopySummary(w io.Writer, from, to string, sum *pgcopy.Summary) {
 		rate = fmt.Sprintf(", %.0f records/s", float64(sum.Records)/secs)
 	}
 	fmt.Fprintf(w, "%d records, %d rows in all, in %s%s\n", sum.Records, total, sum.Took.Round(time.Millisecond), rate)
-	fmt.Fprintln(w, "not copied (PostgreSQL has them otherwise):")
+	fmt.Fprintln(w, "not copied, and why:")
 	for _, n := range pgcopy.NotCopied {
 		fmt.Fprintf(w, "  %s: %s\n", n.Bucket, n.Why)
 	}

@@ -243,7 +243,7 @@ func TestMigrate(t *testing.T) {
 		t.Fatalf("migrate: exit %d\n%s\n%s", code, out, errOut)
 	}
 	for _, want := range []string{"copied " + db, "accounts", "changesets", "record_history", "message_claims", "outbox_entries",
-		"records/s", "not copied (PostgreSQL has them otherwise)", "idx_*"} {
+		"records/s", "not copied, and why:", "idx_*", "web/sessions"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("migrate output lacks %q:\n%s", want, out)
 		}
@@ -352,6 +352,9 @@ func TestMigrateRefusals(t *testing.T) {
 	pool.QueryRow(context.Background(), "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'").Scan(&tables)
 	if tables != 0 {
 		t.Errorf("%d tables created for a refused copy", tables)
+	}
+	if out, errOut, code := runCmd(t, "check", "--db", dsn); code != 1 || !strings.Contains(errOut, "no fieldcrm schema in this database") {
+		t.Errorf("check of an empty database: exit %d\n%s%s", code, out, errOut)
 	}
 	if _, errOut, code := runCmd(t, "migrate", "--from", db, "--to", "/tmp/x.db"); code != 2 || !strings.Contains(errOut, "--to must be a postgres:// URL") {
 		t.Errorf("bad --to: exit %d %s", code, errOut)

@@ -3,12 +3,14 @@ package pgcopy
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/fieldcrm/fieldcrm/crm"
 	"github.com/fieldcrm/fieldcrm/crm/pgstore"
@@ -18,6 +20,9 @@ import (
 // maxShown is how many problems of one sort Check lists before it counts
 // the rest.
 const maxShown = 10
+
+// ErrNoSchema is returned by Check for a database without fieldcrm's schema.
+var ErrNoSchema = errors.New("no fieldcrm schema in this database (nothing was copied into it: fieldcrm migrate --from FILE --to URL)")
 
 // Report is what Check found.
 type Report struct {
@@ -53,6 +58,14 @@ func Check(ctx context.Context, db pgstore.Beginner) (*Report, error) {
 	rep := &Report{Rows: map[string]int64{}}
 	err := pgstore.RetryTxOptions(ctx, db, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
 		*rep = Report{Rows: map[string]int64{}}
+		var version int
+		err := tx.QueryRow(ctx, "SELECT coalesce(max(version), 0) FROM schema_migrations").Scan(&version)
+		var pe *pgconn.PgError
+		if errors.As(err, &pe) && pe.Code == "42P01" || err == nil && version == 0 {
+			return ErrNoSchema
+		} else if err != nil {
+			return err
+		}
 		c := &checker{ctx: ctx, q: tx, rep: rep, seen: map[string]int{}}
 		for _, f := range []func() error{c.records, c.changeSets, c.history, c.counters, c.phones, c.others} {
 			if err := f(); err != nil {
