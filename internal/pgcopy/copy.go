@@ -201,6 +201,49 @@ func (c *copier) put(table string, cols []string, rows [][]any) error {
 	return nil
 }
 
+// stream writes one row per key of bucket with COPY, read from a cursor as
+// COPY asks for them (a large kind is never all in memory); fn returns a
+// row, or nil to skip the key.
+func (c *copier) stream(table string, cols []string, bucket string, fn func(k, v []byte) ([]any, error)) error {
+	t0 := time.Now()
+	var cur *bolt.Cursor
+	if b := c.btx.Bucket([]byte(bucket)); b != nil {
+		cur = b.Cursor()
+	}
+	started := false
+	next := func() ([]any, error) {
+		for cur != nil {
+			var k, v []byte
+			if !started {
+				k, v = cur.First()
+				started = true
+			} else {
+				k, v = cur.Next()
+			}
+			if k == nil {
+				return nil, nil
+			}
+			row, err := fn(k, v)
+			if err != nil {
+				return nil, fmt.Errorf("bucket %s, key %q: %w", bucket, k, err)
+			}
+			if row != nil {
+				return row, nil
+			}
+		}
+		return nil, nil
+	}
+	n, err := c.tx.CopyFrom(c.ctx, pgx.Identifier{table}, cols, pgx.CopyFromFunc(next))
+	if err != nil {
+		return fmt.Errorf("%s: %w", table, err)
+	}
+	c.sum.Tables = append(c.sum.Tables, TableCount{table, n})
+	if c.o.Progress != nil {
+		c.o.Progress(table, n, time.Since(t0))
+	}
+	return nil
+}
+
 // each runs fn on every key of bucket name (none when the file has no such
 // bucket: a gateway that never ran).
 func (c *copier) each(name string, fn func(k, v []byte) error) error {
@@ -258,32 +301,28 @@ func (c *copier) records() error {
 		kind := string(k)
 		t := pgstore.Tables[kind]
 		bucket := "rec/" + kind
-		var rows [][]any
-		var maxID int64
-		err := c.each(bucket, func(key, v []byte) error {
+		var maxID, n int64
+		cols := append(append([]string{"id", "owner", "branch", "dept", "created", "updated"}, t.Cols...), "data")
+		err := c.stream(t.Name, cols, bucket, func(key, v []byte) ([]any, error) {
 			id, err := u64(key)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			vals, err := recordValues(kind, v)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			if vals[0].(int64) != id {
-				return fmt.Errorf("the record says id %d", vals[0])
+				return nil, fmt.Errorf("the record says id %d", vals[0])
 			}
 			maxID = max(maxID, id)
-			rows = append(rows, vals)
-			return nil
+			n++
+			return vals, nil
 		})
 		if err != nil {
 			return err
 		}
-		cols := append(append([]string{"id", "owner", "branch", "dept", "created", "updated"}, t.Cols...), "data")
-		if err := c.put(t.Name, cols, rows); err != nil {
-			return err
-		}
-		c.sum.Records += int64(len(rows))
+		c.sum.Records += n
 		last := max(int64(c.seq(bucket)), maxID)
 		if _, err := c.tx.Exec(c.ctx, "UPDATE id_counters SET last = $2 WHERE kind = $1", kind, last); err != nil {
 			return err
@@ -302,19 +341,14 @@ func (c *copier) records() error {
 		return err
 	}
 	// the fuzzy lookup's tokens: kind 0 token 0 id → field, pos, ntok
-	var toks [][]any
-	if err := c.each("idx_name", func(k, v []byte) error {
+	if err := c.stream("name_tokens", []string{"kind", "token", "id", "field", "pos", "ntok"}, "idx_name", func(k, v []byte) ([]any, error) {
 		kind, rest, ok := bytes.Cut(k, []byte{0})
 		if !ok || len(rest) < 9 || rest[len(rest)-9] != 0 || len(v) != 3 {
-			return errors.New("not a name index entry")
+			return nil, errors.New("not a name index entry")
 		}
 		id, _ := u64(rest[len(rest)-8:])
-		toks = append(toks, []any{string(kind), bytes.Clone(rest[:len(rest)-9]), id, int16(v[0]), int16(v[1]), int16(v[2])})
-		return nil
+		return []any{string(kind), bytes.Clone(rest[:len(rest)-9]), id, int16(v[0]), int16(v[1]), int16(v[2])}, nil
 	}); err != nil {
-		return err
-	}
-	if err := c.put("name_tokens", []string{"kind", "token", "id", "field", "pos", "ntok"}, toks); err != nil {
 		return err
 	}
 	var docs [][]any
@@ -330,44 +364,34 @@ func (c *copier) records() error {
 
 // history copies the change sets and every record's list of them.
 func (c *copier) history() error {
-	var sets [][]any
-	if err := c.each("changesets", func(k, v []byte) error {
+	if err := c.stream("changesets", []string{"id", "at", "user_id", "channel", "message_id", "summary", "undo_of", "undone_by", "data"}, "changesets", func(k, v []byte) ([]any, error) {
 		id, err := u64(k)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		var cs crm.ChangeSet
 		if err := json.Unmarshal(v, &cs); err != nil {
-			return err
+			return nil, err
 		}
 		if cs.ID != id {
-			return fmt.Errorf("the change set says id %d", cs.ID)
+			return nil, fmt.Errorf("the change set says id %d", cs.ID)
 		}
-		sets = append(sets, []any{cs.ID, cs.At, cs.User, cs.Channel, cs.MessageID, cs.Summary, cs.UndoOf, cs.UndoneBy, string(v)})
-		return nil
+		return []any{cs.ID, cs.At, cs.User, cs.Channel, cs.MessageID, cs.Summary, cs.UndoOf, cs.UndoneBy, string(v)}, nil
 	}); err != nil {
-		return err
-	}
-	if err := c.put("changesets", []string{"id", "at", "user_id", "channel", "message_id", "summary", "undo_of", "undone_by", "data"}, sets); err != nil {
 		return err
 	}
 	if err := c.setSeq("changeset_ids", c.seq("changesets")); err != nil {
 		return err
 	}
-	var hist [][]any
-	if err := c.each("rec_hist", func(k, _ []byte) error { // kind 0 id csid
+	return c.stream("record_history", []string{"kind", "id", "changeset"}, "rec_hist", func(k, _ []byte) ([]any, error) { // kind 0 id csid
 		kind, rest, ok := bytes.Cut(k, []byte{0})
 		if !ok || len(rest) != 16 {
-			return errors.New("not a history entry")
+			return nil, errors.New("not a history entry")
 		}
 		id, _ := u64(rest[:8])
 		cs, _ := u64(rest[8:])
-		hist = append(hist, []any{string(kind), id, cs})
-		return nil
-	}); err != nil {
-		return err
-	}
-	return c.put("record_history", []string{"kind", "id", "changeset"}, hist)
+		return []any{string(kind), id, cs}, nil
+	})
 }
 
 // crmState copies the conversations and the unresolved messages.
