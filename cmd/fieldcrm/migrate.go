@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -32,7 +33,7 @@ func isTerminal(w io.Writer) bool {
 }
 
 func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs, _ := newFlags("migrate", "migrate --from FILE --to postgres://… [--replace] | migrate --check --to postgres://…", `
+	fs := newFlagsNoDB("migrate", "migrate --from FILE --to postgres://… [--replace] | migrate --check --to postgres://…", `
 Copies a bbolt database into PostgreSQL: every record of every kind with its
 id, every change set and record history, the id counters (the next id of a
 kind continues after the last one ever given, deleted records' included),
@@ -63,6 +64,9 @@ Serving from PostgreSQL is not there yet.`)
 	if len(pos) > 0 {
 		return usageError(fs, stderr, "unexpected argument %q", pos[0])
 	}
+	if *from == "" && !*check {
+		return usageError(fs, stderr, "give the bbolt database to copy with --from FILE")
+	}
 	if !isPostgresURL(*to) {
 		return usageError(fs, stderr, "--to must be a postgres:// URL (got %q)", *to)
 	}
@@ -71,9 +75,6 @@ Serving from PostgreSQL is not there yet.`)
 			return usageError(fs, stderr, "--check takes only --to")
 		}
 		return checkPostgres(ctx, "migrate", *to, stdout, stderr)
-	}
-	if *from == "" {
-		return usageError(fs, stderr, "give the bbolt database to copy with --from FILE")
 	}
 	s, ok := openStore(fs, *from, stderr)
 	if !ok {
@@ -103,6 +104,20 @@ Serving from PostgreSQL is not there yet.`)
 	}
 	printCopySummary(stdout, *from, redactURL(*to), sum)
 	return 0
+}
+
+// newFlagsNoDB is newFlags for a command that names its databases itself
+// (--from, --to) instead of --db.
+func newFlagsNoDB(name, synopsis, about string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.Usage = func() {
+		w := fs.Output()
+		fmt.Fprintf(w, "usage: fieldcrm %s\n", synopsis)
+		fmt.Fprintf(w, "\n%s\n", strings.TrimSpace(about))
+		fmt.Fprintln(w, "\nflags:")
+		fs.PrintDefaults()
+	}
+	return fs
 }
 
 // printCopySummary prints rows per table, the time, and what was not copied.
