@@ -183,6 +183,26 @@ func (c *checker) history() error {
 		}
 		c.problem("history", "history of %s #%d: change set %d does not exist", kind, id, cs)
 	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	rows.Close()
+	// and the other way: every record a change set changed has it in its history
+	rows, err = c.q.Query(c.ctx, `SELECT c.id, ch->>'kind', (ch->>'id')::bigint
+		FROM changesets c CROSS JOIN LATERAL jsonb_array_elements(coalesce(c.data->'changes', '[]')) ch
+		LEFT JOIN record_history h ON h.kind = ch->>'kind' AND h.id = (ch->>'id')::bigint AND h.changeset = c.id
+		WHERE h.changeset IS NULL ORDER BY c.id`)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var kind string
+		var id, cs int64
+		if err := rows.Scan(&cs, &kind, &id); err != nil {
+			return err
+		}
+		c.problem("history", "change set %d changed %s #%d, whose history lacks it", cs, kind, id)
+	}
 	return rows.Err()
 }
 
