@@ -122,7 +122,8 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs, db := newFlags("check", "check [--repair] [--db PATH]", `
 Checks every index of the database against the records (and each kind's id
 sequence). With --repair it rebuilds the indexes when anything is wrong.
-Exit status 1 when problems remain.`)
+Exit status 1 when problems remain. With --db postgres://… it checks a copy
+made by fieldcrm migrate (records, columns, history, id counters).`)
 	repair := fs.Bool("repair", false, "rebuild the indexes from the records when anything is wrong")
 	pos, code, ok := parseFlags(fs, args, stdout, stderr)
 	if !ok {
