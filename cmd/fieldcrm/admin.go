@@ -122,7 +122,8 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs, db := newFlags("check", "check [--repair] [--db PATH]", `
 Checks every index of the database against the records (and each kind's id
 sequence). With --repair it rebuilds the indexes when anything is wrong.
-Exit status 1 when problems remain.`)
+Exit status 1 when problems remain. With --db postgres://… it checks a copy
+made by fieldcrm migrate (records, columns, history, id counters).`)
 	repair := fs.Bool("repair", false, "rebuild the indexes from the records when anything is wrong")
 	pos, code, ok := parseFlags(fs, args, stdout, stderr)
 	if !ok {
@@ -130,6 +131,12 @@ Exit status 1 when problems remain.`)
 	}
 	if len(pos) > 0 {
 		return usageError(fs, stderr, "unexpected argument %q", pos[0])
+	}
+	if isPostgresURL(*db) { // a copy made by fieldcrm migrate (migrate.go)
+		if *repair {
+			return usageError(fs, stderr, "--repair is for a bbolt file; a PostgreSQL copy is made again with fieldcrm migrate --replace")
+		}
+		return checkPostgres(ctx, "check", *db, stdout, stderr)
 	}
 	s, ok := openStore(fs, *db, stderr)
 	if !ok {

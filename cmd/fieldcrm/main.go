@@ -30,6 +30,7 @@ func commands() map[string]command {
 		"backup":   {"write a consistent copy of the database (also from a running serve)", runHotBackup},
 		"restore":  {"replace the database with a checked backup (serve stopped)", runRestore},
 		"check":    {"check (and --repair) the database's indexes", runCheck},
+		"migrate":  {"copy a bbolt database into PostgreSQL (--from FILE --to postgres://…)", runMigrate},
 		"serve":    {"run the service: Twilio webhook, outbox and scheduled jobs", runServe},
 		"demo":     {"try fieldcrm: a demo database and a prompt to text as a salesman", runDemo},
 		"sms":      {"handle one SMS as serve would (--from NUMBER \"text\")", runSMS},

@@ -1,0 +1,381 @@
+package pgcopy
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/fieldcrm/fieldcrm/crm"
+	"github.com/fieldcrm/fieldcrm/crm/pgstore"
+	"github.com/fieldcrm/fieldcrm/gateway/outbox"
+)
+
+// maxShown is how many problems of one sort Check lists before it counts
+// the rest.
+const maxShown = 10
+
+// ErrNoSchema is returned by Check for a database without fieldcrm's schema.
+var ErrNoSchema = errors.New("no fieldcrm schema in this database (nothing was copied into it: fieldcrm migrate --from FILE --to URL)")
+
+// Report is what Check found.
+type Report struct {
+	Rows     map[string]int64 // rows read per table
+	Problems []string         // empty: the copy is sound
+}
+
+type checker struct {
+	ctx  context.Context
+	q    pgstore.Querier
+	rep  *Report
+	seen map[string]int // problems per sort, for maxShown
+}
+
+func (c *checker) problem(sort, format string, a ...any) {
+	c.seen[sort]++
+	if n := c.seen[sort]; n <= maxShown {
+		c.rep.Problems = append(c.rep.Problems, fmt.Sprintf(format, a...))
+	} else if n == maxShown+1 {
+		c.rep.Problems = append(c.rep.Problems, fmt.Sprintf("(%s: more problems of this sort not listed)", sort))
+	}
+}
+
+// Check validates a PostgreSQL database written by Copy (or by fieldcrm on
+// PostgreSQL): every record's JSON decodes into its record type and its
+// typed columns agree with it; every change set decodes and its columns
+// agree; every history entry points to a change set that exists; each id
+// counter and sequence is at least the highest id given; the users' numbers
+// agree with the users; document contents, outbox entries, unresolved
+// messages and claims decode and belong to something. It reads in one
+// REPEATABLE READ transaction (one snapshot).
+func Check(ctx context.Context, db pgstore.Beginner) (*Report, error) {
+	rep := &Report{Rows: map[string]int64{}}
+	err := pgstore.RetryTxOptions(ctx, db, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+		*rep = Report{Rows: map[string]int64{}}
+		var version int
+		err := tx.QueryRow(ctx, "SELECT coalesce(max(version), 0) FROM schema_migrations").Scan(&version)
+		var pe *pgconn.PgError
+		if errors.As(err, &pe) && pe.Code == "42P01" || err == nil && version == 0 {
+			return ErrNoSchema
+		} else if err != nil {
+			return err
+		}
+		c := &checker{ctx: ctx, q: tx, rep: rep, seen: map[string]int{}}
+		for _, f := range []func() error{c.records, c.changeSets, c.history, c.counters, c.phones, c.others} {
+			if err := f(); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return rep, nil
+}
+
+// norm is a column's value as text, for comparing what is stored with what
+// the record says (timestamptz keeps microseconds).
+func norm(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "NULL"
+	case time.Time:
+		return x.UTC().Truncate(time.Microsecond).Format(time.RFC3339Nano)
+	}
+	return fmt.Sprint(v)
+}
+
+func (c *checker) records() error {
+	for _, k := range crm.Kinds {
+		kind := string(k)
+		t := pgstore.Tables[kind]
+		cols := append(append([]string{"id", "owner", "branch", "dept", "created", "updated"}, t.Cols...), "data::text")
+		rows, err := c.q.Query(c.ctx, "SELECT "+strings.Join(cols, ", ")+" FROM "+t.Name+" ORDER BY id")
+		if err != nil {
+			return err
+		}
+		var n int64
+		for rows.Next() {
+			n++
+			vals, err := rows.Values()
+			if err != nil {
+				rows.Close()
+				return err
+			}
+			id := vals[0].(int64)
+			want, err := recordValues(kind, []byte(vals[len(vals)-1].(string)))
+			if err != nil {
+				c.problem(kind+" json", "%s #%d: its JSON does not decode: %v", kind, id, err)
+				continue
+			}
+			for i, col := range cols[:len(cols)-1] {
+				if g, w := norm(vals[i]), norm(want[i]); g != w {
+					c.problem(kind+" columns", "%s #%d: column %s holds %s, the record says %s", kind, id, col, g, w)
+				}
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		c.rep.Rows[t.Name] = n
+	}
+	return nil
+}
+
+func (c *checker) changeSets() error {
+	rows, err := c.q.Query(c.ctx, "SELECT id, at, user_id, channel, message_id, summary, undo_of, undone_by, data::text FROM changesets ORDER BY id")
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	var n int64
+	for rows.Next() {
+		n++
+		var id, user, undoOf, undoneBy int64
+		var at time.Time
+		var ch, msg, summary, data string
+		if err := rows.Scan(&id, &at, &user, &ch, &msg, &summary, &undoOf, &undoneBy, &data); err != nil {
+			return err
+		}
+		var cs crm.ChangeSet
+		if err := json.Unmarshal([]byte(data), &cs); err != nil {
+			c.problem("changeset json", "change set %d: its JSON does not decode: %v", id, err)
+			continue
+		}
+		got := []any{id, at, user, ch, msg, summary, undoOf, undoneBy}
+		want := []any{cs.ID, cs.At, cs.User, cs.Channel, cs.MessageID, cs.Summary, cs.UndoOf, cs.UndoneBy}
+		names := []string{"id", "at", "user_id", "channel", "message_id", "summary", "undo_of", "undone_by"}
+		for i := range got {
+			if g, w := norm(got[i]), norm(want[i]); g != w {
+				c.problem("changeset columns", "change set %d: column %s holds %s, its JSON says %s", id, names[i], g, w)
+			}
+		}
+	}
+	c.rep.Rows["changesets"] = n
+	return rows.Err()
+}
+
+func (c *checker) history() error {
+	var n int64
+	if err := c.q.QueryRow(c.ctx, "SELECT count(*) FROM record_history").Scan(&n); err != nil {
+		return err
+	}
+	c.rep.Rows["record_history"] = n
+	rows, err := c.q.Query(c.ctx, `SELECT h.kind, h.id, h.changeset FROM record_history h
+		LEFT JOIN changesets c ON c.id = h.changeset WHERE c.id IS NULL ORDER BY h.changeset, h.kind, h.id`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var kind string
+		var id, cs int64
+		if err := rows.Scan(&kind, &id, &cs); err != nil {
+			return err
+		}
+		c.problem("history", "history of %s #%d: change set %d does not exist", kind, id, cs)
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	rows.Close()
+	// and the other way: every record a change set changed has it in its history
+	rows, err = c.q.Query(c.ctx, `SELECT c.id, ch->>'kind', (ch->>'id')::bigint
+		FROM changesets c CROSS JOIN LATERAL jsonb_array_elements(coalesce(c.data->'changes', '[]')) ch
+		LEFT JOIN record_history h ON h.kind = ch->>'kind' AND h.id = (ch->>'id')::bigint AND h.changeset = c.id
+		WHERE h.changeset IS NULL ORDER BY c.id`)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var kind string
+		var id, cs int64
+		if err := rows.Scan(&cs, &kind, &id); err != nil {
+			return err
+		}
+		c.problem("history", "change set %d changed %s #%d, whose history lacks it", cs, kind, id)
+	}
+	return rows.Err()
+}
+
+func (c *checker) counters() error {
+	for _, k := range crm.Kinds {
+		t := pgstore.Tables[string(k)]
+		var last, maxID int64
+		err := c.q.QueryRow(c.ctx, "SELECT (SELECT last FROM id_counters WHERE kind = $1), (SELECT coalesce(max(id), 0) FROM "+t.Name+")", string(k)).
+			Scan(&last, &maxID)
+		if err != nil {
+			return fmt.Errorf("id counter of %s: %w", k, err)
+		}
+		if last < maxID {
+			c.problem("counters", "id counter of %s is %d, below its highest id %d: the next %s would take an id in use", k, last, maxID, k)
+		}
+	}
+	for _, s := range []struct{ seq, table string }{{"changeset_ids", "changesets"}, {"unresolved_ids", "unresolved"}, {"outbox_ids", "outbox_entries"}} {
+		var last, maxID int64
+		var called bool
+		err := c.q.QueryRow(c.ctx, "SELECT last_value, is_called, (SELECT coalesce(max(id), 0) FROM "+s.table+") FROM "+s.seq).Scan(&last, &called, &maxID)
+		if err != nil {
+			return err
+		}
+		if !called {
+			last--
+		}
+		if last < maxID {
+			c.problem("counters", "sequence %s is at %d, below the highest id %d of %s", s.seq, last, maxID, s.table)
+		}
+	}
+	return nil
+}
+
+// phones checks idx_user_phone's table against the users' numbers, and that
+// no two users share an e-mail address.
+func (c *checker) phones() error {
+	rows, err := c.q.Query(c.ctx, "SELECT id, coalesce(data->'phones', '[]')::text FROM users ORDER BY id")
+	if err != nil {
+		return err
+	}
+	want := map[string]int64{}
+	for rows.Next() {
+		var id int64
+		var raw string
+		if err := rows.Scan(&id, &raw); err != nil {
+			rows.Close()
+			return err
+		}
+		var ps []string
+		json.Unmarshal([]byte(raw), &ps)
+		for _, p := range ps {
+			if o, dup := want[p]; dup {
+				c.problem("unique", "number %s is on user #%d and user #%d", p, o, id)
+			}
+			want[p] = id
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	rows, err = c.q.Query(c.ctx, "SELECT phone, user_id FROM user_phones ORDER BY phone")
+	if err != nil {
+		return err
+	}
+	have := map[string]int64{}
+	for rows.Next() {
+		var p string
+		var id int64
+		if err := rows.Scan(&p, &id); err != nil {
+			rows.Close()
+			return err
+		}
+		have[p] = id
+		if w, ok := want[p]; !ok || w != id {
+			c.problem("unique", "user_phones: %s points to user #%d, whose record does not have it", p, id)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	missing := []string{}
+	for p, id := range want {
+		if have[p] != id {
+			missing = append(missing, fmt.Sprintf("user_phones: user #%d's number %s is missing (messages from it would not find him)", id, p))
+		}
+	}
+	slices.Sort(missing)
+	for _, m := range missing {
+		c.problem("unique", "%s", m)
+	}
+	rows, err = c.q.Query(c.ctx, "SELECT lower(email), count(*) FROM users WHERE email <> '' GROUP BY 1 HAVING count(*) > 1")
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var e string
+		var n int64
+		if err := rows.Scan(&e, &n); err != nil {
+			return err
+		}
+		c.problem("unique", "e-mail %s is on %d users", e, n)
+	}
+	return rows.Err()
+}
+
+// others checks what belongs to records and the gateways' rows.
+func (c *checker) others() error {
+	orphans := []struct{ sort, sql, format string }{
+		{"documents", "SELECT d.id FROM document_data d LEFT JOIN documents r ON r.id = d.id WHERE r.id IS NULL", "document_data %d: no such document"},
+		{"documents", "SELECT r.id FROM documents r LEFT JOIN document_data d ON d.id = r.id WHERE d.id IS NULL AND r.size > 0", "document #%d: its content is missing"},
+		{"phones", "SELECT p.user_id FROM user_phones p LEFT JOIN users u ON u.id = p.user_id WHERE u.id IS NULL", "user_phones: user #%d does not exist"},
+	}
+	for _, o := range orphans {
+		rows, err := c.q.Query(c.ctx, o.sql)
+		if err != nil {
+			return err
+		}
+		ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			c.problem(o.sort, o.format, id)
+		}
+	}
+	rows, err := c.q.Query(c.ctx, "SELECT id, state, channel, recipient, data::text FROM outbox_entries ORDER BY id")
+	if err != nil {
+		return err
+	}
+	var n int64
+	for rows.Next() {
+		n++
+		var id int64
+		var state, ch, to, data string
+		if err := rows.Scan(&id, &state, &ch, &to, &data); err != nil {
+			rows.Close()
+			return err
+		}
+		var e outbox.Entry
+		if err := json.Unmarshal([]byte(data), &e); err != nil {
+			c.problem("outbox", "outbox entry %d: its JSON does not decode: %v", id, err)
+		} else if e.ID != id || e.State != state || e.Channel != ch || e.To != to {
+			c.problem("outbox", "outbox entry %d: columns (%d %s %s %s) disagree with its JSON (%d %s %s %s)", id, id, state, ch, to, e.ID, e.State, e.Channel, e.To)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	c.rep.Rows["outbox_entries"] = n
+	rows, err = c.q.Query(c.ctx, "SELECT id, user_id, data::text FROM unresolved ORDER BY id")
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	n = 0
+	for rows.Next() {
+		n++
+		var id, user int64
+		var data string
+		if err := rows.Scan(&id, &user, &data); err != nil {
+			return err
+		}
+		var u crm.Unresolved
+		if err := json.Unmarshal([]byte(data), &u); err != nil {
+			c.problem("unresolved", "unresolved message %d: its JSON does not decode: %v", id, err)
+		} else if u.ID != id || u.User != user {
+			c.problem("unresolved", "unresolved message %d: columns disagree with its JSON", id)
+		}
+	}
+	c.rep.Rows["unresolved"] = n
+	return rows.Err()
+}
