@@ -14,13 +14,14 @@ import (
 )
 
 // The web console's pages: html/template files under web/. layout.html
-// holds the page shell (head, navigation, flash) and the shared blocks; each
-// other file is one page that defines "title" and "content". Every page is
+// holds the page shell (head, navigation, flash) and the shared blocks, as
+// do the files named _*.html; each other file is one page that defines
+// "title" and "content". Every page is
 // parsed once per locale with the layout and the locale's functions, among
 // them t (a phrase of the dictionary, webtext*.go) and tf (one with
 // fmt.Sprintf arguments).
 
-//go:embed web
+//go:embed all:web
 var webFiles embed.FS
 
 // WebPages holds the parsed pages of every locale. Safe for concurrent use.
@@ -65,9 +66,21 @@ func parseWeb(fsys fs.FS) (*WebPages, error) {
 		if err != nil {
 			return nil, fmt.Errorf("templates: web/layout.html: %w", err)
 		}
+		// files named _*.html hold blocks several pages share
+		for _, p := range paths {
+			if strings.HasPrefix(path.Base(p), "_") {
+				b, err := fs.ReadFile(fsys, p)
+				if err != nil {
+					return nil, err
+				}
+				if _, err := root.New(path.Base(p)).Parse(string(b)); err != nil {
+					return nil, fmt.Errorf("templates: %s: %w", p, err)
+				}
+			}
+		}
 		for _, p := range paths {
 			name := strings.TrimSuffix(path.Base(p), ".html")
-			if name == "layout" {
+			if name == "layout" || strings.HasPrefix(name, "_") {
 				continue
 			}
 			b, err := fs.ReadFile(fsys, p)
