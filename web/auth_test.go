@@ -294,3 +294,48 @@ func TestDisabledUserSignedOut(t *testing.T) {
 		t.Fatalf("a disabled user's session still works: %d", st)
 	}
 }
+
+// Behind TLS (FIELDCRM_PUBLIC_URL https) every cookie is Secure.
+func TestCookiesSecureBehindTLS(t *testing.T) {
+	e := startWith(t, func(c *web.Config) { c.Secure = true })
+	u := e.Users["Wang Jun"]
+	c := e.client()
+	c.Get("/signin")
+	var all []string
+	all = append(all, c.Last.Header.Values("Set-Cookie")...)
+	c.Post("/signin", url.Values{"who": {u.Phones[0]}})
+	all = append(all, c.Last.Header.Values("Set-Cookie")...)
+	// the browser would not send Secure cookies over http: hand them back as it would over https
+	for _, h := range all {
+		if !strings.Contains(h, "; Secure") {
+			t.Errorf("cookie not Secure: %s", h)
+		}
+	}
+	if len(all) < 2 {
+		t.Fatalf("cookies set: %v", all)
+	}
+	// the code, with the cookies a browser on https sends back
+	var cookies []string
+	for _, h := range all {
+		cookies = append(cookies, strings.SplitN(h, ";", 2)[0])
+	}
+	form := url.Values{"code": {e.code(u)}, "csrf": {c.csrf}}
+	req, _ := http.NewRequest("POST", e.Srv.URL+"/signin/code", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", e.Srv.URL)
+	req.Header.Set("Cookie", strings.Join(cookies, "; "))
+	resp, err := http.DefaultTransport.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	var session string
+	for _, h := range resp.Header.Values("Set-Cookie") {
+		if strings.HasPrefix(h, "fc_session=") {
+			session = h
+		}
+	}
+	if resp.StatusCode != http.StatusSeeOther || !strings.Contains(session, "; Secure") || !strings.Contains(session, "HttpOnly") {
+		t.Fatalf("sign-in over https: %d, session cookie %q", resp.StatusCode, session)
+	}
+}

@@ -57,7 +57,10 @@ type env struct {
 }
 
 // start opens a demo database and serves the console on loopback.
-func start(t testing.TB) *env {
+func start(t testing.TB) *env { t.Helper(); return startWith(t, nil) }
+
+// startWith is start with the console's configuration changed by tweak.
+func startWith(t testing.TB, tweak func(*web.Config)) *env {
 	t.Helper()
 	ck := &clock{t: testNow}
 	st, err := crm.Open(t.TempDir()+"/crm.db", crm.Options{Now: ck.Now, Location: shanghai, NoSync: true})
@@ -77,7 +80,11 @@ func start(t testing.TB) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w, err := web.New(web.Config{Store: st, Pipeline: pipe, Templates: tpl, Log: log, Now: ck.Now})
+	cfg := web.Config{Store: st, Pipeline: pipe, Templates: tpl, Log: log, Now: ck.Now}
+	if tweak != nil {
+		tweak(&cfg)
+	}
+	w, err := web.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
