@@ -242,3 +242,23 @@ func TestWalkAdminBrowser(t *testing.T) {
 	b.Open(e.Srv.URL + "/admin/sessions")
 	b.Screenshots("admin-sessions-en")
 }
+
+// Dalian's manager, in Chinese on his phone: his team is Ma Qiang alone.
+func TestWalkManagerChineseBrowser(t *testing.T) {
+	e := start(t)
+	b := browsertest.Start(t, browsertest.Lang("zh"), browsertest.Size(browsertest.Phone))
+	signInBrowser(t, e, b, "Sun Tao", "13800000011")
+	b.ClickAndWait("header nav a[href='/team']")
+	b.Screenshots("team-zh")
+	got := b.PageText()
+	if !strings.Contains(got, "Ma Qiang") || strings.Contains(got, "Wang Jun") || !strings.Contains(got, "团队") {
+		t.Errorf("Sun Tao's team page:\n%s", got)
+	}
+	b.ClickAndWait("header nav a[href='/pipeline']")
+	b.Screenshots("pipeline-manager-zh")
+	if got := b.PageText(); !strings.Contains(got, "大连重工机械") || strings.Contains(got, "ACME") {
+		t.Errorf("Sun Tao's pipeline:\n%s", got)
+	}
+	b.ClickAndWait("header nav a[href='/reports']")
+	b.Screenshots("reports-zh")
+}
