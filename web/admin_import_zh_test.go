@@ -133,6 +133,19 @@ func TestAdminImportReasonsInChinese(t *testing.T) {
 			}
 		}
 		mustNotContain(t, body, "is not a phone number", "is not a user", "a new account needs", "cells but the header")
+		// confirmed without skipping the bad rows: nothing is written, and
+		// the preview shown again says the same, in Chinese
+		m := uploadRE.FindStringSubmatch(body)
+		if m == nil {
+			t.Fatalf("%s: no upload id", f.name)
+		}
+		st, body = zh.Post("/admin/import/confirm", url.Values{"upload": {m[1]}})
+		if st != http.StatusConflict {
+			t.Fatalf("%s: confirm without skip for 吴敏: %d %s", f.name, st, visible(body))
+		}
+		if again := badRows(t, body); len(again) != len(f.zh) || again["5"] != f.zh["5"] {
+			t.Errorf("%s: the preview shown again: %q, want %q", f.name, again, f.zh)
+		}
 
 		en.Get("/admin/import")
 		st, body = en.postFile("/admin/import", url.Values{"kind": {"accounts"}}, f.name, f.data)
