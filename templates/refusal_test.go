@@ -56,7 +56,53 @@ func crmRefusals(t *testing.T) (formats map[string]string, literals map[string]b
 			return true
 		})
 	}
+	for f, where := range csvioReasons(t) {
+		formats[f] = where
+	}
 	return formats, literals
+}
+
+// csvioReasons are the formats of the reasons crm/csvio gives for a bad row
+// of an import (cellError(col, format, args…)): the web console words them
+// in the administrator's language, as crm's refusals.
+func csvioReasons(t *testing.T) map[string]string {
+	t.Helper()
+	files, err := filepath.Glob("../crm/csvio/*.go")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("csvio's source: %v", err)
+	}
+	formats := map[string]string{}
+	fset := token.NewFileSet()
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		af, err := parser.ParseFile(fset, f, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ast.Inspect(af, func(n ast.Node) bool {
+			c, ok := n.(*ast.CallExpr)
+			if !ok {
+				return true
+			}
+			if id, ok := c.Fun.(*ast.Ident); !ok || id.Name != "cellError" || len(c.Args) < 2 {
+				return true
+			}
+			lit, ok := c.Args[1].(*ast.BasicLit)
+			if !ok || lit.Kind != token.STRING {
+				t.Errorf("%s: cellError with a format that is not a literal: it cannot be translated", fset.Position(c.Pos()))
+				return true
+			}
+			s, _ := strconv.Unquote(lit.Value)
+			formats[s] = fset.Position(c.Pos()).String()
+			return true
+		})
+	}
+	if len(formats) < 15 {
+		t.Fatalf("found only %d reasons in csvio's source", len(formats))
+	}
+	return formats
 }
 
 // Every refusal crm can give has its Chinese form, which takes the same

@@ -143,6 +143,7 @@ type ImportPreview struct {
 	Header         []string
 	Sample         []csvio.Row
 	BadLines       map[int]bool
+	Reasons        []string // of Result.Bad, in the reader's language
 	Result         *csvio.Result
 	Good           int
 	Done           bool
@@ -220,7 +221,7 @@ func (s *Server) adminImportPreview(w http.ResponseWriter, r *http.Request, sess
 		s.internal(w, r, sess, err)
 		return
 	}
-	s.render(w, r, sess, http.StatusOK, "admin_import_preview", "admin", s.preview(id, u, t, res))
+	s.render(w, r, sess, http.StatusOK, "admin_import_preview", "admin", s.preview(localeOf(r, sess), id, u, t, res))
 }
 
 // expiredUploads lists the files never confirmed within UploadTTL.
@@ -268,9 +269,9 @@ func isHeaderError(err error) bool {
 	return errors.As(err, &he)
 }
 
-func (s *Server) preview(id string, u *upload, t *csvio.Table, res *csvio.Result) *ImportPreview {
+func (s *Server) preview(loc, id string, u *upload, t *csvio.Table, res *csvio.Result) *ImportPreview {
 	p := &ImportPreview{ID: id, Name: u.Name, Kind: u.Kind, Rows: len(t.Rows), Header: t.Header, Result: res,
-		BadLines: map[int]bool{}, Minutes: int(UploadTTL / time.Minute)}
+		BadLines: map[int]bool{}, Minutes: int(UploadTTL / time.Minute), Reasons: s.rowReasons(loc, res.Bad)}
 	for _, b := range res.Bad {
 		p.BadLines[b.Line] = true
 	}
@@ -364,7 +365,7 @@ func (s *Server) adminImportConfirm(w http.ResponseWriter, r *http.Request, sess
 			s.internal(w, r, sess, err)
 			return
 		}
-		p := s.preview(nid, u, t, check)
+		p := s.preview(loc, nid, u, t, check)
 		p.Changed, p.NeedSkip = changed, !changed
 		w.Header().Set("X-Fieldcrm-Refused", "import-changed")
 		s.render(w, r, sess, http.StatusConflict, "admin_import_preview", "admin", p)
@@ -382,7 +383,7 @@ func (s *Server) adminImportConfirm(w http.ResponseWriter, r *http.Request, sess
 	}
 	s.cfg.Log.Info("web import", slog.Int64("by_user_id", sess.User.ID), slog.String("kind", u.Kind), slog.String("file", u.Name),
 		slog.Int("created", res.Created), slog.Int("updated", res.Updated), slog.Int("unchanged", res.Unchanged), slog.Int("bad", len(res.Bad)))
-	p := s.preview("", u, t, res)
+	p := s.preview(loc, "", u, t, res)
 	p.Done = true
 	if dups, err := csvio.LikelyDuplicates(s.cfg.Store, u.Kind, res.IDs); err == nil {
 		p.Duplicates = dups

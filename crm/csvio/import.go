@@ -33,7 +33,10 @@ type Options struct {
 // RowError is a bad row: its line in the file and what is wrong with it.
 type RowError struct {
 	Line   int
-	Reason string
+	Reason string // in English
+	// Parts are what Reason was made of, one for each thing wrong with the
+	// row: an edge words them in the reader's language.
+	Parts []Part
 }
 
 func (e RowError) String() string { return fmt.Sprintf("line %d: %s", e.Line, e.Reason) }
@@ -89,7 +92,7 @@ func Import(cx context.Context, s *crm.Store, kind string, t *Table, o Options) 
 		return res, err
 	}
 	var rows []prow
-	var badAll = map[int]string{} // row index → reason
+	var badAll = map[int]reason{} // row index → reason
 	for _, r := range t.Rows {
 		m := make(map[string]string, len(t.Header))
 		extra := false
@@ -103,7 +106,7 @@ func Import(cx context.Context, s *crm.Store, kind string, t *Table, o Options) 
 			}
 		}
 		if extra {
-			badAll[len(rows)] = fmt.Sprintf("has %d cells but the header names %d columns", len(r.Cells), len(t.Header))
+			badAll[len(rows)] = sp.reasonOf(cellError("", "has %d cells but the header names %d columns", len(r.Cells), len(t.Header)))
 		}
 		rows = append(rows, prow{line: r.Line, cells: m})
 	}
@@ -117,8 +120,8 @@ func Import(cx context.Context, s *crm.Store, kind string, t *Table, o Options) 
 	// phase and before say what progress reports: the rows of the phase
 	// done before this call of apply
 	phase, before, total := "checking", 0, len(rows)
-	apply := func(tx *crm.Tx, idx []int) (outs map[outcome]int, bad map[int]string) {
-		outs, bad = map[outcome]int{}, map[int]string{}
+	apply := func(tx *crm.Tx, idx []int) (outs map[outcome]int, bad map[int]reason) {
+		outs, bad = map[outcome]int{}, map[int]reason{}
 		matched, ids = matched[:0], ids[:0]
 		x := &ctx{tx: tx, loc: loc, has: has}
 		for k, i := range idx {
@@ -129,7 +132,7 @@ func Import(cx context.Context, s *crm.Store, kind string, t *Table, o Options) 
 			x.matched, x.matchedID, x.savedID = "", 0, 0
 			out, err := sp.applyRow(x)
 			if err != nil {
-				bad[i] = ErrText(err)
+				bad[i] = sp.reasonOf(err)
 				continue
 			}
 			outs[out]++
@@ -150,7 +153,7 @@ func Import(cx context.Context, s *crm.Store, kind string, t *Table, o Options) 
 			todo = append(todo, i)
 		}
 	}
-	var dryBad map[int]string
+	var dryBad map[int]reason
 	var dryOuts map[outcome]int
 	_, err = s.Update(cx, o.Meta, func(tx *crm.Tx) error {
 		dryOuts, dryBad = apply(tx, todo)
@@ -168,7 +171,7 @@ func Import(cx context.Context, s *crm.Store, kind string, t *Table, o Options) 
 	report := func() {
 		res.Bad = res.Bad[:0]
 		for i, r := range badAll {
-			res.Bad = append(res.Bad, RowError{Line: rows[i].line, Reason: r})
+			res.Bad = append(res.Bad, RowError{Line: rows[i].line, Reason: r.text, Parts: r.parts})
 		}
 		sort.Slice(res.Bad, func(a, b int) bool { return res.Bad[a].Line < res.Bad[b].Line })
 	}
@@ -195,7 +198,7 @@ func Import(cx context.Context, s *crm.Store, kind string, t *Table, o Options) 
 		chunk := append([]int(nil), good[start:min(start+o.Chunk, len(good))]...)
 		for len(chunk) > 0 {
 			var outs map[outcome]int
-			var bad map[int]string
+			var bad map[int]reason
 			_, err := s.Update(cx, o.Meta, func(tx *crm.Tx) error {
 				outs, bad = apply(tx, chunk)
 				if len(bad) > 0 {
@@ -241,7 +244,7 @@ func Import(cx context.Context, s *crm.Store, kind string, t *Table, o Options) 
 	return res, nil
 }
 
-func firstKey(m map[int]string) int {
+func firstKey(m map[int]reason) int {
 	k := -1
 	for i := range m {
 		if k < 0 || i < k {
@@ -325,7 +328,7 @@ func (sp *spec) applyRow(x *ctx) (out outcome, err error) {
 		return 0, err
 	}
 	if id < 0 {
-		return 0, cellError("id", x.row["id"], "is not an id")
+		return 0, cellError("id", "%q is not an id", x.row["id"])
 	}
 	if id == 0 && sp.match != nil {
 		// no id: the stored record with the same name and phone, if any
@@ -348,17 +351,17 @@ func (sp *spec) applyRow(x *ctx) (out outcome, err error) {
 		rec = sp.newRec()
 		base(rec).ID = id
 	}
-	var errs []string
+	var errs []error
 	for _, c := range sp.cols {
 		if c.set == nil || c.noImport || !x.has[c.name] || c.createOnly && old != nil {
 			continue
 		}
 		if err := c.set(x, rec, x.row[c.name]); err != nil {
-			errs = append(errs, err.Error())
+			errs = append(errs, err)
 		}
 	}
 	if len(errs) > 0 {
-		return 0, errors.New(strings.Join(errs, "; "))
+		return 0, joinErrors(errs)
 	}
 	out, err = sp.save(x, rec, old)
 	x.savedID = base(rec).ID

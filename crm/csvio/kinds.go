@@ -2,7 +2,6 @@ package csvio
 
 import (
 	"encoding/json"
-	"errors"
 	"reflect"
 	"slices"
 	"strings"
@@ -431,7 +430,7 @@ func saveAccount(x *ctx, rec, old crm.Record) (outcome, error) {
 	named := cid != 0 || name != "" || mobile != "" || landline != "" || title != ""
 	if old == nil {
 		if name == "" {
-			return 0, errors.New("a new account needs its first contact: fill contact_name 联系人 (and contact_mobile 手机 or contact_landline 座机)")
+			return 0, cellError("", "a new account needs its first contact: fill contact_name 联系人 (and contact_mobile 手机 or contact_landline 座机)")
 		}
 		c := &crm.Contact{}
 		if cid != 0 {
@@ -589,7 +588,7 @@ var oppsSpec = &spec{
 				}
 				s, ok := crm.ParseStage(v)
 				if !ok {
-					return cellError("stage", v, "is not a stage (identification, qualification, development, proposal, won, lost, nodeal or 1-7)")
+					return cellError("stage", "%q is not a stage (identification, qualification, development, proposal, won, lost, nodeal or 1-7)", v)
 				}
 				r.(*opp).Stage = s
 				return nil

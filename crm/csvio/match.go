@@ -262,7 +262,7 @@ func accountRef(x *ctx, col, v string) (int64, error) {
 	if isID(v) {
 		id := mustID(v)
 		if _, err := x.tx.Get(crm.KindAccount, id); err != nil {
-			return 0, cellError(col, v, "is not a stored account: no account has this id (import the accounts first, or give the account's name)")
+			return 0, cellError(col, "%q is not a stored account: no account has this id (import the accounts first, or give the account's name)", v)
 		}
 		return id, nil
 	}
@@ -283,11 +283,11 @@ func accountRef(x *ctx, col, v string) (int64, error) {
 	}
 	switch len(found) {
 	case 0:
-		return 0, cellError(col, v, "is not a stored account (give its id, or its name as stored)")
+		return 0, cellError(col, "%q is not a stored account (give its id, or its name as stored)", v)
 	case 1:
 		return found[0], nil
 	}
-	return 0, cellError(col, v, fmt.Sprintf("names %d accounts (#%d and #%d): give the id", len(found), found[0], found[1]))
+	return 0, cellError(col, "%q names %d accounts (#%d and #%d): give the id", v, len(found), found[0], found[1])
 }
 
 // matchEquipment finds the stored machine an equipment row without an id

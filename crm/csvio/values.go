@@ -42,11 +42,6 @@ type column struct {
 	noExport   bool                                       // accepted on import only
 }
 
-// cellError is a problem with one cell.
-func cellError(col, v, problem string) error {
-	return fmt.Errorf("%s %q %s", col, v, problem)
-}
-
 // base returns the common part of a record.
 func base(r crm.Record) *crm.Base {
 	switch v := r.(type) {
@@ -103,11 +98,11 @@ func phone(col, v string, mobile bool) (string, error) {
 	}
 	p, err := crm.ParsePhone(v)
 	if err != nil {
-		return "", fmt.Errorf("%s %s", col, ErrText(err))
+		return "", crmCellError(col, err)
 	}
 	if mobile {
 		if err := crm.CheckMobile(p, v); err != nil {
-			return "", fmt.Errorf("%s %s", col, ErrText(err))
+			return "", crmCellError(col, err)
 		}
 	}
 	return p.E164, nil
@@ -187,7 +182,7 @@ func parseBool(col, v string) (bool, error) {
 	case "true", "yes", "y", "1", "x", "是":
 		return true, nil
 	}
-	return false, cellError(col, v, "is not yes or no")
+	return false, cellError(col, "%q is not yes or no", v)
 }
 
 func boolCol[T any](name string, f func(*T) *bool) column {
@@ -215,7 +210,7 @@ func parseInt(col, v string) (int64, error) {
 	}
 	n, err := strconv.ParseInt(v, 10, 64)
 	if err != nil {
-		return 0, cellError(col, v, "is not a whole number")
+		return 0, cellError(col, "%q is not a whole number", v)
 	}
 	return n, nil
 }
@@ -247,11 +242,11 @@ func refCol[T any](name string, k crm.Kind, check bool, f func(*T) *int64) colum
 				return err
 			}
 			if id < 0 {
-				return cellError(name, v, "is not an id")
+				return cellError(name, "%q is not an id", v)
 			}
 			if check && id != 0 {
 				if _, err := x.tx.Get(k, id); err != nil {
-					return cellError(name, v, "is not a "+kindWord(k)+" id")
+					return cellError(name, "%q is not a %s id", v, kindWord(k))
 				}
 			}
 			*f(any(r).(*T)) = id
@@ -293,14 +288,14 @@ func resolveUser(tx *crm.Tx, col, v string) (int64, error) {
 		} else {
 			var n int
 			if u, n = userNamed(tx, v); n > 1 {
-				return 0, cellError(col, v, fmt.Sprintf("names %d users: give the e-mail or id", n))
+				return 0, cellError(col, "%q names %d users: give the e-mail or id", v, n)
 			} else if u == nil {
 				err = fmt.Errorf("no user named %q", v)
 			}
 		}
 	}
 	if err != nil {
-		return 0, cellError(col, v, "is not a user (give a name, e-mail, phone or id)")
+		return 0, cellError(col, "%q is not a user (give a name, e-mail, phone or id)", v)
 	}
 	return u.ID, nil
 }
@@ -401,7 +396,7 @@ func parseMoney(col, v string) (crm.Money, error) {
 	}
 	m := moneyRE.FindStringSubmatch(s)
 	if m == nil || len(m[2]) > 15 {
-		return 0, cellError(col, v, "is not an amount (write 2400000.00)")
+		return 0, cellError(col, "%q is not an amount (write 2400000.00)", v)
 	}
 	n, _ := strconv.ParseInt(m[2], 10, 64)
 	frac := m[3]
@@ -469,7 +464,7 @@ func parseTime(col, v string, loc *time.Location) (time.Time, error) {
 			return time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), 0, loc), nil
 		}
 	}
-	return time.Time{}, cellError(col, v, "is not a date (write 2006-01-02, or 2006-01-02T15:04:05+08:00 for a time)")
+	return time.Time{}, cellError(col, "%q is not a date (write 2006-01-02, or 2006-01-02T15:04:05+08:00 for a time)", v)
 }
 
 func timeCol[T any](name string, date bool, f func(*T) *time.Time) column {
@@ -507,7 +502,7 @@ func jsonCol[T any, V any](name string, f func(*T) *[]V) column {
 			}
 			var out []V
 			if err := json.Unmarshal([]byte(v), &out); err != nil {
-				return fmt.Errorf("%s is not the JSON list an export writes: %v", name, err)
+				return cellError(name, "is not the JSON list an export writes: %v", err)
 			}
 			*p = out
 			return nil
@@ -539,7 +534,7 @@ func parseProducts(col, v string) ([]crm.ProductLine, error) {
 		}
 		n, err := strconv.Atoi(qty)
 		if err != nil || n <= 0 || strings.TrimSpace(model) == "" {
-			return nil, cellError(col, item, "is not a product line (write 2x 320D)")
+			return nil, cellError(col, "%q is not a product line (write 2x 320D)", item)
 		}
 		out = append(out, crm.ProductLine{Model: strings.TrimSpace(model), Qty: n})
 	}
@@ -567,7 +562,7 @@ func parsePeople(col, v string) ([]crm.OppPerson, error) {
 		item = strings.ReplaceAll(item, "：", ":")
 		i := strings.LastIndexByte(item, ':')
 		if i < 0 {
-			return nil, cellError(col, item, "needs a role (write Li Wei:economic_buyer)")
+			return nil, cellError(col, "%q needs a role (write Li Wei:economic_buyer)", item)
 		}
 		p := crm.OppPerson{Name: strings.TrimSpace(item[:i]), Role: strings.TrimSpace(item[i+1:])}
 		if m := contactRefRE.FindStringSubmatch(p.Name); m != nil {
@@ -575,7 +570,7 @@ func parsePeople(col, v string) ([]crm.OppPerson, error) {
 			p.Name = strings.TrimSpace(m[2])
 		}
 		if p.Name == "" {
-			return nil, cellError(col, item, "needs a name (write Li Wei:economic_buyer)")
+			return nil, cellError(col, "%q needs a name (write Li Wei:economic_buyer)", item)
 		}
 		out = append(out, p)
 	}
