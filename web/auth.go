@@ -40,9 +40,13 @@ const (
 	CodeTTL         = 10 * time.Minute
 	MaxCodeTries    = 5
 	MaxCodesPerHour = 5
-	SessionIdle     = 14 * 24 * time.Hour // signed out after two weeks unused
-	SessionMax      = 60 * 24 * time.Hour // and after two months in any case
-	seenEvery       = 10 * time.Minute    // how often a session's last use is written
+	// MaxCodesSentPerHour bounds the codes sent to everyone together: someone
+	// who knows many staff numbers cannot make fieldcrm send SMS without end.
+	// Past it, codes are not sent (and the page says what it always says).
+	MaxCodesSentPerHour = 200
+	SessionIdle         = 14 * 24 * time.Hour // signed out after two weeks unused
+	SessionMax          = 60 * 24 * time.Hour // and after two months in any case
+	seenEvery           = 10 * time.Minute    // how often a session's last use is written
 )
 
 var (
@@ -253,13 +257,13 @@ func (s *Server) signin(w http.ResponseWriter, r *http.Request) {
 	var sent string
 	err := s.update(r.Context(), func(tx *crm.Tx, btx *bolt.Tx) error {
 		refused, sent = false, ""
-		if !takeLimit(btx, "addr|"+addr, now) {
+		if !takeLimit(btx, "addr|"+addr, now, MaxCodesPerHour) {
 			refused = true
 			return nil
 		}
 		u := userByAddress(tx, addr, isEmail)
 		lg := login{Expires: now.Add(CodeTTL)}
-		if u != nil && takeLimit(btx, fmt.Sprintf("user|%d", u.ID), now) {
+		if u != nil && takeLimit(btx, fmt.Sprintf("user|%d", u.ID), now, MaxCodesPerHour) && s.takeAll(btx, now) {
 			lg.User = u.ID
 			lg.Code = hex.EncodeToString(hash(id + "\x00" + code))
 			var err error
@@ -358,8 +362,17 @@ func (s *Server) sendCode(btx *bolt.Tx, u *crm.User, addr string, isEmail bool, 
 	return smsTo, err
 }
 
-// takeLimit counts one code for key; false when the hour's codes are spent.
-func takeLimit(btx *bolt.Tx, key string, now time.Time) bool {
+// takeAll counts one code against MaxCodesSentPerHour (logged once it binds).
+func (s *Server) takeAll(btx *bolt.Tx, now time.Time) bool {
+	if takeLimit(btx, "all", now, MaxCodesSentPerHour) {
+		return true
+	}
+	s.cfg.Log.Warn("sign-in code not sent: the codes of the hour for everyone are spent", slog.Int("max", MaxCodesSentPerHour))
+	return false
+}
+
+// takeLimit counts one code for key; false when the hour's max codes are spent.
+func takeLimit(btx *bolt.Tx, key string, now time.Time, max int) bool {
 	b := btx.Bucket(bktLimits)
 	var l limit
 	if v := b.Get([]byte(key)); v != nil {
@@ -368,7 +381,7 @@ func takeLimit(btx *bolt.Tx, key string, now time.Time) bool {
 	if now.Sub(l.Since) >= time.Hour || now.Before(l.Since) {
 		l = limit{Since: now}
 	}
-	if l.Codes >= MaxCodesPerHour {
+	if l.Codes >= max {
 		return false
 	}
 	l.Codes++

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -338,4 +339,63 @@ func TestCookiesSecureBehindTLS(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther || !strings.Contains(session, "; Secure") || !strings.Contains(session, "HttpOnly") {
 		t.Fatalf("sign-in over https: %d, session cookie %q", resp.StatusCode, session)
 	}
+}
+
+// Codes sent to everyone together are capped an hour; past the cap a known
+// number is told what an unknown one is told, and nothing is sent.
+func TestSignInCodesCappedForEveryone(t *testing.T) {
+	e := start(t)
+	var staff []*crm.User
+	_, err := e.Store.Update(t.Context(), crm.Meta{Actor: crm.System, Channel: "test"}, func(tx *crm.Tx) error {
+		for i := range web.MaxCodesSentPerHour + 1 {
+			u := &crm.User{Base: crm.Base{Branch: "shenyang", Dept: "machines"}, Name: fmt.Sprintf("Staff %d", i),
+				Phones: []string{fmt.Sprintf("+86139%08d", 20000000+i)}, Role: crm.RoleSalesman, Locale: "en"}
+			if err := tx.SaveUser(u); err != nil {
+				return err
+			}
+			staff = append(staff, u)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := e.client()
+	for _, u := range staff[:web.MaxCodesSentPerHour] {
+		c.Get("/signin")
+		c.Post("/signin", url.Values{"who": {u.Phones[0]}})
+	}
+	if n := countCodes(t, e); n != web.MaxCodesSentPerHour {
+		t.Fatalf("%d codes sent, want %d", n, web.MaxCodesSentPerHour)
+	}
+	last := e.client()
+	last.Get("/signin")
+	st, _ := last.PostFollow("/signin", url.Values{"who": {staff[web.MaxCodesSentPerHour].Phones[0]}})
+	if st != http.StatusOK || !strings.Contains(last.Body, "Enter your code") {
+		t.Fatalf("past the cap: %d %s", st, visible(last.Body))
+	}
+	if n := countCodes(t, e); n != web.MaxCodesSentPerHour {
+		t.Fatalf("a code was sent past the hour's cap: %d sent", n)
+	}
+	// an hour later codes go out again
+	e.Clock.Add(time.Hour)
+	last.Get("/signin")
+	last.Post("/signin", url.Values{"who": {staff[web.MaxCodesSentPerHour].Phones[0]}})
+	if n := countCodes(t, e); n != web.MaxCodesSentPerHour+1 {
+		t.Fatalf("an hour later: %d codes sent", n)
+	}
+}
+
+func countCodes(t *testing.T, e *env) int {
+	es, err := outbox.List(e.Store.DB(), outbox.Filter{Limit: 100000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, x := range es {
+		if strings.HasPrefix(x.Key, "signin|") {
+			n++
+		}
+	}
+	return n
 }
