@@ -181,7 +181,12 @@ func (tx *Tx) dayReminder(loc *time.Location) *DayReminderData {
 		return nil
 	}
 	slices.SortFunc(items, func(a, b Item) int { return a.Due.Compare(b.Due) })
-	d.Count, d.First = len(items), items[:min(2, len(items))]
+	for _, it := range items {
+		if !it.Due.IsZero() && (it.Due.Before(start) || (it.HasTime && it.Due.Before(tx.now))) {
+			d.Overdue++
+		}
+	}
+	d.Count, d.Date, d.First = len(items), start, items[:min(2, len(items))]
 	return d
 }
 

@@ -466,8 +466,10 @@ func readData(cmd *parser.Command) *ReadData {
 }
 
 type DayReminderData struct {
-	Count int
-	First []Item
+	Count   int
+	Overdue int       // of Count, those whose time has passed (as TODAY counts them)
+	Date    time.Time // the day it is read on: an item due then shows its time, another its day
+	First   []Item
 }
 
 var timeType = reflect.TypeOf(time.Time{})

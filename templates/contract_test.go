@@ -363,8 +363,10 @@ type ReadAs struct {
 }
 
 type DayReminder struct {
-	Count int    // new activities today
-	First []Item // the first one or two
+	Count   int       // activities a manager assigned him, due today or assigned since yesterday
+	Overdue int       // of those, whose time has passed
+	Date    time.Time // the day it is read on
+	First   []Item    // the first one or two
 }
 
 type NoticePhoneChanged struct {

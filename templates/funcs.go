@@ -24,6 +24,7 @@ func funcMap(locale string) map[string]any {
 		"time":     func(t time.Time) string { return Clock(t) },
 		"datetime": func(t time.Time) string { return DateTime(t, locale) },
 		"days":     Days,
+		"when":     func(due time.Time, hasTime bool, on time.Time) string { return When(due, hasTime, on, locale) },
 		"id":       func(v any) string { return "#" + strconv.FormatInt(toInt64(v), 10) },
 		"trunc":    func(n int, s string) string { return Trunc(s, n, zh) },
 		"join":     join,
@@ -92,6 +93,14 @@ func Name(s string, n int, zh bool) string {
 			break
 		}
 		out += " " + w
+	}
+	// one word alone may name several customers ("ACME" for ACME Mining and
+	// ACME Transport): the start of the next word tells them apart
+	if out == words[0] && len(words) > 1 {
+		if room := n - utf8.RuneCountInString(out) - 2; room >= 3 { // "ACME Tran."
+			next := []rune(strings.TrimRight(words[1], ",;:-&/("))
+			out += " " + string(next[:min(room, len(next))]) + "."
+		}
 	}
 	return strings.TrimRight(out, " ,;:-&/(")
 }
@@ -291,6 +300,23 @@ func Day(t time.Time, locale string) string {
 		return strconv.Itoa(int(t.Month())) + "月" + strconv.Itoa(t.Day()) + "日"
 	}
 	return t.Format("2/1")
+}
+
+// When words when an item is due, read on the day on: its time when it is
+// due that day ("" without a time), else its day ("28/11", "11月28日").
+func When(due time.Time, hasTime bool, on time.Time, locale string) string {
+	if due.IsZero() {
+		return ""
+	}
+	y, m, d := due.Date()
+	oy, om, od := on.Date()
+	if y == oy && m == om && d == od {
+		if hasTime {
+			return Clock(due)
+		}
+		return ""
+	}
+	return Day(due, locale)
 }
 
 // Clock words a time of day on 24 hours: "15:00".

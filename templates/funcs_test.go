@@ -161,3 +161,24 @@ func TestAmount(t *testing.T) {
 		}
 	}
 }
+
+// A name cut to one word would name two customers alike: ACME Mining and
+// ACME Transport keep the start of their second word.
+func TestNameKeepsCustomersApart(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		n    int
+		want string
+	}{
+		{"ACME Transport Ltd", 10, "ACME Tran."},
+		{"ACME Mining Co.", 10, "ACME Mini."},
+		{"ACME Mining Co.", 11, "ACME Mining"},
+		{"Liaoning Great Wall Heavy Construction", 15, "Liaoning Great"},
+		{"Tieling Cement", 9, "Tieling"}, // no room for three letters and the dot
+		{"华鑫矿业有限公司", 6, "华鑫矿业"},
+	} {
+		if got := templates.Name(c.in, c.n, false); got != c.want {
+			t.Errorf("Name(%q, %d) = %q, want %q", c.in, c.n, got, c.want)
+		}
+	}
+}

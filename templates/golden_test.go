@@ -361,9 +361,10 @@ func smsCases(zh bool) map[string][]variant {
 			{"longest", ReadAs{Kept: s(zh, "he knows the purchasing manager from the expo", "他在展会上认识采购经理")}},
 		},
 		"day_reminder": {
-			{"typical", DayReminder{Count: 2, First: items}},
-			{"one", DayReminder{Count: 1, First: items[:1]}},
-			{"longest", DayReminder{Count: 12, First: longItems[:2]}},
+			{"typical", DayReminder{Count: 2, Date: at(11, 25, 0, 0), First: items}},
+			{"one", DayReminder{Count: 1, Date: at(11, 25, 0, 0), First: items[:1]}},
+			{"overdue", DayReminder{Count: 3, Overdue: 1, Date: at(11, 25, 0, 0), First: []Item{items[0], {ID: 19, Due: at(11, 27, 15, 0), HasTime: true, Kind: "call", Account: acme}}}},
+			{"longest", DayReminder{Count: 12, Overdue: 12, Date: at(11, 25, 0, 0), First: longItems[:2]}},
 		},
 		"notice_phone_changed": {
 			{"typical", NoticePhoneChanged{Account: acme, Old: "024-22334455", New: "024-22335566", By: wang}},

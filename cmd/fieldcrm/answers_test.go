@@ -479,7 +479,11 @@ func TestLiNaReadsChinese(t *testing.T) {
 	check := func(what, text string) {
 		t.Helper()
 		for _, w := range latin.FindAllString(text, -1) {
+			cut := strings.HasSuffix(w, ".") // a name's word shortened: "ACME Tran."
 			w = strings.Trim(w, ".-")
+			if cut && len(w) >= 3 && strings.Contains(text, w+".") && prefixOfData(data, w) {
+				continue
+			}
 			if w != "" && !data[w] && !regexp.MustCompile(`^[AOL]\d+$`).MatchString(w) {
 				t.Errorf("%s: English %q in %q", what, w, text)
 			}
@@ -496,4 +500,14 @@ func TestLiNaReadsChinese(t *testing.T) {
 		"商机 #3 阶段 赢单", "完成 #999 好", "团队", "线索 #77 确认", "帮助", "帮助 拜访", "今天 明天", "撤销"} {
 		check(msg, k.send(phLi, msg))
 	}
+}
+
+// prefixOfData reports whether w starts a word of the records' names.
+func prefixOfData(data map[string]bool, w string) bool {
+	for d := range data {
+		if len(d) > len(w) && strings.HasPrefix(d, w) {
+			return true
+		}
+	}
+	return false
 }

@@ -1144,8 +1144,8 @@ func TestServeDayReminder(t *testing.T) {
 	id := e.plan("PLAN wang visit acme fri urgent")
 	t.Run("FirstMessage", func(t *testing.T) {
 		reply, _ := e.sms(e2eWangPhone, "V tieling; met Wu Hao")
-		e2eContains(t, "first message", reply, "1 new item today", fmt.Sprintf("#%d", id), "OK visit")
-		if reply, _ := e.sms(e2eWangPhone, "V acme; met Zhang Wei"); strings.Contains(reply, "new item") {
+		e2eContains(t, "first message", reply, "1 item assigned to you", fmt.Sprintf("#%d", id), "OK visit")
+		if reply, _ := e.sms(e2eWangPhone, "V acme; met Zhang Wei"); strings.Contains(reply, "assigned to you") {
 			t.Errorf("second message of the day repeats the reminder: %q", reply)
 		}
 	})
@@ -1153,10 +1153,10 @@ func TestServeDayReminder(t *testing.T) {
 		e.clock.Advance(24 * time.Hour)
 		e.plan("PLAN wang call tieling tomorrow")
 		reply, _ := e.sms(e2eWangPhone, "TODAY")
-		if strings.Contains(reply, "new item") {
+		if strings.Contains(reply, "assigned to you") {
 			t.Errorf("TODAY carries the reminder: %q", reply)
 		}
-		if reply, _ := e.sms(e2eWangPhone, "V acme; met Zhang Wei"); strings.Contains(reply, "new item") {
+		if reply, _ := e.sms(e2eWangPhone, "V acme; met Zhang Wei"); strings.Contains(reply, "assigned to you") {
 			t.Errorf("the message after TODAY repeats what TODAY showed: %q", reply)
 		}
 	})

@@ -45,7 +45,7 @@ func e2eDBCounts(t *testing.T, db string) map[string]int {
 
 // the confirmation, after the day's reminder when it is the first message of the day
 // (the demo's visit planned at ACME Mining for today is the one it closes)
-var e2eVisitRe = regexp.MustCompile(`^(?:\d+ new items? today: [^\n]+\n)?OK visit #(\d+) ACME Mining, Zhang Wei\.( Your planned visit, now done\.| Closes planned #\d+\.)? UNDO to undo\n$`)
+var e2eVisitRe = regexp.MustCompile(`^(?:\d+ items? assigned to you(?: \(\d+ overdue\))?: [^\n]+\n)?OK visit #(\d+) ACME Mining, Zhang Wei\.( Your planned visit, now done\.| Closes planned #\d+\.)? UNDO to undo\n$`)
 
 func TestSMSCommand(t *testing.T) {
 	t.Setenv(ClockEnv, e2eNewClock().Now().Format(time.RFC3339Nano)) // the sms command's clock: e2eNewClock's
