@@ -27,7 +27,6 @@ var webFiles embed.FS
 // WebPages holds the parsed pages of every locale. Safe for concurrent use.
 type WebPages struct {
 	pages map[string]*htmltemplate.Template // "<locale>/<page>"
-	names []string
 }
 
 var (
@@ -95,17 +94,10 @@ func parseWeb(fsys fs.FS) (*WebPages, error) {
 				return nil, fmt.Errorf("templates: %s: %w", p, err)
 			}
 			w.pages[loc+"/"+name] = t
-			if loc == Fallback {
-				w.names = append(w.names, name)
-			}
 		}
 	}
-	sort.Strings(w.names)
 	return w, nil
 }
-
-// Names lists the pages.
-func (w *WebPages) Names() []string { return w.names }
 
 // Render writes page in locale with data. A page is the layout around the
 // page's "content": the layout executes "title" and "content", which every
@@ -125,18 +117,6 @@ func (w *WebPages) Render(out io.Writer, locale, page string, data any) error {
 	}
 	_, err := buf.WriteTo(out)
 	return err
-}
-
-// Fragment renders one named block of page (a part refreshed alone).
-func (w *WebPages) Fragment(out io.Writer, locale, page, block string, data any) error {
-	if !hasLocale(locale) {
-		locale = Fallback
-	}
-	t := w.pages[locale+"/"+page]
-	if t == nil {
-		return fmt.Errorf("templates: no web page %q", page)
-	}
-	return t.ExecuteTemplate(out, block, data)
 }
 
 func hasLocale(l string) bool {

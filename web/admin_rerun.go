@@ -89,20 +89,28 @@ func (s *Server) rerunRefused(w http.ResponseWriter, r *http.Request, sess *Sess
 	http.Redirect(w, r, "/admin/unresolved", http.StatusSeeOther)
 }
 
-func (s *Server) adminRerunCheck(w http.ResponseWriter, r *http.Request, sess *Session) {
+// rerunnable reads the message a rerun form names and what it would run as;
+// when it cannot be run again it answers why and ok is false.
+func (s *Server) rerunnable(w http.ResponseWriter, r *http.Request, sess *Session) (e *crm.Unresolved, u *crm.User,
+	later []*crm.ChangeSet, in gateway.Inbound, ok bool) {
 	loc := localeOf(r, sess)
 	e, u, later, err := s.rerunMessage(r, sess)
-	if err != nil {
+	switch {
+	case err != nil:
 		s.rerunRefused(w, r, sess, s.errText(loc, err))
-		return
-	}
-	if e.Rerun != nil {
+	case e.Rerun != nil:
 		s.rerunRefused(w, r, sess, fmt.Sprintf(s.word(loc, "admin.rerun.already"), e.ID))
-		return
+	default:
+		if in, ok = rerunInbound(e, u); !ok {
+			s.rerunRefused(w, r, sess, fmt.Sprintf(s.word(loc, "admin.rerun.cannot"), u.Name))
+		}
 	}
-	in, ok := rerunInbound(e, u)
+	return e, u, later, in, ok
+}
+
+func (s *Server) adminRerunCheck(w http.ResponseWriter, r *http.Request, sess *Session) {
+	e, u, later, in, ok := s.rerunnable(w, r, sess)
 	if !ok {
-		s.rerunRefused(w, r, sess, fmt.Sprintf(s.word(loc, "admin.rerun.cannot"), u.Name))
 		return
 	}
 	// the same pipeline on a copy of the database (a large one takes a while)
@@ -145,21 +153,11 @@ func (s *Server) adminRerunCheck(w http.ResponseWriter, r *http.Request, sess *S
 }
 
 func (s *Server) adminRerun(w http.ResponseWriter, r *http.Request, sess *Session) {
-	loc := localeOf(r, sess)
-	e, u, _, err := s.rerunMessage(r, sess)
-	if err != nil {
-		s.rerunRefused(w, r, sess, s.errText(loc, err))
-		return
-	}
-	if e.Rerun != nil {
-		s.rerunRefused(w, r, sess, fmt.Sprintf(s.word(loc, "admin.rerun.already"), e.ID))
-		return
-	}
-	in, ok := rerunInbound(e, u)
+	e, u, _, in, ok := s.rerunnable(w, r, sess)
 	if !ok {
-		s.rerunRefused(w, r, sess, fmt.Sprintf(s.word(loc, "admin.rerun.cannot"), u.Name))
 		return
 	}
+	loc := localeOf(r, sess)
 	res, err := s.cfg.Pipeline.Handle(r.Context(), in, gateway.Options{})
 	if err != nil {
 		s.internal(w, r, sess, err)

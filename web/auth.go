@@ -297,19 +297,6 @@ func (s *Server) signin(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/signin/code", http.StatusSeeOther)
 }
 
-func (s *Server) renderPage(w http.ResponseWriter, status int, page string, p *Page) {
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	var buf strings.Builder
-	if err := s.pages.Render(&buf, p.Locale, page, p); err != nil {
-		s.cfg.Log.Error("web page not rendered", slog.String("page", page), slog.Any("error", err))
-		http.Error(w, templates.WebText(p.Locale, "err.internal"), http.StatusInternalServerError)
-		return
-	}
-	w.WriteHeader(status)
-	w.Write([]byte(buf.String()))
-}
-
 func userByAddress(tx *crm.Tx, addr string, isEmail bool) *crm.User {
 	var u *crm.User
 	var err error

@@ -42,8 +42,8 @@ func TestSignInWithCodeBySMS(t *testing.T) {
 	if sc == nil {
 		t.Fatal("no session cookie")
 	}
-	if !strings.Contains(setCookieOf(t, e, "Wang Jun"), "HttpOnly") || !strings.Contains(setCookieOf(t, e, "Wang Jun"), "SameSite=Lax") {
-		t.Errorf("session cookie attributes: %s", setCookieOf(t, e, "Wang Jun"))
+	if h := setCookieOf(t, e, "Wang Jun"); !strings.Contains(h, "HttpOnly") || !strings.Contains(h, "SameSite=Lax") {
+		t.Errorf("session cookie attributes: %s", h)
 	}
 }
 

@@ -45,16 +45,31 @@ func (s *Server) dayData(u *crm.User) (*DayData, error) {
 			return err
 		}
 		d.Later = ag.Later
+		// a day lists few managers and, often, one account several times
+		managers, readable := map[int64]string{}, map[int64]bool{}
 		item := func(a *crm.Activity) DayItem {
 			it := DayItem{Item: tx.ItemOf(a), AccountID: a.Account}
 			it.Due = it.Due.In(loc)
 			if a.AssignedBy != 0 && a.AssignedBy != u.ID {
-				if m, err := tx.Recipient(a.AssignedBy); err == nil {
-					it.AssignedBy = m.Name
+				name, ok := managers[a.AssignedBy]
+				if !ok {
+					if m, err := tx.Recipient(a.AssignedBy); err == nil {
+						name = m.Name
+					}
+					managers[a.AssignedBy] = name
 				}
+				it.AssignedBy = name
 			}
-			if _, err := tx.Account(it.AccountID); it.AccountID != 0 && err != nil {
-				it.AccountID = 0 // named, not linked: the page would refuse him
+			if it.AccountID != 0 {
+				ok, seen := readable[it.AccountID]
+				if !seen {
+					_, err := tx.Account(it.AccountID)
+					ok = err == nil
+					readable[it.AccountID] = ok
+				}
+				if !ok {
+					it.AccountID = 0 // named, not linked: the page would refuse him
+				}
 			}
 			return it
 		}

@@ -11,6 +11,7 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -192,17 +193,21 @@ func IsAdmin(r crm.Role) bool { return r == crm.RoleAdmin || r == crm.RoleDataAd
 
 // render writes page with data for the session (nil before sign-in).
 func (s *Server) render(w http.ResponseWriter, r *http.Request, sess *Session, status int, page, nav string, data any) {
-	p := s.pageData(w, r, sess, nav, data)
+	s.renderPage(w, status, page, s.pageData(w, r, sess, nav, data))
+}
+
+// renderPage writes page with its data p made (a page that sets its own flash).
+func (s *Server) renderPage(w http.ResponseWriter, status int, page string, p *Page) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
-	var buf strings.Builder
+	var buf bytes.Buffer
 	if err := s.pages.Render(&buf, p.Locale, page, p); err != nil {
 		s.cfg.Log.Error("web page not rendered", slog.String("page", page), slog.Any("error", err))
 		http.Error(w, templates.WebText(p.Locale, "err.internal"), http.StatusInternalServerError)
 		return
 	}
 	w.WriteHeader(status)
-	w.Write([]byte(buf.String()))
+	buf.WriteTo(w)
 }
 
 func (s *Server) pageData(w http.ResponseWriter, r *http.Request, sess *Session, nav string, data any) *Page {
