@@ -352,3 +352,30 @@ func (tx *Tx) OpenQuestion(user int64) *Unresolved {
 	}
 	return e
 }
+
+// Group is why a message stands unresolved, the heading it is listed under
+// (fieldcrm unresolved, the web console): "not_understood", "no_answer" (a
+// choice never made), "replaced" (something else sent instead of the
+// choice), "not_found", "forbidden", "conflict", "invalid", or "other".
+func (e *Unresolved) Group() string {
+	switch e.Cause {
+	case CauseNotUnderstood:
+		return "not_understood"
+	case CauseNoChoice:
+		if e.Code == ChoiceExpired {
+			return "no_answer"
+		}
+		return "replaced"
+	}
+	switch e.Code {
+	case ENOTFOUND:
+		return "not_found"
+	case EFORBIDDEN:
+		return "forbidden"
+	case ECONFLICT:
+		return "conflict"
+	case EINVALID:
+		return "invalid"
+	}
+	return "other"
+}

@@ -35,22 +35,8 @@ type AdminUnresolved struct {
 
 // unresolvedGroup is the phrase key of the heading a message is listed under.
 func unresolvedGroup(e *crm.Unresolved) string {
-	switch e.Cause {
-	case crm.CauseNotUnderstood:
-		return "admin.unres.not_understood"
-	case crm.CauseNoChoice:
-		if e.Code == crm.ChoiceExpired {
-			return "admin.unres.no_answer"
-		}
-		return "admin.unres.replaced"
-	}
-	switch e.Code {
-	case crm.ENOTFOUND:
-		return "admin.unres.not_found"
-	case crm.EFORBIDDEN:
-		return "admin.unres.forbidden"
-	case crm.ECONFLICT:
-		return "admin.unres.conflict"
+	if g := e.Group(); g != "other" {
+		return "admin.unres." + g
 	}
 	return "admin.unres.invalid"
 }

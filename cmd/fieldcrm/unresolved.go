@@ -126,26 +126,20 @@ func runUnresolved(ctx context.Context, args []string, stdout, stderr io.Writer)
 
 // unresolvedGroup is the heading a message is listed under.
 func unresolvedGroup(e *crm.Unresolved) string {
-	switch e.Cause {
-	case crm.CauseNotUnderstood:
-		return "not understood"
-	case crm.CauseNoChoice:
-		if e.Code == crm.ChoiceExpired {
-			return "choice never made: no answer"
-		}
-		return "choice never made: something else sent instead"
-	}
-	switch e.Code {
-	case crm.ENOTFOUND:
-		return "refused: not found"
-	case crm.EFORBIDDEN:
-		return "refused: not allowed"
-	case crm.ECONFLICT:
-		return "refused: conflicts with the stored state"
-	case crm.EINVALID:
-		return "refused: a value or rule"
+	if g, ok := groupHeadings[e.Group()]; ok {
+		return g
 	}
 	return "refused: " + e.Code
+}
+
+var groupHeadings = map[string]string{
+	"not_understood": "not understood",
+	"no_answer":      "choice never made: no answer",
+	"replaced":       "choice never made: something else sent instead",
+	"not_found":      "refused: not found",
+	"forbidden":      "refused: not allowed",
+	"conflict":       "refused: conflicts with the stored state",
+	"invalid":        "refused: a value or rule",
 }
 
 func printUnresolved(w io.Writer, list []*crm.Unresolved, names map[int64]string, f crm.UnresolvedFilter, user string, loc *time.Location) {
