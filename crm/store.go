@@ -88,6 +88,7 @@ type Options struct {
 // the single writer that commits whatever has queued up as one transaction.
 type Store struct {
 	db     *bolt.DB
+	eng    Engine
 	now    func() time.Time
 	policy Policy
 	loc    *time.Location
@@ -197,7 +198,7 @@ func Open(path string, o Options) (*Store, error) {
 	} else if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	s := &Store{db: db, now: o.Now, policy: o.Policy, loc: o.Location,
+	s := &Store{db: db, eng: &boltEngine{db: db}, now: o.Now, policy: o.Policy, loc: o.Location,
 		writes: make(chan *writeReq, 4096), maxBatch: o.MaxBatch, closing: make(chan struct{})}
 	if s.now == nil {
 		s.now = time.Now
@@ -380,7 +381,7 @@ func (s *Store) Update(ctx context.Context, meta Meta, fn func(*Tx) error) (*Cha
 // View runs fn in a read-only transaction as actor.
 func (s *Store) View(actor *User, fn func(*Tx) error) error {
 	return s.db.View(func(btx *bolt.Tx) error {
-		return fn(&Tx{s: s, btx: btx, meta: Meta{Actor: actor}, now: s.now()})
+		return fn(&Tx{s: s, btx: btx, etx: &boltTx{btx: btx}, meta: Meta{Actor: actor}, now: s.now()})
 	})
 }
 
@@ -439,14 +440,15 @@ func (s *Store) commit(batch []*writeReq) {
 					r.err, r.cs = r.ctx.Err(), nil
 					continue
 				}
-				tx := &Tx{s: s, btx: btx, meta: r.meta, now: now, writable: true}
+				etx := &boltTx{btx: btx}
+				tx := &Tx{s: s, btx: btx, etx: etx, meta: r.meta, now: now, writable: true}
 				err := safeRun(tx, r.fn)
 				if err == nil {
 					err = tx.finish()
 				}
 				if err != nil {
 					r.err, r.cs = err, nil
-					if tx.dirty {
+					if tx.dirty || etx.dirty {
 						failedAt = i
 						return errRollback
 					}

@@ -14,6 +14,7 @@ import (
 type Tx struct {
 	s        *Store
 	btx      *bolt.Tx
+	etx      ETx
 	meta     Meta
 	now      time.Time
 	writable bool
