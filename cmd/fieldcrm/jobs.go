@@ -94,7 +94,7 @@ func runJobsList(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		return 1
 	}
 	defer st.Close()
-	runs, err := scheduler.LastRuns(st.DB())
+	runs, err := scheduler.LastRuns(st.Engine())
 	if err != nil {
 		fmt.Fprintln(stderr, "fieldcrm jobs list:", err)
 		return 1

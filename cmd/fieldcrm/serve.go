@@ -101,7 +101,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 			return err
 		}
 	}
-	m.ops = newOps(m.Store.DB, now, tok)
+	m.ops = newOps(func() *crm.Store { return m.Store }, now, tok)
 	m.ops.writeHealth = m.Store.WriteHealth
 	m.ops.disk = newDiskWatch(cfg.DB, cfg.MinFree, m.Log.With(slog.String("part", "disk")))
 	m.ops.reg.MustRegister(m.ops.disk)
