@@ -16,6 +16,14 @@ import (
 // parallel: queries are answered in full (only the claim of the message and
 // the pages for MORE are written), and a write's account named by an
 // unambiguous name is looked up first, so that the writer finds it by id.
+//
+// Those reads decide nothing for good, so running them again (the same
+// message delivered twice, to one node or to two) is harmless: the claim of
+// the message is checked again and written in the one transaction that
+// stores the answer (storedClaim, finish), and a delivery that finds it
+// there returns the stored answer, not its own. A name looked up first is
+// still checked by the writer (the account may have gone meanwhile: "not
+// found", as without the lookup).
 
 // queryVerbs answer without changing records.
 var queryVerbs = map[parser.Verb]bool{
