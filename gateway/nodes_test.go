@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 
@@ -73,5 +74,66 @@ func TestSameMessageAtOnce(t *testing.T) {
 	})
 	if acts != 1 {
 		t.Errorf("%d activities stored, want the one visit", acts)
+	}
+}
+
+// TestUnknownSendersAtOnce: the unknown-sender throttle is in the database,
+// read and written in one transaction, so two nodes answering at once keep
+// it: a stranger writing several times at once (to both nodes) is answered
+// once, and strangers writing to both nodes get UnknownPerHour answers in all.
+func TestUnknownSendersAtOnce(t *testing.T) {
+	_, s := pipeOpen(t)
+	node := func() *gateway.Pipeline {
+		p, err := gateway.New(gateway.Config{Store: s, Templates: templates.MustNew(), UnknownPerHour: 3,
+			Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	nodes := []*gateway.Pipeline{node(), node()}
+	const strangers, times = 5, 8
+	var mu sync.Mutex
+	answered := map[string]int{}
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range strangers {
+		from := fmt.Sprintf("+861390000%04d", i)
+		for k := range times { // the same stranger on both nodes at once
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				r, err := nodes[k%2].Handle(context.Background(), gateway.Inbound{Channel: gateway.ChannelSMS,
+					ID: fmt.Sprintf("SMu%d-%d", i, k), From: from, Body: "hello"}, gateway.Options{})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if r.Code != "unknown" || r.User != nil {
+					t.Errorf("%s: %+v", from, r)
+				}
+				if r.Reply != "" {
+					if !strings.Contains(r.Reply, "not registered") {
+						t.Errorf("%s answered %q", from, r.Reply)
+					}
+					mu.Lock()
+					answered[from]++
+					mu.Unlock()
+				}
+			}()
+		}
+	}
+	close(start)
+	wg.Wait()
+	total := 0
+	for from, n := range answered {
+		if n != 1 {
+			t.Errorf("%s answered %d times", from, n)
+		}
+		total += n
+	}
+	if total != 3 {
+		t.Errorf("%d strangers answered in all, want the hour's cap of 3", total)
 	}
 }

@@ -64,8 +64,9 @@ func (p *Pipeline) answerUnknown(in Inbound, log *slog.Logger) bool {
 	// PostgreSQL: two nodes answering at once conflict, and the retry reads
 	// the winner's answer)
 	err := eng.Update(context.Background(), func(tx crm.ETx) error {
-		answer, capped = false, false // fn may run again
-		if recent(tx) {               // another delivery got there first
+		// fn may run again: what it reports starts afresh
+		answer, capped = false, false
+		if recent(tx) { // another delivery got there first
 			return nil
 		}
 		b := tx.State(spUnknown)
