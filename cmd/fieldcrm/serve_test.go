@@ -301,11 +301,10 @@ func e2eCounts(t testing.TB, s *crm.Store) map[string]int {
 		}
 		return nil
 	})
-	s.DB().View(func(tx *bolt.Tx) error {
-		for _, b := range []string{"changesets", "outbox/entries", "gw/claims", "gw/pages"} {
-			if bk := tx.Bucket([]byte(b)); bk != nil {
-				n[b] = bk.Stats().KeyN
-			}
+	s.Engine().View(context.Background(), func(tx crm.ETx) error {
+		tx.ChangeSetsAfter(0, func(int64, []byte) bool { n["changesets"]++; return true })
+		for _, b := range []string{"outbox/entries", "gw/claims", "gw/pages"} {
+			n[b] = tx.State(b).Count()
 		}
 		return nil
 	})
