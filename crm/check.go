@@ -56,16 +56,16 @@ func (s *Store) Check(repair bool) (*CheckReport, error) {
 				rep.Records[k]++
 				maxID = max(maxID, btou(key))
 				for _, e := range indexesOf(r) {
-					val := e.val
-					if e.unique {
+					val := e.Val
+					if e.Unique {
 						val = itob(r.RecordID())
 					}
-					m := want[string(e.bkt)]
-					if prev, dup := m[string(e.key)]; dup && e.unique && !bytes.Equal(prev, val) {
+					m := want[e.Index]
+					if prev, dup := m[string(e.Key)]; dup && e.Unique && !bytes.Equal(prev, val) {
 						rep.Wrong++
-						rep.note("%s: %q claimed by two records", e.bkt, e.key)
+						rep.note("%s: %q claimed by two records", e.Index, e.Key)
 					}
-					m[string(e.key)] = val
+					m[string(e.Key)] = val
 				}
 				return nil
 			})

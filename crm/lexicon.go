@@ -1,13 +1,13 @@
 package crm
 
 import (
+	"context"
 	"encoding/json"
 	"slices"
 	"strconv"
 	"sync"
 
 	"github.com/fieldcrm/fieldcrm/parser"
-	bolt "go.etcd.io/bbolt"
 )
 
 // The sender's lexicon: the names he may mean in a message (the accounts he
@@ -336,11 +336,9 @@ func (s *Store) readTable(gen uint64) (*lexTable, error) {
 // ids of accounts, contacts and users (cheap: no scan).
 func (s *Store) lexRecords() uint64 {
 	var n uint64
-	s.db.View(func(btx *bolt.Tx) error {
+	s.eng.View(context.Background(), func(etx ETx) error {
 		for _, k := range []Kind{KindAccount, KindContact, KindUser} {
-			if b := btx.Bucket(recBucket(k)); b != nil {
-				n += b.Sequence()
-			}
+			n += uint64(etx.LastID(k))
 		}
 		return nil
 	})
@@ -396,18 +394,13 @@ func (tx *Tx) fillTable(t *lexTable) error {
 	}{{KindAccount, parser.NameAccount}, {KindContact, parser.NameContact}, {KindUser, parser.NameUser}}
 	groups := map[lexGroup]uint32{}
 	for _, kk := range kinds {
-		b := tx.btx.Bucket(recBucket(kk.k))
-		if b == nil {
-			continue
-		}
-		c := b.Cursor()
-		for key, v := c.First(); key != nil; key, v = c.Next() {
+		tx.etx.Scan(kk.k, func(_ int64, v []byte) bool {
 			var r lexRec
 			if err := json.Unmarshal(v, &r); err != nil {
-				continue
+				return true
 			}
 			if r.Removed || r.Disabled {
-				continue
+				return true
 			}
 			gr := lexGroup{kk.k, ownerOf{r.Owner, r.Branch, r.Dept}}
 			if kk.k == KindUser {
@@ -423,7 +416,8 @@ func (tx *Tx) fillTable(t *lexTable) error {
 			for _, a := range r.Aliases {
 				t.lex.AddTo(a, kk.kind, g)
 			}
-		}
+			return true
+		})
 	}
-	return nil
+	return tx.etx.Err()
 }

@@ -14,6 +14,14 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
+// State spaces of crm (ETx.State): on bbolt each is the bucket of that name.
+const (
+	spaceConv           = "conv"            // user id → conversation state (pending choice, last day seen)
+	spaceDocData        = "doc_data"        // document id → content
+	spaceUnresolved     = "unresolved"      // id → Unresolved: messages not carried out
+	spaceUnresolvedOpen = "unresolved_open" // user id → Unresolved: his numbered question not answered yet
+)
+
 // Bucket names. Records live in one bucket per kind ("rec/<kind>"), keyed by
 // 8-byte big-endian id; secondary indexes are kept in the same transaction as
 // the record they point to.
@@ -289,6 +297,13 @@ func (s *Store) Close() error {
 // file (the outbox, message claims). It must not touch crm's buckets.
 func (s *Store) DB() *bolt.DB { return s.db }
 
+// PruneUnresolved is Store.PruneUnresolved on a bbolt handle.
+//
+// Deprecated: use Store.PruneUnresolved.
+func PruneUnresolved(db *bolt.DB, cutoff time.Time) (int, error) {
+	return (&Store{eng: &boltEngine{db: db}}).PruneUnresolved(context.Background(), cutoff)
+}
+
 // Now returns the store's clock reading.
 func (s *Store) Now() time.Time { return s.now() }
 
@@ -380,8 +395,8 @@ func (s *Store) Update(ctx context.Context, meta Meta, fn func(*Tx) error) (*Cha
 
 // View runs fn in a read-only transaction as actor.
 func (s *Store) View(actor *User, fn func(*Tx) error) error {
-	return s.db.View(func(btx *bolt.Tx) error {
-		return fn(&Tx{s: s, btx: btx, etx: &boltTx{btx: btx}, meta: Meta{Actor: actor}, now: s.now()})
+	return s.eng.View(context.Background(), func(etx ETx) error {
+		return fn(&Tx{s: s, etx: etx, meta: Meta{Actor: actor}, now: s.now()})
 	})
 }
 
@@ -441,7 +456,7 @@ func (s *Store) commit(batch []*writeReq) {
 					continue
 				}
 				etx := &boltTx{btx: btx}
-				tx := &Tx{s: s, btx: btx, etx: etx, meta: r.meta, now: now, writable: true}
+				tx := &Tx{s: s, etx: etx, meta: r.meta, now: now, writable: true}
 				err := safeRun(tx, r.fn)
 				if err == nil {
 					err = tx.finish()
