@@ -38,7 +38,13 @@ func (r *CheckReport) note(format string, args ...any) {
 // Check validates every secondary index against the records (and each kind's
 // id sequence against its largest id). With repair, it rebuilds the indexes
 // from the records in one transaction when anything is wrong.
+//
+// It reads the bbolt file's buckets: on another engine it fails with
+// ErrNotBolt (fieldcrm check --db checks a PostgreSQL database).
 func (s *Store) Check(repair bool) (*CheckReport, error) {
+	if s.db == nil {
+		return nil, notBolt("check", "fieldcrm check --db")
+	}
 	rep := &CheckReport{Records: map[Kind]int{}}
 	check := func(btx *bolt.Tx) error {
 		want := map[string]map[string][]byte{}

@@ -44,10 +44,9 @@ var lexSyncMax uint64 = 20000
 
 type lexCache struct {
 	buildMu       sync.Mutex  // held while a lexicon is looked up or built; guards scopes
-	mu            sync.Mutex  // guards gen, log and pending
+	mu            sync.Mutex  // guards gen and log
 	gen           uint64      // number of changes published
 	log           []lexChange // the latest changes, oldest first
-	pending       []lexChange // changes of the transaction being committed
 	scopes        map[string]*lexScope
 	table         *lexTable // the names of the whole store, nil until first needed
 	tableBuilding bool      // a table is being built in the background
@@ -95,33 +94,24 @@ func lexChanged(old, r Record) bool {
 	return false
 }
 
-// noteLex keeps a change of the transaction being committed (writer only).
-func (c *lexCache) noteLex(k Kind, id int64) {
-	c.mu.Lock()
-	c.pending = append(c.pending, lexChange{kind: k, id: id})
-	c.mu.Unlock()
-}
-
-// resetLex forgets the changes of a transaction that is rolled back.
-func (c *lexCache) resetLex() {
-	c.mu.Lock()
-	c.pending = c.pending[:0]
-	c.mu.Unlock()
+// noteLex keeps a change of the request, made known when its transaction
+// commits (publishLex).
+func (tx *Tx) noteLex(k Kind, id int64) {
+	tx.lexNotes = append(tx.lexNotes, lexChange{kind: k, id: id})
 }
 
 // publishLex makes the changes of a committed transaction known.
-func (c *lexCache) publishLex() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if len(c.pending) == 0 {
+func (c *lexCache) publishLex(notes []lexChange) {
+	if len(notes) == 0 {
 		return
 	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	c.gen++
-	for _, ch := range c.pending {
+	for _, ch := range notes {
 		ch.gen = c.gen
 		c.log = append(c.log, ch)
 	}
-	c.pending = c.pending[:0]
 	if len(c.log) > lexLogMax {
 		c.log = slices.Clone(c.log[len(c.log)-lexLogMax/2:])
 	}

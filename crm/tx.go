@@ -25,6 +25,7 @@ type Tx struct {
 	idPending   []int           // events emitted before their record had an id
 	users       map[int64]*User // users read in this request (owners, managers)
 	notices     []Notice        // notices queued by the rules, sent with the reply (notify)
+	lexNotes    []lexChange     // records whose names changed: told to the lexicons at commit
 	// set while a rule-owning method saves a change that plain saves refuse
 	approving, converting, staging, reassigning bool
 }
@@ -286,7 +287,7 @@ func (tx *Tx) put(r Record) error {
 		tx.s.decoded.put(k, r.RecordID(), data, cloneRecord(r))
 	}
 	if lexKind(k) && lexChanged(old, r) {
-		tx.s.lex.noteLex(k, r.RecordID())
+		tx.noteLex(k, r.RecordID())
 	}
 	op := OpUpdate
 	if old == nil {
