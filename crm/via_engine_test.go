@@ -102,3 +102,5 @@ func TestViaEngine(t *testing.T) {
 		}
 	})
 }
+
+func init() { goldenOpeners["direct"] = crm.OpenDirect }
