@@ -155,7 +155,7 @@ func printCopySummary(w io.Writer, from, to string, sum *pgcopy.Summary) {
 		fmt.Fprintf(w, "  %s: %s\n", n.Bucket, n.Why)
 	}
 	if len(sum.Unknown) > 0 {
-		fmt.Fprintf(w, "not copied, unknown to this fieldcrm (check the version that wrote the file): %s\n", strings.Join(sum.Unknown, ", "))
+		fmt.Fprintf(w, "copied as they are, though unknown to this fieldcrm (check the version that wrote the file): %s\n", strings.Join(sum.Unknown, ", "))
 	}
 }
 

@@ -1,0 +1,10 @@
+package pgstore
+
+import "github.com/fieldcrm/fieldcrm/crm"
+
+// Break puts a defect into an engine on purpose, to show that the
+// conformance suite finds it: "readcommitted" (transactions at READ
+// COMMITTED), "noretry", "commitfailed" (an Update whose fn failed is
+// committed), "maxid" (ids from the largest one stored), "nounique" (unique
+// keys not kept), "order" (OpenDue in id order).
+func Break(e crm.Engine, what string) { e.(*Engine).brk = what }
