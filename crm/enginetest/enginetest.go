@@ -34,6 +34,7 @@ func Run(t *testing.T, open func(t *testing.T) crm.Engine) {
 		{"IDsNeverReused", testIDs},
 		{"ClaimNeverTwice", testClaims},
 		{"UniqueKeys", testUnique},
+		{"WriteSkew", testWriteSkew},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) { c.fn(t, open(t)) })
@@ -617,6 +618,71 @@ func testUnique(t *testing.T, e crm.Engine) {
 		}
 		if holder := etx.Unique(crm.IxEqSerial, []byte("CAT0320DKGF08888")); holder != int64(won+1) {
 			t.Errorf("the new serial is held by %d", holder)
+		}
+		return nil
+	})
+}
+
+// testWriteSkew: a rule that reads rows and writes others holds when two
+// Updates run at once (two salesmen on call, each may go off call only
+// while the other is on: one stays on). Snapshot isolation alone breaks it.
+func testWriteSkew(t *testing.T, e crm.Engine) {
+	if err := e.Update(ctx, func(etx crm.ETx) error {
+		b := etx.State("test/oncall")
+		if err := b.Put([]byte("li"), []byte("on")); err != nil {
+			return err
+		}
+		return b.Put([]byte("wang"), []byte("on"))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	arrived := 0
+	both := make(chan struct{})
+	offCall := func(me string) error {
+		first := true
+		return e.Update(ctx, func(etx crm.ETx) error {
+			b := etx.State("test/oncall")
+			on := 0
+			b.Scan(nil, nil, false, func(k, v []byte) bool {
+				if string(v) == "on" {
+					on++
+				}
+				return true
+			})
+			if first { // both read before either writes, where the engine lets them
+				first = false
+				mu.Lock()
+				if arrived++; arrived == 2 {
+					close(both)
+				}
+				mu.Unlock()
+				select {
+				case <-both:
+				case <-time.After(300 * time.Millisecond):
+				}
+			}
+			if on < 2 {
+				return nil // the other is off: stay on
+			}
+			return b.Put([]byte(me), []byte("off"))
+		})
+	}
+	var wg sync.WaitGroup
+	for _, me := range []string{"li", "wang"} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := offCall(me); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	e.View(ctx, func(etx crm.ETx) error {
+		b := etx.State("test/oncall")
+		if string(b.Get([]byte("li"))) != "on" && string(b.Get([]byte("wang"))) != "on" {
+			t.Errorf("both went off call: li %q, wang %q", b.Get([]byte("li")), b.Get([]byte("wang")))
 		}
 		return nil
 	})

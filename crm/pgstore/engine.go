@@ -28,9 +28,29 @@ type EngineOptions struct {
 	// RoundTrips, when set, counts every round trip the engine's
 	// transactions make to the server (a test's or a benchmark's meter).
 	RoundTrips *atomic.Int64
-	// MaxAttempts bounds how often an Update runs (0: MaxAttempts).
+	// MaxAttempts bounds how often an Update runs (0: UpdateAttempts).
 	MaxAttempts int
+	// Isolation of Updates: Serializable (the default) or RepeatableRead.
+	// Under SERIALIZABLE, PostgreSQL's predicate locks are kept per index
+	// page: writers that read and insert near each other's keys (message
+	// claims, outbox entries, a kind's id counter) abort one another and
+	// run again; REPEATABLE READ aborts only on a row two of them write,
+	// but lets a rule that reads rows and writes others be broken by two
+	// requests at once (write skew: the conformance suite's WriteSkew case
+	// fails). See BenchmarkEngineVisitParallel.
+	Isolation string
 }
+
+// Isolation levels of Updates (EngineOptions.Isolation).
+const (
+	Serializable   = "SERIALIZABLE"
+	RepeatableRead = "REPEATABLE READ"
+)
+
+// UpdateAttempts is how many times an Update runs before it gives up, by
+// default: 16 writers at once under SERIALIZABLE lose a few times in a row
+// now and then.
+const UpdateAttempts = 30
 
 // Engine is crm.Engine on PostgreSQL: records as rows of the kinds' tables
 // (typed columns and the JSON), the packages' state as spaces of keys (kv),
@@ -54,8 +74,15 @@ func OpenEngine(ctx context.Context, url string, o EngineOptions) (crm.Engine, e
 	if o.MaxConns > 0 {
 		cfg.MaxConns = o.MaxConns
 	}
+	switch o.Isolation {
+	case "":
+		o.Isolation = Serializable
+	case Serializable, RepeatableRead:
+	default:
+		return nil, fmt.Errorf("pgstore: isolation %q (SERIALIZABLE or REPEATABLE READ)", o.Isolation)
+	}
 	if o.MaxAttempts <= 0 {
-		o.MaxAttempts = MaxAttempts
+		o.MaxAttempts = UpdateAttempts
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {

@@ -40,3 +40,56 @@ func TestEngineConformance(t *testing.T) {
 		})
 	}
 }
+
+// A read that fails is the transaction's failure (Err): later reads answer
+// nothing, the Update returns it though fn did not, and nothing of it is
+// committed.
+func TestEngineStickyReadError(t *testing.T) {
+	t.Parallel()
+	e := openEngine(t, pgstore.EngineOptions{})
+	ctx := context.Background()
+	if err := e.Update(ctx, func(etx crm.ETx) error { return etx.State("s").Put([]byte("k"), []byte("v")) }); err != nil {
+		t.Fatal(err)
+	}
+	err := e.Update(ctx, func(etx crm.ETx) error {
+		etx.State("s").Put([]byte("k2"), []byte("v2"))
+		if v := etx.Get(crm.Kind("nonsense"), 1); v != nil {
+			t.Errorf("a failed read answered %q", v)
+		}
+		if etx.Err() == nil {
+			t.Error("Err() is nil after a failed read")
+		}
+		if v := etx.State("s").Get([]byte("k")); v != nil {
+			t.Errorf("a read after the failure answered %q", v)
+		}
+		return nil // fn does not look at Err
+	})
+	if err == nil {
+		t.Fatal("the Update succeeded after a failed read")
+	}
+	// a failure on the server: a statement the server refuses
+	cctx, cancel := context.WithCancel(ctx)
+	err = e.Update(cctx, func(etx crm.ETx) error {
+		etx.State("s").Put([]byte("k3"), []byte("v3"))
+		cancel() // the connection's next round fails
+		etx.State("s").Get([]byte("k"))
+		if etx.Err() == nil {
+			t.Error("Err() is nil after a read on a cancelled context")
+		}
+		return nil
+	})
+	if err == nil {
+		t.Error("the Update succeeded after a failed read")
+	}
+	e.View(ctx, func(etx crm.ETx) error {
+		for _, k := range []string{"k2", "k3"} {
+			if v := etx.State("s").Get([]byte(k)); v != nil {
+				t.Errorf("%s was committed: %q", k, v)
+			}
+		}
+		if v := etx.State("s").Get([]byte("k")); string(v) != "v" {
+			t.Errorf("k = %q", v)
+		}
+		return nil
+	})
+}

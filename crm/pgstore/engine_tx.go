@@ -102,7 +102,7 @@ func (t *tx) round(qs []*pgx.QueuedQuery, read func(pgx.BatchResults) error, com
 	all := make([]*pgx.QueuedQuery, 0, len(t.pend)+len(qs)+2)
 	begin := !t.begun
 	if begin {
-		sql := "BEGIN ISOLATION LEVEL SERIALIZABLE"
+		sql := "BEGIN ISOLATION LEVEL " + t.e.o.Isolation
 		if !t.writable {
 			sql = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
 		}

@@ -6,5 +6,12 @@ import "github.com/fieldcrm/fieldcrm/crm"
 // conformance suite finds it: "readcommitted" (transactions at READ
 // COMMITTED), "noretry", "commitfailed" (an Update whose fn failed is
 // committed), "maxid" (ids from the largest one stored), "nounique" (unique
-// keys not kept), "order" (OpenDue in id order).
-func Break(e crm.Engine, what string) { e.(*Engine).brk = what }
+// keys not kept), "order" (OpenDue in id order), "repeatableread" (the
+// option RepeatableRead: only WriteSkew fails).
+func Break(e crm.Engine, what string) {
+	if what == "repeatableread" {
+		e.(*Engine).o.Isolation = RepeatableRead
+		return
+	}
+	e.(*Engine).brk = what
+}
