@@ -65,6 +65,10 @@ func testState(t *testing.T, e crm.Engine) {
 		if err := b.Delete([]byte("never there")); err != nil {
 			return err
 		}
+		// a key without a value (an index of a package) is there all the same
+		if err := etx.State("test/marks").Put([]byte("m"), nil); err != nil {
+			return err
+		}
 		if v := b.Get([]byte("abc")); string(v) != "changed" {
 			return fmt.Errorf("in its transaction, abc = %q", v)
 		}
@@ -94,6 +98,15 @@ func testState(t *testing.T, e crm.Engine) {
 		if v := etx.State("test/none").Get([]byte("ab")); v != nil {
 			t.Errorf("a space never written: ab = %q", v)
 		}
+		if v := etx.State("test/marks").Get([]byte("m")); v == nil || len(v) != 0 {
+			t.Errorf("a key put without a value reads %v (nil: missing), want an empty value", v)
+		}
+		etx.State("test/marks").Scan(nil, nil, false, func(k, v []byte) bool {
+			if v == nil {
+				t.Errorf("Scan: the key without a value has a nil value")
+			}
+			return true
+		})
 		if n := b.Count(); n != len(live) {
 			t.Errorf("Count = %d, want %d", n, len(live))
 		}

@@ -228,6 +228,10 @@ func benchEngines() []benchEngine {
 			var n atomic.Int64
 			return openEngine(b, pgstore.EngineOptions{RoundTrips: &n, MaxConns: 20, IDsOutside: true}), &n
 		}},
+		{"pg-rr-ids-outside", func(b *testing.B) (crm.Engine, *atomic.Int64) {
+			var n atomic.Int64
+			return openEngine(b, pgstore.EngineOptions{RoundTrips: &n, MaxConns: 20, IDsOutside: true, Isolation: pgstore.RepeatableRead}), &n
+		}},
 	}
 }
 

@@ -49,11 +49,13 @@ func (c *checker) problem(sort, format string, a ...any) {
 // Check validates a PostgreSQL database written by Copy (or by fieldcrm on
 // PostgreSQL): every record's JSON decodes into its record type and its
 // typed columns agree with it; every change set decodes and its columns
-// agree; every history entry points to a change set that exists; each id
-// counter and sequence is at least the highest id given; the users' numbers
-// agree with the users; document contents, outbox entries, unresolved
-// messages and claims decode and belong to something. It reads in one
-// REPEATABLE READ transaction (one snapshot).
+// agree; every history entry points to a change set that exists and every
+// change is in its record's history; each id counter and sequence is at
+// least the highest id given (a space's sequence past its numbered keys);
+// the users' numbers and e-mail addresses agree with the unique keys;
+// document contents, outbox entries and unresolved messages (spaces of kv)
+// decode and belong to something. It reads in one REPEATABLE READ
+// transaction (one snapshot).
 func Check(ctx context.Context, db pgstore.Beginner) (*Report, error) {
 	rep := &Report{Rows: map[string]int64{}}
 	err := pgstore.RetryTxOptions(ctx, db, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
