@@ -8,9 +8,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -35,6 +37,7 @@ func Run(t *testing.T, open func(t *testing.T) crm.Engine) {
 		{"ClaimNeverTwice", testClaims},
 		{"UniqueKeys", testUnique},
 		{"WriteSkew", testWriteSkew},
+		{"LongQueries", testLong},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) { c.fn(t, open(t)) })
@@ -696,6 +699,94 @@ func testWriteSkew(t *testing.T, e crm.Engine) {
 		b := etx.State("test/oncall")
 		if string(b.Get([]byte("li"))) != "on" && string(b.Get([]byte("wang"))) != "on" {
 			t.Errorf("both went off call: li %q, wang %q", b.Get([]byte("li")), b.Get([]byte("wang")))
+		}
+		return nil
+	})
+}
+
+// testLong: queries over more rows than an engine may fetch at once come
+// back whole and in order.
+func testLong(t *testing.T, e crm.Engine) {
+	const n = 1100
+	err := e.Update(ctx, func(etx crm.ETx) error {
+		b := etx.State("test/long")
+		for i := 0; i < n; i++ {
+			if err := b.Put([]byte(fmt.Sprintf("k%05d", i)), []byte{byte(i)}); err != nil {
+				return err
+			}
+		}
+		for i := 0; i < n; i++ {
+			id, err := etx.NextID(crm.KindActivity)
+			if err != nil {
+				return err
+			}
+			// dues in an order of their own: a few share one
+			a := &crm.Activity{Base: base(id, 2), Type: "call", Subject: fmt.Sprint("call number", id), Account: 1,
+				Status: crm.StatusOpen, Priority: "normal", Due: t0.Add(time.Duration((i*7919)%500) * time.Minute)}
+			if err := put(etx, a, nil); err != nil {
+				return err
+			}
+			cid, err := etx.NextID(crm.KindContact)
+			if err != nil {
+				return err
+			}
+			if err := put(etx, &crm.Contact{Base: base(cid, 2), Account: 2, Name: fmt.Sprint("zhang", (i*7919)%n)}, nil); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.View(ctx, func(etx crm.ETx) error {
+		var keys []string
+		etx.State("test/long").Scan(nil, nil, false, func(k, v []byte) bool { keys = append(keys, string(k)); return true })
+		if len(keys) != n || !slices.IsSorted(keys) {
+			t.Errorf("Scan: %d keys, sorted %v", len(keys), slices.IsSorted(keys))
+		}
+		keys = keys[:0]
+		etx.State("test/long").Scan([]byte("k00100"), nil, true, func(k, v []byte) bool { keys = append(keys, string(k)); return true })
+		if len(keys) != n-100 || keys[0] != fmt.Sprintf("k%05d", n-1) || keys[len(keys)-1] != "k00100" || !slices.IsSortedFunc(keys, func(a, b string) int { return -strings.Compare(a, b) }) {
+			t.Errorf("Scan desc from k00100: %d keys, %q … %q", len(keys), keys[0], keys[len(keys)-1])
+		}
+		var ids []int64
+		etx.Scan(crm.KindActivity, func(id int64, _ []byte) bool { ids = append(ids, id); return true })
+		if len(ids) != n || !slices.IsSorted(ids) {
+			t.Errorf("Scan(activity): %d", len(ids))
+		}
+		ids = collect(t, "Linked", func(fn func(int64) bool) error { return etx.Linked(1, crm.KindActivity, fn) })
+		if len(ids) != n || !slices.IsSorted(ids) {
+			t.Errorf("Linked: %d", len(ids))
+		}
+		ids = collect(t, "OwnedBy", func(fn func(int64) bool) error { return etx.OwnedBy(crm.KindActivity, 2, fn) })
+		if len(ids) != n || !slices.IsSorted(ids) {
+			t.Errorf("OwnedBy: %d", len(ids))
+		}
+		var dues []time.Time
+		var prev int64
+		sorted := true
+		etx.OpenDue(t0.Add(1000*time.Minute), func(id int64) bool {
+			var a crm.Activity
+			json.Unmarshal(etx.Get(crm.KindActivity, id), &a)
+			if k := len(dues); k > 0 && (a.Due.Before(dues[k-1]) || a.Due.Equal(dues[k-1]) && id < prev) {
+				sorted = false
+			}
+			dues, prev = append(dues, a.Due), id
+			return true
+		})
+		if len(dues) != n || !sorted {
+			t.Errorf("OpenDue: %d activities, in (due, id) order %v", len(dues), sorted)
+		}
+		nOpen := 0
+		etx.OpenOwned(2, func(int64, time.Time) bool { nOpen++; return true })
+		if nOpen != n {
+			t.Errorf("OpenOwned: %d", nOpen)
+		}
+		var names [][]byte
+		etx.Names([]byte("contact\x00"), func(k, _ []byte) bool { names = append(names, bytes.Clone(k)); return true })
+		if len(names) != n || !slices.IsSortedFunc(names, bytes.Compare) {
+			t.Errorf("Names: %d entries, sorted %v", len(names), slices.IsSortedFunc(names, bytes.Compare))
 		}
 		return nil
 	})

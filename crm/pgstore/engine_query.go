@@ -45,7 +45,7 @@ func (t *tx) records(k crm.Kind, where string, args []any, withDue bool, fn func
 				return nil
 			}
 		}
-		if len(hits) < n {
+		if !t.more(len(hits), n) {
 			return nil
 		}
 		after, n = hits[len(hits)-1].id, nextPage(n)
@@ -128,7 +128,7 @@ func (t *tx) OpenDue(before time.Time, fn func(id int64) bool) error {
 				return nil
 			}
 		}
-		if len(hits) < n {
+		if !t.more(len(hits), n) {
 			return nil
 		}
 		last := hits[len(hits)-1]
@@ -196,7 +196,7 @@ func (t *tx) Names(from []byte, fn func(key, hints []byte) bool) error {
 				return nil
 			}
 		}
-		if len(keys) < n {
+		if !t.more(len(keys), n) {
 			return nil
 		}
 		sql, args, n = "SELECT key, hints FROM name_tokens WHERE key > $1 ORDER BY key LIMIT $2", []any{keys[len(keys)-1]}, nextPage(n)
@@ -276,7 +276,7 @@ func (t *tx) ChangeSetsAfter(id int64, fn func(id int64, data []byte) bool) erro
 				return nil
 			}
 		}
-		if len(hits) < n {
+		if !t.more(len(hits), n) {
 			return nil
 		}
 		after, n = hits[len(hits)-1].id, nextPage(n)
@@ -290,7 +290,7 @@ func (t *tx) AddHistory(k crm.Kind, id, cs int64) error {
 func (t *tx) History(k crm.Kind, id int64, desc bool, fn func(cs int64) bool) error {
 	cmp, order := ">", "ASC"
 	var after int64
-	if desc {
+	if desc && t.e.brk != "histasc" {
 		cmp, order, after = "<", "DESC", 1<<62
 	}
 	sql := "SELECT changeset FROM record_history WHERE kind = $1 AND id = $2 AND changeset " + cmp + " $3 ORDER BY changeset " + order + " LIMIT $4"
@@ -311,7 +311,7 @@ func (t *tx) History(k crm.Kind, id int64, desc bool, fn func(cs int64) bool) er
 				return nil
 			}
 		}
-		if len(css) < n {
+		if !t.more(len(css), n) {
 			return nil
 		}
 		after, n = css[len(css)-1], nextPage(n)

@@ -267,7 +267,7 @@ func (t *tx) Scan(k crm.Kind, fn func(id int64, data []byte) bool) error {
 				return nil
 			}
 		}
-		if len(ids) < n {
+		if !t.more(len(ids), n) {
 			return nil
 		}
 		after, n = ids[len(ids)-1], nextPage(n)

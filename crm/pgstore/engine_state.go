@@ -48,6 +48,9 @@ func (b *bucket) Delete(key []byte) error {
 }
 
 func (b *bucket) Scan(from, to []byte, desc bool, fn func(k, v []byte) bool) error {
+	if b.t.e.brk == "scanasc" {
+		desc = false
+	}
 	lo, hi := from, to // the page's bounds: lo inclusive, hi exclusive
 	loOp := ">="
 	n := pageSize
@@ -89,7 +92,7 @@ func (b *bucket) Scan(from, to []byte, desc bool, fn func(k, v []byte) bool) err
 				return nil
 			}
 		}
-		if len(keys) < n {
+		if !b.t.more(len(keys), n) {
 			return nil
 		}
 		last := keys[len(keys)-1]
@@ -124,6 +127,9 @@ func (b *bucket) Sequence() uint64 {
 func (b *bucket) SetSequence(v uint64) error {
 	if !b.t.writable {
 		return b.t.fail(errReadOnly)
+	}
+	if b.t.e.brk == "noseqset" {
+		return nil
 	}
 	b.t.dirty = true
 	_, err := b.t.seqStatement(`INSERT INTO kv_seq (space, last) VALUES ($1, $2)

@@ -209,3 +209,6 @@ func (t *tx) seqStatement(sql string, args ...any) (int64, error) {
 const pageSize = 256
 
 func nextPage(n int) int { return min(n*4, 4096) }
+
+// more reports whether a query that brought got rows of a page of n goes on.
+func (t *tx) more(got, n int) bool { return got == n && t.e.brk != "onepage" }
