@@ -30,6 +30,9 @@ type EngineOptions struct {
 	RoundTrips *atomic.Int64
 	// MaxAttempts bounds how often an Update runs (0: UpdateAttempts).
 	MaxAttempts int
+	// PoolConfig, when set, adjusts the configuration of the engine's
+	// connection pools before they connect (a test's meter on the sockets).
+	PoolConfig func(*pgxpool.Config)
 	// Isolation of Updates: Serializable (the default) or RepeatableRead.
 	// Under SERIALIZABLE, PostgreSQL's predicate locks are kept per index
 	// page: writers that read and insert near each other's keys (message
@@ -84,6 +87,9 @@ func OpenEngine(ctx context.Context, url string, o EngineOptions) (crm.Engine, e
 	if o.MaxAttempts <= 0 {
 		o.MaxAttempts = UpdateAttempts
 	}
+	if o.PoolConfig != nil {
+		o.PoolConfig(cfg)
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, err
@@ -96,6 +102,10 @@ func OpenEngine(ctx context.Context, url string, o EngineOptions) (crm.Engine, e
 	// holds one of the pool's connections never waits for another of them
 	scfg, _ := pgxpool.ParseConfig(url)
 	scfg.MaxConns = 4
+	if o.PoolConfig != nil {
+		o.PoolConfig(scfg)
+		scfg.MaxConns = 4
+	}
 	seq, err := pgxpool.NewWithConfig(ctx, scfg)
 	if err != nil {
 		pool.Close()

@@ -5,10 +5,13 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"net"
 	"path/filepath"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/fieldcrm/fieldcrm/crm"
 	"github.com/fieldcrm/fieldcrm/crm/pgstore"
@@ -179,17 +182,31 @@ func visit(ctx context.Context, e crm.Engine, owner, acct int64, sid string) err
 // write with the COMMIT.
 func TestEngineVisitRoundTrips(t *testing.T) {
 	t.Parallel()
-	var trips atomic.Int64
-	e := openEngine(t, pgstore.EngineOptions{RoundTrips: &trips})
+	var trips, writes atomic.Int64
+	d := &net.Dialer{Timeout: 10 * time.Second}
+	e := openEngine(t, pgstore.EngineOptions{RoundTrips: &trips, MaxConns: 1, PoolConfig: func(c *pgxpool.Config) {
+		c.ConnConfig.DialFunc = func(ctx context.Context, network, addr string) (net.Conn, error) {
+			conn, err := d.DialContext(ctx, network, addr)
+			if err != nil {
+				return nil, err
+			}
+			return &countingConn{Conn: conn, writes: &writes}, nil
+		}
+	}})
 	seedVisits(t, e)
 	ctx := context.Background()
-	for i := 0; i < 3; i++ {
+	for i := 0; i < 4; i++ {
 		trips.Store(0)
+		writes.Store(0)
 		if err := visit(ctx, e, 3, 3, fmt.Sprint("SMrt", i)); err != nil {
 			t.Fatal(err)
 		}
 		if n := trips.Load(); n != 7 {
 			t.Errorf("a visit took %d round trips, want 7", n)
+		}
+		// the first visit prepares its statements on the connection
+		if w := writes.Load(); i > 0 && w != trips.Load() {
+			t.Errorf("visit %d: %d writes to the server's sockets, %d round trips counted", i, w, trips.Load())
 		}
 	}
 	e.View(ctx, func(etx crm.ETx) error {
