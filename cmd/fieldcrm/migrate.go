@@ -37,19 +37,19 @@ func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) in
 Copies a bbolt database into PostgreSQL: every record of every kind with its
 id, every change set and record history, the id counters (the next id of a
 kind continues after the last one ever given, deleted records' included),
-conversations, documents' contents, unresolved messages, message claims,
-pages, the outbox with each entry's state, the scheduler's runs and marks, and
-the e-mail gateway's state. The schema is created or brought up to date
+and every other bucket (conversations, documents' contents, unresolved
+messages, message claims, pages, the outbox, the scheduler's runs and marks,
+the e-mail gateway's state, the web console's sign-ins) as a space of keys
+with the same keys, values and sequence. The schema is created or brought up to date
 first; the copy is one transaction. A target that already holds data is
 refused, unless --replace, which empties it in the same transaction.
 
 The file is opened as every command opens it: not while serve runs on it
 (stop serve first, so that nothing changes during the copy).
 
-Not copied, because PostgreSQL has them otherwise: bbolt's indexes (the
-tables' typed columns and indexes), the outbox's state and key indexes
-(columns of outbox_entries), bbolt's layout version (schema_migrations).
-Not copied at all: the web console's sign-ins (everyone signs in again).
+Not copied, because PostgreSQL has them otherwise: crm's indexes of the
+records (the tables' typed columns and indexes), bbolt's layout version
+(schema_migrations).
 
 --check validates a copy (also: fieldcrm check --db postgres://…).
 Serving from PostgreSQL is not there yet.`)
@@ -155,7 +155,7 @@ func printCopySummary(w io.Writer, from, to string, sum *pgcopy.Summary) {
 		fmt.Fprintf(w, "  %s: %s\n", n.Bucket, n.Why)
 	}
 	if len(sum.Unknown) > 0 {
-		fmt.Fprintf(w, "not copied, unknown to this fieldcrm (check the version that wrote the file): %s\n", strings.Join(sum.Unknown, ", "))
+		fmt.Fprintf(w, "copied as they are, though unknown to this fieldcrm (check the version that wrote the file): %s\n", strings.Join(sum.Unknown, ", "))
 	}
 }
 

@@ -70,6 +70,8 @@ type boltState struct {
 	outbox  map[int64]string // id → state
 	unres   int
 	csSeq   uint64
+	spaces  map[string]map[string]string // the packages' buckets: key → value
+	spSeq   map[string]uint64            // and their sequences
 }
 
 func readBolt(t *testing.T, path string) *boltState {
@@ -79,7 +81,8 @@ func readBolt(t *testing.T, path string) *boltState {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	st := &boltState{records: map[string]map[int64][]byte{}, seqs: map[string]uint64{}, sets: map[int64][]byte{}, outbox: map[int64]string{}}
+	st := &boltState{records: map[string]map[int64][]byte{}, seqs: map[string]uint64{}, sets: map[int64][]byte{}, outbox: map[int64]string{},
+		spaces: map[string]map[string]string{}, spSeq: map[string]uint64{}}
 	db.View(func(tx *bolt.Tx) error {
 		for _, k := range crm.Kinds {
 			m := map[int64][]byte{}
@@ -113,6 +116,19 @@ func readBolt(t *testing.T, path string) *boltState {
 				st.unres += b.Stats().KeyN
 			}
 		}
+		tx.ForEach(func(name []byte, b *bolt.Bucket) error {
+			n := string(name)
+			if strings.HasPrefix(n, "rec/") || strings.HasPrefix(n, "idx_") || n == "meta" || n == "changesets" || n == "rec_hist" {
+				return nil
+			}
+			m := map[string]string{}
+			b.ForEach(func(k, v []byte) error { m[string(k)] = string(v); return nil })
+			st.spaces[n] = m
+			if s := b.Sequence(); s > 0 {
+				st.spSeq[n] = s
+			}
+			return nil
+		})
 		return nil
 	})
 	return st
@@ -202,20 +218,43 @@ func assertCopy(t *testing.T, pool *pgxpool.Pool, st *boltState) {
 	}
 	pool.Exec(ctx, "SELECT setval('changeset_ids', $1)", int64(st.csSeq))
 	var claims, unres int
-	pool.QueryRow(ctx, "SELECT (SELECT count(*) FROM message_claims), (SELECT count(*) FROM unresolved)").Scan(&claims, &unres)
+	pool.QueryRow(ctx, "SELECT (SELECT count(*) FROM kv WHERE space = 'gw/claims'), (SELECT count(*) FROM kv WHERE space IN ('unresolved', 'unresolved_open'))").Scan(&claims, &unres)
 	if claims != st.claims || unres != st.unres {
 		t.Errorf("claims %d unresolved %d on PostgreSQL; bbolt %d, %d", claims, unres, st.claims, st.unres)
 	}
-	rows, _ = pool.Query(ctx, "SELECT id, state FROM outbox_entries")
-	ob := map[int64]string{}
+	// every package's bucket is a space with the same keys and values
+	rows, _ = pool.Query(ctx, "SELECT space, key, value FROM kv")
+	spaces := map[string]map[string]string{}
 	for rows.Next() {
-		var id int64
-		var s string
-		rows.Scan(&id, &s)
-		ob[id] = s
+		var sp string
+		var k, v []byte
+		rows.Scan(&sp, &k, &v)
+		if spaces[sp] == nil {
+			spaces[sp] = map[string]string{}
+		}
+		spaces[sp][string(k)] = string(v)
 	}
-	if !reflect.DeepEqual(ob, st.outbox) {
-		t.Errorf("outbox on PostgreSQL %v\nbbolt %v", ob, st.outbox)
+	for n, m := range st.spaces {
+		if len(m) == 0 {
+			delete(st.spaces, n)
+		}
+	}
+	if !reflect.DeepEqual(spaces, st.spaces) {
+		t.Errorf("spaces on PostgreSQL differ from bbolt's buckets:\n%v\n%v", spaces, st.spaces)
+	}
+	if _, ok := spaces["outbox/entries"]; !ok {
+		t.Errorf("no outbox entries copied")
+	}
+	rows, _ = pool.Query(ctx, "SELECT space, last FROM kv_seq")
+	seqs := map[string]uint64{}
+	for rows.Next() {
+		var sp string
+		var last int64
+		rows.Scan(&sp, &last)
+		seqs[sp] = uint64(last)
+	}
+	if !reflect.DeepEqual(seqs, st.spSeq) {
+		t.Errorf("sequences on PostgreSQL %v, bbolt %v", seqs, st.spSeq)
 	}
 }
 
@@ -242,8 +281,8 @@ func TestMigrate(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("migrate: exit %d\n%s\n%s", code, out, errOut)
 	}
-	for _, want := range []string{"copied " + db, "accounts", "changesets", "record_history", "message_claims", "outbox_entries",
-		"records/s", "not copied, and why:", "idx_*", "web/sessions"} {
+	for _, want := range []string{"copied " + db, "accounts", "changesets", "record_history", "kv gw/claims", "kv outbox/entries",
+		"records/s", "not copied, and why:", "idx_owner"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("migrate output lacks %q:\n%s", want, out)
 		}

@@ -1,9 +1,9 @@
-// Package pgstore is fieldcrm's PostgreSQL storage: the schema (records as
-// rows, history, message claims, the outbox, the scheduler's and the e-mail
-// gateway's state), its versioned migrations, and the primitives that keep
-// the multi-node guarantees (claims, outbox leases, job slots, leases, rate
-// slots, the unknown-sender throttle). docs/storage.md describes the seam
-// that crm, the gateways and the scheduler will use it through.
+// Package pgstore is fieldcrm's PostgreSQL storage: crm.Engine on
+// PostgreSQL (OpenEngine: records as rows of the kinds' tables, typed
+// columns beside the JSON; the packages' state as spaces of keys; history),
+// the schema and its versioned migrations (migrations/), and the
+// transaction helpers (RetryTx, RunPipelined). docs/storage.md describes
+// the seam.
 //
 // Everything here is written to the portable subset that CockroachDB and
 // YugabyteDB also run: no advisory locks, no LISTEN/NOTIFY, no triggers or

@@ -23,11 +23,11 @@ func TestPipelined(t *testing.T) {
 	dsn := newDB(t)
 	p, writes := newCountingPool(t, dsn, 1)
 	count := func() (n int) {
-		p.QueryRow(ctx, "SELECT count(*) FROM conversations").Scan(&n)
+		p.QueryRow(ctx, "SELECT count(*) FROM kv WHERE space = 'conv'").Scan(&n)
 		return n
 	}
 	put := func(b *pgx.Batch, user int64) {
-		b.Queue("INSERT INTO conversations (user_id, data) VALUES ($1, '{}')", user)
+		b.Queue("INSERT INTO kv (space, key, value) VALUES ('conv', $1, '')", []byte{byte(user)})
 	}
 	// warm: pgx prepares a statement the first time it meets it
 	if err := pgstore.RunPipelined(ctx, p, "", func(tx *pgstore.Pipelined) error {

@@ -49,11 +49,13 @@ func (c *checker) problem(sort, format string, a ...any) {
 // Check validates a PostgreSQL database written by Copy (or by fieldcrm on
 // PostgreSQL): every record's JSON decodes into its record type and its
 // typed columns agree with it; every change set decodes and its columns
-// agree; every history entry points to a change set that exists; each id
-// counter and sequence is at least the highest id given; the users' numbers
-// agree with the users; document contents, outbox entries, unresolved
-// messages and claims decode and belong to something. It reads in one
-// REPEATABLE READ transaction (one snapshot).
+// agree; every history entry points to a change set that exists and every
+// change is in its record's history; each id counter and sequence is at
+// least the highest id given (a space's sequence past its numbered keys);
+// the users' numbers and e-mail addresses agree with the unique keys;
+// document contents, outbox entries and unresolved messages (spaces of kv)
+// decode and belong to something. It reads in one REPEATABLE READ
+// transaction (one snapshot).
 func Check(ctx context.Context, db pgstore.Beginner) (*Report, error) {
 	rep := &Report{Rows: map[string]int64{}}
 	err := pgstore.RetryTxOptions(ctx, db, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
@@ -219,21 +221,39 @@ func (c *checker) counters() error {
 			c.problem("counters", "id counter of %s is %d, below its highest id %d: the next %s would take an id in use", k, last, maxID, k)
 		}
 	}
-	for _, s := range []struct{ seq, table string }{{"changeset_ids", "changesets"}, {"unresolved_ids", "unresolved"}, {"outbox_ids", "outbox_entries"}} {
-		var last, maxID int64
-		var called bool
-		err := c.q.QueryRow(c.ctx, "SELECT last_value, is_called, (SELECT coalesce(max(id), 0) FROM "+s.table+") FROM "+s.seq).Scan(&last, &called, &maxID)
-		if err != nil {
+	var last, maxID int64
+	var called bool
+	err := c.q.QueryRow(c.ctx, "SELECT last_value, is_called, (SELECT coalesce(max(id), 0) FROM changesets) FROM changeset_ids").Scan(&last, &called, &maxID)
+	if err != nil {
+		return err
+	}
+	if !called {
+		last--
+	}
+	if last < maxID {
+		c.problem("counters", "sequence changeset_ids is at %d, below the highest change set %d", last, maxID)
+	}
+	// a space with a sequence whose keys are numbers (outbox entries,
+	// unresolved messages, raw e-mails): the sequence is past every key
+	rows, err := c.q.Query(c.ctx, `SELECT s.space, s.last, k.key FROM kv_seq s
+		CROSS JOIN LATERAL (SELECT key FROM kv WHERE space = s.space AND length(key) = 8 ORDER BY key DESC LIMIT 1) k
+		ORDER BY s.space`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var space string
+		var last int64
+		var top []byte
+		if err := rows.Scan(&space, &last, &top); err != nil {
 			return err
 		}
-		if !called {
-			last--
-		}
-		if last < maxID {
-			c.problem("counters", "sequence %s is at %d, below the highest id %d of %s", s.seq, last, maxID, s.table)
+		if n, _ := u64(top); n > last {
+			c.problem("counters", "the sequence of %s is at %d, below its key %d", space, last, n)
 		}
 	}
-	return nil
+	return rows.Err()
 }
 
 // phones checks idx_user_phone's table against the users' numbers, and that
@@ -295,6 +315,19 @@ func (c *checker) phones() error {
 	for _, m := range missing {
 		c.problem("unique", "%s", m)
 	}
+	rows, err = c.q.Query(c.ctx, `SELECT u.id FROM users u LEFT JOIN unique_keys k
+		ON k.ix = 'idx_user_email' AND k.key = convert_to(u.email, 'UTF8') AND k.id = u.id
+		WHERE u.email <> '' AND k.id IS NULL ORDER BY u.id`)
+	if err != nil {
+		return err
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		c.problem("unique", "user #%d: his e-mail address is not among the unique keys (another user could take it)", id)
+	}
 	rows, err = c.q.Query(c.ctx, "SELECT lower(email), count(*) FROM users WHERE email <> '' GROUP BY 1 HAVING count(*) > 1")
 	if err != nil {
 		return err
@@ -311,71 +344,104 @@ func (c *checker) phones() error {
 	return rows.Err()
 }
 
-// others checks what belongs to records and the gateways' rows.
+// others checks what belongs to records and the packages' spaces that
+// fieldcrm reads as records: document contents, outbox entries, unresolved
+// messages.
 func (c *checker) others() error {
-	orphans := []struct{ sort, sql, format string }{
-		{"documents", "SELECT d.id FROM document_data d LEFT JOIN documents r ON r.id = d.id WHERE r.id IS NULL", "document_data %d: no such document"},
-		{"documents", "SELECT r.id FROM documents r LEFT JOIN document_data d ON d.id = r.id WHERE d.id IS NULL AND r.size > 0", "document #%d: its content is missing"},
-		{"phones", "SELECT p.user_id FROM user_phones p LEFT JOIN users u ON u.id = p.user_id WHERE u.id IS NULL", "user_phones: user #%d does not exist"},
-	}
-	for _, o := range orphans {
-		rows, err := c.q.Query(c.ctx, o.sql)
-		if err != nil {
-			return err
-		}
-		ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-		if err != nil {
-			return err
-		}
-		for _, id := range ids {
-			c.problem(o.sort, o.format, id)
-		}
-	}
-	rows, err := c.q.Query(c.ctx, "SELECT id, state, channel, recipient, data::text FROM outbox_entries ORDER BY id")
+	rows, err := c.q.Query(c.ctx, "SELECT p.user_id FROM user_phones p LEFT JOIN users u ON u.id = p.user_id WHERE u.id IS NULL")
 	if err != nil {
 		return err
 	}
-	var n int64
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		c.problem("phones", "user_phones: user #%d does not exist", id)
+	}
+	docs := map[int64]int64{} // id → size
+	rows, err = c.q.Query(c.ctx, "SELECT id, size FROM documents")
+	if err != nil {
+		return err
+	}
 	for rows.Next() {
-		n++
-		var id int64
-		var state, ch, to, data string
-		if err := rows.Scan(&id, &state, &ch, &to, &data); err != nil {
+		var id, size int64
+		if err := rows.Scan(&id, &size); err != nil {
 			rows.Close()
 			return err
 		}
-		var e outbox.Entry
-		if err := json.Unmarshal([]byte(data), &e); err != nil {
-			c.problem("outbox", "outbox entry %d: its JSON does not decode: %v", id, err)
-		} else if e.ID != id || e.State != state || e.Channel != ch || e.To != to {
-			c.problem("outbox", "outbox entry %d: columns (%d %s %s %s) disagree with its JSON (%d %s %s %s)", id, id, state, ch, to, e.ID, e.State, e.Channel, e.To)
-		}
+		docs[id] = size
 	}
 	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	c.rep.Rows["outbox_entries"] = n
-	rows, err = c.q.Query(c.ctx, "SELECT id, user_id, data::text FROM unresolved ORDER BY id")
+	stored := map[int64]bool{}
+	n, err := c.space("doc_data", func(id int64, _ []byte) {
+		stored[id] = true
+		if _, ok := docs[id]; !ok {
+			c.problem("documents", "doc_data %d: no such document", id)
+		}
+	})
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
-	n = 0
-	for rows.Next() {
-		n++
-		var id, user int64
-		var data string
-		if err := rows.Scan(&id, &user, &data); err != nil {
-			return err
-		}
-		var u crm.Unresolved
-		if err := json.Unmarshal([]byte(data), &u); err != nil {
-			c.problem("unresolved", "unresolved message %d: its JSON does not decode: %v", id, err)
-		} else if u.ID != id || u.User != user {
-			c.problem("unresolved", "unresolved message %d: columns disagree with its JSON", id)
+	c.rep.Rows["kv doc_data"] = n
+	for _, id := range sortedIDs(docs) {
+		if docs[id] > 0 && !stored[id] {
+			c.problem("documents", "document #%d: its content is missing", id)
 		}
 	}
-	c.rep.Rows["unresolved"] = n
-	return rows.Err()
+	n, err = c.space("outbox/entries", func(id int64, v []byte) {
+		var e outbox.Entry
+		if err := json.Unmarshal(v, &e); err != nil {
+			c.problem("outbox", "outbox entry %d: its JSON does not decode: %v", id, err)
+		} else if e.ID != id {
+			c.problem("outbox", "outbox entry %d: its JSON says id %d", id, e.ID)
+		}
+	})
+	if err != nil {
+		return err
+	}
+	c.rep.Rows["kv outbox/entries"] = n
+	n, err = c.space("unresolved", func(id int64, v []byte) {
+		var u crm.Unresolved
+		if err := json.Unmarshal(v, &u); err != nil {
+			c.problem("unresolved", "unresolved message %d: its JSON does not decode: %v", id, err)
+		} else if u.ID != id {
+			c.problem("unresolved", "unresolved message %d: its JSON says id %d", id, u.ID)
+		}
+	})
+	c.rep.Rows["kv unresolved"] = n
+	return err
+}
+
+// space calls fn for each key of a space keyed by 8-byte ids.
+func (c *checker) space(name string, fn func(id int64, v []byte)) (int64, error) {
+	rows, err := c.q.Query(c.ctx, "SELECT key, value FROM kv WHERE space = $1 ORDER BY key", name)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	var n int64
+	for rows.Next() {
+		var k, v []byte
+		if err := rows.Scan(&k, &v); err != nil {
+			return n, err
+		}
+		n++
+		id, err := u64(k)
+		if err != nil {
+			c.problem(name, "%s: key %x is not an id", name, k)
+			continue
+		}
+		fn(id, v)
+	}
+	return n, rows.Err()
+}
+
+func sortedIDs(m map[int64]int64) []int64 {
+	out := make([]int64, 0, len(m))
+	for id := range m {
+		out = append(out, id)
+	}
+	slices.Sort(out)
+	return out
 }

@@ -5,6 +5,8 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"path/filepath"
+	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,6 +14,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/fieldcrm/fieldcrm/crm"
+	"github.com/fieldcrm/fieldcrm/crm/pgstore"
 	"github.com/fieldcrm/fieldcrm/gateway/outbox"
 	"github.com/fieldcrm/fieldcrm/internal/demodata"
 	"github.com/fieldcrm/fieldcrm/internal/pgcopy"
@@ -103,43 +106,88 @@ func TestCopyGatewayState(t *testing.T) {
 	if len(sum.Unknown) != 1 || sum.Unknown[0] != "someone/else" {
 		t.Errorf("unknown buckets %v", sum.Unknown)
 	}
-	one := func(sql string, args ...any) string {
-		t.Helper()
-		var s string
-		if err := pool.QueryRow(ctx, sql, args...).Scan(&s); err != nil {
-			t.Fatalf("%s: %v", sql, err)
-		}
-		return s
-	}
-	for _, c := range []struct{ sql, want string }{
-		{"SELECT state || ' ' || coalesce(leased_by, '-') || ' ' || (leased_until = '2026-11-25T10:00:02Z')::text || ' ' || key FROM outbox_entries WHERE recipient = '+8613800000002'", "sending bbolt true reply|SM1"},
-		{"SELECT state || ' ' || coalesce(key, 'NULL') FROM outbox_entries WHERE channel = 'email'", "queued NULL"},
-		{"SELECT count(*)::text FROM outbox_entries", "3"},
-		{"SELECT early_status || ' ' || (entry_id IS NULL)::text FROM outbox_provider WHERE provider_id = 'SMearly'", "delivered true"},
-		{"SELECT entry_id::text FROM outbox_provider WHERE provider_id = 'SMsent'", "2"},
-		{"SELECT recipient || ' ' || entry_id || ' ' || (sent_at = '2026-11-25T10:01:00Z')::text FROM outbox_recipient_sends", "+8613800000003 2 true"},
-		{"SELECT string_agg(recipient || ' ' || coalesce(reason, ''), ', ' ORDER BY recipient) FROM outbox_recipients", "+8613800000003 , +8613900000001 stop"},
-		{"SELECT channel || ' ' || sender || ' ' || (answered_at = '2026-11-25T10:00:00Z')::text FROM unknown_senders", "sms +8613900000077 true"},
-		{"SELECT answers::text FROM unknown_hours WHERE hour = '2026-11-25T10:00:00Z'", "3"},
-		{"SELECT data->>'locale' FROM pages WHERE user_id = 3", "en"},
-		{"SELECT job || ' ' || node || ' ' || (finished - started)::text || ' ' || (counts->>'sms') FROM job_runs", "summary bbolt 00:00:01.5 4"},
-		{"SELECT data->>'day' FROM sched_digest WHERE user_id = 2", "2026-11-25"},
-		{"SELECT (deadline = '2026-11-28T10:00:00Z')::text FROM sched_escalated WHERE activity_id = 9", "true"},
-		{"SELECT day::text FROM sched_reminded WHERE activity_id = 9", "2026-11-25"},
-		{"SELECT data->>'outcome' FROM mail_done WHERE message_id = '<a@x>'", "applied"},
-		{"SELECT message_id || ' ' || (data->>'why') FROM mail_explained", "x@y.example|unknown unknown"},
-		{"SELECT jsonb_array_length(data)::text FROM mail_replies WHERE key = 'wang.jun@dealer.example'", "2"},
-		{"SELECT message_id || ' ' || length(raw) FROM mail_raw", "1 15"},
-		{"SELECT encode(value, 'hex') FROM mail_meta WHERE key = 'token-key'", "010203"},
-		{"SELECT uid_validity || ' ' || last_uid FROM imap_state WHERE mailbox = 'crm@dealer.example/INBOX'", "77 1234"},
-		{"SELECT (nextval('outbox_ids') = 4)::text", "true"},
-	} {
-		if got := one(c.sql); got != c.want {
-			t.Errorf("%s\n got %q\nwant %q", c.sql, got, c.want)
+	// every bucket that is not crm's is a space: the same keys and values
+	want := map[string]map[string]string{}
+	seqs := map[string]int64{}
+	db.View(func(tx *bolt.Tx) error {
+		return tx.ForEach(func(name []byte, b *bolt.Bucket) error {
+			n := string(name)
+			if strings.HasPrefix(n, "rec/") || strings.HasPrefix(n, "idx_") || n == "meta" || n == "changesets" || n == "rec_hist" {
+				return nil
+			}
+			b.ForEach(func(k, v []byte) error {
+				if want[n] == nil {
+					want[n] = map[string]string{}
+				}
+				want[n][string(k)] = string(v)
+				return nil
+			})
+			if s := b.Sequence(); s > 0 {
+				seqs[n] = int64(s)
+			}
+			return nil
+		})
+	})
+	for _, n := range []string{"outbox/entries", "outbox/provider", "outbox/early", "outbox/recipients", "outbox/blocked",
+		"gw/unknown", "gw/pages", "sched/runs", "sched/digest", "sched/escalated", "sched/reminded", "mail/done",
+		"mail/explained", "mail/replies", "mail/raw", "mail/meta", "mail/imap", "someone/else"} {
+		if len(want[n]) == 0 {
+			t.Errorf("the test wrote nothing to %s", n)
 		}
 	}
+	got := map[string]map[string]string{}
+	rows, _ := pool.Query(ctx, "SELECT space, key, value FROM kv")
+	for rows.Next() {
+		var sp string
+		var k, v []byte
+		if err := rows.Scan(&sp, &k, &v); err != nil {
+			t.Fatal(err)
+		}
+		if got[sp] == nil {
+			got[sp] = map[string]string{}
+		}
+		got[sp][string(k)] = string(v)
+	}
+	if !reflect.DeepEqual(got, want) {
+		for n := range want {
+			if !reflect.DeepEqual(got[n], want[n]) {
+				t.Errorf("space %s:\n got %q\nwant %q", n, got[n], want[n])
+			}
+		}
+		for n := range got {
+			if want[n] == nil {
+				t.Errorf("space %s was not a bucket", n)
+			}
+		}
+	}
+	gotSeq := map[string]int64{}
+	rows, _ = pool.Query(ctx, "SELECT space, last FROM kv_seq")
+	for rows.Next() {
+		var sp string
+		var last int64
+		rows.Scan(&sp, &last)
+		gotSeq[sp] = last
+	}
+	if !reflect.DeepEqual(gotSeq, seqs) || seqs["outbox/entries"] != 3 {
+		t.Errorf("sequences %v, want %v (outbox/entries 3)", gotSeq, seqs)
+	}
+	// the outbox's sequence goes on where bbolt's stopped, through the engine
+	eng, err := pgstore.OpenEngine(ctx, dsn, pgstore.EngineOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Close()
+	eng.Update(ctx, func(etx crm.ETx) error {
+		if n, err := etx.State("outbox/entries").NextSequence(); n != 4 || err != nil {
+			t.Errorf("next outbox id %d, %v; want 4", n, err)
+		}
+		if v := etx.State("gw/pages").Get(be64(3)); string(v) != `{"rest":["page 2"],"locale":"en"}` {
+			t.Errorf("page through the engine: %q", v)
+		}
+		return nil
+	})
 	rep, err := pgcopy.Check(ctx, pool)
 	if err != nil || len(rep.Problems) > 0 {
-		t.Errorf("check: %v %v", err, rep.Problems)
+		t.Fatalf("check: %v %+v", err, rep)
 	}
 }
