@@ -60,7 +60,7 @@ func jobOpen(path string, at time.Time, email bool, loc *time.Location) (*crm.St
 	if !at.IsZero() {
 		opts.Now = func() time.Time { return at }
 	}
-	st, err := crm.Open(path, opts)
+	st, err := openDB(path, opts)
 	if err != nil {
 		return nil, nil, errors.New(openError(path, err))
 	}

@@ -120,7 +120,7 @@ type e2eTeamIDs struct {
 // e2eStart starts a Main on a fresh database with the team seeded.
 func e2eStart(t testing.TB, publicURL string, tweak func(*Config, *Main)) *e2eEnv {
 	t.Helper()
-	e := &e2eEnv{t: t, db: t.TempDir() + "/crm.db", api: twiliotest.NewServer(t), clock: e2eNewClock(),
+	e := &e2eEnv{t: t, db: testDB(t), api: twiliotest.NewServer(t), clock: e2eNewClock(),
 		publicURL: publicURL, tweak: tweak}
 	e.run()
 	e.team = e2eSeedTeam(t, e.m.Store)
