@@ -258,7 +258,7 @@ func New(cfg Config) (*Scheduler, error) {
 		return nil
 	})
 	if err == nil {
-		err = outbox.Init(cfg.Store.DB())
+		err = outbox.Init(cfg.Store.Engine())
 	}
 	if err != nil {
 		return nil, err

@@ -267,7 +267,7 @@ func (s *Server) signin(w http.ResponseWriter, r *http.Request) {
 			lg.User = u.ID
 			lg.Code = hex.EncodeToString(hash(id + "\x00" + code))
 			var err error
-			if sent, err = s.sendCode(btx, u, addr, isEmail, id, code, now); err != nil {
+			if sent, err = s.sendCode(tx, u, addr, isEmail, id, code, now); err != nil {
 				return err
 			}
 			if sent == "" {
@@ -314,7 +314,7 @@ func userByAddress(tx *crm.Tx, addr string, isEmail bool) *crm.User {
 // sendCode queues the code for u: to the number or address he typed when it
 // is his and can be reached, else by SMS to his first number, else by e-mail.
 // It returns where it went ("" when he cannot be reached).
-func (s *Server) sendCode(btx *bolt.Tx, u *crm.User, addr string, isEmail bool, id, code string, now time.Time) (string, error) {
+func (s *Server) sendCode(btx outbox.Tx, u *crm.User, addr string, isEmail bool, id, code string, now time.Time) (string, error) {
 	data := templates.SigninCodeData{Code: code, Minutes: int(CodeTTL / time.Minute)}
 	body, err := s.cfg.Templates.SMS(u.Locale, "signin_code", data)
 	if err != nil {

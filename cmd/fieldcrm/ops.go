@@ -60,6 +60,7 @@ type ops struct {
 
 	disk        *diskWatch             // free space next to the database (disk.go)
 	writeHealth func() crm.WriteHealth // the store's commits
+	engine      func() crm.Engine      // the store's engine (the outbox's backlog)
 }
 
 func newOps(db func() *bolt.DB, now func() time.Time, adminToken string) *ops {
@@ -194,7 +195,7 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 	failed := 0.0
 	if db == nil {
 		failed = 1
-	} else if st, err := outbox.Pending(db, c.o.now()); err != nil {
+	} else if st, err := outbox.Pending(c.o.engine(), c.o.now()); err != nil {
 		failed = 1
 	} else {
 		for _, s := range outbox.States {

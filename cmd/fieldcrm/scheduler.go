@@ -62,7 +62,7 @@ func (m *Main) prune(ctx context.Context, now time.Time) (scheduler.Counts, erro
 	if err != nil || m.Mail == nil {
 		return c, err
 	}
-	n, err = email.Prune(m.Store.DB(), now)
+	n, err = email.Prune(m.Store.Engine(), now)
 	c["mail"] = n
 	return c, err
 }
