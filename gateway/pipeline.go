@@ -139,7 +139,7 @@ func New(cfg Config) (*Pipeline, error) {
 	if cfg.Kick == nil {
 		cfg.Kick = func() {}
 	}
-	if err := outbox.Init(cfg.Store.DB()); err != nil {
+	if err := outbox.Init(cfg.Store.Engine()); err != nil {
 		return nil, err
 	}
 	return &Pipeline{cfg: cfg}, nil
@@ -332,7 +332,7 @@ func (p *Pipeline) finish(tx *crm.Tx, in Inbound, user *crm.User, res *Result, t
 	}
 	res.Reply = text
 	if text != "" && opt.Async != nil && opt.Async.Load() && len(user.Phones) > 0 && in.Channel == ChannelSMS {
-		_, _, err := outbox.Enqueue(tx.Bolt(), &outbox.Entry{Channel: outbox.ChannelSMS, To: in.From, From: p.cfg.SMSFrom,
+		_, _, err := outbox.Enqueue(tx, &outbox.Entry{Channel: outbox.ChannelSMS, To: in.From, From: p.cfg.SMSFrom,
 			UserID: user.ID, Body: text, Key: "reply|" + in.ID, Segments: res.Segments}, now)
 		if err != nil {
 			return err
@@ -384,7 +384,7 @@ func (p *Pipeline) QueueReply(in Inbound, res *Result) error {
 	// through the writer, so that it is group-committed with the rest
 	_, err := p.cfg.Store.Update(context.Background(), crm.Meta{Actor: crm.System, Channel: in.Channel, MessageID: in.ID},
 		func(tx *crm.Tx) error {
-			_, _, err := outbox.Enqueue(tx.Bolt(), &outbox.Entry{Channel: outbox.ChannelSMS, To: in.From, From: p.cfg.SMSFrom,
+			_, _, err := outbox.Enqueue(tx, &outbox.Entry{Channel: outbox.ChannelSMS, To: in.From, From: p.cfg.SMSFrom,
 				UserID: res.User.ID, Body: res.Reply, Key: "reply|" + in.ID, Segments: res.Segments}, p.cfg.Now())
 			return err
 		})
@@ -513,7 +513,7 @@ func (p *Pipeline) enqueueNotices(tx *crm.Tx, ns []crm.Notice, now time.Time) (i
 			}
 			body = templates.Fit(body, templates.HasCJK(body))
 			segs, _ := templates.Segments(body)
-			_, dup, err := outbox.Enqueue(tx.Bolt(), &outbox.Entry{Channel: outbox.ChannelSMS, To: u.Phones[0], UserID: u.ID,
+			_, dup, err := outbox.Enqueue(tx, &outbox.Entry{Channel: outbox.ChannelSMS, To: u.Phones[0], UserID: u.ID,
 				Body: body, Key: n.Key, Segments: segs}, now)
 			if err != nil {
 				return count, err
@@ -527,7 +527,7 @@ func (p *Pipeline) enqueueNotices(tx *crm.Tx, ns []crm.Notice, now time.Time) (i
 			if err != nil {
 				return count, fmt.Errorf("email template notice: %w", err)
 			}
-			_, dup, err := outbox.Enqueue(tx.Bolt(), &outbox.Entry{Channel: outbox.ChannelEmail, To: u.Email, UserID: u.ID,
+			_, dup, err := outbox.Enqueue(tx, &outbox.Entry{Channel: outbox.ChannelEmail, To: u.Email, UserID: u.ID,
 				Subject: subject, Text: text, HTML: html, Key: n.Key}, now)
 			if err != nil {
 				return count, err

@@ -100,7 +100,7 @@ func (w *world) scheduler(tb testing.TB, mod func(*scheduler.Config)) *scheduler
 // entries lists every outbox entry, oldest first.
 func (w *world) entries(tb testing.TB) []*outbox.Entry {
 	tb.Helper()
-	es, err := outbox.List(w.st.DB(), outbox.Filter{Limit: 1 << 30})
+	es, err := outbox.List(w.st.Engine(), outbox.Filter{Limit: 1 << 30})
 	if err != nil {
 		tb.Fatal(err)
 	}

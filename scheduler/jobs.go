@@ -767,7 +767,7 @@ func (s *Scheduler) report(ctx context.Context, now time.Time, monthly bool) (Co
 			Headers: map[string]string{report.HeaderInlineCID: report.ChartCID, report.HeaderInlinePNG: base64.StdEncoding.EncodeToString(chart)}}
 		m.email = ""
 		return m, func(tx *crm.Tx) error {
-			_, dup, err := outbox.Enqueue(tx.Bolt(), email, now)
+			_, dup, err := outbox.Enqueue(tx, email, now)
 			if err == nil {
 				count(c, dup, "email")
 			}

@@ -14,7 +14,7 @@ import (
 // message it ever handled.
 func (s *Scheduler) PruneOld(ctx context.Context, now time.Time) (Counts, error) {
 	c := Counts{}
-	n, err := outbox.Prune(s.cfg.Store.DB(), now.Add(-s.cfg.OutboxRetention))
+	n, err := outbox.Prune(s.cfg.Store.Engine(), now.Add(-s.cfg.OutboxRetention))
 	if err != nil {
 		return c, err
 	}

@@ -14,7 +14,7 @@ import (
 func TestPruneJob(t *testing.T) {
 	w := newWorld(t)
 	now := w.clk.Now()
-	db := w.st.DB()
+	db := w.st.Engine()
 	sent, _, err := outbox.EnqueueDB(db, &outbox.Entry{Channel: outbox.ChannelSMS, To: "+8613800000002", Body: "old", Key: "t|1"}, now.Add(-100*24*time.Hour))
 	if err != nil {
 		t.Fatal(err)

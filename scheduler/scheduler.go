@@ -272,7 +272,7 @@ func New(cfg Config) (*Scheduler, error) {
 		sort.Strings(probs)
 		return nil, fmt.Errorf("scheduler: %s", strings.Join(probs, "; "))
 	}
-	if err := outbox.Init(cfg.Store.DB()); err != nil {
+	if err := outbox.Init(cfg.Store.Engine()); err != nil {
 		return nil, err
 	}
 	return s, nil

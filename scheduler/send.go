@@ -137,7 +137,7 @@ func noticeEmail(line, token string) noticeEmailData {
 // entries are built on each call: Store.Update may run the function twice.
 func (m *message) enqueue(tx *crm.Tx, now time.Time, c Counts) error {
 	if m.sms != "" {
-		_, dup, err := outbox.Enqueue(tx.Bolt(), &outbox.Entry{Channel: outbox.ChannelSMS, To: m.phone, UserID: m.user,
+		_, dup, err := outbox.Enqueue(tx, &outbox.Entry{Channel: outbox.ChannelSMS, To: m.phone, UserID: m.user,
 			Body: m.sms, Segments: m.segs, Key: m.key, NotBefore: m.notBef}, now)
 		if err != nil {
 			return err
@@ -148,7 +148,7 @@ func (m *message) enqueue(tx *crm.Tx, now time.Time, c Counts) error {
 		}
 	}
 	if m.email != "" {
-		_, dup, err := outbox.Enqueue(tx.Bolt(), &outbox.Entry{Channel: outbox.ChannelEmail, To: m.email, UserID: m.user,
+		_, dup, err := outbox.Enqueue(tx, &outbox.Entry{Channel: outbox.ChannelEmail, To: m.email, UserID: m.user,
 			Subject: m.subject, Text: m.text, HTML: m.html, Key: m.key}, now)
 		if err != nil {
 			return err

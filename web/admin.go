@@ -68,7 +68,7 @@ func (s *Server) adminIndex(w http.ResponseWriter, r *http.Request, sess *Sessio
 		return
 	}
 	d.Sessions = s.liveSessions(r.Context(), now)
-	b, err := outbox.Pending(s.cfg.Store.DB(), now)
+	b, err := outbox.Pending(s.cfg.Store.Engine(), now)
 	if err != nil {
 		s.internal(w, r, sess, err)
 		return

@@ -108,7 +108,7 @@ func (s *Server) adminOutbox(w http.ResponseWriter, r *http.Request, sess *Sessi
 			return
 		}
 	}
-	err := outbox.Each(s.cfg.Store.DB(), func(e *outbox.Entry) bool {
+	err := outbox.Each(s.cfg.Store.Engine(), func(e *outbox.Entry) bool {
 		if d.User != nil {
 			to := users[e.UserID]
 			if to == nil {
@@ -195,7 +195,7 @@ func (s *Server) adminOutboxRetry(w http.ResponseWriter, r *http.Request, sess *
 		flash("error", "admin.outbox.no_entry", r.PostFormValue("id"))
 		return
 	}
-	e, err := outbox.Get(s.cfg.Store.DB(), id)
+	e, err := outbox.Get(s.cfg.Store.Engine(), id)
 	if errors.Is(err, outbox.ErrNotFound) {
 		flash("error", "admin.outbox.no_entry", "#"+strconv.FormatInt(id, 10))
 		return
@@ -226,7 +226,7 @@ func (s *Server) adminOutboxRetry(w http.ResponseWriter, r *http.Request, sess *
 	}
 	was := fmt.Sprintf("%s after %d attempt(s)", e.State, e.Attempts)
 	note := fmt.Sprintf("sent again on %s's request (web console; was %s)", sess.User.Name, was)
-	e, err = outbox.Requeue(s.cfg.Store.DB(), id, note, s.cfg.Now())
+	e, err = outbox.Requeue(s.cfg.Store.Engine(), id, note, s.cfg.Now())
 	if errors.Is(err, outbox.ErrNotRetryable) {
 		flash("error", "admin.outbox.not_retryable", id, e.State)
 		return

@@ -126,14 +126,14 @@ func sendOutbox(t *testing.T, e *env, api *twiliotest.Server) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := outbox.New(e.Store.DB(), outbox.Config{MaxAttempts: 1, BaseBackoff: time.Millisecond, Rate: -1},
+	w := outbox.New(e.Store.Engine(), outbox.Config{MaxAttempts: 1, BaseBackoff: time.Millisecond, Rate: -1},
 		map[string]outbox.Sender{outbox.ChannelSMS: sender}, slog.New(slog.DiscardHandler), e.Clock.Now)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- w.Run(ctx) }()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		b, err := outbox.Pending(e.Store.DB(), e.Clock.Now())
+		b, err := outbox.Pending(e.Store.Engine(), e.Clock.Now())
 		if err == nil && b.Due == 0 {
 			break
 		}
@@ -153,7 +153,7 @@ func TestAdminOutboxRetryAndMaskedCodes(t *testing.T) {
 	c := e.signIn("Zhou Min")
 	code := e.code(e.Users["Zhou Min"])
 	wang := e.Users["Wang Jun"]
-	id, _, err := outbox.EnqueueDB(e.Store.DB(), &outbox.Entry{Channel: outbox.ChannelSMS, To: wang.Phones[0], UserID: wang.ID,
+	id, _, err := outbox.EnqueueDB(e.Store.Engine(), &outbox.Entry{Channel: outbox.ChannelSMS, To: wang.Phones[0], UserID: wang.ID,
 		Body: "Visit <script>alert(1)</script> due today", Key: "test|1"}, e.Clock.Now())
 	if err != nil {
 		t.Fatal(err)
@@ -161,7 +161,7 @@ func TestAdminOutboxRetryAndMaskedCodes(t *testing.T) {
 	api := twiliotest.NewServer(t)
 	api.FailTo(wang.Phones[0], 400, 21211) // invalid number: failed for good
 	sendOutbox(t, e, api)
-	if x, _ := outbox.Get(e.Store.DB(), id); x.State != outbox.StateFailed {
+	if x, _ := outbox.Get(e.Store.Engine(), id); x.State != outbox.StateFailed {
 		t.Fatalf("entry: %+v", x)
 	}
 
@@ -193,20 +193,20 @@ func TestAdminOutboxRetryAndMaskedCodes(t *testing.T) {
 	c.Get("/admin/outbox?state=failed")
 	_, body = c.PostFollow("/admin/outbox/retry", url.Values{"id": {strconv.FormatInt(id, 10)}, "back": {"/admin/outbox?state=failed"}})
 	mustContain(t, body, "#"+strconv.FormatInt(id, 10)+" is queued again")
-	x, _ := outbox.Get(e.Store.DB(), id)
+	x, _ := outbox.Get(e.Store.Engine(), id)
 	last := x.StatusHistory[len(x.StatusHistory)-1]
 	if x.State != outbox.StateQueued || x.Attempts != 0 || !strings.Contains(last.Note, "Zhou Min") {
 		t.Fatalf("requeued: %+v", x)
 	}
 	sendOutbox(t, e, api)
-	if x, _ := outbox.Get(e.Store.DB(), id); x.State != outbox.StateSent {
+	if x, _ := outbox.Get(e.Store.Engine(), id); x.State != outbox.StateSent {
 		t.Fatalf("sent again: %+v", x)
 	}
 	// a sent message, and a sign-in code, are not sent again
 	_, body = c.PostFollow("/admin/outbox/retry", url.Values{"id": {strconv.FormatInt(id, 10)}})
 	mustContain(t, body, "only a dead, failed or undelivered message can be sent again; nothing changed")
 	var codeID int64
-	outbox.Each(e.Store.DB(), func(x *outbox.Entry) bool {
+	outbox.Each(e.Store.Engine(), func(x *outbox.Entry) bool {
 		if strings.HasPrefix(x.Key, "signin|") {
 			codeID = x.ID
 		}

@@ -327,7 +327,7 @@ func (s *Server) sendCode(tx *crm.Tx, u *crm.User, addr string, isEmail bool, id
 		if err != nil {
 			return "", err
 		}
-		_, _, err = outbox.Enqueue(tx.Bolt(), &outbox.Entry{Channel: outbox.ChannelEmail, To: u.Email, UserID: u.ID,
+		_, _, err = outbox.Enqueue(tx, &outbox.Entry{Channel: outbox.ChannelEmail, To: u.Email, UserID: u.ID,
 			Subject: subject, Text: text, HTML: html, Key: "signin|" + id}, now)
 		return u.Email, err
 	}
@@ -335,7 +335,7 @@ func (s *Server) sendCode(tx *crm.Tx, u *crm.User, addr string, isEmail bool, id
 		return "", nil
 	}
 	segs, _ := templates.Segments(body)
-	_, _, err = outbox.Enqueue(tx.Bolt(), &outbox.Entry{Channel: outbox.ChannelSMS, To: smsTo, From: s.cfg.SMSFrom, UserID: u.ID,
+	_, _, err = outbox.Enqueue(tx, &outbox.Entry{Channel: outbox.ChannelSMS, To: smsTo, From: s.cfg.SMSFrom, UserID: u.ID,
 		Body: body, Key: "signin|" + id, Segments: segs}, now)
 	return smsTo, err
 }

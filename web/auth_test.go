@@ -22,7 +22,7 @@ func TestSignInWithCodeBySMS(t *testing.T) {
 	}
 	mustContain(t, body, "My day", "Wang Jun", "Sign out")
 	// the code went by SMS to his number, in his language, through the outbox
-	es, _ := outbox.List(e.Store.DB(), outbox.Filter{UserID: e.Users["Wang Jun"].ID})
+	es, _ := outbox.List(e.Store.Engine(), outbox.Filter{UserID: e.Users["Wang Jun"].ID})
 	var sms *outbox.Entry
 	for _, x := range es {
 		if strings.HasPrefix(x.Key, "signin|") {
@@ -53,7 +53,7 @@ func TestSignInChineseUserGetsChineseCodeAndPages(t *testing.T) {
 	_, body := c.Get("/day")
 	mustContain(t, body, "我的一天", "退出")
 	mustNotContain(t, body, "My day", "Sign out")
-	es, _ := outbox.List(e.Store.DB(), outbox.Filter{UserID: e.Users["Li Na"].ID})
+	es, _ := outbox.List(e.Store.Engine(), outbox.Filter{UserID: e.Users["Li Na"].ID})
 	if len(es) == 0 || !strings.Contains(es[0].Body, "登录验证码") {
 		t.Fatalf("code SMS not in Chinese: %+v", es)
 	}
@@ -97,7 +97,7 @@ func TestSignInUnknownLearnsNothing(t *testing.T) {
 		t.Fatalf("unknown code: %d %s", st3, visible(body))
 	}
 	// nothing was sent to the unknown number
-	es, _ := outbox.List(e.Store.DB(), outbox.Filter{To: "+8613999990000"})
+	es, _ := outbox.List(e.Store.Engine(), outbox.Filter{To: "+8613999990000"})
 	if len(es) != 0 {
 		t.Fatalf("sent to an unknown number: %+v", es)
 	}
@@ -387,7 +387,7 @@ func TestSignInCodesCappedForEveryone(t *testing.T) {
 }
 
 func countCodes(t *testing.T, e *env) int {
-	es, err := outbox.List(e.Store.DB(), outbox.Filter{Limit: 100000})
+	es, err := outbox.List(e.Store.Engine(), outbox.Filter{Limit: 100000})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -187,7 +187,7 @@ func (c *client) PostFollow(path string, form url.Values) (int, string) {
 // code returns the last sign-in code the outbox holds for user (SMS or e-mail).
 func (e *env) code(u *crm.User) string {
 	e.t.Helper()
-	es, err := outbox.List(e.Store.DB(), outbox.Filter{UserID: u.ID, Limit: 50})
+	es, err := outbox.List(e.Store.Engine(), outbox.Filter{UserID: u.ID, Limit: 50})
 	if err != nil {
 		e.t.Fatal(err)
 	}

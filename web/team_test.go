@@ -323,7 +323,7 @@ func activity(t *testing.T, e *env, id int64) *crm.Activity {
 
 // outboxFor returns the SMS bodies queued for user.
 func outboxFor(t *testing.T, e *env, u *crm.User) []string {
-	es, err := outbox.List(e.Store.DB(), outbox.Filter{UserID: u.ID, Channel: "sms", Limit: 100})
+	es, err := outbox.List(e.Store.Engine(), outbox.Filter{UserID: u.ID, Channel: "sms", Limit: 100})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -161,7 +161,7 @@ func verify(path string, lr *loadRun, api []twiliotest.Message, kills int, now t
 	}
 
 	// the outbox against what the fake API accepted
-	entries, err := outbox.List(s.DB(), outbox.Filter{Limit: 1 << 30})
+	entries, err := outbox.List(s.Engine(), outbox.Filter{Limit: 1 << 30})
 	if err != nil {
 		return nil, err
 	}

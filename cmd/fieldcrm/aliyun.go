@@ -299,7 +299,7 @@ func (m *Main) registerAliyun(mux *http.ServeMux, now func() time.Time) {
 	if !a.On() {
 		return
 	}
-	h := &aliyun.Handler{Pipeline: m.Pipeline, DB: m.Store.DB(), Secret: a.CallbackSecret, Allow: a.allow,
+	h := &aliyun.Handler{Pipeline: m.Pipeline, DB: m.Store.Engine(), Secret: a.CallbackSecret, Allow: a.allow,
 		TrustedProxies: a.proxies, Log: m.Log, Now: now, Kick: m.Outbox.Kick}
 	if m.ops != nil {
 		h.OnStatus = func(id, status string) { m.ops.status(id, status, 0) }

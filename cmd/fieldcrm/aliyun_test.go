@@ -95,7 +95,7 @@ func (a *aliEnv) replyEntry(t *testing.T, up aliyuntest.Up) *outbox.Entry {
 	var e *outbox.Entry
 	e2eWaitUntil(t, "the reply is queued", func() bool {
 		var err error
-		e, err = outbox.GetByKey(a.m.Store.DB(), outbox.ChannelSMS, fmt.Sprintf("reply|aliyun:%v", up.SequenceID))
+		e, err = outbox.GetByKey(a.m.Store.Engine(), outbox.ChannelSMS, fmt.Sprintf("reply|aliyun:%v", up.SequenceID))
 		return err == nil
 	})
 	return e
@@ -112,7 +112,7 @@ func (a *aliEnv) sendOf(t *testing.T, id int64) []aliyuntest.Send {
 				out = append(out, s)
 			}
 		}
-		e, _ := outbox.Get(a.m.Store.DB(), id)
+		e, _ := outbox.Get(a.m.Store.Engine(), id)
 		return len(out) > 0 && e != nil && e.State == outbox.StateSent
 	})
 	return out
@@ -159,7 +159,7 @@ func TestAliyunReplyBecomesVisit(t *testing.T) {
 		shown += s.Text
 	}
 	e2eContains(t, "what Li Na's phone shows", shown, "【"+aliyuntest.SignName+"】", fmt.Sprintf("#%d", v.ID), "华鑫矿业")
-	e, _ = outbox.Get(a.m.Store.DB(), e.ID)
+	e, _ = outbox.Get(a.m.Store.Engine(), e.ID)
 	if e.Provider != aliyun.Provider || e.ProviderID != sends[0].BizID || e.Segments < 1 {
 		t.Errorf("entry recorded provider %q id %q segments %d", e.Provider, e.ProviderID, e.Segments)
 	}
@@ -219,11 +219,11 @@ func TestAliyunDeliveryReport(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	got, _ := outbox.Get(a.m.Store.DB(), eOK.ID)
+	got, _ := outbox.Get(a.m.Store.Engine(), eOK.ID)
 	if got.State != outbox.StateDelivered || got.ProviderStatus != "delivered" {
 		t.Errorf("delivered report: state %s status %s", got.State, got.ProviderStatus)
 	}
-	got, _ = outbox.Get(a.m.Store.DB(), eBad.ID)
+	got, _ = outbox.Get(a.m.Store.Engine(), eBad.ID)
 	last := got.StatusHistory[len(got.StatusHistory)-1]
 	if got.State != outbox.StateUndelivered || !strings.Contains(last.Note, "MK:0001") {
 		t.Errorf("failed report: state %s, last history %+v", got.State, last)
@@ -255,10 +255,10 @@ func TestAliyunLimitError(t *testing.T) {
 	// the provider's minute limit holds the answer until the minute is over
 	// (the worker honours RetryAt), without spending an attempt
 	e2eWaitUntil(t, "the limit error is recorded", func() bool {
-		got, _ := outbox.Get(a.m.Store.DB(), e.ID)
+		got, _ := outbox.Get(a.m.Store.Engine(), e.ID)
 		return got != nil && got.State == outbox.StateQueued && got.LastError != "" && len(a.ali.Requests()) > 0
 	})
-	held, _ := outbox.Get(a.m.Store.DB(), e.ID)
+	held, _ := outbox.Get(a.m.Store.Engine(), e.ID)
 	if wait := held.NextAt.Sub(a.clock.Now()); wait < 50*time.Second || wait > 70*time.Second {
 		t.Errorf("held for %v after a minute limit, want about a minute (next %v)", wait, held.NextAt)
 	}
@@ -268,7 +268,7 @@ func TestAliyunLimitError(t *testing.T) {
 	a.clock.Advance(61 * time.Second)
 	a.m.Outbox.Kick()
 	a.sendOf(t, e.ID)
-	e, _ = outbox.Get(a.m.Store.DB(), e.ID)
+	e, _ = outbox.Get(a.m.Store.Engine(), e.ID)
 	reqs := a.ali.Requests()
 	if len(reqs) < 2 || reqs[0].Code != aliyun.CodeBusinessLimit || e.Attempts > 2 {
 		t.Fatalf("attempts %d, requests %+v", e.Attempts, reqs)
@@ -279,7 +279,7 @@ func TestAliyunLimitError(t *testing.T) {
 	a.push(up)
 	e = a.replyEntry(t, up)
 	e2eWaitUntil(t, "Li Na is marked opted out", func() bool { return e2eUser(t, a.m.Store, a.team.Li).OptedOut })
-	e, _ = outbox.Get(a.m.Store.DB(), e.ID)
+	e, _ = outbox.Get(a.m.Store.Engine(), e.ID)
 	if e.State != outbox.StateFailed || !strings.Contains(e.LastError, aliyun.CodeBlacklist) || e.Provider != aliyun.Provider {
 		t.Errorf("blacklisted: state %s error %q provider %q", e.State, e.LastError, e.Provider)
 	}
@@ -360,16 +360,16 @@ func TestAliyunBesideTwilio(t *testing.T) {
 			t.Errorf("a +1 number went through Alibaba Cloud: %+v", s)
 		}
 	}
-	notice, err := outbox.List(a.m.Store.DB(), outbox.Filter{UserID: bob})
+	notice, err := outbox.List(a.m.Store.Engine(), outbox.Filter{UserID: bob})
 	if err != nil || len(notice) == 0 {
 		t.Fatalf("Bob's notices: %v %v", notice, err)
 	}
 	e2eWaitUntil(t, "Bob's notice is recorded as Twilio's", func() bool {
-		n, _ := outbox.Get(a.m.Store.DB(), notice[0].ID)
+		n, _ := outbox.Get(a.m.Store.Engine(), notice[0].ID)
 		return n.State == outbox.StateSent && n.Provider == "twilio" && n.Via == e2eOurNumber
 	})
 	// Liu's confirmation went out as Alibaba Cloud's own sender, not one of Twilio's long codes
-	if e, _ = outbox.Get(a.m.Store.DB(), e.ID); e.Via != "aliyun:"+aliyuntest.SignName || e.Provider != aliyun.Provider {
+	if e, _ = outbox.Get(a.m.Store.Engine(), e.ID); e.Via != "aliyun:"+aliyuntest.SignName || e.Provider != aliyun.Provider {
 		t.Errorf("Liu's confirmation via %q provider %q", e.Via, e.Provider)
 	}
 }
@@ -440,7 +440,7 @@ func TestAliyunCrashBetweenCommitAndSend(t *testing.T) {
 	a.push(up)
 	e := a.replyEntry(t, up)
 	e2eWaitUntil(t, "the answer is with the provider, unanswered", func() bool {
-		got, _ := outbox.Get(a.m.Store.DB(), e.ID)
+		got, _ := outbox.Get(a.m.Store.Engine(), e.ID)
 		return got.State == outbox.StateSending && len(a.ali.Waiting()) == 1
 	})
 	crashed := filepath.Join(t.TempDir(), "crashed.db")
@@ -464,7 +464,7 @@ func TestAliyunCrashBetweenCommitAndSend(t *testing.T) {
 	}}
 	b.run()
 	e2eWaitUntil(t, "the answer is sent after the restart", func() bool {
-		got, _ := outbox.Get(b.m.Store.DB(), e.ID)
+		got, _ := outbox.Get(b.m.Store.Engine(), e.ID)
 		return got != nil && got.State == outbox.StateSent
 	})
 	if n := b.m.Outbox.InDoubt(); n != 1 {

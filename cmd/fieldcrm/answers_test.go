@@ -106,7 +106,7 @@ func (k *talk) notices(to string) []string {
 // user, queued since the last call.
 func (k *talk) queued(to string) (sms, mail []string) {
 	k.t.Helper()
-	es, err := outbox.List(k.s.DB(), outbox.Filter{Limit: 100000})
+	es, err := outbox.List(k.s.Engine(), outbox.Filter{Limit: 100000})
 	if err != nil {
 		k.t.Fatal(err)
 	}

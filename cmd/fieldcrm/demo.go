@@ -192,7 +192,7 @@ func runDemoIn(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 			}
 		}
 	}
-	worker = outbox.New(s.store.DB(), outbox.Config{Rate: -1, Poll: time.Second}, senders, s.log, clock)
+	worker = outbox.New(s.store.Engine(), outbox.Config{Rate: -1, Poll: time.Second}, senders, s.log, clock)
 	wctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -290,7 +290,7 @@ func pluralS(n int) string {
 func drain(store *crm.Store, d time.Duration) {
 	deadline := time.Now().Add(d)
 	for time.Now().Before(deadline) {
-		st, err := outbox.Stats(store.DB(), time.Now())
+		st, err := outbox.Stats(store.Engine(), time.Now())
 		if err != nil || st.Depth[outbox.StateQueued]+st.Depth[outbox.StateSending] == 0 {
 			return
 		}

@@ -114,7 +114,7 @@ func startDemoMail(s *session, tpl *templates.Set, users []*crm.User, out io.Wri
 	}
 	d.sender = &email.Sender{Next: smtp, Tokens: d.handler.Tokens(), Address: demoMailAddress}
 	d.watcher, err = imapwatch.New(imapwatch.Config{Addr: d.imap.Addr(), User: demoMailAddress, Password: demoMailPassword, TLS: "none",
-		Poll: 2 * time.Second, DB: s.store.DB(), Log: s.log},
+		Poll: 2 * time.Second, DB: s.store.Engine(), Log: s.log},
 		func(ctx context.Context, m imapwatch.Message) error {
 			_, err := d.handler.Handle(ctx, m.Raw, m.Truncated)
 			return err

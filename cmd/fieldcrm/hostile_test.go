@@ -207,7 +207,7 @@ func TestHostileStatusCallbacks(t *testing.T) {
 	msg := e.api.WaitFor(1, 3*time.Second)[0]
 	var id int64
 	e2eWaitUntil(t, "the notice is recorded sent", func() bool {
-		es := e2eEntriesTo(t, e.m.Store.DB(), e2eWangPhone)
+		es := e2eEntriesTo(t, e.m.Store.Engine(), e2eWangPhone)
 		if len(es) == 1 && es[0].State == outbox.StateSent {
 			id = es[0].ID
 			return true
@@ -215,7 +215,7 @@ func TestHostileStatusCallbacks(t *testing.T) {
 		return false
 	})
 	get := func() *outbox.Entry {
-		x, err := outbox.Get(e.m.Store.DB(), id)
+		x, err := outbox.Get(e.m.Store.Engine(), id)
 		if err != nil {
 			t.Fatal(err)
 		}

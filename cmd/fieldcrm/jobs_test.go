@@ -72,7 +72,7 @@ func TestJobsCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	e, err := outbox.GetByKey(st.DB(), outbox.ChannelSMS, "summary|1|-|2025-11-25")
+	e, err := outbox.GetByKey(st.Engine(), outbox.ChannelSMS, "summary|1|-|2025-11-25")
 	if err != nil || !e.NotBefore.Equal(time.Date(2025, 11, 25, 7, 30, 0, 0, e.NotBefore.Location())) || e.NotBefore.Hour() != 7 {
 		t.Errorf("entry: %+v %v", e, err)
 	}

@@ -60,7 +60,7 @@ func (m *Main) setupMail(tpl *templates.Set, now func() time.Time) error {
 	}
 	m.imap, err = imapwatch.New(imapwatch.Config{Addr: mc.IMAPAddr, User: mc.IMAPUser, Password: mc.IMAPPassword,
 		TLS: defaultStr(mc.IMAPTLS, "tls"), TLSConfig: mc.IMAPTLSConfig, Folder: mc.IMAPFolder, Poll: mc.Poll,
-		DB: m.Store.DB(), Log: m.Log.With(slog.String("part", "imap"))},
+		DB: m.Store.Engine(), Log: m.Log.With(slog.String("part", "imap"))},
 		func(ctx context.Context, msg imapwatch.Message) error {
 			if msg.Failed >= mailGiveUpAfter && time.Since(msg.FirstFailed) >= mailGiveUpSpan {
 				_, err := m.Mail.GiveUp(ctx, msg.Raw, fmt.Errorf("failed %d times since %s", msg.Failed, msg.FirstFailed.Format(time.RFC3339)))

@@ -59,6 +59,7 @@ type ops struct {
 
 	disk        *diskWatch             // free space next to the database (disk.go)
 	writeHealth func() crm.WriteHealth // the store's commits
+	engine      func() crm.Engine      // the store's engine (the outbox's backlog)
 }
 
 func newOps(st func() *crm.Store, now func() time.Time, adminToken string) *ops {
@@ -193,7 +194,7 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 	failed := 0.0
 	if store == nil {
 		failed = 1
-	} else if st, err := outbox.Pending(store.DB(), c.o.now()); err != nil {
+	} else if st, err := outbox.Pending(c.o.engine(), c.o.now()); err != nil {
 		failed = 1
 	} else {
 		for _, s := range outbox.States {

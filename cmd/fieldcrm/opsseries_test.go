@@ -100,7 +100,7 @@ func TestOpsMetricsAtStart(t *testing.T) {
 	now := e.clock.Now()
 	held := &outbox.Entry{Channel: outbox.ChannelSMS, To: e2eWangPhone, UserID: e.team.Wang, Body: "Good morning!",
 		Key: "test|held", NotBefore: now.Add(9 * time.Hour)}
-	if _, _, err := outbox.EnqueueDB(e.m.Store.DB(), held, now.Add(-time.Hour)); err != nil {
+	if _, _, err := outbox.EnqueueDB(e.m.Store.Engine(), held, now.Add(-time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	_, body = opsGet(t, e, "/metrics", "")

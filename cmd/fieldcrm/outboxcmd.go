@@ -260,7 +260,7 @@ func runOutboxList(args []string, stdout, stderr io.Writer) int {
 	}
 	var list []*outbox.Entry
 	total, counts := 0, map[string]int{}
-	err := outbox.Each(o.st.DB(), func(e *outbox.Entry) bool {
+	err := outbox.Each(o.st.Engine(), func(e *outbox.Entry) bool {
 		if !o.matches(e, *state, u) {
 			return true
 		}
@@ -423,7 +423,7 @@ func runOutboxShow(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer o.st.Close()
-	e, err := outbox.Get(o.st.DB(), id)
+	e, err := outbox.Get(o.st.Engine(), id)
 	if errors.Is(err, outbox.ErrNotFound) {
 		fmt.Fprintf(stderr, "fieldcrm outbox show: no entry #%d in the outbox (fieldcrm outbox lists them; entries done for 90 days are pruned)\n", id)
 		return 1
@@ -463,7 +463,7 @@ A message to someone who opted out (STOP, 退订) is not sent again.`)
 		return 1
 	}
 	defer o.st.Close()
-	e, err := outbox.Get(o.st.DB(), id)
+	e, err := outbox.Get(o.st.Engine(), id)
 	if errors.Is(err, outbox.ErrNotFound) {
 		fmt.Fprintf(stderr, "fieldcrm outbox retry: no entry #%d in the outbox; nothing changed\n", id)
 		return 1
@@ -480,7 +480,7 @@ A message to someone who opted out (STOP, 退订) is not sent again.`)
 	}
 	was := fmt.Sprintf("%s after %d attempt%s", e.State, e.Attempts, pluralS(e.Attempts))
 	note := fmt.Sprintf("sent again on the operator's request (fieldcrm outbox retry; was %s)", was)
-	e, err = outbox.Requeue(o.st.DB(), id, note, o.now)
+	e, err = outbox.Requeue(o.st.Engine(), id, note, o.now)
 	if errors.Is(err, outbox.ErrNotRetryable) {
 		fmt.Fprintf(stderr, "fieldcrm outbox retry: #%d is %s: only a dead, failed or undelivered message can be sent again; nothing changed\n",
 			id, o.describe(e))

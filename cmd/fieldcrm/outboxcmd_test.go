@@ -68,13 +68,13 @@ func obSend(t *testing.T, db string, api *twiliotest.Server, start time.Time) {
 	}
 	began := time.Now()
 	clock := func() time.Time { return start.Add(time.Since(began)) }
-	w := outbox.New(st.DB(), outbox.Config{MaxAttempts: 2, BaseBackoff: time.Millisecond, Rate: -1},
+	w := outbox.New(st.Engine(), outbox.Config{MaxAttempts: 2, BaseBackoff: time.Millisecond, Rate: -1},
 		map[string]outbox.Sender{outbox.ChannelSMS: sender}, slog.New(slog.DiscardHandler), clock)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- w.Run(ctx) }()
 	e2eWaitUntil(t, "the outbox has nothing due", func() bool {
-		b, err := outbox.Pending(st.DB(), clock())
+		b, err := outbox.Pending(st.Engine(), clock())
 		return err == nil && b.Due == 0
 	})
 	cancel()

@@ -107,7 +107,7 @@ func TestReportWeeklyEmail(t *testing.T) {
 	if c["email"] != 2 {
 		t.Fatalf("counts %v, want 2 emails", c)
 	}
-	es, err := outbox.List(st.DB(), outbox.Filter{Channel: outbox.ChannelEmail, To: "liu.yang@dealer.example"})
+	es, err := outbox.List(st.Engine(), outbox.Filter{Channel: outbox.ChannelEmail, To: "liu.yang@dealer.example"})
 	if err != nil || len(es) != 1 {
 		t.Fatalf("%d emails to Liu Yang, %v", len(es), err)
 	}

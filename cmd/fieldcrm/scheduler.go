@@ -57,12 +57,12 @@ func (m *Main) prune(ctx context.Context, now time.Time) (scheduler.Counts, erro
 	if err != nil {
 		return c, err
 	}
-	n, err = crm.PruneUnresolved(m.Store.DB(), now.Add(-crm.UnresolvedRetention))
+	n, err = m.Store.PruneUnresolved(ctx, now.Add(-crm.UnresolvedRetention))
 	c["unresolved"] = n
 	if err != nil || m.Mail == nil {
 		return c, err
 	}
-	n, err = email.Prune(m.Store.DB(), now)
+	n, err = email.Prune(m.Store.Engine(), now)
 	c["mail"] = n
 	return c, err
 }

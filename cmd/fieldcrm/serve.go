@@ -103,6 +103,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	m.ops = newOps(func() *crm.Store { return m.Store }, now, tok)
 	m.ops.writeHealth = m.Store.WriteHealth
+	m.ops.engine = m.Store.Engine
 	if !isPostgres(cfg.DB) { // PostgreSQL's disk is the server's, watched by whoever runs it
 		m.ops.disk = newDiskWatch(cfg.DB, cfg.MinFree, m.Log.With(slog.String("part", "disk")))
 		m.ops.reg.MustRegister(m.ops.disk)
@@ -120,7 +121,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		BaseBackoff: cfg.OutboxBaseBackoff, OnRecord: m.ops.outboxRecord, OnHold: m.ops.outboxHold,
 		RecipientLimits: recipientLimits(cfg.SMSLimits, cfg.SMSReplyReserve, cfg.location)}
 	cfg.Aliyun.outboxPools(&ocfg) // Alibaba Cloud's numbers do not queue behind Twilio's long codes (aliyun.go)
-	m.Outbox = outbox.New(m.Store.DB(), ocfg, m.Senders, m.Log.With(slog.String("part", "outbox")), now)
+	m.Outbox = outbox.New(m.Store.Engine(), ocfg, m.Senders, m.Log.With(slog.String("part", "outbox")), now)
 	m.Pipeline, err = gateway.New(gateway.Config{Store: m.Store, Templates: tpl, Log: m.Log, Now: now, Kick: m.Outbox.Kick,
 		OnHandled: m.ops.handled, Email: mailOn, SMSCountries: cfg.SMSCountries, UnknownPerHour: cfg.UnknownPerHour,
 		DomesticSMS: func(n string) bool { return hasPrefix(n, cfg.SMSDomestic) }})
@@ -129,7 +130,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return err
 	}
 	mux := http.NewServeMux()
-	m.twilio = &twilio.Handler{Pipeline: m.Pipeline, DB: m.Store.DB(), AuthToken: cfg.TwilioToken, PublicURL: cfg.PublicURL,
+	m.twilio = &twilio.Handler{Pipeline: m.Pipeline, DB: m.Store.Engine(), AuthToken: cfg.TwilioToken, PublicURL: cfg.PublicURL,
 		Log: m.Log, Now: now}
 	if cfg.Aliyun.TwilioOn() || cfg.SMS == SMSConsole { // console mode: fieldcrm webhook posts here
 		m.twilio.Register(mux)

@@ -440,7 +440,7 @@ func e2eRequestsTo(api *twiliotest.Server, to string) int {
 }
 
 // e2eEntriesTo returns the outbox entries for number, oldest first.
-func e2eEntriesTo(t testing.TB, db *bolt.DB, to string) []*outbox.Entry {
+func e2eEntriesTo(t testing.TB, db crm.Engine, to string) []*outbox.Entry {
 	t.Helper()
 	es, err := outbox.List(db, outbox.Filter{To: to})
 	if err != nil {
@@ -714,13 +714,13 @@ func TestServeUnknownSender(t *testing.T) {
 		// the scheduler's start-up runs may queue notices to others meanwhile:
 		// the outbox is compared by what is addressed to Wang
 		before := e2eCounts(t, e.m.Store)
-		queued := len(e2eEntriesTo(t, e.m.Store.DB(), e2eWangPhone))
+		queued := len(e2eEntriesTo(t, e.m.Store.Engine(), e2eWangPhone))
 		reply, _ := e.sms(e2eWangPhone, "V acme; met Zhang Wei")
 		e2eContains(t, "a disabled user's answer", reply, "not registered")
 		after := e2eCounts(t, e.m.Store)
 		delete(before, "outbox/entries")
 		delete(after, "outbox/entries")
-		if !e2eMapsEqual(before, after) || len(e2eEntriesTo(t, e.m.Store.DB(), e2eWangPhone)) != queued {
+		if !e2eMapsEqual(before, after) || len(e2eEntriesTo(t, e.m.Store.Engine(), e2eWangPhone)) != queued {
 			t.Errorf("a disabled user stored something:\nbefore %v\nafter  %v", before, after)
 		}
 	})
@@ -884,7 +884,7 @@ func TestServeAssignmentNotice(t *testing.T) {
 
 	var ent *outbox.Entry
 	e2eWaitUntil(t, "the notice is recorded sent", func() bool {
-		es := e2eEntriesTo(t, e.m.Store.DB(), e2eWangPhone)
+		es := e2eEntriesTo(t, e.m.Store.Engine(), e2eWangPhone)
 		if len(es) == 1 && es[0].State == outbox.StateSent {
 			ent = es[0]
 			return true
@@ -903,7 +903,7 @@ func TestServeAssignmentNotice(t *testing.T) {
 	}
 
 	get := func() *outbox.Entry {
-		x, err := outbox.Get(e.m.Store.DB(), ent.ID)
+		x, err := outbox.Get(e.m.Store.Engine(), ent.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -1028,7 +1028,7 @@ func TestServeRestartSendsQueuedOnce(t *testing.T) {
 	})
 	id := e.plan("PLAN wang visit acme fri urgent")
 	time.Sleep(100 * time.Millisecond)
-	es := e2eEntriesTo(t, e.m.Store.DB(), e2eWangPhone)
+	es := e2eEntriesTo(t, e.m.Store.Engine(), e2eWangPhone)
 	if len(es) != 1 || es[0].State != outbox.StateQueued {
 		t.Fatalf("before the restart: %+v", es)
 	}
@@ -1041,7 +1041,7 @@ func TestServeRestartSendsQueuedOnce(t *testing.T) {
 	msgs := e.api.WaitFor(1, 3*time.Second)
 	e2eContains(t, "notice after the restart", msgs[0].Body, fmt.Sprintf("#%d", id), "Liu Yang assigned you")
 	e2eWaitUntil(t, "the entry is sent", func() bool {
-		es := e2eEntriesTo(t, e.m.Store.DB(), e2eWangPhone)
+		es := e2eEntriesTo(t, e.m.Store.Engine(), e2eWangPhone)
 		return len(es) == 1 && es[0].State == outbox.StateSent
 	})
 
@@ -1053,7 +1053,7 @@ func TestServeRestartSendsQueuedOnce(t *testing.T) {
 	if n := e2eRequestsTo(e.api, e2eWangPhone); n != 1 {
 		t.Errorf("the notice went to the API %d times across three restarts, want once", n)
 	}
-	es = e2eEntriesTo(t, e.m.Store.DB(), e2eWangPhone)
+	es = e2eEntriesTo(t, e.m.Store.Engine(), e2eWangPhone)
 	if len(es) != 1 || es[0].State != outbox.StateSent || es[0].ProviderID != msgs[0].SID {
 		t.Errorf("after the restarts: %+v", es)
 	}
@@ -1071,7 +1071,7 @@ func TestServeRestartRetriesFailedSend(t *testing.T) {
 	e.api.FailTo(e2eWangPhone, http.StatusInternalServerError, 20500)
 	id := e.plan("PLAN wang visit acme fri urgent")
 	e2eWaitUntil(t, "one failed attempt", func() bool {
-		es := e2eEntriesTo(t, e.m.Store.DB(), e2eWangPhone)
+		es := e2eEntriesTo(t, e.m.Store.Engine(), e2eWangPhone)
 		return len(es) == 1 && es[0].State == outbox.StateQueued && es[0].Attempts == 1
 	})
 	e.api.FailTo(e2eWangPhone, 0, 0)
@@ -1093,7 +1093,7 @@ func TestServeOptOut(t *testing.T) {
 	e.api.FailTo(e2eWangPhone, http.StatusBadRequest, 21610)
 	e.plan("PLAN wang visit acme fri urgent")
 	e2eWaitUntil(t, "Wang is marked opted out", func() bool { return e2eUser(t, e.m.Store, e.team.Wang).OptedOut })
-	es := e2eEntriesTo(t, e.m.Store.DB(), e2eWangPhone)
+	es := e2eEntriesTo(t, e.m.Store.Engine(), e2eWangPhone)
 	if len(es) != 1 || es[0].State != outbox.StateFailed || es[0].ErrorCode != 21610 {
 		t.Fatalf("entry after 21610: %+v", es)
 	}
@@ -1108,7 +1108,7 @@ func TestServeOptOut(t *testing.T) {
 	if n := e2eRequestsTo(e.api, e2eWangPhone); n != 1 {
 		t.Errorf("%d send attempts to an opted-out user, want 1", n)
 	}
-	if es := e2eEntriesTo(t, e.m.Store.DB(), e2eWangPhone); len(es) != 1 {
+	if es := e2eEntriesTo(t, e.m.Store.Engine(), e2eWangPhone); len(es) != 1 {
 		t.Errorf("%d entries queued for an opted-out user", len(es))
 	}
 
@@ -1169,7 +1169,7 @@ func TestServeRetryAfter429(t *testing.T) {
 	e2eContains(t, "notice", msgs[0].Body, fmt.Sprintf("#%d", id))
 	var ent *outbox.Entry
 	e2eWaitUntil(t, "the entry is sent", func() bool {
-		es := e2eEntriesTo(t, e.m.Store.DB(), e2eWangPhone)
+		es := e2eEntriesTo(t, e.m.Store.Engine(), e2eWangPhone)
 		if len(es) == 1 && es[0].State == outbox.StateSent {
 			ent = es[0]
 			return true

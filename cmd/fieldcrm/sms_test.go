@@ -132,7 +132,7 @@ func TestSMSCommand(t *testing.T) {
 	t.Run("ServeSendsQueued", func(t *testing.T) {
 		e := &e2eEnv{t: t, db: db, api: twiliotest.NewServer(t), clock: e2eNewClock()}
 		e.run()
-		queued, err := outbox.List(e.m.Store.DB(), outbox.Filter{To: "+8613800000002"})
+		queued, err := outbox.List(e.m.Store.Engine(), outbox.Filter{To: "+8613800000002"})
 		if err != nil || len(queued) == 0 {
 			t.Fatalf("outbox: %v %v", queued, err)
 		}

@@ -38,7 +38,7 @@ func TestServeRecipientLimitHoldsBurst(t *testing.T) {
 	}
 	held := func() []*outbox.Entry {
 		var out []*outbox.Entry
-		for _, x := range e2eEntriesTo(t, e.m.Store.DB(), e2eWangPhone) {
+		for _, x := range e2eEntriesTo(t, e.m.Store.Engine(), e2eWangPhone) {
 			if x.State == outbox.StateQueued {
 				out = append(out, x)
 			}
@@ -85,7 +85,7 @@ func TestServeRecipientLimitHoldsBurst(t *testing.T) {
 			t.Errorf("notice %d: %q, want #%d", i, got[i], id)
 		}
 	}
-	for _, x := range e2eEntriesTo(t, e.m.Store.DB(), e2eWangPhone) {
+	for _, x := range e2eEntriesTo(t, e.m.Store.Engine(), e2eWangPhone) {
 		if x.State != outbox.StateSent || x.Held != "" || x.Attempts != 1 {
 			t.Errorf("entry %d: %s held %q attempts %d", x.ID, x.State, x.Held, x.Attempts)
 		}

@@ -142,7 +142,7 @@ func (w *week) mailFrom(who, subject, body string, inReplyTo *outbox.Entry) {
 // are sorted by recipient (its workers queue in any order).
 func (w *week) flush(sorted bool) {
 	w.t.Helper()
-	es, err := outbox.List(w.s.DB(), outbox.Filter{Limit: 100000})
+	es, err := outbox.List(w.s.Engine(), outbox.Filter{Limit: 100000})
 	if err != nil {
 		w.t.Fatal(err)
 	}
@@ -180,7 +180,7 @@ func (w *week) flush(sorted bool) {
 // lastMail is the newest e-mail queued to the person.
 func (w *week) lastMail(who string) *outbox.Entry {
 	w.t.Helper()
-	es, err := outbox.List(w.s.DB(), outbox.Filter{Channel: outbox.ChannelEmail, To: w.email[weekPhones[who]], Limit: 1})
+	es, err := outbox.List(w.s.Engine(), outbox.Filter{Channel: outbox.ChannelEmail, To: w.email[weekPhones[who]], Limit: 1})
 	if err != nil || len(es) == 0 {
 		w.t.Fatalf("no e-mail to %s: %v", who, err)
 	}

@@ -16,8 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
+	"github.com/fieldcrm/fieldcrm/crm"
 	"github.com/fieldcrm/fieldcrm/gateway"
 	"github.com/fieldcrm/fieldcrm/gateway/outbox"
 )
@@ -38,7 +37,7 @@ const MaxBody = 1 << 20
 // update the outbox.
 type Handler struct {
 	Pipeline *gateway.Pipeline
-	DB       *bolt.DB
+	DB       crm.Engine
 	// Secret is the path segment both pushes must carry (at least 16
 	// characters, FIELDCRM_ALIYUN_CALLBACK_SECRET).
 	Secret string

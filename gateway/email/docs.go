@@ -9,8 +9,6 @@ import (
 	"strconv"
 	"strings"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/fieldcrm/fieldcrm/crm"
 	"github.com/fieldcrm/fieldcrm/gateway"
 	"github.com/fieldcrm/fieldcrm/gateway/email/mailtext"
@@ -213,9 +211,12 @@ func (h *Handler) keepRaw(ctx context.Context, raw []byte, m *mailtext.Message, 
 	if len(keep) > maxRawKept {
 		keep = keep[:maxRawKept]
 	}
-	if err := h.cfg.Store.DB().Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bktRaw)
-		seq, _ := b.NextSequence()
+	if err := h.cfg.Store.Engine().Update(ctx, func(tx crm.ETx) error {
+		b := tx.State(bktRaw)
+		seq, err := b.NextSequence()
+		if err != nil {
+			return err
+		}
 		return b.Put(binary.BigEndian.AppendUint64(nil, seq), keep)
 	}); err != nil {
 		return nil, err

@@ -13,8 +13,6 @@ import (
 	"strings"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/fieldcrm/fieldcrm/crm"
 	"github.com/fieldcrm/fieldcrm/gateway"
 	"github.com/fieldcrm/fieldcrm/gateway/email/mailtext"
@@ -24,15 +22,13 @@ import (
 )
 
 var (
-	bktDone      = []byte("mail/done")
-	bktExplained = []byte("mail/explained")
-	bktReplies   = []byte("mail/replies")
-	bktRaw       = []byte("mail/raw")
-	bktMeta      = []byte("mail/meta")
+	bktDone      = "mail/done"
+	bktExplained = "mail/explained"
+	bktReplies   = "mail/replies"
+	bktRaw       = "mail/raw"
+	bktMeta      = "mail/meta"
 	keyTokenKey  = []byte("token-key")
 	keyTokensV2  = []byte("tokens-v2-since")
-
-	allBuckets = [][]byte{bktDone, bktExplained, bktReplies, bktRaw, bktMeta}
 )
 
 // Outcomes of Handle.
@@ -159,21 +155,11 @@ func New(cfg Config) (*Handler, error) {
 	if cfg.Limits.MaxAttachment <= 0 {
 		cfg.Limits.MaxAttachment = crm.MaxDocumentSize
 	}
-	db := cfg.Store.DB()
-	err := db.Update(func(tx *bolt.Tx) error {
-		for _, b := range allBuckets {
-			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err == nil {
-		err = outbox.Init(db)
-	}
-	if err != nil {
+	db := cfg.Store.Engine()
+	if err := outbox.Init(db); err != nil {
 		return nil, err
 	}
+	var err error
 	key := cfg.TokenKey
 	if key == nil {
 		if key, err = loadKey(db); err != nil {
@@ -317,7 +303,7 @@ type closing struct {
 // was handled before, in one read.
 func (h *Handler) lookup(from, id string) (u *crm.User, done bool, err error) {
 	err = h.cfg.Store.View(crm.System, func(tx *crm.Tx) error {
-		done = tx.Bolt().Bucket(bktDone).Get([]byte(id)) != nil
+		done = tx.State(bktDone).Get([]byte(id)) != nil
 		if from == "" {
 			return nil
 		}
@@ -501,8 +487,7 @@ func (h *Handler) finish(ctx context.Context, res *Result, m *mailtext.Message, 
 		// fn may run twice: start from the lines as they came
 		res.Lines = append(res.Lines[:0:0], base...)
 		res.Documents, res.Replied, res.Limited = 0, false, false
-		b := tx.Bolt()
-		if b.Bucket(bktDone).Get([]byte(res.MessageID)) != nil {
+		if tx.State(bktDone).Get([]byte(res.MessageID)) != nil {
 			res.Outcome = OutcomeDup
 			return nil
 		}
@@ -520,8 +505,8 @@ func (h *Handler) finish(ctx context.Context, res *Result, m *mailtext.Message, 
 			return err
 		}
 		if e != nil {
-			if h.allowReply(b, m.From, now) {
-				if _, _, err := outbox.Enqueue(b, e, now); err != nil {
+			if h.allowReply(tx, m.From, now) {
+				if _, _, err := outbox.Enqueue(tx, e, now); err != nil {
 					return err
 				}
 				res.Replied = true
@@ -529,7 +514,7 @@ func (h *Handler) finish(ctx context.Context, res *Result, m *mailtext.Message, 
 				res.Limited = true
 			}
 		}
-		return h.markDone(b, res, now)
+		return h.markDone(tx, res, now)
 	})
 	if err == nil && res.Replied {
 		h.cfg.Kick()
@@ -551,20 +536,20 @@ type doneRecord struct {
 	Replied bool      `json:"replied,omitempty"`
 }
 
-func (h *Handler) markDone(b *bolt.Tx, res *Result, now time.Time) error {
+func (h *Handler) markDone(tx *crm.Tx, res *Result, now time.Time) error {
 	d := doneRecord{At: now, Outcome: res.Outcome, Why: res.Why, Lines: len(res.Lines), Docs: res.Documents, Replied: res.Replied}
 	if res.User != nil {
 		d.User = res.User.ID
 	}
 	v, _ := json.Marshal(d)
-	return b.Bucket(bktDone).Put([]byte(res.MessageID), v)
+	return tx.State(bktDone).Put([]byte(res.MessageID), v)
 }
 
 // allowReply is the loop guard: at most MaxRepliesPerHour answers to one
 // address in any hour. It counts the answer it allows.
-func (h *Handler) allowReply(b *bolt.Tx, addr string, now time.Time) bool {
+func (h *Handler) allowReply(tx *crm.Tx, addr string, now time.Time) bool {
 	addr = strings.ToLower(addr)
-	bk := b.Bucket(bktReplies)
+	bk := tx.State(bktReplies)
 	var times []int64
 	if v := bk.Get([]byte(addr)); v != nil {
 		for i := 0; i+8 <= len(v); i += 8 {
@@ -590,7 +575,7 @@ func (h *Handler) explanation(tx *crm.Tx, res *Result, m *mailtext.Message, user
 	if m.From == "" {
 		return nil, nil
 	}
-	bk := tx.Bolt().Bucket(bktExplained)
+	bk := tx.State(bktExplained)
 	key := []byte(strings.ToLower(m.From) + "\x00" + why)
 	if v := bk.Get(key); len(v) == 8 && now.Sub(time.Unix(int64(binary.BigEndian.Uint64(v)), 0)) < h.cfg.ExplainEvery {
 		return nil, nil

@@ -12,8 +12,6 @@ import (
 	"testing"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/fieldcrm/fieldcrm/crm"
 	"github.com/fieldcrm/fieldcrm/gateway"
 	"github.com/fieldcrm/fieldcrm/gateway/email"
@@ -115,7 +113,7 @@ func (f *fixture) handle(rawMsg []byte) *email.Result {
 
 func (f *fixture) mails(to string) []*outbox.Entry {
 	f.t.Helper()
-	es, err := outbox.List(f.store.DB(), outbox.Filter{To: to})
+	es, err := outbox.List(f.store.Engine(), outbox.Filter{To: to})
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -125,10 +123,8 @@ func (f *fixture) mails(to string) []*outbox.Entry {
 // rawKept counts the unreadable messages kept.
 func (f *fixture) rawKept() int {
 	n := 0
-	f.store.DB().View(func(tx *bolt.Tx) error {
-		if b := tx.Bucket([]byte("mail/raw")); b != nil {
-			n = b.Stats().KeyN
-		}
+	f.store.Engine().View(context.Background(), func(tx crm.ETx) error {
+		n = tx.State("mail/raw").Count()
 		return nil
 	})
 	return n
@@ -353,14 +349,14 @@ func TestPrune(t *testing.T) {
 	f := newFixture(t, nil)
 	m := raw(wang, "TODAY", "", authOK(wang))
 	f.handle(m)
-	if n, err := email.Prune(f.store.DB(), f.clock()); err != nil || n != 0 {
+	if n, err := email.Prune(f.store.Engine(), f.clock()); err != nil || n != 0 {
 		t.Fatalf("pruned %d (%v) at once", n, err)
 	}
 	if res := f.handle(m); res.Outcome != email.OutcomeDup {
 		t.Fatalf("outcome %s, want dup", res.Outcome)
 	}
 	f.advance(email.DoneRetention + 24*time.Hour)
-	n, err := email.Prune(f.store.DB(), f.clock())
+	n, err := email.Prune(f.store.Engine(), f.clock())
 	if err != nil || n < 2 { // the done mark and the answer count
 		t.Fatalf("pruned %d (%v) after the retention", n, err)
 	}

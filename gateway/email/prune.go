@@ -1,11 +1,12 @@
 package email
 
 import (
+	"context"
 	"encoding/binary"
 	"encoding/json"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
+	"github.com/fieldcrm/fieldcrm/crm"
 )
 
 // DoneRetention is how long the mark that a Message-ID was handled is
@@ -19,21 +20,22 @@ const (
 // messages handled before now-DoneRetention, explanations and answer counts
 // older than their windows, and unreadable messages beyond the newest
 // 1,000. It returns how many keys were deleted.
-func Prune(db *bolt.DB, now time.Time) (n int, err error) {
+func Prune(db crm.Engine, now time.Time) (n int, err error) {
 	cutoff := now.Add(-DoneRetention)
-	err = db.Update(func(tx *bolt.Tx) error {
-		del := func(bk []byte, old func(k, v []byte) bool) error {
-			b := tx.Bucket(bk)
-			if b == nil {
-				return nil
-			}
+	err = db.Update(context.Background(), func(tx crm.ETx) error {
+		n = 0
+		del := func(bk string, old func(k, v []byte) bool) error {
+			b := tx.State(bk)
 			var keys [][]byte
-			b.ForEach(func(k, v []byte) error {
+			err := b.Scan(nil, nil, false, func(k, v []byte) bool {
 				if old(k, v) {
 					keys = append(keys, append([]byte(nil), k...))
 				}
-				return nil
+				return true
 			})
+			if err != nil {
+				return err
+			}
 			for _, k := range keys {
 				if err := b.Delete(k); err != nil {
 					return err
@@ -57,10 +59,8 @@ func Prune(db *bolt.DB, now time.Time) (n int, err error) {
 			})
 		}
 		if err == nil {
-			if b := tx.Bucket(bktRaw); b != nil {
-				extra := b.Stats().KeyN - maxRawKeptN
-				err = del(bktRaw, func(_, _ []byte) bool { extra--; return extra >= 0 })
-			}
+			extra := tx.State(bktRaw).Count() - maxRawKeptN
+			err = del(bktRaw, func(_, _ []byte) bool { extra--; return extra >= 0 })
 		}
 		return err
 	})

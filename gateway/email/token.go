@@ -1,6 +1,7 @@
 package email
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -11,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
+	"github.com/fieldcrm/fieldcrm/crm"
 )
 
 // A reply token names the user a mail of fieldcrm was sent to, the mail
@@ -125,10 +126,10 @@ func (t *Tokens) legacyUser(token string) (int64, bool) {
 
 // legacySince returns when this database first ran with tokens that name
 // their mail and time, noting now the first time.
-func legacySince(db *bolt.DB, now time.Time) (time.Time, error) {
+func legacySince(db crm.Engine, now time.Time) (time.Time, error) {
 	var since time.Time
-	err := db.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bktMeta)
+	err := db.Update(context.Background(), func(tx crm.ETx) error {
+		b := tx.State(bktMeta)
 		if v := b.Get(keyTokensV2); len(v) == 8 {
 			since = time.Unix(int64(binary.BigEndian.Uint64(v)), 0)
 			return nil
@@ -141,13 +142,10 @@ func legacySince(db *bolt.DB, now time.Time) (time.Time, error) {
 
 // loadKey returns the token key stored in the database, making one the
 // first time.
-func loadKey(db *bolt.DB) ([]byte, error) {
+func loadKey(db crm.Engine) ([]byte, error) {
 	var key []byte
-	err := db.Update(func(tx *bolt.Tx) error {
-		b, err := tx.CreateBucketIfNotExists(bktMeta)
-		if err != nil {
-			return err
-		}
+	err := db.Update(context.Background(), func(tx crm.ETx) error {
+		b := tx.State(bktMeta)
 		if v := b.Get(keyTokenKey); len(v) >= 16 {
 			key = append([]byte(nil), v...)
 			return nil

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
+	"github.com/fieldcrm/fieldcrm/crm"
 )
 
 type nopSender struct{ n atomic.Int64 }
@@ -18,10 +18,10 @@ func (s *nopSender) Send(ctx context.Context, e *Entry) (string, int, error) {
 }
 
 // benchBacklog enqueues msgs SMS to numbers +86 numbers, in one transaction.
-func benchBacklog(b *testing.B, db *bolt.DB, msgs, numbers int) {
+func benchBacklog(b *testing.B, db crm.Engine, msgs, numbers int) {
 	b.Helper()
 	now := time.Now()
-	err := db.Update(func(tx *bolt.Tx) error {
+	err := db.Update(bg, func(tx crm.ETx) error {
 		for i := range msgs {
 			e := &Entry{Channel: ChannelSMS, To: fmt.Sprintf("+86138%08d", i%numbers), Body: "OK visit #12 ACME Mining Co.", Key: fmt.Sprint("job|", i)}
 			if _, _, err := Enqueue(tx, e, now); err != nil {

@@ -11,7 +11,7 @@ import (
 	"github.com/fieldcrm/fieldcrm/gateway/outbox"
 )
 
-// A notice enqueued through crm.Tx.Bolt() commits with the crm change.
+// A notice enqueued through the crm.Tx commits with the crm change.
 func TestEnqueueInCRMUpdate(t *testing.T) {
 	s, err := crm.Open(filepath.Join(t.TempDir(), "crm.db"), crm.Options{NoSync: true})
 	if err != nil {
@@ -22,19 +22,19 @@ func TestEnqueueInCRMUpdate(t *testing.T) {
 	var id int64
 	_, err = s.Update(context.Background(), meta, func(tx *crm.Tx) error {
 		var err error
-		id, _, err = outbox.Enqueue(tx.Bolt(), &outbox.Entry{Channel: "sms", To: "+15550100", Body: "assigned #17", Key: "assign|17|3"}, tx.Now())
+		id, _, err = outbox.Enqueue(tx, &outbox.Entry{Channel: "sms", To: "+15550100", Body: "assigned #17", Key: "assign|17|3"}, tx.Now())
 		return err
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := outbox.Get(s.DB(), id)
+	e, err := outbox.Get(s.Engine(), id)
 	if err != nil || e.State != outbox.StateQueued || e.Key != "assign|17|3" {
 		t.Fatalf("%+v %v", e, err)
 	}
 	// the same key again in another request: a duplicate, nothing written
 	_, err = s.Update(context.Background(), meta, func(tx *crm.Tx) error {
-		id2, dup, err := outbox.Enqueue(tx.Bolt(), &outbox.Entry{Channel: "sms", To: "+15550100", Body: "assigned #17", Key: "assign|17|3"}, tx.Now())
+		id2, dup, err := outbox.Enqueue(tx, &outbox.Entry{Channel: "sms", To: "+15550100", Body: "assigned #17", Key: "assign|17|3"}, tx.Now())
 		if err == nil && (!dup || id2 != id) {
 			err = errors.New("not a duplicate")
 		}
@@ -43,7 +43,7 @@ func TestEnqueueInCRMUpdate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st, _ := outbox.Stats(s.DB(), time.Now()); st.Depth[outbox.StateQueued] != 1 {
+	if st, _ := outbox.Stats(s.Engine(), time.Now()); st.Depth[outbox.StateQueued] != 1 {
 		t.Errorf("stats %+v", st)
 	}
 }

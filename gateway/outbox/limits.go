@@ -30,12 +30,12 @@ import (
 	"strings"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
+	"github.com/fieldcrm/fieldcrm/crm"
 )
 
-var (
-	bktRecipients = []byte("outbox/recipients") // to 0 sent-at(8-byte BE unix ns) id → nil
-	bktBlocked    = []byte("outbox/blocked")    // to → block JSON: the provider said no until
+const (
+	bktRecipients = "outbox/recipients" // to 0 sent-at(8-byte BE unix ns) id → nil
+	bktBlocked    = "outbox/blocked"    // to → block JSON: the provider said no until
 )
 
 // Limit caps the SMS one number may receive: at most Max in any window of
@@ -112,13 +112,11 @@ type block struct {
 // recipientHold says whether e must wait for its recipient's limits, and
 // until when and why. taken are the sends to e.To picked earlier in the
 // same scan (not yet in the bucket).
-func (w *Worker) recipientHold(tx *bolt.Tx, e *Entry, lims []Limit, now time.Time, taken int) (open time.Time, why string, provider bool) {
-	if b := tx.Bucket(bktBlocked); b != nil {
-		if v := b.Get([]byte(e.To)); v != nil {
-			var bl block
-			if json.Unmarshal(v, &bl) == nil && bl.Until.After(now) {
-				return bl.Until, bl.Reason, true
-			}
+func (w *Worker) recipientHold(tx Tx, e *Entry, lims []Limit, now time.Time, taken int) (open time.Time, why string, provider bool) {
+	if v := tx.State(bktBlocked).Get([]byte(e.To)); v != nil {
+		var bl block
+		if json.Unmarshal(v, &bl) == nil && bl.Until.After(now) {
+			return bl.Until, bl.Reason, true
 		}
 	}
 	if len(lims) == 0 {
@@ -169,20 +167,16 @@ func (w *Worker) recipientHold(tx *bolt.Tx, e *Entry, lims []Limit, now time.Tim
 }
 
 // sendTimes lists the times of the sends to `to` since `since`, in order.
-func sendTimes(tx *bolt.Tx, to string, since time.Time) []time.Time {
-	b := tx.Bucket(bktRecipients)
-	if b == nil {
-		return nil
-	}
+func sendTimes(tx Tx, to string, since time.Time) []time.Time {
 	prefix := append([]byte(to), 0)
 	var out []time.Time
-	c := b.Cursor()
-	for k, _ := c.Seek(append(bytes.Clone(prefix), u64(uint64(timeKey(since)))...)); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-		if len(k) != len(prefix)+16 {
-			continue
+	from := append(bytes.Clone(prefix), u64(uint64(timeKey(since)))...)
+	_ = tx.State(bktRecipients).Scan(from, crm.PrefixEnd(prefix), false, func(k, _ []byte) bool {
+		if len(k) == len(prefix)+16 {
+			out = append(out, time.Unix(0, int64(btou(k[len(prefix):len(prefix)+8]))))
 		}
-		out = append(out, time.Unix(0, int64(btou(k[len(prefix):len(prefix)+8]))))
-	}
+		return true
+	})
 	return out
 }
 
@@ -220,7 +214,7 @@ type hold struct {
 
 // applyHold moves a queued entry's NextAt to h.until and says why; it
 // writes nothing when the entry is already held so.
-func applyHold(tx *bolt.Tx, h hold, now time.Time) (bool, error) {
+func applyHold(tx Tx, h hold, now time.Time) (bool, error) {
 	e, err := getEntry(tx, h.id)
 	if err != nil {
 		return false, err
@@ -252,8 +246,8 @@ func limitedUntil(err error, now time.Time) (time.Time, bool) {
 }
 
 // blockRecipient records that the provider refuses `to` until `until`.
-func blockRecipient(tx *bolt.Tx, to string, until time.Time, reason string) error {
-	b := tx.Bucket(bktBlocked)
+func blockRecipient(tx Tx, to string, until time.Time, reason string) error {
+	b := tx.State(bktBlocked)
 	if v := b.Get([]byte(to)); v != nil {
 		var bl block
 		if json.Unmarshal(v, &bl) == nil && bl.Until.After(until) {
@@ -268,30 +262,36 @@ func blockRecipient(tx *bolt.Tx, to string, until time.Time, reason string) erro
 }
 
 // pruneLimits drops send times and blocks older than cutoff.
-func pruneLimits(tx *bolt.Tx, cutoff time.Time) error {
+func pruneLimits(tx Tx, cutoff time.Time) error {
 	var old [][]byte
-	c := tx.Bucket(bktRecipients).Cursor()
-	for k, _ := c.First(); k != nil; k, _ = c.Next() {
+	err := tx.State(bktRecipients).Scan(nil, nil, false, func(k, _ []byte) bool {
 		i := bytes.IndexByte(k, 0)
 		if i < 0 || len(k) != i+17 || time.Unix(0, int64(btou(k[i+1:i+9]))).Before(cutoff) {
 			old = append(old, bytes.Clone(k))
 		}
+		return true
+	})
+	if err != nil {
+		return err
 	}
 	for _, k := range old {
-		if err := tx.Bucket(bktRecipients).Delete(k); err != nil {
+		if err := tx.State(bktRecipients).Delete(k); err != nil {
 			return err
 		}
 	}
 	old = old[:0]
-	bc := tx.Bucket(bktBlocked).Cursor()
-	for k, v := bc.First(); k != nil; k, v = bc.Next() {
+	err = tx.State(bktBlocked).Scan(nil, nil, false, func(k, v []byte) bool {
 		var bl block
 		if json.Unmarshal(v, &bl) != nil || bl.Until.Before(cutoff) {
 			old = append(old, bytes.Clone(k))
 		}
+		return true
+	})
+	if err != nil {
+		return err
 	}
 	for _, k := range old {
-		if err := tx.Bucket(bktBlocked).Delete(k); err != nil {
+		if err := tx.State(bktBlocked).Delete(k); err != nil {
 			return err
 		}
 	}

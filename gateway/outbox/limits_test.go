@@ -11,7 +11,7 @@ import (
 	"testing/synctest"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
+	"github.com/fieldcrm/fieldcrm/crm"
 )
 
 const cnPhone = "+8613800000002"
@@ -297,26 +297,26 @@ func TestLimitedAndPrune(t *testing.T) {
 	}
 	db := mustOpenDB(t)
 	Init(db)
-	db.Update(func(tx *bolt.Tx) error {
-		tx.Bucket(bktRecipients).Put(recipientKey(cnPhone, now.Add(-48*time.Hour), 1), nil)
-		tx.Bucket(bktRecipients).Put(recipientKey(cnPhone, now, 2), nil)
+	db.Update(bg, func(tx crm.ETx) error {
+		tx.State(bktRecipients).Put(recipientKey(cnPhone, now.Add(-48*time.Hour), 1), nil)
+		tx.State(bktRecipients).Put(recipientKey(cnPhone, now, 2), nil)
 		return blockRecipient(tx, cnPhone, now.Add(-time.Hour), "x")
 	})
 	if _, err := Prune(db, now.Add(-24*time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	db.View(func(tx *bolt.Tx) error {
+	db.View(bg, func(tx crm.ETx) error {
 		if got := sendTimes(tx, cnPhone, time.Time{}); len(got) != 1 || !got[0].Equal(now) {
 			t.Errorf("after prune: %v", got)
 		}
-		if tx.Bucket(bktBlocked).Get([]byte(cnPhone)) == nil {
+		if tx.State(bktBlocked).Get([]byte(cnPhone)) == nil {
 			t.Error("a block newer than the cutoff was pruned")
 		}
 		return nil
 	})
 	Prune(db, now)
-	db.View(func(tx *bolt.Tx) error {
-		if tx.Bucket(bktBlocked).Get([]byte(cnPhone)) != nil {
+	db.View(bg, func(tx crm.ETx) error {
+		if tx.State(bktBlocked).Get([]byte(cnPhone)) != nil {
 			t.Error("an expired block was kept")
 		}
 		return nil

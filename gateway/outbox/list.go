@@ -11,7 +11,7 @@ import (
 	"fmt"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
+	"github.com/fieldcrm/fieldcrm/crm"
 )
 
 // QuietHeld reports whether e is queued but held back until its NotBefore
@@ -27,23 +27,18 @@ func LimitHeld(e *Entry, now time.Time) bool {
 }
 
 // Each calls fn with every entry, newest first, until fn returns false.
-func Each(db *bolt.DB, fn func(*Entry) bool) error {
-	return db.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bktEntries)
-		if b == nil {
-			return nil
-		}
-		c := b.Cursor()
-		for k, v := c.Last(); k != nil; k, v = c.Prev() {
+func Each(db crm.Engine, fn func(*Entry) bool) error {
+	return db.View(bg, func(tx crm.ETx) error {
+		var ferr error
+		err := tx.State(bktEntries).Scan(nil, nil, true, func(k, v []byte) bool {
 			e := new(Entry)
 			if err := json.Unmarshal(v, e); err != nil {
-				return fmt.Errorf("outbox: entry %d: %w", btou(k), err)
+				ferr = fmt.Errorf("outbox: entry %d: %w", btou(k), err)
+				return false
 			}
-			if !fn(e) {
-				return nil
-			}
-		}
-		return nil
+			return fn(e)
+		})
+		return errors.Join(err, ferr)
 	})
 }
 
@@ -67,36 +62,33 @@ type Backlog struct {
 }
 
 // Pending reads the backlog in one transaction.
-func Pending(db *bolt.DB, now time.Time) (Backlog, error) {
-	b := Backlog{Depth: map[string]int{}}
-	err := db.View(func(tx *bolt.Tx) error {
-		st := tx.Bucket(bktState)
-		if st == nil {
-			return nil
-		}
-		c := st.Cursor()
-		for k, _ := c.First(); k != nil; k, _ = c.Next() {
+func Pending(db crm.Engine, now time.Time) (Backlog, error) {
+	var b Backlog
+	err := db.View(bg, func(tx crm.ETx) error {
+		b = Backlog{Depth: map[string]int{}}
+		var ferr error
+		err := tx.State(bktState).Scan(nil, nil, false, func(k, _ []byte) bool {
 			i := bytes.IndexByte(k, 0)
 			if i < 0 {
-				continue
+				return true
 			}
 			state := string(k[:i])
 			b.Depth[state]++
 			if state != StateQueued && state != StateSending {
-				continue
+				return true
 			}
-			e, err := getEntry(tx, int64(btou(k[len(k)-8:])))
-			if err != nil {
-				return err
+			var e *Entry
+			if e, ferr = getEntry(tx, int64(btou(k[len(k)-8:]))); ferr != nil {
+				return false
 			}
 			if QuietHeld(e, now) {
 				b.Held++
 				b.OldestHeld = max(b.OldestHeld, now.Sub(e.Created))
-				continue
+				return true
 			}
 			if LimitHeld(e, now) {
 				b.Limited++
-				continue
+				return true
 			}
 			b.Due++
 			since := e.Created
@@ -109,8 +101,9 @@ func Pending(db *bolt.DB, now time.Time) (Backlog, error) {
 			if age := max(now.Sub(since), 0); b.OldestDueID == 0 || age > b.OldestDue {
 				b.OldestDue, b.OldestDueID = age, e.ID
 			}
-		}
-		return nil
+			return true
+		})
+		return errors.Join(err, ferr)
 	})
 	return b, err
 }
@@ -130,12 +123,10 @@ func retryableState(s string) bool {
 // next attempt replaces it. A delivery status that arrives later for the
 // earlier send no longer applies to the entry. It returns the entry as
 // stored; for another state, the entry unchanged and ErrNotRetryable.
-func Requeue(db *bolt.DB, id int64, note string, now time.Time) (*Entry, error) {
+func Requeue(db crm.Engine, id int64, note string, now time.Time) (*Entry, error) {
 	var out *Entry
-	err := db.Update(func(tx *bolt.Tx) error {
-		if err := createBuckets(tx); err != nil {
-			return err
-		}
+	err := db.Update(bg, func(tx crm.ETx) error {
+		out = nil
 		e, err := getEntry(tx, id)
 		if err != nil {
 			return err
@@ -145,8 +136,8 @@ func Requeue(db *bolt.DB, id int64, note string, now time.Time) (*Entry, error) 
 			return ErrNotRetryable
 		}
 		old := *e
-		if e.ProviderID != "" {
-			if err := tx.Bucket(bktProvider).Delete([]byte(e.ProviderID)); err != nil {
+		for _, pid := range ProviderIDs(e.ProviderID) {
+			if err := tx.State(bktProvider).Delete([]byte(pid)); err != nil {
 				return err
 			}
 		}

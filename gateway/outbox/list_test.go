@@ -6,7 +6,7 @@ import (
 	"testing/synctest"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
+	"github.com/fieldcrm/fieldcrm/crm"
 )
 
 // A message held for quiet hours is not late: it counts as held, and the
@@ -46,7 +46,7 @@ func TestPendingHeldApart(t *testing.T) {
 	// held for the recipient's frequency limit for 2 hours: counted apart, then
 	// due from the end of that hold
 	limited := enq(sms("+8613800000005", "notice"), now.Add(-2*time.Hour))
-	if err := db.Update(func(tx *bolt.Tx) error {
+	if err := db.Update(bg, func(tx crm.ETx) error {
 		_, err := applyHold(tx, hold{id: limited, until: now.Add(2 * time.Hour), why: "50 a day to this number"}, now)
 		return err
 	}); err != nil {

@@ -1,24 +1,27 @@
 // Package outbox makes every outgoing message durable before it is sent.
 //
-// An Entry is written into the outbox's own buckets of the CRM's bbolt file,
+// An Entry is written into the outbox's own state spaces of the CRM's
+// database (crm.Engine: a bbolt bucket each, or rows on PostgreSQL),
 // normally inside the same transaction as the CRM change that caused it
-// (Enqueue with crm.Tx.Bolt()), so that a change and its notices or reply
+// (Enqueue with the *crm.Tx), so that a change and its notices or reply
 // commit together or not at all. A Worker then sends due entries through a
 // Sender per channel, with retries, backoff, per-number rate limits and a
 // dead-letter state.
 //
 // # Delivery guarantee: at least once
 //
-// The worker marks an entry "sending" in a committed transaction before it
-// calls the provider, and records the outcome in a second transaction after
-// the provider answered. A crash (or power loss) between the two leaves the
-// entry in "sending": nobody knows whether the provider accepted it. On start
-// the worker counts such entries (Worker.InDoubt) and sends them again. A
-// message is therefore never lost, but one interrupted in the send window may
-// arrive twice. Duplicates are rare (the window is one HTTP round trip) and
-// harmless for notices; losing an assignment notice is not.
+// The worker marks an entry "sending" under a lease (its node and an expiry)
+// in a committed transaction before it calls the provider, and records the
+// outcome in a second transaction after the provider answered. A crash (or
+// power loss) between the two leaves the entry in "sending": nobody knows
+// whether the provider accepted it. Once its lease expired, a worker (of any
+// node) counts it (Worker.InDoubt) and sends it again. A message is therefore
+// never lost, but one interrupted in the send window may arrive twice.
+// Duplicates are rare (the window is one HTTP round trip) and harmless for
+// notices; losing an assignment notice is not. Several nodes drain one
+// shared outbox without sending an entry twice (lease.go).
 //
-// # Buckets
+// # State spaces (crm.ETx.State; on bbolt, buckets of these names)
 //
 //	outbox/entries   id (8-byte BE sequence) → Entry JSON
 //	outbox/state     state 0 channel 0 NextAt(8-byte BE unix ns) id → nil
@@ -27,10 +30,12 @@
 //	outbox/early     provider message id → status that arrived before the send was recorded
 //	outbox/recipients to 0 sent-at id → nil: SMS sent to each number, for its limits (limits.go)
 //	outbox/blocked   to → until when the provider refuses the number (its limit error)
+//	outbox/senders   sender → its next free moment (8-byte BE unix ns): the rate limit (lease.go)
 package outbox
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -39,19 +44,27 @@ import (
 	"strings"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
+	"github.com/fieldcrm/fieldcrm/crm"
 )
 
-// Bucket names: all in the shared bbolt file, all prefixed "outbox/".
-var (
-	bktEntries  = []byte("outbox/entries")
-	bktState    = []byte("outbox/state")
-	bktKeys     = []byte("outbox/keys")
-	bktProvider = []byte("outbox/provider")
-	bktEarly    = []byte("outbox/early")
-
-	allBuckets = [][]byte{bktEntries, bktState, bktKeys, bktProvider, bktEarly, bktRecipients, bktBlocked}
+// State spaces, all prefixed "outbox/".
+const (
+	bktEntries  = "outbox/entries"
+	bktState    = "outbox/state"
+	bktKeys     = "outbox/keys"
+	bktProvider = "outbox/provider"
+	bktEarly    = "outbox/early"
 )
+
+// Tx is a transaction the outbox reads and writes its state in: a
+// crm.ETx (Engine.View/Update), or a *crm.Tx, whose State writes commit
+// with the request's changes.
+type Tx interface {
+	State(space string) crm.Bucket
+}
+
+// bg is the context of the outbox's own transactions outside the worker.
+var bg = context.Background()
 
 // Channels.
 const (
@@ -125,6 +138,11 @@ type Entry struct {
 	ProviderStatus string `json:"provider_status,omitempty"`
 	Segments       int    `json:"segments,omitempty"`
 
+	// LeasedBy and LeaseUntil are set while the entry is sending: the node
+	// that took it and until when it is that node's (lease.go).
+	LeasedBy   string    `json:"leased_by,omitempty"`
+	LeaseUntil time.Time `json:"lease_until,omitzero"`
+
 	Created   time.Time `json:"created"`
 	SentAt    time.Time `json:"sent_at,omitzero"`
 	UpdatedAt time.Time `json:"updated_at"`
@@ -151,19 +169,10 @@ func (e *Entry) setState(s, note string, code int, now time.Time) {
 	e.StatusHistory = append(e.StatusHistory, StatusChange{Status: s, ErrorCode: code, Note: note, At: now})
 }
 
-// Init creates the outbox's buckets (the Worker does it on start).
-func Init(db *bolt.DB) error {
-	return db.Update(func(tx *bolt.Tx) error { return createBuckets(tx) })
-}
-
-func createBuckets(tx *bolt.Tx) error {
-	for _, b := range allBuckets {
-		if _, err := tx.CreateBucketIfNotExists(b); err != nil {
-			return err
-		}
-	}
-	return nil
-}
+// Init prepares the outbox's state in eng. Nothing is needed any more (a
+// space is created at its first write; reads of one not yet written find
+// nothing): it stays for the callers that make sure of it on start.
+func Init(eng crm.Engine) error { return nil }
 
 // Enqueue writes e into the outbox inside the caller's write transaction, so
 // that it commits (or rolls back) with the caller's other changes. It sets
@@ -172,21 +181,18 @@ func createBuckets(tx *bolt.Tx) error {
 // dup=true and writes nothing.
 //
 // Enqueue has no effect outside btx, so it is safe in functions that run
-// more than once (crm.Store.Update, bolt.DB.Batch). Call Worker.Kick after
-// the transaction committed to send at once.
-func Enqueue(btx *bolt.Tx, e *Entry, now time.Time) (id int64, dup bool, err error) {
+// more than once (crm.Store.Update, crm.Engine.Update). Call Worker.Kick
+// after the transaction committed to send at once.
+func Enqueue(btx Tx, e *Entry, now time.Time) (id int64, dup bool, err error) {
 	if err := validate(e); err != nil {
 		return 0, false, err
 	}
-	if err := createBuckets(btx); err != nil {
-		return 0, false, err
-	}
 	if e.Key != "" {
-		if v := btx.Bucket(bktKeys).Get(keyKey(e.Channel, e.Key)); v != nil {
+		if v := btx.State(bktKeys).Get(keyKey(e.Channel, e.Key)); v != nil {
 			return int64(btou(v)), true, nil
 		}
 	}
-	b := btx.Bucket(bktEntries)
+	b := btx.State(bktEntries)
 	seq, err := b.NextSequence()
 	if err != nil {
 		return 0, false, err
@@ -205,7 +211,7 @@ func Enqueue(btx *bolt.Tx, e *Entry, now time.Time) (id int64, dup bool, err err
 		return 0, false, err
 	}
 	if e.Key != "" {
-		if err := btx.Bucket(bktKeys).Put(keyKey(e.Channel, e.Key), u64(seq)); err != nil {
+		if err := btx.State(bktKeys).Put(keyKey(e.Channel, e.Key), u64(seq)); err != nil {
 			return 0, false, err
 		}
 	}
@@ -214,8 +220,8 @@ func Enqueue(btx *bolt.Tx, e *Entry, now time.Time) (id int64, dup bool, err err
 
 // EnqueueDB is Enqueue in a transaction of its own, for callers that change
 // nothing else.
-func EnqueueDB(db *bolt.DB, e *Entry, now time.Time) (id int64, dup bool, err error) {
-	err = db.Update(func(tx *bolt.Tx) error {
+func EnqueueDB(db crm.Engine, e *Entry, now time.Time) (id int64, dup bool, err error) {
+	err = db.Update(bg, func(tx crm.ETx) error {
 		var err error
 		id, dup, err = Enqueue(tx, e, now)
 		return err
@@ -246,8 +252,8 @@ func validate(e *Entry) error {
 }
 
 // putEntry stores e and moves its state index key from old's to e's.
-func putEntry(btx *bolt.Tx, e *Entry, old *Entry) error {
-	st := btx.Bucket(bktState)
+func putEntry(btx Tx, e *Entry, old *Entry) error {
+	st := btx.State(bktState)
 	if old != nil {
 		if err := st.Delete(stateKey(old)); err != nil {
 			return err
@@ -260,15 +266,11 @@ func putEntry(btx *bolt.Tx, e *Entry, old *Entry) error {
 	if err != nil {
 		return err
 	}
-	return btx.Bucket(bktEntries).Put(u64(uint64(e.ID)), v)
+	return btx.State(bktEntries).Put(u64(uint64(e.ID)), v)
 }
 
-func getEntry(btx *bolt.Tx, id int64) (*Entry, error) {
-	b := btx.Bucket(bktEntries)
-	if b == nil {
-		return nil, ErrNotFound
-	}
-	v := b.Get(u64(uint64(id)))
+func getEntry(btx Tx, id int64) (*Entry, error) {
+	v := btx.State(bktEntries).Get(u64(uint64(id)))
 	if v == nil {
 		return nil, ErrNotFound
 	}
@@ -280,9 +282,9 @@ func getEntry(btx *bolt.Tx, id int64) (*Entry, error) {
 }
 
 // Get returns the entry with the given id.
-func Get(db *bolt.DB, id int64) (*Entry, error) {
+func Get(db crm.Engine, id int64) (*Entry, error) {
 	var e *Entry
-	err := db.View(func(tx *bolt.Tx) error {
+	err := db.View(bg, func(tx crm.ETx) error {
 		var err error
 		e, err = getEntry(tx, id)
 		return err
@@ -291,14 +293,10 @@ func Get(db *bolt.DB, id int64) (*Entry, error) {
 }
 
 // GetByKey returns the entry enqueued with channel and idempotency key.
-func GetByKey(db *bolt.DB, channel, key string) (*Entry, error) {
+func GetByKey(db crm.Engine, channel, key string) (*Entry, error) {
 	var e *Entry
-	err := db.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bktKeys)
-		if b == nil {
-			return ErrNotFound
-		}
-		v := b.Get(keyKey(channel, key))
+	err := db.View(bg, func(tx crm.ETx) error {
+		v := tx.State(bktKeys).Get(keyKey(channel, key))
 		if v == nil {
 			return ErrNotFound
 		}
@@ -320,7 +318,7 @@ type Filter struct {
 
 // List returns matching entries, newest first (with State set: in the order
 // of NextAt, soonest first).
-func List(db *bolt.DB, f Filter) ([]*Entry, error) {
+func List(db crm.Engine, f Filter) ([]*Entry, error) {
 	if f.Limit <= 0 {
 		f.Limit = 100
 	}
@@ -329,38 +327,37 @@ func List(db *bolt.DB, f Filter) ([]*Entry, error) {
 		return (f.State == "" || e.State == f.State) && (f.Channel == "" || e.Channel == f.Channel) &&
 			(f.To == "" || e.To == f.To) && (f.UserID == 0 || e.UserID == f.UserID)
 	}
-	err := db.View(func(tx *bolt.Tx) error {
-		if tx.Bucket(bktEntries) == nil {
-			return nil
-		}
+	err := db.View(bg, func(tx crm.ETx) error {
+		out = out[:0]
+		var ferr error
 		if f.State != "" {
 			prefix := []byte(f.State + "\x00")
 			if f.Channel != "" {
 				prefix = append(prefix, f.Channel+"\x00"...)
 			}
-			c := tx.Bucket(bktState).Cursor()
-			for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix) && len(out) < f.Limit; k, _ = c.Next() {
-				e, err := getEntry(tx, int64(btou(k[len(k)-8:])))
-				if err != nil {
-					return err
+			err := tx.State(bktState).Scan(prefix, crm.PrefixEnd(prefix), false, func(k, _ []byte) bool {
+				var e *Entry
+				if e, ferr = getEntry(tx, int64(btou(k[len(k)-8:]))); ferr != nil {
+					return false
 				}
 				if match(e) {
 					out = append(out, e)
 				}
-			}
-			return nil
+				return len(out) < f.Limit
+			})
+			return errors.Join(err, ferr)
 		}
-		c := tx.Bucket(bktEntries).Cursor()
-		for k, v := c.Last(); k != nil && len(out) < f.Limit; k, v = c.Prev() {
+		err := tx.State(bktEntries).Scan(nil, nil, true, func(_, v []byte) bool {
 			e := new(Entry)
-			if err := json.Unmarshal(v, e); err != nil {
-				return err
+			if ferr = json.Unmarshal(v, e); ferr != nil {
+				return false
 			}
 			if match(e) {
 				out = append(out, e)
 			}
-		}
-		return nil
+			return len(out) < f.Limit
+		})
+		return errors.Join(err, ferr)
 	})
 	return out, err
 }
@@ -376,26 +373,23 @@ type Summary struct {
 }
 
 // Stats counts entries by state and finds the oldest one not yet sent.
-func Stats(db *bolt.DB, now time.Time) (Summary, error) {
-	s := Summary{Depth: map[string]int{}}
-	err := db.View(func(tx *bolt.Tx) error {
-		st := tx.Bucket(bktState)
-		if st == nil {
-			return nil
-		}
+func Stats(db crm.Engine, now time.Time) (Summary, error) {
+	var s Summary
+	err := db.View(bg, func(tx crm.ETx) error {
+		s = Summary{Depth: map[string]int{}}
 		var oldest time.Time
-		c := st.Cursor()
-		for k, _ := c.First(); k != nil; k, _ = c.Next() {
+		var ferr error
+		err := tx.State(bktState).Scan(nil, nil, false, func(k, _ []byte) bool {
 			i := bytes.IndexByte(k, 0)
 			if i < 0 {
-				continue
+				return true
 			}
 			state := string(k[:i])
 			s.Depth[state]++
 			if state == StateQueued || state == StateSending {
-				e, err := getEntry(tx, int64(btou(k[len(k)-8:])))
-				if err != nil {
-					return err
+				var e *Entry
+				if e, ferr = getEntry(tx, int64(btou(k[len(k)-8:]))); ferr != nil {
+					return false
 				}
 				if oldest.IsZero() || e.Created.Before(oldest) {
 					oldest, s.OldestID = e.Created, e.ID
@@ -404,6 +398,10 @@ func Stats(db *bolt.DB, now time.Time) (Summary, error) {
 					s.Limited++
 				}
 			}
+			return true
+		})
+		if err := errors.Join(err, ferr); err != nil {
+			return err
 		}
 		if !oldest.IsZero() {
 			s.OldestQueued = now.Sub(oldest)
@@ -443,23 +441,21 @@ func providerRank(s string) int {
 // answers the REST call and posts the callback at about the same time): a
 // status for an unknown providerID is kept aside and applied when the send is
 // recorded; changed is false then.
-func SetStatus(db *bolt.DB, providerID, status string, errCode int, now time.Time) (changed bool, err error) {
+func SetStatus(db crm.Engine, providerID, status string, errCode int, now time.Time) (changed bool, err error) {
 	return SetStatusNote(db, providerID, status, errCode, "", now)
 }
 
 // SetStatusNote is SetStatus with the provider's own words for the status
 // (Aliyun's err_code, e.g. "DELIVERED", "MK:0001"), kept in the entry's
 // history.
-func SetStatusNote(db *bolt.DB, providerID, status string, errCode int, note string, now time.Time) (changed bool, err error) {
+func SetStatusNote(db crm.Engine, providerID, status string, errCode int, note string, now time.Time) (changed bool, err error) {
 	status = strings.ToLower(strings.TrimSpace(status))
 	if providerID == "" || providerRank(status) == 0 {
 		return false, fmt.Errorf("outbox: bad status %q for %q", status, providerID)
 	}
-	err = db.Update(func(tx *bolt.Tx) error {
-		if err := createBuckets(tx); err != nil {
-			return err
-		}
-		v := tx.Bucket(bktProvider).Get([]byte(providerID))
+	err = db.Update(bg, func(tx crm.ETx) error {
+		changed = false
+		v := tx.State(bktProvider).Get([]byte(providerID))
 		if v == nil {
 			return keepEarly(tx, providerID, status, errCode, now)
 		}
@@ -473,7 +469,7 @@ func SetStatusNote(db *bolt.DB, providerID, status string, errCode int, note str
 	return changed, err
 }
 
-func applyStatus(tx *bolt.Tx, e *Entry, status string, errCode int, now time.Time, detail ...string) (bool, error) {
+func applyStatus(tx Tx, e *Entry, status string, errCode int, now time.Time, detail ...string) (bool, error) {
 	if providerRank(status) <= providerRank(e.ProviderStatus) {
 		return false, nil
 	}
@@ -505,8 +501,8 @@ type early struct {
 	At     time.Time `json:"at"`
 }
 
-func keepEarly(tx *bolt.Tx, providerID, status string, code int, now time.Time) error {
-	b := tx.Bucket(bktEarly)
+func keepEarly(tx Tx, providerID, status string, code int, now time.Time) error {
+	b := tx.State(bktEarly)
 	var list []early
 	if v := b.Get([]byte(providerID)); v != nil {
 		_ = json.Unmarshal(v, &list)
@@ -523,8 +519,8 @@ func keepEarly(tx *bolt.Tx, providerID, status string, code int, now time.Time) 
 }
 
 // applyEarly applies statuses that arrived before the send was recorded.
-func applyEarly(tx *bolt.Tx, e *Entry) error {
-	b := tx.Bucket(bktEarly)
+func applyEarly(tx Tx, e *Entry) error {
+	b := tx.State(bktEarly)
 	for _, pid := range ProviderIDs(e.ProviderID) {
 		v := b.Get([]byte(pid))
 		if v == nil {
@@ -549,37 +545,39 @@ func applyEarly(tx *bolt.Tx, e *Entry) error {
 // their index keys, and early statuses older than cutoff. Idempotency keys
 // of pruned entries are dropped too: keep cutoff well past the longest
 // period a key is meant to guard.
-func Prune(db *bolt.DB, cutoff time.Time) (n int, err error) {
-	err = db.Update(func(tx *bolt.Tx) error {
-		if err := createBuckets(tx); err != nil {
-			return err
-		}
+func Prune(db crm.Engine, cutoff time.Time) (n int, err error) {
+	err = db.Update(bg, func(tx crm.ETx) error {
+		n = 0
 		var dead []*Entry
-		c := tx.Bucket(bktEntries).Cursor()
-		for k, v := c.First(); k != nil; k, v = c.Next() {
+		var ferr error
+		err := tx.State(bktEntries).Scan(nil, nil, false, func(_, v []byte) bool {
 			e := new(Entry)
-			if err := json.Unmarshal(v, e); err != nil {
-				return err
+			if ferr = json.Unmarshal(v, e); ferr != nil {
+				return false
 			}
 			if e.Terminal() && e.UpdatedAt.Before(cutoff) {
 				dead = append(dead, e)
 			}
+			return true
+		})
+		if err := errors.Join(err, ferr); err != nil {
+			return err
 		}
 		for _, e := range dead {
-			if err := tx.Bucket(bktState).Delete(stateKey(e)); err != nil {
+			if err := tx.State(bktState).Delete(stateKey(e)); err != nil {
 				return err
 			}
 			if e.Key != "" {
-				if err := tx.Bucket(bktKeys).Delete(keyKey(e.Channel, e.Key)); err != nil {
+				if err := tx.State(bktKeys).Delete(keyKey(e.Channel, e.Key)); err != nil {
 					return err
 				}
 			}
 			for _, pid := range ProviderIDs(e.ProviderID) {
-				if err := tx.Bucket(bktProvider).Delete([]byte(pid)); err != nil {
+				if err := tx.State(bktProvider).Delete([]byte(pid)); err != nil {
 					return err
 				}
 			}
-			if err := tx.Bucket(bktEntries).Delete(u64(uint64(e.ID))); err != nil {
+			if err := tx.State(bktEntries).Delete(u64(uint64(e.ID))); err != nil {
 				return err
 			}
 		}
@@ -588,15 +586,18 @@ func Prune(db *bolt.DB, cutoff time.Time) (n int, err error) {
 			return err
 		}
 		var old [][]byte
-		ec := tx.Bucket(bktEarly).Cursor()
-		for k, v := ec.First(); k != nil; k, v = ec.Next() {
+		err = tx.State(bktEarly).Scan(nil, nil, false, func(k, v []byte) bool {
 			var list []early
 			if json.Unmarshal(v, &list) != nil || len(list) == 0 || list[0].At.Before(cutoff) {
-				old = append(old, append([]byte(nil), k...))
+				old = append(old, bytes.Clone(k))
 			}
+			return true
+		})
+		if err != nil {
+			return err
 		}
 		for _, k := range old {
-			if err := tx.Bucket(bktEarly).Delete(k); err != nil {
+			if err := tx.State(bktEarly).Delete(k); err != nil {
 				return err
 			}
 		}

@@ -10,21 +10,29 @@ import (
 	"testing/synctest"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
+	"github.com/fieldcrm/fieldcrm/crm"
 )
 
 // ---- helpers ----
 
-func openDB(tb testing.TB, path string) *bolt.DB {
+// testDB is the engine of a crm.Store on a bbolt file; Close closes the store.
+type testDB struct {
+	crm.Engine
+	s *crm.Store
+}
+
+func (d testDB) Close() error { return d.s.Close() }
+
+func openDB(tb testing.TB, path string) crm.Engine {
 	tb.Helper()
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second, FreelistType: bolt.FreelistMapType, NoSync: true})
+	s, err := crm.Open(path, crm.Options{Timeout: time.Second, NoSync: true})
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return db
+	return testDB{s.Engine(), s}
 }
 
-func mustOpenDB(tb testing.TB) *bolt.DB {
+func mustOpenDB(tb testing.TB) crm.Engine {
 	tb.Helper()
 	db := openDB(tb, filepath.Join(tb.TempDir(), "crm.db"))
 	tb.Cleanup(func() { db.Close() })
@@ -87,7 +95,7 @@ func (f *fakeSender) waitCalls(t *testing.T, n int, limit time.Duration) []call 
 }
 
 // start runs a worker until the test ends.
-func start(t *testing.T, db *bolt.DB, cfg Config, s Sender) *Worker {
+func start(t *testing.T, db crm.Engine, cfg Config, s Sender) *Worker {
 	t.Helper()
 	w := New(db, cfg, map[string]Sender{ChannelSMS: s, ChannelEmail: s}, nil, time.Now)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -104,7 +112,7 @@ func start(t *testing.T, db *bolt.DB, cfg Config, s Sender) *Worker {
 
 func sms(to, body string) *Entry { return &Entry{Channel: ChannelSMS, To: to, Body: body} }
 
-func mustEnqueue(t *testing.T, db *bolt.DB, e *Entry) int64 {
+func mustEnqueue(t *testing.T, db crm.Engine, e *Entry) int64 {
 	t.Helper()
 	id, dup, err := EnqueueDB(db, e, time.Now())
 	if err != nil || dup {
@@ -113,7 +121,7 @@ func mustEnqueue(t *testing.T, db *bolt.DB, e *Entry) int64 {
 	return id
 }
 
-func mustGet(t *testing.T, db *bolt.DB, id int64) *Entry {
+func mustGet(t *testing.T, db crm.Engine, id int64) *Entry {
 	t.Helper()
 	e, err := Get(db, id)
 	if err != nil {
@@ -123,7 +131,7 @@ func mustGet(t *testing.T, db *bolt.DB, id int64) *Entry {
 }
 
 // waitState waits for entry id to reach state.
-func waitState(t *testing.T, db *bolt.DB, id int64, state string) *Entry {
+func waitState(t *testing.T, db crm.Engine, id int64, state string) *Entry {
 	t.Helper()
 	for range 100000 {
 		e := mustGet(t, db, id)
@@ -209,7 +217,7 @@ func TestIdempotencyKeyAcrossReopen(t *testing.T) {
 	}
 	// a rolled-back transaction leaves nothing behind
 	errBoom := errors.New("boom")
-	err = db.Update(func(tx *bolt.Tx) error {
+	err = db.Update(bg, func(tx crm.ETx) error {
 		if _, _, err := Enqueue(tx, &Entry{Channel: ChannelSMS, To: "+15550100", Body: "x", Key: "rolled"}, now); err != nil {
 			return err
 		}
@@ -465,7 +473,7 @@ func TestInDoubtResentOnce(t *testing.T) {
 		id := mustEnqueue(t, db, sms("+15550100", "in the window"))
 		other := mustEnqueue(t, db, sms("+15550101", "never started"))
 		// a previous run marked the entry sending and crashed before recording the outcome
-		err := db.Update(func(tx *bolt.Tx) error {
+		err := db.Update(bg, func(tx crm.ETx) error {
 			e, err := getEntry(tx, id)
 			if err != nil {
 				return err
@@ -672,7 +680,7 @@ func TestListGetStatsPrune(t *testing.T) {
 		t.Errorf("stats %+v", st)
 	}
 	// fail one, prune it
-	db.Update(func(tx *bolt.Tx) error {
+	db.Update(bg, func(tx crm.ETx) error {
 		e, _ := getEntry(tx, 2)
 		old := *e
 		e.setState(StateFailed, "", 0, now)

@@ -1,8 +1,8 @@
 package outbox
 
 import (
-	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
@@ -13,7 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
+	"github.com/fieldcrm/fieldcrm/crm"
 )
 
 // Sender hands one message to a provider. It returns the provider's message
@@ -54,8 +54,12 @@ type Config struct {
 
 	Concurrency int           // sends in flight at once [4]
 	SendTimeout time.Duration // deadline of one Send [30s]
-	Poll        time.Duration // rescan when idle, for entries enqueued without Kick [30s]
-	Batch       int           // most entries examined per scan [500]
+	// Lease is how long an entry taken for sending stays this worker's:
+	// another node sends it again only after its lease expired (lease.go)
+	// [2·SendTimeout; never less].
+	Lease time.Duration
+	Poll  time.Duration // rescan when idle, for entries enqueued without Kick [30s]
+	Batch int           // most entries examined per scan [500]
 
 	// RecipientLimits returns the frequency limits of the route an SMS to
 	// `to` goes by (a domestic provider's per-number caps; nil: none). An
@@ -106,6 +110,7 @@ func (c *Config) defaults() {
 	if c.SendTimeout <= 0 {
 		c.SendTimeout = 30 * time.Second
 	}
+	c.Lease = max(c.Lease, 2*c.SendTimeout)
 	if c.Poll <= 0 {
 		c.Poll = 30 * time.Second
 	}
@@ -143,26 +148,29 @@ func (c Config) rate(from string) float64 {
 	return c.Rate
 }
 
-// Worker sends due entries. Create it with New and run it with Run.
+// Worker sends due entries. Create it with New and run it with Run. Every
+// node of a shared database runs one (several in one process are several
+// nodes too): they share the queue without sending an entry twice.
 type Worker struct {
-	db       *bolt.DB
+	eng      crm.Engine
 	cfg      Config
 	senders  map[string]Sender
 	channels []string
 	log      *slog.Logger
 	now      func() time.Time
+	node     string // this worker's name on the leases it takes
 
 	kick chan struct{}
 	done chan struct{}
 
-	mu       sync.Mutex
-	inflight map[int64]bool
-	nextFree map[string]time.Time // sender → earliest time of its next send
-	rr       int
+	mu          sync.Mutex
+	inflight    map[int64]bool
+	rr          int
+	nextRecover time.Time // when to look for expired leases again
 
 	inDoubt            atomic.Int64
 	sent, failed, dead atomic.Int64
-	retried            atomic.Int64
+	retried, lost      atomic.Int64
 	wg                 sync.WaitGroup
 	running            atomic.Bool
 }
@@ -171,7 +179,7 @@ type Worker struct {
 // now is the clock for every decision (time.Now when nil); the worker sleeps
 // with real timers, so the clock must move with them (time.Now, or the fake
 // time of a testing/synctest bubble).
-func New(db *bolt.DB, cfg Config, senders map[string]Sender, logger *slog.Logger, now func() time.Time) *Worker {
+func New(eng crm.Engine, cfg Config, senders map[string]Sender, logger *slog.Logger, now func() time.Time) *Worker {
 	cfg.defaults()
 	if now == nil {
 		now = time.Now
@@ -179,9 +187,9 @@ func New(db *bolt.DB, cfg Config, senders map[string]Sender, logger *slog.Logger
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	w := &Worker{db: db, cfg: cfg, senders: senders, log: logger, now: now,
+	w := &Worker{eng: eng, cfg: cfg, senders: senders, log: logger, now: now, node: newNode(eng),
 		kick: make(chan struct{}, 1), done: make(chan struct{}, 1),
-		inflight: map[int64]bool{}, nextFree: map[string]time.Time{}}
+		inflight: map[int64]bool{}}
 	for ch := range senders {
 		w.channels = append(w.channels, ch)
 	}
@@ -198,9 +206,10 @@ func (w *Worker) Kick() {
 	}
 }
 
-// InDoubt returns how many entries were found in the send window ("sending")
-// when Run started: the provider may or may not have them. They are sent
-// again (at-least-once).
+// InDoubt returns how many entries this worker found in the send window
+// ("sending") of a worker that is gone (its lease expired, or, on an
+// unshared engine, left by an earlier process): the provider may or may not
+// have them. They are sent again (at-least-once).
 func (w *Worker) InDoubt() int64 { return w.inDoubt.Load() }
 
 // Counters returns how many entries this worker sent, failed, dead-lettered
@@ -209,15 +218,24 @@ func (w *Worker) Counters() (sent, failed, dead, retried int64) {
 	return w.sent.Load(), w.failed.Load(), w.dead.Load(), w.retried.Load()
 }
 
+// Lost returns how many outcomes this worker dropped because its lease on
+// the entry was gone when the provider answered (another node took the
+// entry over).
+func (w *Worker) Lost() int64 { return w.lost.Load() }
+
+// Node is the name this worker leases entries under.
+func (w *Worker) Node() string { return w.node }
+
 // Run sends due entries until ctx is cancelled, then waits for the sends in
-// flight and returns nil. It first requeues the entries left in "sending" by
-// a previous run (see InDoubt). Only one Run per file at a time.
+// flight and returns nil. It first requeues the entries in doubt (see
+// InDoubt), then looks for expired leases every half lease. One Run per
+// Worker at a time; any number of Workers per database.
 func (w *Worker) Run(ctx context.Context) error {
 	if !w.running.CompareAndSwap(false, true) {
 		return fmt.Errorf("outbox: worker already running")
 	}
 	defer w.running.Store(false)
-	if err := w.recoverInDoubt(); err != nil {
+	if err := w.recoverInDoubt(ctx, true); err != nil {
 		return fmt.Errorf("outbox: recover: %w", err)
 	}
 	sem := make(chan struct{}, w.cfg.Concurrency)
@@ -228,16 +246,18 @@ func (w *Worker) Run(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return nil
 		}
-		wake, err := w.dispatch(sem)
+		wake, err := w.dispatch(ctx, sem)
 		now := w.now()
-		if err != nil {
+		if err != nil && ctx.Err() == nil {
 			w.log.Error("outbox: dispatch", slog.Any("error", err))
 			wake = now.Add(time.Second)
 		}
-		d := w.cfg.Poll
-		if !wake.IsZero() {
-			d = min(max(wake.Sub(now), 0), w.cfg.Poll)
+		w.mu.Lock()
+		if wake.IsZero() || w.nextRecover.Before(wake) {
+			wake = w.nextRecover
 		}
+		w.mu.Unlock()
+		d := min(max(wake.Sub(now), 0), w.cfg.Poll)
 		timer.Reset(d)
 		select {
 		case <-ctx.Done():
@@ -249,287 +269,26 @@ func (w *Worker) Run(ctx context.Context) error {
 	}
 }
 
-// recoverInDoubt requeues the entries a previous run left in the send window.
-func (w *Worker) recoverInDoubt() error {
-	now := w.now()
-	var n int64
-	err := w.db.Update(func(tx *bolt.Tx) error {
-		if err := createBuckets(tx); err != nil {
+// errNoChange rolls back an Update that wrote nothing: on bbolt a commit
+// costs a sync even then.
+var errNoChange = errors.New("outbox: nothing to write")
+
+// update runs fn in a transaction of the worker's engine, committed only
+// when fn wrote something.
+func (w *Worker) update(ctx context.Context, fn func(crm.ETx) error) error {
+	err := w.eng.Update(ctx, func(tx crm.ETx) error {
+		if err := fn(tx); err != nil {
 			return err
 		}
-		prefix := []byte(StateSending + "\x00")
-		var ids []int64
-		c := tx.Bucket(bktState).Cursor()
-		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-			ids = append(ids, int64(btou(k[len(k)-8:])))
-		}
-		for _, id := range ids {
-			e, err := getEntry(tx, id)
-			if err != nil {
-				return err
-			}
-			old := *e
-			e.NextAt = now
-			if e.Attempts >= w.cfg.MaxAttempts {
-				e.LastError = "interrupted in the send window on the last attempt"
-				e.setState(StateDead, "in doubt", 0, now)
-			} else {
-				e.setState(StateQueued, "in doubt: interrupted in the send window; sending again", 0, now)
-			}
-			if err := putEntry(tx, e, &old); err != nil {
-				return err
-			}
-			n++
+		if !tx.Dirty() {
+			return errNoChange
 		}
 		return nil
 	})
-	if err == nil && n > 0 {
-		w.inDoubt.Add(n)
-		w.log.Warn("outbox: entries found in the send window; sending them again (may duplicate)", slog.Int64("count", n))
+	if errors.Is(err, errNoChange) {
+		return nil
 	}
 	return err
-}
-
-type pick struct {
-	id      int64
-	via     string
-	segs    int // rate-limit slots reserved on via
-	to      string
-	counted bool // the send counts toward the recipient's limits
-	e       *Entry
-}
-
-// dispatch starts sending what is due and allowed now, and returns when it
-// should look again (zero: nothing scheduled).
-func (w *Worker) dispatch(sem chan struct{}) (wake time.Time, err error) {
-	now := w.now()
-	w.mu.Lock()
-	free := cap(sem) - len(w.inflight)
-	w.mu.Unlock()
-	if free <= 0 {
-		return time.Time{}, nil // a finishing send wakes us
-	}
-	soon := func(t time.Time) {
-		if wake.IsZero() || t.Before(wake) {
-			wake = t
-		}
-	}
-	var picks []*pick
-	var holds []hold
-	err = w.db.View(func(tx *bolt.Tx) error {
-		st := tx.Bucket(bktState)
-		if st == nil {
-			return nil
-		}
-		scanned := 0
-		for _, ch := range w.channels {
-			prefix := statePrefix(StateQueued, ch)
-			c := st.Cursor()
-			// When the senders are saturated (a backlog behind 1 SMS/s), every
-			// entry would be decoded only to be refused: stop after a run of
-			// refusals and come back when a slot frees. An entry for a
-			// specific free number deeper in the queue waits for that.
-			refused := 0
-			for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-				at := time.Unix(0, int64(btou(k[len(prefix):len(prefix)+8])))
-				if at.After(now) {
-					soon(at)
-					break
-				}
-				id := int64(btou(k[len(k)-8:]))
-				w.mu.Lock()
-				busy := w.inflight[id]
-				w.mu.Unlock()
-				if busy {
-					continue
-				}
-				if scanned++; scanned > w.cfg.Batch || len(picks) >= free {
-					if len(picks)+len(holds) > 0 {
-						soon(now) // more may be due once these are under way (or held)
-					}
-					return nil
-				}
-				e, err := getEntry(tx, id)
-				if err != nil {
-					return err
-				}
-				if e.NotBefore.After(now) {
-					soon(e.NotBefore)
-					continue
-				}
-				if e.Channel == ChannelSMS {
-					lims := w.limits(e.To)
-					if bl := tx.Bucket(bktBlocked); len(lims) > 0 || (bl != nil && bl.Get([]byte(e.To)) != nil) {
-						taken := 0
-						for _, p := range picks {
-							if p.to == e.To {
-								taken++
-							}
-						}
-						if open, why, prov := w.recipientHold(tx, e, lims, now, taken); !open.IsZero() {
-							until := holdUntil(e, open)
-							holds = append(holds, hold{id: id, until: until, why: why, provider: prov})
-							soon(until)
-							continue
-						}
-					}
-				}
-				via, ok, next := w.reserve(e, now)
-				if !ok {
-					soon(next)
-					if refused++; refused >= maxRefusedRun {
-						break
-					}
-					continue
-				}
-				refused = 0
-				picks = append(picks, &pick{id: id, via: via, segs: e.slots(), to: e.To, counted: e.Channel == ChannelSMS && len(w.limits(e.To)) > 0})
-			}
-		}
-		return nil
-	})
-	if err != nil || len(picks)+len(holds) == 0 {
-		return wake, err
-	}
-	var held []hold
-	err = w.db.Update(func(tx *bolt.Tx) error {
-		held = held[:0]
-		for _, h := range holds {
-			changed, err := applyHold(tx, h, now)
-			if err != nil {
-				return err
-			}
-			if changed {
-				held = append(held, h)
-			}
-		}
-		for _, p := range picks {
-			p.e = nil
-			e, err := getEntry(tx, p.id)
-			if err != nil {
-				return err
-			}
-			if e.State != StateQueued {
-				continue
-			}
-			old := *e
-			e.Attempts++
-			e.Via = p.via
-			e.NextAt = now
-			if e.Held != "" && e.LastError == e.Held {
-				e.LastError = "" // the hold is over
-			}
-			e.Held = ""
-			e.setState(StateSending, fmt.Sprintf("attempt %d", e.Attempts), 0, now)
-			if err := putEntry(tx, e, &old); err != nil {
-				return err
-			}
-			if p.counted { // counts toward the number's limits from now on
-				if err := tx.Bucket(bktRecipients).Put(recipientKey(e.To, now, e.ID), nil); err != nil {
-					return err
-				}
-			}
-			p.e = e
-		}
-		return nil
-	})
-	if err != nil {
-		return wake, err
-	}
-	if len(held) > 0 {
-		w.log.Info("outbox: held for the recipients' frequency limits", slog.Int("entries", len(held)))
-		if w.cfg.OnHold != nil {
-			for _, h := range held {
-				reason := "recipient_limit"
-				if h.provider {
-					reason = "provider_limit"
-				}
-				w.cfg.OnHold(ChannelSMS, reason)
-			}
-		}
-	}
-	for _, p := range picks {
-		if p.e == nil {
-			continue
-		}
-		w.mu.Lock()
-		w.inflight[p.id] = true
-		w.mu.Unlock()
-		sem <- struct{}{}
-		w.wg.Add(1)
-		go w.send(p, sem)
-	}
-	return wake, nil
-}
-
-// maxRefusedRun is how many entries in a row the rate limit may refuse
-// before a scan of a channel stops.
-const maxRefusedRun = 16
-
-// slots is how many rate-limit slots an SMS takes: its segments, as the
-// enqueuer counted them (1 when it did not).
-func (e *Entry) slots() int { return max(e.Segments, 1) }
-
-// reserve takes e.slots() send slots for e from its sender's rate limit,
-// choosing the sender round-robin among Config.From when e.From is empty.
-// When none is free it returns the earliest time one will be.
-func (w *Worker) reserve(e *Entry, now time.Time) (via string, ok bool, next time.Time) {
-	if e.Channel != ChannelSMS {
-		return e.From, true, time.Time{}
-	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	cands := []string{e.From}
-	start := 0
-	pool := w.cfg.From
-	if w.cfg.Pool != nil {
-		pool = w.cfg.Pool(e.To)
-	}
-	if e.From == "" && len(pool) > 0 {
-		cands = pool
-		start = w.rr % len(cands)
-	}
-	for i := range cands {
-		j := (start + i) % len(cands)
-		from := cands[j]
-		r := w.cfg.rate(from)
-		nf := w.nextFree[from]
-		if r > 0 && nf.After(now) {
-			if next.IsZero() || nf.Before(next) {
-				next = nf
-			}
-			continue
-		}
-		if r > 0 {
-			w.nextFree[from] = now.Add(slotTime(e.slots(), r))
-		}
-		if len(cands) > 1 {
-			w.rr = j + 1
-		}
-		return from, true, time.Time{}
-	}
-	return "", false, next
-}
-
-// slotTime is how long n segments occupy a sender limited to r per second.
-func slotTime(n int, r float64) time.Duration {
-	return time.Duration(float64(n) * float64(time.Second) / r)
-}
-
-// meter moves via's next slot back when the provider counted more segments
-// than were reserved (the enqueuer's count missed a signature, or none was
-// given): the sender's meter runs on what was actually sent.
-func (w *Worker) meter(via string, reserved, segs int) {
-	if segs <= reserved {
-		return
-	}
-	r := w.cfg.rate(via)
-	if r <= 0 {
-		return
-	}
-	w.mu.Lock()
-	w.nextFree[via] = w.nextFree[via].Add(slotTime(segs-reserved, r))
-	w.mu.Unlock()
 }
 
 func (w *Worker) send(p *pick, sem chan struct{}) {
@@ -544,15 +303,19 @@ func (w *Worker) send(p *pick, sem chan struct{}) {
 		default:
 		}
 	}()
+	// A node calls the provider only while its lease outlasts the send:
+	// past it, another node may take the entry over and send it too.
+	if left := p.until.Sub(w.now()); left < w.cfg.SendTimeout {
+		w.giveBack(p, left)
+		return
+	}
 	msg := *p.e
 	msg.From = p.via
 	msg.Headers = maps.Clone(p.e.Headers)
 	msg.StatusHistory = nil
+	msg.LeasedBy, msg.LeaseUntil = "", time.Time{}
 	pid, segs, err := w.callSender(&msg)
-	if err == nil && msg.Channel == ChannelSMS {
-		w.meter(p.via, p.segs, segs)
-	}
-	w.record(p.id, pid, segs, msg.Provider, err)
+	w.record(p, pid, segs, msg.Provider, err)
 }
 
 func (w *Worker) callSender(e *Entry) (pid string, segs int, err error) {
@@ -572,31 +335,39 @@ func (w *Worker) callSender(e *Entry) (pid string, segs int, err error) {
 	return s.Send(ctx, e)
 }
 
-// record writes the outcome of a send.
-func (w *Worker) record(id int64, pid string, segs int, provider string, sendErr error) {
+// record writes the outcome of a send, if the entry is still under the
+// lease p took: else another node took it over (its lease had expired) and
+// the outcome is dropped.
+func (w *Worker) record(p *pick, pid string, segs int, provider string, sendErr error) {
+	id := p.id
 	now := w.now()
 	var optOut string
 	var outcome, channel, key string
 	var attempts int
 	var userID int64
-	err := w.db.Update(func(tx *bolt.Tx) error {
-		optOut, outcome = "", ""
+	err := w.update(context.Background(), func(tx crm.ETx) error {
+		optOut, outcome, attempts = "", "", 0
 		e, err := getEntry(tx, id)
 		if err != nil {
 			return err
 		}
 		channel, key, userID = e.Channel, e.Key, e.UserID
-		if e.State != StateSending {
-			outcome = "skipped"
+		if !w.holds(e, p) {
+			outcome = "lost"
 			return nil
 		}
 		old := *e
 		attempts = e.Attempts
 		e.Provider = provider
+		e.LeasedBy, e.LeaseUntil = "", time.Time{}
 		code := errorCode(sendErr)
 		if sendErr != nil {
 			// the provider did not take it: it does not count toward the number's limits
-			if err := tx.Bucket(bktRecipients).Delete(recipientKey(e.To, e.NextAt, e.ID)); err != nil {
+			if err := tx.State(bktRecipients).Delete(recipientKey(e.To, e.NextAt, e.ID)); err != nil {
+				return err
+			}
+		} else if e.Channel == ChannelSMS {
+			if err := w.meter(tx, p.via, p.segs, segs); err != nil {
 				return err
 			}
 		}
@@ -646,7 +417,7 @@ func (w *Worker) record(id int64, pid string, segs int, provider string, sendErr
 		}
 		if sendErr == nil && pid != "" {
 			for _, part := range ProviderIDs(pid) { // a message sent as several SMS has an id per part
-				if err := tx.Bucket(bktProvider).Put([]byte(part), u64(uint64(id))); err != nil {
+				if err := tx.State(bktProvider).Put([]byte(part), u64(uint64(id))); err != nil {
 					return err
 				}
 			}
@@ -655,13 +426,20 @@ func (w *Worker) record(id int64, pid string, segs int, provider string, sendErr
 		return nil
 	})
 	if err != nil {
-		// The entry stays in "sending": the next start finds it in doubt.
+		// The entry stays in "sending": once its lease expired, a worker
+		// finds it in doubt.
 		w.log.Error("outbox: cannot record the outcome of a send", slog.Int64("id", id),
 			slog.String("provider_id", pid), slog.Any("send_error", sendErr), slog.Any("error", err))
 		return
 	}
+	if outcome == "lost" {
+		w.lost.Add(1)
+		w.log.Warn("outbox: the lease on the entry was lost before the provider answered; its outcome is dropped (another node took the entry over)",
+			slog.Int64("id", id), slog.String("node", w.node), slog.String("provider_id", pid), slog.Any("send_error", sendErr))
+		return
+	}
 	lg := w.log.With(slog.Int64("id", id), slog.Int("attempt", attempts), slog.Int64("user_id", userID), slog.String("key", key))
-	if w.cfg.OnRecord != nil && outcome != "skipped" && outcome != "held" {
+	if w.cfg.OnRecord != nil && outcome != "held" {
 		w.cfg.OnRecord(channel, outcome)
 	}
 	switch outcome {

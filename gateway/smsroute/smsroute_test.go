@@ -9,8 +9,7 @@ import (
 	"testing"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
+	"github.com/fieldcrm/fieldcrm/crm"
 	"github.com/fieldcrm/fieldcrm/gateway/outbox"
 	"github.com/fieldcrm/fieldcrm/gateway/smsroute"
 )
@@ -86,11 +85,12 @@ func (s *stub) Send(ctx context.Context, e *outbox.Entry) (string, int, error) {
 // The real outbox worker on a real bbolt file sends through the router:
 // each entry goes to its number's provider and records which one.
 func TestRouterThroughWorker(t *testing.T) {
-	db, err := bolt.Open(filepath.Join(t.TempDir(), "crm.db"), 0o600, &bolt.Options{Timeout: time.Second})
+	st, err := crm.Open(filepath.Join(t.TempDir(), "crm.db"), crm.Options{Timeout: time.Second, NoSync: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	defer st.Close()
+	db := st.Engine()
 	ali, tw := &stub{name: "ali"}, &stub{name: "tw"}
 	routes, _ := smsroute.Parse("+86=aliyun,*=twilio")
 	r, err := smsroute.New(routes, map[string]outbox.Sender{"aliyun": ali, "twilio": tw})

@@ -9,8 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
+	"github.com/fieldcrm/fieldcrm/crm"
 	"github.com/fieldcrm/fieldcrm/gateway"
 	"github.com/fieldcrm/fieldcrm/gateway/outbox"
 )
@@ -22,7 +21,7 @@ const SMSPath = "/twilio/sms"
 // Handler serves Twilio's messaging webhook and status callbacks.
 type Handler struct {
 	Pipeline  *gateway.Pipeline
-	DB        *bolt.DB // for delivery statuses
+	DB        crm.Engine // for delivery statuses
 	AuthToken string
 	PublicURL string // base URL Twilio calls (signatures are computed over it)
 	Log       *slog.Logger

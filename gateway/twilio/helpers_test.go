@@ -5,21 +5,21 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fieldcrm/fieldcrm/crm"
 	"github.com/fieldcrm/fieldcrm/gateway/outbox"
-	bolt "go.etcd.io/bbolt"
 )
 
-func mustOpenDB(tb testing.TB) *bolt.DB {
+func mustOpenDB(tb testing.TB) crm.Engine {
 	tb.Helper()
-	db, err := bolt.Open(filepath.Join(tb.TempDir(), "crm.db"), 0o600, &bolt.Options{Timeout: time.Second, NoSync: true})
+	s, err := crm.Open(filepath.Join(tb.TempDir(), "crm.db"), crm.Options{Timeout: time.Second, NoSync: true})
 	if err != nil {
 		tb.Fatal(err)
 	}
-	tb.Cleanup(func() { db.Close() })
-	return db
+	tb.Cleanup(func() { s.Close() })
+	return s.Engine()
 }
 
-func waitState(t *testing.T, db *bolt.DB, id int64, state string) *outbox.Entry {
+func waitState(t *testing.T, db crm.Engine, id int64, state string) *outbox.Entry {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {

@@ -51,7 +51,7 @@ func lateOpen(t *testing.T, wait, hard time.Duration) *lateWorld {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := &twilio.Handler{Pipeline: p, DB: s.DB(), AuthToken: twiliotest.AuthToken, PublicURL: latePublic, Log: log, Wait: wait, HardWait: hard}
+	h := &twilio.Handler{Pipeline: p, DB: s.Engine(), AuthToken: twiliotest.AuthToken, PublicURL: latePublic, Log: log, Wait: wait, HardWait: hard}
 	mux := http.NewServeMux()
 	h.Register(mux)
 	srv := httptest.NewServer(mux)
@@ -96,7 +96,7 @@ func (w *lateWorld) claimed(t *testing.T, sid string) bool {
 }
 
 func (w *lateWorld) queuedReply(t *testing.T, sid string) *outbox.Entry {
-	e, err := outbox.GetByKey(w.store.DB(), outbox.ChannelSMS, "reply|"+sid)
+	e, err := outbox.GetByKey(w.store.Engine(), outbox.ChannelSMS, "reply|"+sid)
 	if err != nil {
 		t.Fatal(err)
 	}

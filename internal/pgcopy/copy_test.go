@@ -47,13 +47,13 @@ func TestCopyGatewayState(t *testing.T) {
 		{Channel: outbox.ChannelSMS, To: "+8613800000003", Body: "总结", Key: "summary|4|2026-11-25"},
 		{Channel: outbox.ChannelEmail, To: "li.na@dealer.example", Subject: "s", Text: "t"},
 	} {
-		id, _, err := outbox.EnqueueDB(db, e, t0)
+		id, _, err := outbox.EnqueueDB(s.Engine(), e, t0)
 		if err != nil {
 			t.Fatal(err)
 		}
 		ids[e.To] = id
 	}
-	if _, err := outbox.SetStatus(db, "SMearly", "delivered", 0, t0.Add(time.Second)); err != nil {
+	if _, err := outbox.SetStatus(s.Engine(), "SMearly", "delivered", 0, t0.Add(time.Second)); err != nil {
 		t.Fatal(err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
@@ -64,10 +64,13 @@ func TestCopyGatewayState(t *testing.T) {
 		e.State, e.Attempts, e.UpdatedAt = outbox.StateSending, 1, t0.Add(2*time.Second)
 		v, _ := json.Marshal(e)
 		b.Put(be64(e.ID), v)
-		tx.Bucket([]byte("outbox/provider")).Put([]byte("SMsent"), be64(ids["+8613800000003"]))
+		pb, _ := tx.CreateBucketIfNotExists([]byte("outbox/provider"))
+		pb.Put([]byte("SMsent"), be64(ids["+8613800000003"]))
 		rk := append([]byte("+8613800000003\x00"), be64(t0.Add(time.Minute).UnixNano())...)
-		tx.Bucket([]byte("outbox/recipients")).Put(append(rk, be64(ids["+8613800000003"])...), nil)
-		tx.Bucket([]byte("outbox/blocked")).Put([]byte("+8613900000001"), []byte(`{"until":"2026-11-26T10:00:00Z","reason":"stop"}`))
+		rb, _ := tx.CreateBucketIfNotExists([]byte("outbox/recipients")) // the outbox creates its spaces at their first write
+		rb.Put(append(rk, be64(ids["+8613800000003"])...), nil)
+		bb, _ := tx.CreateBucketIfNotExists([]byte("outbox/blocked"))
+		bb.Put([]byte("+8613900000001"), []byte(`{"until":"2026-11-26T10:00:00Z","reason":"stop"}`))
 		put := func(bucket string, k, v []byte) {
 			b, _ := tx.CreateBucketIfNotExists([]byte(bucket))
 			b.Put(k, v)

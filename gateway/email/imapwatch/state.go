@@ -1,14 +1,15 @@
 package imapwatch
 
 import (
+	"context"
 	"encoding/binary"
 	"fmt"
 
-	bolt "go.etcd.io/bbolt"
+	"github.com/fieldcrm/fieldcrm/crm"
 )
 
 // stateBucket holds one record per watched folder.
-var stateBucket = []byte("mail/imap")
+const stateBucket = "mail/imap"
 
 // folderState is what the watcher remembers about a folder between runs.
 //
@@ -21,28 +22,23 @@ type folderState struct {
 	LastUID     uint32
 }
 
-// store keeps folder states in bbolt under one key per account and folder.
+// store keeps folder states in the database's state space "mail/imap",
+// under one key per account and folder.
 type store struct {
-	db  *bolt.DB
+	db  crm.Engine
 	key []byte
 }
 
-func newStore(db *bolt.DB, user, folder string) (*store, error) {
-	err := db.Update(func(tx *bolt.Tx) error {
-		_, err := tx.CreateBucketIfNotExists(stateBucket)
-		return err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("imapwatch: create bucket: %w", err)
-	}
+func newStore(db crm.Engine, user, folder string) (*store, error) {
 	return &store{db: db, key: []byte(user + "/" + folder)}, nil
 }
 
 // load returns the stored state; the zero state when there is none.
 func (s *store) load() (folderState, error) {
 	var st folderState
-	err := s.db.View(func(tx *bolt.Tx) error {
-		v := tx.Bucket(stateBucket).Get(s.key)
+	err := s.db.View(context.Background(), func(tx crm.ETx) error {
+		st = folderState{}
+		v := tx.State(stateBucket).Get(s.key)
 		if len(v) != 8 {
 			return nil
 		}
@@ -61,8 +57,8 @@ func (s *store) save(st folderState) error {
 	v := make([]byte, 8)
 	binary.BigEndian.PutUint32(v[:4], st.UIDValidity)
 	binary.BigEndian.PutUint32(v[4:], st.LastUID)
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		return tx.Bucket(stateBucket).Put(s.key, v)
+	err := s.db.Update(context.Background(), func(tx crm.ETx) error {
+		return tx.State(stateBucket).Put(s.key, v)
 	})
 	if err != nil {
 		return fmt.Errorf("imapwatch: save state: %w", err)

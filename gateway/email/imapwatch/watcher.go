@@ -4,7 +4,7 @@
 // The folder is the queue: a message the handler accepted is flagged \Seen
 // and moved to the Processed folder; a message the handler refused stays
 // where it is and is offered again later. The last UID handled (with the
-// folder's UIDVALIDITY) is kept in bbolt, written as soon as the handler
+// folder's UIDVALIDITY) is kept in the database, written as soon as the handler
 // returns and before the move, so a restart or a dropped connection does not
 // hand a message over twice. A crash in the instant between the handler's
 // success and that write, or a UIDVALIDITY change, can still offer a message
@@ -27,7 +27,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
+	"github.com/fieldcrm/fieldcrm/crm"
 )
 
 // Config configures a Watcher. Zero fields take the defaults in brackets.
@@ -61,8 +61,8 @@ type Config struct {
 	// failed attempt, with jitter [1s, 5m]. A handler error delays the retry
 	// of that message the same way.
 	MinBackoff, MaxBackoff time.Duration
-	// DB keeps per-folder state in bucket "mail/imap". Required.
-	DB *bolt.DB
+	// DB keeps per-folder state in the state space "mail/imap". Required.
+	DB crm.Engine
 	// Log receives state changes and errors [slog.Default()].
 	Log *slog.Logger
 	// Batch is the most messages handled per round [50].

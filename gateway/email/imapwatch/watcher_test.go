@@ -16,8 +16,7 @@ import (
 	"testing"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
+	"github.com/fieldcrm/fieldcrm/crm"
 	"github.com/fieldcrm/fieldcrm/gateway/email/emailtest"
 	"github.com/fieldcrm/fieldcrm/gateway/email/imapwatch"
 )
@@ -103,7 +102,7 @@ func msg(id string) []byte {
 type env struct {
 	t    *testing.T
 	srv  *emailtest.IMAPServer
-	db   *bolt.DB
+	db   crm.Engine
 	logs *logCounter
 }
 
@@ -111,12 +110,12 @@ func newEnv(t *testing.T, opt emailtest.IMAPOptions) *env {
 	t.Helper()
 	e := &env{t: t, logs: &logCounter{out: t.Output()}}
 	e.srv = e.newServer(opt)
-	db, err := bolt.Open(filepath.Join(t.TempDir(), "state.db"), 0o600, &bolt.Options{Timeout: time.Second})
+	st, err := crm.Open(filepath.Join(t.TempDir(), "state.db"), crm.Options{Timeout: time.Second, NoSync: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = db.Close() })
-	e.db = db
+	t.Cleanup(func() { _ = st.Close() })
+	e.db = st.Engine()
 	return e
 }
 

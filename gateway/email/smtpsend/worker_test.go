@@ -8,8 +8,7 @@ import (
 	"testing"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
+	"github.com/fieldcrm/fieldcrm/crm"
 	"github.com/fieldcrm/fieldcrm/gateway/email/emailtest"
 	"github.com/fieldcrm/fieldcrm/gateway/outbox"
 )
@@ -19,11 +18,12 @@ import (
 func TestOutboxWorker(t *testing.T) {
 	srv := newServer(t, emailtest.SMTPOptions{})
 	s := newSender(t, testConfig(srv.Addr()))
-	db, err := bolt.Open(filepath.Join(t.TempDir(), "crm.db"), 0o600, nil)
+	st, err := crm.Open(filepath.Join(t.TempDir(), "crm.db"), crm.Options{NoSync: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	defer st.Close()
+	db := st.Engine()
 
 	now := time.Now()
 	enqueue := func(subject string) int64 {
@@ -63,7 +63,7 @@ func TestOutboxWorker(t *testing.T) {
 }
 
 // waitState waits until entry id is in state.
-func waitState(t *testing.T, db *bolt.DB, id int64, state string) *outbox.Entry {
+func waitState(t *testing.T, db crm.Engine, id int64, state string) *outbox.Entry {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
