@@ -39,9 +39,9 @@ type pick struct {
 func (w *Worker) dispatch(ctx context.Context, sem chan struct{}) (wake time.Time, err error) {
 	now := w.now()
 	w.mu.Lock()
-	recover := !now.Before(w.nextRecover)
+	lookBack := !now.Before(w.nextRecover)
 	w.mu.Unlock()
-	if recover {
+	if lookBack {
 		if err := w.recoverInDoubt(ctx, false); err != nil {
 			w.log.Error("outbox: recover expired leases", slog.Any("error", err))
 		}
