@@ -39,9 +39,9 @@ type pick struct {
 func (w *Worker) dispatch(ctx context.Context, sem chan struct{}) (wake time.Time, err error) {
 	now := w.now()
 	w.mu.Lock()
-	recover := !now.Before(w.nextRecover)
+	lookBack := !now.Before(w.nextRecover)
 	w.mu.Unlock()
-	if recover {
+	if lookBack {
 		if err := w.recoverInDoubt(ctx, false); err != nil {
 			w.log.Error("outbox: recover expired leases", slog.Any("error", err))
 		}
@@ -52,6 +52,16 @@ func (w *Worker) dispatch(ctx context.Context, sem chan struct{}) (wake time.Tim
 	w.mu.Unlock()
 	if free <= 0 {
 		return time.Time{}, nil // a finishing send wakes us
+	}
+	// A look first, in a read transaction: a write transaction (the
+	// single writer on bbolt) is taken only when something is due.
+	var due bool
+	err = w.eng.View(ctx, func(tx crm.ETx) error {
+		due, wake = w.anyDue(tx, now)
+		return nil
+	})
+	if err != nil || !due {
+		return wake, err
 	}
 	var c claim
 	err = w.update(ctx, func(tx crm.ETx) error {
@@ -85,6 +95,27 @@ func (w *Worker) dispatch(ctx context.Context, sem chan struct{}) (wake time.Tim
 		go w.send(p, sem)
 	}
 	return c.wake, nil
+}
+
+// anyDue reports whether a queued entry is due at now; when none is, next
+// is the earliest NextAt ahead (zero: none queued).
+func (w *Worker) anyDue(tx crm.ETx, now time.Time) (due bool, next time.Time) {
+	for _, ch := range w.channels {
+		prefix := statePrefix(StateQueued, ch)
+		_ = tx.State(bktState).Scan(prefix, crm.PrefixEnd(prefix), false, func(k, _ []byte) bool {
+			at := time.Unix(0, int64(btou(k[len(prefix):len(prefix)+8])))
+			if !at.After(now) {
+				due = true
+			} else if next.IsZero() || at.Before(next) {
+				next = at
+			}
+			return false
+		})
+		if due {
+			return true, time.Time{}
+		}
+	}
+	return false, next
 }
 
 // claim is one claiming transaction: it runs again from the start when the

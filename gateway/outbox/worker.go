@@ -44,6 +44,9 @@ type Config struct {
 	// Entry.Segments slots (1 when the enqueuer did not count them), and when
 	// the provider reports more segments than were reserved, the sender's
 	// next slot moves back by the difference. Email is not rate-limited.
+	// Each sender's next slot is kept in the database (outbox/senders) and
+	// reserved in the transaction that claims the entry: the rate holds
+	// across every node that sends from the number.
 	Rate        float64
 	ServiceRate float64
 	Rates       map[string]float64

@@ -265,8 +265,8 @@ func (s *session) advance(uid uint32) error {
 	}
 	st := s.state
 	st.LastUID = uid
-	if err := s.w.store.save(st); err != nil {
-		return &fatalError{err}
+	if err := s.w.saveState(st); err != nil {
+		return err
 	}
 	s.state = st
 	return nil

@@ -40,6 +40,9 @@ func (w *Watcher) session(ctx context.Context) (good bool, err error) {
 	w.logState("connected", nil, "idle", s.canIdle, "move", s.canMove)
 
 	for {
+		if err := w.renewLease(); err != nil {
+			return good, err
+		}
 		more, err := s.round(ctx)
 		if err != nil {
 			return good, err
@@ -170,8 +173,8 @@ func (w *Watcher) checkValidity(st folderState, sel *imap.SelectData) (folderSta
 			"uidnext", sel.UIDNext, "last_uid", st.LastUID)
 	}
 	st = folderState{UIDValidity: sel.UIDValidity}
-	if err := w.store.save(st); err != nil {
-		return st, &fatalError{err}
+	if err := w.saveState(st); err != nil {
+		return st, err
 	}
 	return st, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"time"
 
 	"github.com/fieldcrm/fieldcrm/crm"
 )
@@ -52,16 +53,40 @@ func (s *store) load() (folderState, error) {
 	return st, nil
 }
 
-// save records st.
-func (s *store) save(st folderState) error {
+// save records st, fenced: only while node holds the mailbox's lease under
+// token, which it renews until now+ttl. ok is false when another took the
+// lease over (nothing is written then).
+func (s *store) save(st folderState, node string, token uint64, now time.Time, ttl time.Duration) (ok bool, err error) {
 	v := make([]byte, 8)
 	binary.BigEndian.PutUint32(v[:4], st.UIDValidity)
 	binary.BigEndian.PutUint32(v[4:], st.LastUID)
-	err := s.db.Update(context.Background(), func(tx crm.ETx) error {
+	err = s.db.Update(context.Background(), func(tx crm.ETx) error {
+		l := s.readLease(tx)
+		if ok = holds(l, node, token); !ok {
+			return nil
+		}
+		l.Until = now.Add(ttl)
+		if err := s.putLease(tx, l); err != nil {
+			return err
+		}
 		return tx.State(stateBucket).Put(s.key, v)
 	})
 	if err != nil {
-		return fmt.Errorf("imapwatch: save state: %w", err)
+		return false, fmt.Errorf("imapwatch: save state: %w", err)
+	}
+	return ok, nil
+}
+
+// saveState records st under the watcher's lease: a lost lease ends the
+// session, a failed database ends Run.
+func (w *Watcher) saveState(st folderState) error {
+	ok, err := w.store.save(st, w.node, w.token.Load(), w.cfg.Now(), w.cfg.Lease)
+	if err != nil {
+		return &fatalError{err}
+	}
+	if !ok {
+		w.token.Store(0)
+		return errLeaseLost
 	}
 	return nil
 }

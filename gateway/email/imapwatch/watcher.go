@@ -61,8 +61,15 @@ type Config struct {
 	// failed attempt, with jitter [1s, 5m]. A handler error delays the retry
 	// of that message the same way.
 	MinBackoff, MaxBackoff time.Duration
-	// DB keeps per-folder state in the state space "mail/imap". Required.
+	// DB keeps per-folder state in the state space "mail/imap", and the
+	// mailbox's lease in "mail/lease". Required.
 	DB crm.Engine
+	// Lease is how long the mailbox stays this watcher's without a renewal:
+	// when its node dies, another node's watcher takes over after it
+	// (lease.go) [4·Poll; at least 2·Poll].
+	Lease time.Duration
+	// Now is the clock of the lease [time.Now].
+	Now func() time.Time
 	// Log receives state changes and errors [slog.Default()].
 	Log *slog.Logger
 	// Batch is the most messages handled per round [50].
@@ -128,6 +135,10 @@ type Watcher struct {
 	lastLogged string // the state last logged, to log each change once
 	lastSoft   string // the server refusal last logged
 	retries    retries
+
+	node    string        // this watcher's name on the lease
+	token   atomic.Uint64 // the lease's fencing token while held; 0: not held
+	crashed atomic.Bool   // tests: stop without giving the lease up
 }
 
 // New checks cfg, fills in defaults and prepares the state bucket.
@@ -147,6 +158,7 @@ func New(cfg Config, h Handler) (*Watcher, error) {
 		handle:  h,
 		log:     cfg.Log.With("component", "imapwatch", "addr", cfg.Addr, "folder", cfg.Folder),
 		store:   st,
+		node:    newNode(cfg.DB),
 		wake:    make(chan struct{}, 1),
 		retries: retries{m: make(map[uint32]retry)},
 	}, nil
@@ -172,6 +184,11 @@ func (c *Config) setDefaults() error {
 	def(&c.Watchdog, 30*time.Second)
 	def(&c.MinBackoff, time.Second)
 	def(&c.MaxBackoff, 5*time.Minute)
+	def(&c.Lease, 4*c.Poll)
+	c.Lease = max(c.Lease, 2*c.Poll)
+	if c.Now == nil {
+		c.Now = time.Now
+	}
 	if c.TLS == "" {
 		c.TLS = "tls"
 	}
@@ -210,9 +227,19 @@ func (w *Watcher) Run(ctx context.Context) error {
 		return errors.New("imapwatch: Run already running")
 	}
 	defer w.running.Store(false)
+	defer w.releaseLease()
 
 	bo := backoff{min: w.cfg.MinBackoff, max: w.cfg.MaxBackoff}
 	for attempt := 0; ; attempt++ {
+		held, err := w.takeLease(ctx, attempt == 0)
+		if err != nil {
+			w.noteError(err)
+			return err
+		}
+		if !held {
+			w.logState("stopped", nil)
+			return nil
+		}
 		if attempt > 0 {
 			w.reconnects.Add(1)
 		}
