@@ -6,7 +6,6 @@ import (
 	"github.com/fieldcrm/fieldcrm/internal/demodata"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -46,7 +45,7 @@ func newTalk(t testing.TB, now time.Time) *talk {
 		t.Fatal(err)
 	}
 	k := &talk{t: t, now: now, email: map[string]string{}, seen: map[int64]bool{}}
-	s, err := crm.Open(filepath.Join(t.TempDir(), "crm.db"), crm.Options{Now: func() time.Time { return k.now }, Location: loc})
+	s, err := openDB(testDB(t), crm.Options{Now: func() time.Time { return k.now }, Location: loc})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -44,7 +44,7 @@ func TestCampaignCLI(t *testing.T) {
 	if !strings.Contains(list, "Quarry Days") || !strings.Contains(list, "50000.00") || !strings.Contains(list, "12000.50") {
 		t.Errorf("list:\n%s", list)
 	}
-	st, err := crm.Open(db, crm.Options{})
+	st, err := openDB(db, crm.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

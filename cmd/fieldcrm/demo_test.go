@@ -74,7 +74,7 @@ func TestDemoScript(t *testing.T) {
 	}
 
 	// what was typed is in the database the demo kept
-	s, err := crm.Open(db, crm.Options{})
+	s, err := openDB(db, crm.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,7 +158,7 @@ func TestDemoMail(t *testing.T) {
 	if c := <-done; c != 0 {
 		t.Fatalf("demo exit %d", c)
 	}
-	st, err := crm.Open(db, crm.Options{})
+	st, err := openDB(db, crm.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

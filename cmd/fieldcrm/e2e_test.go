@@ -141,7 +141,7 @@ func e2eRun(t *testing.T, c e2eCase, seed string, tpl *templates.Set) (problems 
 	var clock atomic.Int64
 	clock.Store(e2eNow.UnixNano())
 	now := func() time.Time { return time.Unix(0, clock.Load()).In(shenyang) }
-	s, err := crm.Open(db, crm.Options{Now: now, NoSync: true, Location: shenyang})
+	s, err := openDB(db, crm.Options{Now: now, NoSync: true, Location: shenyang})
 	if err != nil {
 		t.Fatal(err)
 	}

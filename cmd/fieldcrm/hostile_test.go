@@ -185,6 +185,12 @@ func TestHostileRequests(t *testing.T) {
 	if reply, _ := e.sms(e2eWangPhone, "TODAY"); reply == "" {
 		t.Errorf("no answer to TODAY after the hostile requests")
 	}
+	if onPostgres() {
+		if out, errs, code := runCmd(t, "check", "--db", e.db); code != 0 {
+			t.Errorf("fieldcrm check after the hostile requests: exit %d\n%s%s", code, out, errs)
+		}
+		return
+	}
 	rep, err := e.m.Store.Check(false)
 	if err != nil || !rep.OK() {
 		t.Errorf("store check after the hostile requests: %+v %v", rep, err)
@@ -415,6 +421,9 @@ func TestHostileBidi(t *testing.T) {
 			reply, sid := e.sms(e2eWangPhone, c.body)
 			if hostileHasBidi(reply) || !strings.Contains(strings.ToLower(reply), strings.ToLower(c.want)) {
 				t.Errorf("reply %q, want %q and no bidi control", reply, c.want)
+			}
+			if onPostgres() {
+				return // the stored values are checked on bbolt, where every byte is reachable
 			}
 			e.m.Store.DB().View(func(tx *bolt.Tx) error {
 				return tx.ForEach(func(name []byte, b *bolt.Bucket) error {

@@ -17,7 +17,7 @@ func jobTestDB(t *testing.T) string {
 	path := filepath.Join(t.TempDir(), "crm.db")
 	sh, _ := time.LoadLocation("Asia/Shanghai")
 	now := time.Date(2025, 11, 24, 9, 0, 0, 0, sh)
-	st, err := crm.Open(path, crm.Options{Now: func() time.Time { return now }, Location: sh})
+	st, err := openDB(path, crm.Options{Now: func() time.Time { return now }, Location: sh})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +67,7 @@ func TestJobsCommand(t *testing.T) {
 	if _, errs, code = jobRun(t, "jobs", "list", "--db", db); code == 0 || !strings.Contains(errs, "FIELDCRM_SCHEDULE_SUMMARY") {
 		t.Errorf("bad schedule accepted: %d %q", code, errs)
 	}
-	st, err := crm.Open(db, crm.Options{})
+	st, err := openDB(db, crm.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

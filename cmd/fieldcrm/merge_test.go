@@ -111,7 +111,7 @@ func TestMergeAccountsAndContacts(t *testing.T) {
 		t.Errorf("import says:\n%s\nwant:\n%s", out, want)
 	}
 	// a deal and a visit at the duplicate
-	s, err := crm.Open(db, crm.Options{})
+	s, err := openDB(db, crm.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

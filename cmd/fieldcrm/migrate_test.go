@@ -387,7 +387,7 @@ func maxKey(m map[int64][]byte) int64 {
 func TestMigrateRefusals(t *testing.T) {
 	dsn := pgtest.DB(t)
 	db := e2eDemoDB(t)
-	s, err := crm.Open(db, crm.Options{})
+	s, err := openDB(db, crm.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

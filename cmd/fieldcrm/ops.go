@@ -365,6 +365,10 @@ func (m *Main) adminBackup(w http.ResponseWriter, r *http.Request) {
 	if !m.adminAuth(w, r) {
 		return
 	}
+	if isPostgres(m.Config.DB) {
+		http.Error(w, "fieldcrm runs on PostgreSQL: back it up with pg_dump (or the provider's snapshots)", http.StatusNotImplemented)
+		return
+	}
 	// the server's WriteTimeout (30 s) is for webhooks, not for a large file
 	rc := http.NewResponseController(w)
 	rc.SetWriteDeadline(time.Now().Add(time.Hour))

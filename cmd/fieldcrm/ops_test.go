@@ -125,6 +125,7 @@ func TestOpsLogIDs(t *testing.T) {
 }
 
 func TestOpsBackupEndpoint(t *testing.T) {
+	boltOnly(t)
 	t.Setenv(AdminTokenEnv, opsToken)
 	e := e2eStart(t, "", nil)
 	if code, _ := opsGet(t, e, BackupPath, ""); code != http.StatusUnauthorized {
@@ -145,7 +146,7 @@ func TestOpsBackupEndpoint(t *testing.T) {
 		t.Errorf("backup did not go through serve: %s", stdout.String())
 	}
 	want := e2eCounts(t, e.m.Store)
-	s, err := crm.Open(out, crm.Options{})
+	s, err := openDB(out, crm.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,6 +173,7 @@ func TestOpsBackupDisabledWithoutToken(t *testing.T) {
 }
 
 func TestOpsRestore(t *testing.T) {
+	boltOnly(t)
 	e := e2eStart(t, "", nil)
 	backup := filepath.Join(t.TempDir(), "b.db")
 	if _, err := e.m.Store.BackupFile(backup); err != nil {
@@ -324,6 +326,7 @@ func TestSecrets(t *testing.T) {
 	// the admin token from a file opens /admin/backup of the real Main, and
 	// `fieldcrm backup` reads the same file
 	t.Run("AdminTokenFile", func(t *testing.T) {
+		boltOnly(t) // backup is the bbolt file's
 		f := filepath.Join(dir, "admin")
 		os.WriteFile(f, []byte(opsToken+"\n"), 0o600)
 		t.Setenv(AdminTokenEnv, "")
@@ -562,7 +565,7 @@ func TestOpsMissingDatabase(t *testing.T) {
 // sentence, within its timeout, and leaves nothing (issue 15, point 9).
 func TestOpsBackupStalled(t *testing.T) {
 	db := e2eDemoDB(t)
-	held, err := crm.Open(db, crm.Options{}) // "serve" holds the file: backup goes over HTTP
+	held, err := openDB(db, crm.Options{}) // "serve" holds the file: backup goes over HTTP
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -27,7 +27,7 @@ func obTestDB(t *testing.T) string {
 	path := filepath.Join(t.TempDir(), "crm.db")
 	sh, _ := time.LoadLocation("Asia/Shanghai")
 	now := time.Date(2025, 11, 24, 9, 0, 0, 0, sh)
-	st, err := crm.Open(path, crm.Options{Now: func() time.Time { return now }, Location: sh})
+	st, err := openDB(path, crm.Options{Now: func() time.Time { return now }, Location: sh})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +57,7 @@ func obTestDB(t *testing.T) string {
 // API until nothing is due, as serve would, with the clock starting at start.
 func obSend(t *testing.T, db string, api *twiliotest.Server, start time.Time) {
 	t.Helper()
-	st, err := crm.Open(db, crm.Options{})
+	st, err := openDB(db, crm.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,7 +182,7 @@ func TestOutboxCommand(t *testing.T) {
 	e2eContains(t, "after", ok("outbox"), "2 messages in the outbox (2 sent)")
 
 	// serve holds the file: say so, and what to do
-	st, err := crm.Open(db, crm.Options{})
+	st, err := openDB(db, crm.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -37,7 +37,7 @@ func TestSMSReadAs(t *testing.T) {
 			t.Errorf("activities %d → %d, want one more", before["activity"], after["activity"])
 		}
 		id, _ := strconv.ParseInt(m[1], 10, 64)
-		s, err := crm.Open(db, crm.Options{})
+		s, err := openDB(db, crm.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -89,7 +89,7 @@ func TestSMSReadAs(t *testing.T) {
 		if !regexp.MustCompile(`(?m)^OK account #1 ACME Mining: phone 02422334455 \(the old one kept in its history\)\. UNDO to undo\. Kept as note: "ask for the front desk"\.$`).MatchString(out) {
 			t.Errorf("reply %q, want it to say what was kept as a note", out)
 		}
-		s, err := crm.Open(db, crm.Options{})
+		s, err := openDB(db, crm.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -24,7 +24,7 @@ var repShanghai = time.FixedZone("CST", 8*3600)
 func repDemoDB(t *testing.T, seeded time.Time) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "demo.db")
-	st, err := crm.Open(path, crm.Options{Now: func() time.Time { return seeded }, Location: repShanghai, NoSync: true})
+	st, err := openDB(path, crm.Options{Now: func() time.Time { return seeded }, Location: repShanghai, NoSync: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -92,6 +92,10 @@ while it keeps serving; otherwise the file is read directly.`)
 	if len(pos) != 1 {
 		return usageError(fs, stderr, "give one backup file")
 	}
+	if isPostgres(*db) {
+		fmt.Fprintf(stderr, "fieldcrm backup: %s is PostgreSQL: %v\n", redactURL(*db), errBoltOnly)
+		return 1
+	}
 	out := pos[0]
 	if _, err := os.Stat(*db); errors.Is(err, os.ErrNotExist) {
 		fmt.Fprintf(stderr, "fieldcrm backup: %s\n", openError(*db, crm.ErrNoDatabase))
@@ -252,6 +256,10 @@ copy replaces the database, whose old file is kept as PATH.bak.`)
 	}
 	if len(pos) != 1 {
 		return usageError(fs, stderr, "give one backup file")
+	}
+	if isPostgres(*db) {
+		fmt.Fprintf(stderr, "fieldcrm restore: %s is PostgreSQL: %v\n", redactURL(*db), errBoltOnly)
+		return 1
 	}
 	if err := restore(pos[0], *db); err != nil {
 		fmt.Fprintf(stderr, "fieldcrm restore: %v\n", err)

@@ -21,7 +21,7 @@ var shenyang = func() *time.Location { l, _ := time.LoadLocation("Asia/Shanghai"
 func demoDBAt(t testing.TB, at time.Time) string {
 	t.Helper()
 	db := filepath.Join(t.TempDir(), "crm.db")
-	s, err := crm.Open(db, crm.Options{Now: func() time.Time { return at }, NoSync: true})
+	s, err := openDB(db, crm.Options{Now: func() time.Time { return at }, NoSync: true})
 	if err != nil {
 		t.Fatal(err)
 	}

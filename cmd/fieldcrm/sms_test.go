@@ -19,7 +19,7 @@ import (
 func e2eDemoDB(t *testing.T) string {
 	t.Helper()
 	db := filepath.Join(t.TempDir(), "crm.db")
-	s, err := crm.Open(db, crm.Options{Now: e2eNewClock().Now}) // the hour of the test run never matters
+	s, err := openDB(db, crm.Options{Now: e2eNewClock().Now}) // the hour of the test run never matters
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,7 +35,7 @@ func e2eDemoDB(t *testing.T) string {
 // e2eDBCounts opens db and counts its records (see e2eCounts).
 func e2eDBCounts(t *testing.T, db string) map[string]int {
 	t.Helper()
-	s, err := crm.Open(db, crm.Options{})
+	s, err := openDB(db, crm.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

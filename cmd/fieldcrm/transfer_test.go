@@ -192,7 +192,7 @@ func TestImportRefusals(t *testing.T) {
 // contact, a converted lead, finished and reassigned activities, machines.
 func seed(t *testing.T, db string) {
 	t.Helper()
-	s, err := crm.Open(db, crm.Options{})
+	s, err := openDB(db, crm.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

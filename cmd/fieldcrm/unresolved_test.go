@@ -204,7 +204,7 @@ func TestPruneJobUnresolved(t *testing.T) {
 	db := demoDBAt(t, at)
 	runCmd(t, "sms", "--db", db, "--from", "+8613800000002", "--now", "2026-05-01T09:00", "XYZZY old")
 	runCmd(t, "sms", "--db", db, "--from", "+8613800000002", "--now", "2026-11-20T09:00", "XYZZY new")
-	s, err := crm.Open(db, crm.Options{Now: func() time.Time { return at }})
+	s, err := openDB(db, crm.Options{Now: func() time.Time { return at }})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,7 +19,7 @@ func runCmd(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	return o.String(), e.String(), code
 }
 
-func newDB(t *testing.T) string { return filepath.Join(t.TempDir(), "crm.db") }
+func newDB(t *testing.T) string { return testDB(t) }
 
 // mustRun runs a command that must succeed.
 func mustRun(t *testing.T, args ...string) string {
@@ -34,7 +34,7 @@ func mustRun(t *testing.T, args ...string) string {
 // view opens the database and reads it as the system.
 func view(t *testing.T, db string, fn func(tx *crm.Tx) error) {
 	t.Helper()
-	s, err := crm.Open(db, crm.Options{})
+	s, err := openDB(db, crm.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,7 +187,7 @@ func TestDBFromEnv(t *testing.T) {
 
 func TestLocked(t *testing.T) {
 	db := newDB(t)
-	s, err := crm.Open(db, crm.Options{})
+	s, err := openDB(db, crm.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
