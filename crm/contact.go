@@ -131,16 +131,39 @@ func linkKey(account int64, k Kind, id int64) []byte {
 
 // hasLinked reports whether account has any record of kind k.
 func (tx *Tx) hasLinked(account int64, k Kind) bool {
-	found := false
-	tx.etx.Linked(account, k, func(int64) bool { found = true; return false })
-	return found
+	p := tx.idProbe()
+	p.found = false
+	tx.etx.Linked(account, k, p.firstFn)
+	return p.found
 }
 
 // linked lists the ids of account's records of kind k.
 func (tx *Tx) linked(account int64, k Kind) []int64 {
-	var ids []int64
-	tx.etx.Linked(account, k, func(id int64) bool { ids = append(ids, id); return true })
+	p := tx.idProbe()
+	p.ids = nil
+	tx.etx.Linked(account, k, p.collectFn)
+	ids := p.ids
+	p.ids = nil
 	return ids
+}
+
+// idProbe answers the index queries that only ask whether there is an id,
+// or for all of them: its visitors are made once per request (a closure per
+// query would cost allocations on every message).
+type idProbe struct {
+	found              bool
+	ids                []int64
+	firstFn, collectFn func(id int64) bool
+}
+
+func (tx *Tx) idProbe() *idProbe {
+	if tx.probe == nil {
+		p := &idProbe{}
+		p.firstFn = func(int64) bool { p.found = true; return false }
+		p.collectFn = func(id int64) bool { p.ids = append(p.ids, id); return true }
+		tx.probe = p
+	}
+	return tx.probe
 }
 
 // ContactsOf lists the contacts of an account that the actor may see

@@ -47,6 +47,10 @@ type boltTx struct {
 	btx   *bolt.Tx
 	dirty bool
 	err   error
+	names *bolt.Cursor // on idx_name, kept for the scans of a lookup
+	// the spaces asked for (a request asks for its few again and again)
+	states    [4]boltBucket
+	numStates int
 }
 
 func (t *boltTx) Writable() bool { return t.btx.Writable() }
@@ -60,7 +64,20 @@ func (t *boltTx) fail(err error) error {
 	return err
 }
 
-func (t *boltTx) State(space string) Bucket { return &boltBucket{t: t, name: []byte(space)} }
+func (t *boltTx) State(space string) Bucket {
+	for i := range t.numStates {
+		if t.states[i].name == space {
+			return &t.states[i]
+		}
+	}
+	if t.numStates == len(t.states) {
+		return &boltBucket{t: t, name: space}
+	}
+	b := &t.states[t.numStates]
+	*b = boltBucket{t: t, name: space}
+	t.numStates++
+	return b
+}
 
 func (t *boltTx) bucket(name string) *bolt.Bucket { return t.btx.Bucket([]byte(name)) }
 
@@ -241,7 +258,10 @@ func (t *boltTx) ByStage(s Stage, fn func(id int64) bool) error {
 func (t *boltTx) Pending(fn func(id int64) bool) error { return t.ids(IxPending, nil, fn) }
 
 func (t *boltTx) Names(from []byte, fn func(key, hints []byte) bool) error {
-	c := t.bucket(IxName).Cursor()
+	if t.names == nil {
+		t.names = t.bucket(IxName).Cursor()
+	}
+	c := t.names
 	for k, v := c.Seek(from); k != nil; k, v = c.Next() {
 		if !fn(k, v) {
 			return nil
@@ -296,17 +316,17 @@ func (t *boltTx) History(k Kind, id int64, desc bool, fn func(cs int64) bool) er
 // boltBucket is a Bucket on a bbolt bucket, created at its first write.
 type boltBucket struct {
 	t    *boltTx
-	name []byte
+	name string
 }
 
-func (b *boltBucket) get() *bolt.Bucket { return b.t.btx.Bucket(b.name) }
+func (b *boltBucket) get() *bolt.Bucket { return b.t.btx.Bucket([]byte(b.name)) }
 
 func (b *boltBucket) create() (*bolt.Bucket, error) {
 	b.t.dirty = true
 	if bk := b.get(); bk != nil {
 		return bk, nil
 	}
-	bk, err := b.t.btx.CreateBucketIfNotExists(b.name)
+	bk, err := b.t.btx.CreateBucketIfNotExists([]byte(b.name))
 	if err != nil {
 		return nil, b.t.fail(err)
 	}

@@ -61,22 +61,22 @@ func (tx *Tx) Lookup(k Kind, query string, limit int) ([]Candidate, error) {
 		return nil, nil
 	}
 	var acc map[int64]*match
-	c := tx.etx
+	c := newNameScan(tx.etx, k)
 	for wi := 0; wi < len(words); wi++ {
 		w := words[wi]
 		var seen map[int64]float64
 		if wi+1 < len(words) && isLatinWord(w) && isLatinWord(words[wi+1]) {
 			// "tie ling" for Tieling: two typed words, one in the name
-			if j := prefixHits(c, k, w+words[wi+1]); len(j) > 0 {
+			if j := prefixHits(c, w+words[wi+1]); len(j) > 0 {
 				seen = j
 				wi++
 			}
 		}
 		if seen == nil {
-			seen = prefixHits(c, k, w)
+			seen = prefixHits(c, w)
 		}
 		if len(seen) == 0 {
-			seen = fuzzyHits(c, k, w) // "acmee", "minning", "liaoyng"
+			seen = fuzzyHits(c, w) // "acmee", "minning", "liaoyng"
 		}
 		if acc == nil {
 			acc = make(map[int64]*match, len(seen))
@@ -133,24 +133,73 @@ func (tx *Tx) Lookup(k Kind, query string, limit int) ([]Candidate, error) {
 	return out, nil
 }
 
-// prefixHits scores the records with an index token that starts with w.
-func prefixHits(c ETx, k Kind, w string) map[int64]float64 {
-	prefix := nameKey(k, w, 0)
-	prefix = prefix[:len(prefix)-9] // kind 0 word
-	seen := map[int64]float64{}
-	n := 0
-	c.Names(prefix, func(key, val []byte) bool {
-		if !bytes.HasPrefix(key, prefix) || n >= maxScan {
-			return false
-		}
-		n++
-		full := key[len(k)+1 : len(key)-9]
-		id := int64(btou(key[len(key)-8:]))
-		if s := tokenScore(w, full, val); s > seen[id] {
-			seen[id] = s
+// nameScan walks the name index for one lookup: each of its scans starts
+// at a prefix and reads forward (ETx.Names) while the keys have it, at most
+// maxScan of them. One visitor serves every scan of the lookup (a closure
+// per scan would cost allocations on every message).
+type nameScan struct {
+	etx    ETx
+	k      Kind
+	visit  func(key, val []byte) bool // s.hit
+	prefix []byte                     // of the current scan
+	w      string                     // the word typed
+	maxD   int                        // most edits of a fuzzy hit; 0: prefix hits
+	n      int                        // keys read in the current scan
+	seen   map[int64]float64          // best score per record
+}
+
+func newNameScan(etx ETx, k Kind) *nameScan {
+	s := &nameScan{etx: etx, k: k}
+	s.visit = s.hit
+	return s
+}
+
+// scan scores the tokens that start with prefix for w into seen.
+func (s *nameScan) scan(prefix []byte, w string, maxD int, seen map[int64]float64) {
+	s.prefix, s.w, s.maxD, s.n, s.seen = prefix, w, maxD, 0, seen
+	s.etx.Names(prefix, s.visit)
+}
+
+func (s *nameScan) hit(key, val []byte) bool {
+	if !bytes.HasPrefix(key, s.prefix) || s.n >= maxScan {
+		return false
+	}
+	s.n++
+	id := int64(btou(key[len(key)-8:]))
+	w := s.w
+	if s.maxD == 0 {
+		if sc := tokenScore(w, key[len(s.k)+1:len(key)-9], val); sc > s.seen[id] {
+			s.seen[id] = sc
 		}
 		return true
-	})
+	}
+	full := string(key[len(s.k)+1 : len(key)-9])
+	if !isLatinWord(full) || len(full) < len(w)-s.maxD {
+		return true
+	}
+	d := parser.EditDistance(w, full)
+	if len(full) > len(w) {
+		d = min(d, parser.EditDistance(w, full[:len(w)])+1) // typed the start of it, with a typo
+	}
+	if d == 0 || d > s.maxD {
+		return true
+	}
+	sc := tokenScore(full, []byte(full), val) * fuzzyWeight * (1 - 0.1*float64(d-1))
+	if strings.HasPrefix(w, full) {
+		sc += 0.02 // a letter too many ("acmee") is the likeliest typo
+	}
+	if sc > s.seen[id] {
+		s.seen[id] = sc
+	}
+	return true
+}
+
+// prefixHits scores the records with an index token that starts with w.
+func prefixHits(c *nameScan, w string) map[int64]float64 {
+	prefix := nameKey(c.k, w, 0)
+	prefix = prefix[:len(prefix)-9] // kind 0 word
+	seen := map[int64]float64{}
+	c.scan(prefix, w, 0, seen)
 	return seen
 }
 
@@ -162,7 +211,7 @@ const fuzzyWeight = 0.6
 // start of a longer token ("minn" for mining). Only latin words of 4 letters
 // or more are tried, and only tokens that share their first letters (two,
 // then one), so a lookup stays bounded on a big store.
-func fuzzyHits(c ETx, k Kind, w string) map[int64]float64 {
+func fuzzyHits(c *nameScan, w string) map[int64]float64 {
 	seen := map[int64]float64{}
 	if len(w) < 4 || !isLatinWord(w) {
 		return seen
@@ -172,35 +221,8 @@ func fuzzyHits(c ETx, k Kind, w string) map[int64]float64 {
 		maxD = 2
 	}
 	for _, pl := range []int{2, 1} {
-		prefix := nameKey(k, w[:pl], 0)
-		prefix = prefix[:len(prefix)-9]
-		n := 0
-		c.Names(prefix, func(key, val []byte) bool {
-			if !bytes.HasPrefix(key, prefix) || n >= maxScan {
-				return false
-			}
-			n++
-			full := string(key[len(k)+1 : len(key)-9])
-			if !isLatinWord(full) || len(full) < len(w)-maxD {
-				return true
-			}
-			d := parser.EditDistance(w, full)
-			if len(full) > len(w) {
-				d = min(d, parser.EditDistance(w, full[:len(w)])+1) // typed the start of it, with a typo
-			}
-			if d == 0 || d > maxD {
-				return true
-			}
-			id := int64(btou(key[len(key)-8:]))
-			s := tokenScore(full, []byte(full), val) * fuzzyWeight * (1 - 0.1*float64(d-1))
-			if strings.HasPrefix(w, full) {
-				s += 0.02 // a letter too many ("acmee") is the likeliest typo
-			}
-			if s > seen[id] {
-				seen[id] = s
-			}
-			return true
-		})
+		prefix := nameKey(c.k, w[:pl], 0)
+		c.scan(prefix[:len(prefix)-9], w, maxD, seen)
 		if len(seen) > 0 {
 			break
 		}

@@ -26,6 +26,7 @@ type Tx struct {
 	users       map[int64]*User // users read in this request (owners, managers)
 	notices     []Notice        // notices queued by the rules, sent with the reply (notify)
 	lexNotes    []lexChange     // records whose names changed: told to the lexicons at commit
+	probe       *idProbe        // hasLinked, linked, ownsAny
 	// set while a rule-owning method saves a change that plain saves refuse
 	approving, converting, staging, reassigning bool
 }

@@ -118,9 +118,10 @@ func sortUsers(us []*User) {
 
 // ownsAny reports whether owner owns any record of kind k (the owner index).
 func (tx *Tx) ownsAny(k Kind, owner int64) bool {
-	found := false
-	tx.etx.OwnedBy(k, owner, func(int64) bool { found = true; return false })
-	return found
+	p := tx.idProbe()
+	p.found = false
+	tx.etx.OwnedBy(k, owner, p.firstFn)
+	return p.found
 }
 
 // OppWritable reports whether the actor may change (move) opportunity o:
