@@ -1286,6 +1286,7 @@ func TestServeClaimSegments(t *testing.T) {
 }
 
 func TestServeGracefulShutdown(t *testing.T) {
+	boltOnly(t) // holds bbolt's write lock to keep a webhook in flight
 	e := e2eStart(t, "", nil)
 	m := e.m
 	// hold the database's write lock: the webhook below waits in the pipeline

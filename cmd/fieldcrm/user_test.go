@@ -186,6 +186,7 @@ func TestDBFromEnv(t *testing.T) {
 }
 
 func TestLocked(t *testing.T) {
+	boltOnly(t) // the file's lock and its backup
 	db := newDB(t)
 	s, err := openDB(db, crm.Options{})
 	if err != nil {
@@ -203,6 +204,7 @@ func TestLocked(t *testing.T) {
 }
 
 func TestBackupAndCheck(t *testing.T) {
+	boltOnly(t) // the file's lock and its backup
 	db := newDB(t)
 	mustRun(t, "user", "add", "--db", db, "--name", "Zhao Min", "--email", "zhao@dealer.cn", "--role", "director")
 	bak := filepath.Join(t.TempDir(), "copy.db")
