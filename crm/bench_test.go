@@ -314,7 +314,7 @@ func BenchmarkLookup(b *testing.B) {
 	b.Run("baseline-bbolt-get", func(b *testing.B) {
 		key := make([]byte, 8)
 		d := measure(b, func(string) {
-			w.s.DB().View(func(tx *bolt.Tx) error {
+			w.s.BoltDB().View(func(tx *bolt.Tx) error {
 				binary.BigEndian.PutUint64(key, uint64(1+r.IntN(n)))
 				_ = tx.Bucket([]byte("rec/account")).Get(key)
 				return nil

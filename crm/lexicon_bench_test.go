@@ -40,7 +40,7 @@ func BenchmarkLexicon(b *testing.B) {
 		i := 0
 		for b.Loop() {
 			t0 := time.Now()
-			w.s.DB().View(func(tx *bolt.Tx) error {
+			w.s.BoltDB().View(func(tx *bolt.Tx) error {
 				binary.BigEndian.PutUint64(key, uint64(1+i%n))
 				_ = tx.Bucket([]byte("rec/account")).Get(key)
 				return nil

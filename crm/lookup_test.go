@@ -203,7 +203,7 @@ func TestCheck(t *testing.T) {
 		t.Fatalf("fresh store: %+v", rep)
 	}
 	// break the name index behind the store's back, as a crash of old code might
-	if err := w.s.DB().Update(func(tx *bolt.Tx) error {
+	if err := w.s.BoltDB().Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket([]byte("idx_name"))
 		k, _ := b.Cursor().First()
 		if err := b.Delete(k); err != nil {

@@ -291,11 +291,10 @@ func (s *Store) Close() error {
 	return err
 }
 
-// DB gives the bbolt handle to code that keeps its own buckets in the same
-// file (the outbox, message claims). It must not touch crm's buckets.
-//
-// Deprecated: nil on another engine than bbolt; use Engine.
-func (s *Store) DB() *bolt.DB { return s.db }
+// BoltDB is the bbolt file under the store (nil on another engine): for
+// what only a bbolt file has (fieldcrm migrate reads every bucket of it, the
+// tests look at its pages). Everything else goes through Engine.
+func (s *Store) BoltDB() *bolt.DB { return s.db }
 
 // PruneUnresolved is Store.PruneUnresolved on a bbolt handle.
 //

@@ -147,7 +147,7 @@ func TestOpenEngineNotBolt(t *testing.T) {
 	if _, err := s.BackupFile(filepath.Join(t.TempDir(), "b.db")); !errors.Is(err, ErrNotBolt) {
 		t.Errorf("backup file: %v", err)
 	}
-	if s.Path() != "" || s.DB() != nil {
-		t.Errorf("path %q, db %v on another engine", s.Path(), s.DB())
+	if s.Path() != "" || s.BoltDB() != nil {
+		t.Errorf("path %q, db %v on another engine", s.Path(), s.BoltDB())
 	}
 }

@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // Tx is one request's view of the store: reads and writes as Meta.Actor, with
@@ -36,33 +34,6 @@ func (tx *Tx) Now() time.Time { return tx.now }
 
 // Actor is the user the transaction acts as.
 func (tx *Tx) Actor() *User { return tx.meta.Actor }
-
-// Bolt exposes the underlying transaction to packages that keep their own
-// buckets in the same file and must commit atomically with a change (message
-// claims, the outbox). They must not write crm's buckets.
-//
-// Handing out the transaction counts as a write: a request that fails
-// afterwards is rolled back whole, its foreign writes with it.
-//
-// Deprecated: bbolt only (nil on another engine); use State.
-func (tx *Tx) Bolt() *bolt.Tx {
-	tx.dirty = true
-	if bt, ok := tx.etx.(*boltTx); ok {
-		return bt.btx
-	}
-	return nil
-}
-
-// Peek reads key in a bucket kept by another package in the same file (a
-// message claim, say) without counting as a write: a request that only read
-// is refused without rolling back the requests committed with it. nil when
-// the bucket or the key is missing. The value is valid until the
-// transaction ends and must not be modified.
-//
-// Deprecated: use State(space).Get.
-func (tx *Tx) Peek(bucket, key []byte) []byte {
-	return tx.etx.State(string(bucket)).Get(key)
-}
 
 // ChangeSet returns the change set so far (nil before the first write).
 func (tx *Tx) ChangeSet() *ChangeSet { return tx.cs }

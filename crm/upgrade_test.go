@@ -178,7 +178,7 @@ func TestUpgradeFromSchema1File(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.DB().View(func(tx *bolt.Tx) error {
+	s.BoltDB().View(func(tx *bolt.Tx) error {
 		if v := tx.Bucket([]byte("meta")).Get([]byte("schema")); binary.BigEndian.Uint64(v) != crm.SchemaVersion {
 			t.Errorf("schema after the upgrade: %d, want %d", binary.BigEndian.Uint64(v), crm.SchemaVersion)
 		}

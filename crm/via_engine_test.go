@@ -14,7 +14,7 @@ import (
 //
 // Not here: TestGroupCommit (the single writer's batches) and the tests
 // that go through the gateway (TestUnresolvedKeepsWhatWasNotCarriedOut,
-// TestUnresolvedChoiceNeverMade), which reaches bbolt through Store.DB()
+// TestUnresolvedChoiceNeverMade), which reaches bbolt through Store.BoltDB()
 // until the gateway is on the engine too.
 func TestViaEngine(t *testing.T) {
 	tests := []struct {

@@ -195,7 +195,7 @@ func TestHostileRequests(t *testing.T) {
 	if err != nil || !rep.OK() {
 		t.Errorf("store check after the hostile requests: %+v %v", rep, err)
 	}
-	e.m.Store.DB().View(func(tx *bolt.Tx) error {
+	e.m.Store.BoltDB().View(func(tx *bolt.Tx) error {
 		for range tx.Check() {
 			t.Errorf("bbolt check failed")
 		}
@@ -425,7 +425,7 @@ func TestHostileBidi(t *testing.T) {
 			if onPostgres() {
 				return // the stored values are checked on bbolt, where every byte is reachable
 			}
-			e.m.Store.DB().View(func(tx *bolt.Tx) error {
+			e.m.Store.BoltDB().View(func(tx *bolt.Tx) error {
 				return tx.ForEach(func(name []byte, b *bolt.Bucket) error {
 					return b.ForEach(func(k, v []byte) error {
 						if hostileHasBidi(string(k)) || hostileHasBidi(string(v)) {

@@ -94,7 +94,7 @@ Serving from PostgreSQL is not there yet.`)
 			fmt.Fprintf(stdout, "  %-24s %9d rows  %s\n", table, rows, took.Round(time.Millisecond))
 		}
 	}
-	sum, err := pgcopy.Copy(ctx, s.DB(), pool, opts)
+	sum, err := pgcopy.Copy(ctx, s.BoltDB(), pool, opts)
 	if errors.Is(err, pgcopy.ErrNotEmpty) {
 		fmt.Fprintf(stderr, "fieldcrm migrate: %v: nothing was copied. Give an empty database, or --replace to empty this one first.\n", err)
 		return 1

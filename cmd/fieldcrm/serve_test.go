@@ -1294,7 +1294,7 @@ func TestServeGracefulShutdown(t *testing.T) {
 	var once sync.Once
 	release := func() { once.Do(func() { close(unlock) }) }
 	t.Cleanup(release) // runs before Close: a failing test must not leave Close waiting for the lock
-	go m.Store.DB().Update(func(*bolt.Tx) error {
+	go m.Store.BoltDB().Update(func(*bolt.Tx) error {
 		close(locked)
 		<-unlock
 		return nil
@@ -1309,7 +1309,7 @@ func TestServeGracefulShutdown(t *testing.T) {
 	_, form := e.form(e2eWangPhone, "V acme; met Zhang Wei")
 	sig := e.sign(twilio.SMSPath, form)
 	addr := m.Addr()
-	reads := m.Store.DB().Stats().TxN
+	reads := m.Store.BoltDB().Stats().TxN
 	go func() {
 		req, _ := http.NewRequest(http.MethodPost, "http://"+addr+twilio.SMSPath, strings.NewReader(form.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -1325,7 +1325,7 @@ func TestServeGracefulShutdown(t *testing.T) {
 	}()
 	// wait until the pipeline reads (sender, claim): the request is being
 	// handled and waits for the write lock
-	e2eWaitUntil(t, "the webhook is in flight", func() bool { return m.Store.DB().Stats().TxN >= reads+2 })
+	e2eWaitUntil(t, "the webhook is in flight", func() bool { return m.Store.BoltDB().Stats().TxN >= reads+2 })
 
 	closed := make(chan error, 1)
 	go func() { closed <- m.Close() }()

@@ -336,8 +336,8 @@ func benchStartCRM(b *testing.B, dir string, n int) *benchCRM {
 	if err := benchSeed(w.m.Store, w.users, dones); err != nil {
 		b.Fatal(err)
 	}
-	w.acts0 = benchCount(b, w.m.Store.DB(), "rec/activity")
-	w.stats0 = w.m.Store.DB().Stats()
+	w.acts0 = benchCount(b, w.m.Store.BoltDB(), "rec/activity")
+	w.stats0 = w.m.Store.BoltDB().Stats()
 	w.wr0 = w.m.Store.WriterStats()
 	w.url = "http://" + w.m.Addr() + twilio.SMSPath
 	w.client = benchClient(benchSenders)
@@ -455,7 +455,7 @@ func (w *benchCRM) requests(n int) []benchReq {
 // activities created are those the carried-out messages create.
 func (w *benchCRM) closeAndVerify(b *testing.B, reqs []benchReq, st *benchStats) {
 	b.Helper()
-	dbs := w.m.Store.DB().Stats()
+	dbs := w.m.Store.BoltDB().Stats()
 	dbs = dbs.Sub(&w.stats0)
 	wr := w.m.Store.WriterStats()
 	wr.Commits -= w.wr0.Commits

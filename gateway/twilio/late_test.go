@@ -65,7 +65,7 @@ func (w *lateWorld) stall(t *testing.T, d time.Duration) <-chan struct{} {
 	held := make(chan struct{})
 	released := make(chan struct{})
 	go func() {
-		w.store.DB().Update(func(*bolt.Tx) error { close(held); time.Sleep(d); return nil })
+		w.store.BoltDB().Update(func(*bolt.Tx) error { close(held); time.Sleep(d); return nil })
 		close(released)
 	}()
 	<-held

@@ -40,7 +40,7 @@ func TestCopyGatewayState(t *testing.T) {
 	if err := demodata.Seed(context.Background(), s); err != nil {
 		t.Fatal(err)
 	}
-	db := s.DB()
+	db := s.BoltDB()
 	ids := map[string]int64{}
 	for _, e := range []*outbox.Entry{
 		{Channel: outbox.ChannelSMS, To: "+8613800000002", Body: "OK visit #7", Key: "reply|SM1", UserID: 3},
