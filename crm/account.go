@@ -51,7 +51,7 @@ type PhoneChange struct {
 func (*Account) RecordKind() Kind { return KindAccount }
 func (a *Account) label() string  { return a.Name }
 
-func (a *Account) indexes() []ientry {
+func (a *Account) indexes() []IndexEntry {
 	return nameEntries(KindAccount, a.ID, a.Name, a.Aliases, a.Phones)
 }
 
@@ -141,20 +141,20 @@ func (tx *Tx) accountPeople(a *Account) []int64 {
 // when none is in it).
 func (tx *Tx) creditUsers(branch string) []int64 {
 	var same, all []int64
-	c := tx.btx.Bucket(recBucket(KindUser)).Cursor()
-	for k, v := c.First(); k != nil; k, v = c.Next() {
+	tx.etx.Scan(KindUser, func(id int64, v []byte) bool {
 		if !bytes.Contains(v, []byte(`"role":"credit"`)) {
-			continue
+			return true
 		}
-		u, err := loadAs[User](tx, int64(btou(k)))
+		u, err := loadAs[User](tx, id)
 		if err != nil || u.Role != RoleCredit || u.Disabled {
-			continue
+			return true
 		}
 		all = append(all, u.ID)
 		if u.Branch == branch {
 			same = append(same, u.ID)
 		}
-	}
+		return true
+	})
 	if len(same) > 0 {
 		return same
 	}

@@ -1,7 +1,6 @@
 package crm
 
 import (
-	"bytes"
 	"github.com/fieldcrm/fieldcrm/parser"
 	"strconv"
 	"strings"
@@ -99,19 +98,19 @@ func dueOf(v []byte) (time.Time, bool) {
 	return time.Unix(0, int64(btou(v)-1<<63)), true
 }
 
-func (a *Activity) indexes() []ientry {
-	var ix []ientry
+func (a *Activity) indexes() []IndexEntry {
+	var ix []IndexEntry
 	if a.Status == StatusOpen && !a.Due.IsZero() {
-		ix = append(ix, ientry{bkt: bktDue, key: dueKey(a.Due, a.ID)})
+		ix = append(ix, IndexEntry{Index: IxDue, Key: dueKey(a.Due, a.ID)})
 	}
 	if a.Status == StatusOpen && a.Owner != 0 {
-		ix = append(ix, ientry{bkt: bktOpenOwner, key: append(itob(a.Owner), itob(a.ID)...), val: openDue(a.Due)})
+		ix = append(ix, IndexEntry{Index: IxOpenOwner, Key: append(itob(a.Owner), itob(a.ID)...), Val: openDue(a.Due)})
 	}
 	if a.Status == StatusOpen && a.AssignedBy != 0 && a.AssignedBy != a.Owner && !a.AssignedAt.IsZero() {
-		ix = append(ix, ientry{bkt: bktAssigned, key: itob(a.ID), val: encodeAssigned(a)})
+		ix = append(ix, IndexEntry{Index: IxAssigned, Key: itob(a.ID), Val: encodeAssigned(a)})
 	}
 	if a.Account != 0 {
-		ix = append(ix, ientry{bkt: bktByAccount, key: linkKey(a.Account, KindActivity, a.ID)})
+		ix = append(ix, IndexEntry{Index: IxAccount, Key: linkKey(a.Account, KindActivity, a.ID)})
 	}
 	return ix
 }
@@ -303,7 +302,6 @@ func (tx *Tx) AssignActivity(id, to int64) (*Activity, error) {
 // (due later or undated) the actor may see. Only the activities due before t
 // are read: the index says when each is due.
 func (tx *Tx) OpenDueOf(user int64, before time.Time, fn func(*Activity)) (later int, err error) {
-	prefix := itob(user)
 	// an actor whose level lets him read whatever he owns needs no record
 	// to count his own later work
 	own := false
@@ -311,16 +309,14 @@ func (tx *Tx) OpenDueOf(user int64, before time.Time, fn func(*Activity)) (later
 		lv := tx.s.policy.levels(a, KindActivity).Read
 		own = lv == LevelA || lv == LevelM
 	}
-	c := tx.btx.Bucket(bktOpenOwner).Cursor()
-	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-		due, ok := dueOf(v)
-		if (!ok || !due.Before(before)) && own {
+	ferr := tx.etx.OpenOwned(user, func(id int64, due time.Time) bool {
+		if (due.IsZero() || !due.Before(before)) && own {
 			later++
-			continue
+			return true
 		}
-		a, err := loadAs[Activity](tx, int64(btou(k[8:])))
-		if err != nil {
-			return later, err
+		var a *Activity
+		if a, err = loadAs[Activity](tx, id); err != nil {
+			return false
 		}
 		switch {
 		case !tx.canRead(a):
@@ -329,45 +325,47 @@ func (tx *Tx) OpenDueOf(user int64, before time.Time, fn func(*Activity)) (later
 		default:
 			fn(a)
 		}
+		return true
+	})
+	return later, firstErr(err, ferr, tx.etx.Err())
+}
+
+// firstErr is the first of errs that is not nil.
+func firstErr(errs ...error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
 	}
-	return later, nil
+	return nil
 }
 
 // OpenOf calls fn for each open activity owned by user that the actor may
 // see, until fn returns false. It reads only the index of open activities:
 // a salesman's years of done visits cost nothing here.
 func (tx *Tx) OpenOf(user int64, fn func(*Activity) bool) error {
-	prefix := itob(user)
-	c := tx.btx.Bucket(bktOpenOwner).Cursor()
-	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-		a, err := loadAs[Activity](tx, int64(btou(k[8:])))
-		if err != nil {
-			return err
+	var err error
+	ferr := tx.etx.OpenOwned(user, func(id int64, _ time.Time) bool {
+		var a *Activity
+		if a, err = loadAs[Activity](tx, id); err != nil {
+			return false
 		}
-		if tx.canRead(a) && !fn(a) {
-			return nil
-		}
-	}
-	return nil
+		return !tx.canRead(a) || fn(a)
+	})
+	return firstErr(err, ferr, tx.etx.Err())
 }
 
 // OpenDue calls fn for each open activity due before t that the actor may
 // see, earliest first, until fn returns false. It reads only the due index:
 // the time follows the number of activities due, not the number stored.
 func (tx *Tx) OpenDue(before time.Time, fn func(*Activity) bool) error {
-	end := dueKey(before, 0)
-	c := tx.btx.Bucket(bktDue).Cursor()
-	for k, _ := c.First(); k != nil && bytes.Compare(k, end) < 0; k, _ = c.Next() {
-		a, err := loadAs[Activity](tx, int64(btou(k[8:])))
-		if err != nil {
-			return err
+	var err error
+	ferr := tx.etx.OpenDue(before, func(id int64) bool {
+		var a *Activity
+		if a, err = loadAs[Activity](tx, id); err != nil {
+			return false
 		}
-		if !tx.canRead(a) {
-			continue
-		}
-		if !fn(a) {
-			return nil
-		}
-	}
-	return nil
+		return !tx.canRead(a) || fn(a)
+	})
+	return firstErr(err, ferr, tx.etx.Err())
 }

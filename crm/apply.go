@@ -60,7 +60,7 @@ type pendingChoice struct {
 
 func (tx *Tx) loadConv() *conv {
 	c := &conv{}
-	if v := tx.btx.Bucket(bktConv).Get(itob(tx.meta.Actor.ID)); v != nil {
+	if v := tx.etx.State(spaceConv).Get(itob(tx.meta.Actor.ID)); v != nil {
 		json.Unmarshal(v, c)
 	}
 	return c
@@ -71,7 +71,7 @@ func (tx *Tx) saveConv(c *conv) error {
 	if err != nil {
 		return err
 	}
-	return tx.btx.Bucket(bktConv).Put(itob(tx.meta.Actor.ID), data)
+	return tx.etx.State(spaceConv).Put(itob(tx.meta.Actor.ID), data)
 }
 
 // needChoice is returned by a resolver when a name matched several records.

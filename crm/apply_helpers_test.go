@@ -55,7 +55,7 @@ func apNewWorld(t *testing.T) *apWorld { return apNewWorldOpts(t, nil) }
 func apNewWorldOpts(t *testing.T, def *time.Location) *apWorld {
 	t.Helper()
 	clk := &testClock{t: apT0}
-	s, err := crm.Open(filepath.Join(t.TempDir(), "crm.db"), crm.Options{Now: clk.Now, NoSync: true, Location: def})
+	s, err := openTestStore(t, filepath.Join(t.TempDir(), "crm.db"), crm.Options{Now: clk.Now, NoSync: true, Location: def})
 	if err != nil {
 		t.Fatal(err)
 	}

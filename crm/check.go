@@ -38,7 +38,13 @@ func (r *CheckReport) note(format string, args ...any) {
 // Check validates every secondary index against the records (and each kind's
 // id sequence against its largest id). With repair, it rebuilds the indexes
 // from the records in one transaction when anything is wrong.
+//
+// It reads the bbolt file's buckets: on another engine it fails with
+// ErrNotBolt (fieldcrm check --db checks a PostgreSQL database).
 func (s *Store) Check(repair bool) (*CheckReport, error) {
+	if s.db == nil {
+		return nil, notBolt("check", "fieldcrm check --db")
+	}
 	rep := &CheckReport{Records: map[Kind]int{}}
 	check := func(btx *bolt.Tx) error {
 		want := map[string]map[string][]byte{}
@@ -56,16 +62,16 @@ func (s *Store) Check(repair bool) (*CheckReport, error) {
 				rep.Records[k]++
 				maxID = max(maxID, btou(key))
 				for _, e := range indexesOf(r) {
-					val := e.val
-					if e.unique {
+					val := e.Val
+					if e.Unique {
 						val = itob(r.RecordID())
 					}
-					m := want[string(e.bkt)]
-					if prev, dup := m[string(e.key)]; dup && e.unique && !bytes.Equal(prev, val) {
+					m := want[e.Index]
+					if prev, dup := m[string(e.Key)]; dup && e.Unique && !bytes.Equal(prev, val) {
 						rep.Wrong++
-						rep.note("%s: %q claimed by two records", e.bkt, e.key)
+						rep.note("%s: %q claimed by two records", e.Index, e.Key)
 					}
-					m[string(e.key)] = val
+					m[string(e.Key)] = val
 				}
 				return nil
 			})

@@ -1,7 +1,6 @@
 package crm
 
 import (
-	"bytes"
 	"strings"
 	"time"
 )
@@ -24,7 +23,7 @@ type Contact struct {
 func (*Contact) RecordKind() Kind { return KindContact }
 func (c *Contact) label() string  { return c.Name }
 
-func (c *Contact) indexes() []ientry {
+func (c *Contact) indexes() []IndexEntry {
 	var phones []string
 	for _, p := range []string{c.Mobile, c.Landline} {
 		if p != "" {
@@ -33,7 +32,7 @@ func (c *Contact) indexes() []ientry {
 	}
 	ix := nameEntries(KindContact, c.ID, c.Name, nil, phones)
 	if c.Account != 0 {
-		ix = append(ix, ientry{bkt: bktByAccount, key: linkKey(c.Account, KindContact, c.ID)})
+		ix = append(ix, IndexEntry{Index: IxAccount, Key: linkKey(c.Account, KindContact, c.ID)})
 	}
 	return ix
 }
@@ -132,21 +131,15 @@ func linkKey(account int64, k Kind, id int64) []byte {
 
 // hasLinked reports whether account has any record of kind k.
 func (tx *Tx) hasLinked(account int64, k Kind) bool {
-	prefix := linkKey(account, k, 0)
-	prefix = prefix[:len(prefix)-8]
-	key, _ := tx.btx.Bucket(bktByAccount).Cursor().Seek(prefix)
-	return key != nil && bytes.HasPrefix(key, prefix)
+	found := false
+	tx.etx.Linked(account, k, func(int64) bool { found = true; return false })
+	return found
 }
 
 // linked lists the ids of account's records of kind k.
 func (tx *Tx) linked(account int64, k Kind) []int64 {
-	prefix := linkKey(account, k, 0)
-	prefix = prefix[:len(prefix)-8]
 	var ids []int64
-	c := tx.btx.Bucket(bktByAccount).Cursor()
-	for key, _ := c.Seek(prefix); key != nil && bytes.HasPrefix(key, prefix); key, _ = c.Next() {
-		ids = append(ids, int64(btou(key[len(prefix):])))
-	}
+	tx.etx.Linked(account, k, func(id int64) bool { ids = append(ids, id); return true })
 	return ids
 }
 

@@ -33,6 +33,7 @@ func (e *boltEngine) Update(ctx context.Context, fn func(ETx) error) error {
 		return err
 	}
 	return e.db.Update(func(btx *bolt.Tx) error {
+		fillAppendOnly(btx)
 		t := &boltTx{btx: btx}
 		if err := fn(t); err != nil {
 			return err

@@ -61,15 +61,19 @@ func (e *Equipment) label() string {
 	return s
 }
 
-func (e *Equipment) indexes() []ientry {
-	var ix []ientry
+// uniqueEntries is the machine's identity: its serial number (own brands)
+// or brand, model and purchase date at its account.
+func (e *Equipment) uniqueEntries() []IndexEntry {
 	if IsOwnBrand(e.Brand) {
-		ix = append(ix, ientry{bkt: bktEqSerial, key: []byte(e.Serial), unique: true})
-	} else {
-		ix = append(ix, ientry{bkt: bktEqIdent, key: eqIdent(e), unique: true})
+		return []IndexEntry{{Index: IxEqSerial, Key: []byte(e.Serial), Unique: true}}
 	}
+	return []IndexEntry{{Index: IxEqIdent, Key: eqIdent(e), Unique: true}}
+}
+
+func (e *Equipment) indexes() []IndexEntry {
+	ix := e.uniqueEntries()
 	if e.Account != 0 {
-		ix = append(ix, ientry{bkt: bktByAccount, key: linkKey(e.Account, KindEquipment, e.ID)})
+		ix = append(ix, IndexEntry{Index: IxAccount, Key: linkKey(e.Account, KindEquipment, e.ID)})
 	}
 	return ix
 }
@@ -161,16 +165,16 @@ func (tx *Tx) SaveEquipment(e *Equipment) error { return tx.save(e) }
 // brands (whatever the account), brand + model + purchase date at account for
 // others. It returns nil when none.
 func (tx *Tx) FindEquipment(account int64, brand, model, serial string, bought time.Time) (*Equipment, error) {
-	var v []byte
+	var id int64
 	if IsOwnBrand(brand) {
-		v = tx.btx.Bucket(bktEqSerial).Get([]byte(strings.ToUpper(strings.TrimSpace(serial))))
+		id = tx.etx.Unique(IxEqSerial, []byte(strings.ToUpper(strings.TrimSpace(serial))))
 	} else {
-		v = tx.btx.Bucket(bktEqIdent).Get(eqIdent(&Equipment{Account: account, Brand: strings.TrimSpace(brand), Model: strings.TrimSpace(model), Bought: bought}))
+		id = tx.etx.Unique(IxEqIdent, eqIdent(&Equipment{Account: account, Brand: strings.TrimSpace(brand), Model: strings.TrimSpace(model), Bought: bought}))
 	}
-	if v == nil {
-		return nil, nil
+	if id == 0 {
+		return nil, tx.etx.Err()
 	}
-	return getAs[Equipment](tx, int64(btou(v)))
+	return getAs[Equipment](tx, id)
 }
 
 // EquipmentOf lists an account's machines the actor may see.

@@ -42,7 +42,7 @@ func (c *testClock) Advance(d time.Duration) {
 // test ends.
 func openStoreWithClock(tb testing.TB, clk *testClock, policy crm.Policy) *crm.Store {
 	tb.Helper()
-	s, err := crm.Open(filepath.Join(tb.TempDir(), "crm.db"), crm.Options{Now: clk.Now, Policy: policy, NoSync: true})
+	s, err := openTestStore(tb, filepath.Join(tb.TempDir(), "crm.db"), crm.Options{Now: clk.Now, Policy: policy, NoSync: true})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -52,6 +52,20 @@ func openStoreWithClock(tb testing.TB, clk *testClock, policy crm.Policy) *crm.S
 		}
 	})
 	return s
+}
+
+// viaEngine is the subtest under which TestViaEngine runs tests again:
+// their stores are opened on the direct path.
+const viaEngine = "via-engine"
+
+// openTestStore opens a store on the bbolt file at path: with its single
+// writer (crm.Open), or, within TestViaEngine, on its engine without the
+// writer (crm.OpenEngine, as on PostgreSQL).
+func openTestStore(tb testing.TB, path string, o crm.Options) (*crm.Store, error) {
+	if strings.Contains(tb.Name(), "/"+viaEngine+"/") {
+		return crm.OpenDirect(path, o)
+	}
+	return crm.Open(path, o)
 }
 
 // MustOpenStore opens an empty store on a temporary file with a clock that

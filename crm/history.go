@@ -1,11 +1,11 @@
 package crm
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
-	bolt "go.etcd.io/bbolt"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 // Ops of a Change.
@@ -83,11 +83,11 @@ func recKey(k Kind, id int64) []byte {
 func (tx *Tx) recordChange(k Kind, id int64, op string, before, after []byte) error {
 	tx.ensureCS()
 	if tx.cs.ID == 0 {
-		seq, err := tx.btx.Bucket(bktChangeSets).NextSequence()
+		id, err := tx.etx.NextChangeSet()
 		if err != nil {
 			return err
 		}
-		tx.cs.ID = int64(seq)
+		tx.cs.ID = id
 	}
 	// the same record changed twice in one request: keep the first before
 	rk := recKey(k, id)
@@ -107,24 +107,15 @@ func (tx *Tx) recordChange(k Kind, id int64, op string, before, after []byte) er
 	}
 	tx.changeAt[string(rk)] = len(tx.cs.Changes)
 	tx.cs.Changes = append(tx.cs.Changes, Change{Kind: k, ID: id, Op: op, Before: before, After: after})
-	return tx.btx.Bucket(bktRecHist).Put(append(rk, itob(tx.cs.ID)...), nil)
+	return tx.etx.AddHistory(k, id, tx.cs.ID)
 }
 
 // lastChange returns the id of the latest change set that touched a record
 // (0 when none): the last of its history keys.
 func (tx *Tx) lastChange(k Kind, id int64) int64 {
-	prefix := recKey(k, id)
-	c := tx.btx.Bucket(bktRecHist).Cursor()
-	key, _ := c.Seek(append(bytes.Clone(prefix), 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff))
-	if key == nil {
-		key, _ = c.Last()
-	} else {
-		key, _ = c.Prev()
-	}
-	if key == nil || len(key) != len(prefix)+8 || !bytes.HasPrefix(key, prefix) {
-		return 0
-	}
-	return int64(btou(key[len(prefix):]))
+	var last int64
+	tx.etx.History(k, id, true, func(cs int64) bool { last = cs; return false })
+	return last
 }
 
 // finish stores the change set, if anything changed.
@@ -139,7 +130,7 @@ func (tx *Tx) finish() error {
 	if err != nil {
 		return err
 	}
-	if err := tx.btx.Bucket(bktChangeSets).Put(itob(tx.cs.ID), data); err != nil {
+	if err := tx.etx.PutChangeSet(tx.cs, data); err != nil {
 		return err
 	}
 	return tx.noteRecent(tx.cs)
@@ -190,8 +181,11 @@ func (tx *Tx) visible(cs *ChangeSet) *ChangeSet {
 
 // changeSet reads a stored change set whole, without an access check.
 func (tx *Tx) changeSet(id int64) (*ChangeSet, error) {
-	v := tx.btx.Bucket(bktChangeSets).Get(itob(id))
+	v := tx.etx.ChangeSet(id)
 	if v == nil {
+		if err := tx.etx.Err(); err != nil {
+			return nil, err
+		}
 		return nil, Errorf(ENOTFOUND, "No change #%d.", id)
 	}
 	var cs ChangeSet
@@ -227,11 +221,13 @@ func (tx *Tx) History(k Kind, id int64) ([]*ChangeSet, error) {
 	} else if !tx.isAll(k) {
 		return nil, err // deleted records' history is for A-level users
 	}
-	prefix := recKey(k, id)
-	var out []*ChangeSet
-	c := tx.btx.Bucket(bktRecHist).Cursor()
-	for key, _ := c.Seek(prefix); key != nil && bytes.HasPrefix(key, prefix); key, _ = c.Next() {
-		cs, err := tx.changeSet(int64(btou(key[len(prefix):])))
+	var ids []int64
+	if err := tx.etx.History(k, id, false, func(cs int64) bool { ids = append(ids, cs); return true }); err != nil {
+		return nil, err
+	}
+	out := make([]*ChangeSet, 0, len(ids))
+	for _, id := range ids {
+		cs, err := tx.changeSet(id)
 		if err != nil {
 			return nil, err
 		}
@@ -300,13 +296,14 @@ func (tx *Tx) Undo(id int64) (*ChangeSet, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := tx.btx.Bucket(bktChangeSets).Put(itob(cs.ID), data); err != nil {
+	if err := tx.etx.PutChangeSet(cs, data); err != nil {
 		return nil, err
 	}
 	return cs, nil
 }
 
-// upgradeHistory is the step to schema 4: each user's latest change sets
+// upgradeHistory is the step to schema 4 (bbolt only: a PostgreSQL database
+// starts at the current schema): each user's latest change sets
 // (user_cs) go into his conversation state, then user_cs and rec_last (which
 // rec_hist answers) are dropped.
 func upgradeHistory(btx *bolt.Tx) error {

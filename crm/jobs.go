@@ -72,14 +72,7 @@ func encodeAssigned(a *Activity) []byte {
 // EachAssigned calls fn for every open activity someone else assigned, in
 // id order, until fn returns an error. It reads only that index.
 func (tx *Tx) EachAssigned(fn func(id int64, a Assigned) error) error {
-	return tx.btx.Bucket(bktAssigned).ForEach(func(k, v []byte) error {
-		a := Assigned{At: time.Unix(0, int64(binary.BigEndian.Uint64(v))), Owner: int64(binary.BigEndian.Uint64(v[9:]))}
-		a.Urgent, a.Escalated, a.Acked = v[8]&flagUrgent != 0, v[8]&flagEscalated != 0, v[8]&flagAcked != 0
-		if d := binary.BigEndian.Uint64(v[17:]); d != 0 {
-			a.Due = time.Unix(0, int64(d))
-		}
-		return fn(int64(btou(k)), a)
-	})
+	return firstErr(tx.etx.Assigned(fn), tx.etx.Err())
 }
 
 // ActivityByID reads an activity whatever the actor may see (the scheduler

@@ -55,7 +55,7 @@ type Record interface {
 	base() *Base
 	ownedBy() ownerOf
 	// indexes lists the secondary index entries of the record as stored now.
-	indexes() []ientry
+	indexes() []IndexEntry
 	// label is a short name for replies and lookups ("ACME Mining Co.").
 	label() string
 }

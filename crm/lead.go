@@ -56,14 +56,14 @@ func (l *Lead) label() string {
 	return l.Subject
 }
 
-func (l *Lead) indexes() []ientry {
+func (l *Lead) indexes() []IndexEntry {
 	var phones []string
 	if l.Phone != "" {
 		phones = []string{l.Phone}
 	}
 	aliases := []string{l.Subject, l.Person}
 	ix := nameEntries(KindLead, l.ID, l.Company, aliases, phones)
-	return append(ix, ientry{bkt: bktLeadStatus, key: append([]byte(l.Status+"\x00"), itob(l.ID)...)})
+	return append(ix, IndexEntry{Index: IxLeadStatus, Key: append([]byte(l.Status+"\x00"), itob(l.ID)...)})
 }
 
 // ParseSource reads a lead source in the words of the message language.

@@ -1,13 +1,13 @@
 package crm
 
 import (
+	"context"
 	"encoding/json"
 	"slices"
 	"strconv"
 	"sync"
 
 	"github.com/fieldcrm/fieldcrm/parser"
-	bolt "go.etcd.io/bbolt"
 )
 
 // The sender's lexicon: the names he may mean in a message (the accounts he
@@ -44,10 +44,9 @@ var lexSyncMax uint64 = 20000
 
 type lexCache struct {
 	buildMu       sync.Mutex  // held while a lexicon is looked up or built; guards scopes
-	mu            sync.Mutex  // guards gen, log and pending
+	mu            sync.Mutex  // guards gen and log
 	gen           uint64      // number of changes published
 	log           []lexChange // the latest changes, oldest first
-	pending       []lexChange // changes of the transaction being committed
 	scopes        map[string]*lexScope
 	table         *lexTable // the names of the whole store, nil until first needed
 	tableBuilding bool      // a table is being built in the background
@@ -95,33 +94,24 @@ func lexChanged(old, r Record) bool {
 	return false
 }
 
-// noteLex keeps a change of the transaction being committed (writer only).
-func (c *lexCache) noteLex(k Kind, id int64) {
-	c.mu.Lock()
-	c.pending = append(c.pending, lexChange{kind: k, id: id})
-	c.mu.Unlock()
-}
-
-// resetLex forgets the changes of a transaction that is rolled back.
-func (c *lexCache) resetLex() {
-	c.mu.Lock()
-	c.pending = c.pending[:0]
-	c.mu.Unlock()
+// noteLex keeps a change of the request, made known when its transaction
+// commits (publishLex).
+func (tx *Tx) noteLex(k Kind, id int64) {
+	tx.lexNotes = append(tx.lexNotes, lexChange{kind: k, id: id})
 }
 
 // publishLex makes the changes of a committed transaction known.
-func (c *lexCache) publishLex() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if len(c.pending) == 0 {
+func (c *lexCache) publishLex(notes []lexChange) {
+	if len(notes) == 0 {
 		return
 	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	c.gen++
-	for _, ch := range c.pending {
+	for _, ch := range notes {
 		ch.gen = c.gen
 		c.log = append(c.log, ch)
 	}
-	c.pending = c.pending[:0]
 	if len(c.log) > lexLogMax {
 		c.log = slices.Clone(c.log[len(c.log)-lexLogMax/2:])
 	}
@@ -336,11 +326,9 @@ func (s *Store) readTable(gen uint64) (*lexTable, error) {
 // ids of accounts, contacts and users (cheap: no scan).
 func (s *Store) lexRecords() uint64 {
 	var n uint64
-	s.db.View(func(btx *bolt.Tx) error {
+	s.eng.View(context.Background(), func(etx ETx) error {
 		for _, k := range []Kind{KindAccount, KindContact, KindUser} {
-			if b := btx.Bucket(recBucket(k)); b != nil {
-				n += b.Sequence()
-			}
+			n += uint64(etx.LastID(k))
 		}
 		return nil
 	})
@@ -396,18 +384,13 @@ func (tx *Tx) fillTable(t *lexTable) error {
 	}{{KindAccount, parser.NameAccount}, {KindContact, parser.NameContact}, {KindUser, parser.NameUser}}
 	groups := map[lexGroup]uint32{}
 	for _, kk := range kinds {
-		b := tx.btx.Bucket(recBucket(kk.k))
-		if b == nil {
-			continue
-		}
-		c := b.Cursor()
-		for key, v := c.First(); key != nil; key, v = c.Next() {
+		tx.etx.Scan(kk.k, func(_ int64, v []byte) bool {
 			var r lexRec
 			if err := json.Unmarshal(v, &r); err != nil {
-				continue
+				return true
 			}
 			if r.Removed || r.Disabled {
-				continue
+				return true
 			}
 			gr := lexGroup{kk.k, ownerOf{r.Owner, r.Branch, r.Dept}}
 			if kk.k == KindUser {
@@ -423,7 +406,8 @@ func (tx *Tx) fillTable(t *lexTable) error {
 			for _, a := range r.Aliases {
 				t.lex.AddTo(a, kk.kind, g)
 			}
-		}
+			return true
+		})
 	}
-	return nil
+	return tx.etx.Err()
 }

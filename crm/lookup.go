@@ -6,8 +6,6 @@ import (
 	"strconv"
 	"strings"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/fieldcrm/fieldcrm/parser"
 )
 
@@ -63,7 +61,7 @@ func (tx *Tx) Lookup(k Kind, query string, limit int) ([]Candidate, error) {
 		return nil, nil
 	}
 	var acc map[int64]*match
-	c := tx.btx.Bucket(bktName).Cursor()
+	c := tx.etx
 	for wi := 0; wi < len(words); wi++ {
 		w := words[wi]
 		var seen map[int64]float64
@@ -136,19 +134,23 @@ func (tx *Tx) Lookup(k Kind, query string, limit int) ([]Candidate, error) {
 }
 
 // prefixHits scores the records with an index token that starts with w.
-func prefixHits(c *bolt.Cursor, k Kind, w string) map[int64]float64 {
+func prefixHits(c ETx, k Kind, w string) map[int64]float64 {
 	prefix := nameKey(k, w, 0)
 	prefix = prefix[:len(prefix)-9] // kind 0 word
 	seen := map[int64]float64{}
 	n := 0
-	for key, val := c.Seek(prefix); key != nil && bytes.HasPrefix(key, prefix) && n < maxScan; key, val = c.Next() {
+	c.Names(prefix, func(key, val []byte) bool {
+		if !bytes.HasPrefix(key, prefix) || n >= maxScan {
+			return false
+		}
 		n++
 		full := key[len(k)+1 : len(key)-9]
 		id := int64(btou(key[len(key)-8:]))
 		if s := tokenScore(w, full, val); s > seen[id] {
 			seen[id] = s
 		}
-	}
+		return true
+	})
 	return seen
 }
 
@@ -160,7 +162,7 @@ const fuzzyWeight = 0.6
 // start of a longer token ("minn" for mining). Only latin words of 4 letters
 // or more are tried, and only tokens that share their first letters (two,
 // then one), so a lookup stays bounded on a big store.
-func fuzzyHits(c *bolt.Cursor, k Kind, w string) map[int64]float64 {
+func fuzzyHits(c ETx, k Kind, w string) map[int64]float64 {
 	seen := map[int64]float64{}
 	if len(w) < 4 || !isLatinWord(w) {
 		return seen
@@ -173,18 +175,21 @@ func fuzzyHits(c *bolt.Cursor, k Kind, w string) map[int64]float64 {
 		prefix := nameKey(k, w[:pl], 0)
 		prefix = prefix[:len(prefix)-9]
 		n := 0
-		for key, val := c.Seek(prefix); key != nil && bytes.HasPrefix(key, prefix) && n < maxScan; key, val = c.Next() {
+		c.Names(prefix, func(key, val []byte) bool {
+			if !bytes.HasPrefix(key, prefix) || n >= maxScan {
+				return false
+			}
 			n++
 			full := string(key[len(k)+1 : len(key)-9])
 			if !isLatinWord(full) || len(full) < len(w)-maxD {
-				continue
+				return true
 			}
 			d := parser.EditDistance(w, full)
 			if len(full) > len(w) {
 				d = min(d, parser.EditDistance(w, full[:len(w)])+1) // typed the start of it, with a typo
 			}
 			if d == 0 || d > maxD {
-				continue
+				return true
 			}
 			id := int64(btou(key[len(key)-8:]))
 			s := tokenScore(full, []byte(full), val) * fuzzyWeight * (1 - 0.1*float64(d-1))
@@ -194,7 +199,8 @@ func fuzzyHits(c *bolt.Cursor, k Kind, w string) map[int64]float64 {
 			if s > seen[id] {
 				seen[id] = s
 			}
-		}
+			return true
+		})
 		if len(seen) > 0 {
 			break
 		}

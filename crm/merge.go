@@ -131,11 +131,8 @@ func loadEquipmentAt(tx *Tx, account int64, e *Equipment) (int64, error) {
 	if IsOwnBrand(e.Brand) {
 		return 0, nil // a serial is unique: it cannot be on file twice
 	}
-	v := tx.btx.Bucket(bktEqIdent).Get(eqIdent(&Equipment{Account: account, Brand: e.Brand, Model: e.Model, Bought: e.Bought}))
-	if v == nil {
-		return 0, nil
-	}
-	return int64(btou(v)), nil
+	id := tx.etx.Unique(IxEqIdent, eqIdent(&Equipment{Account: account, Brand: e.Brand, Model: e.Model, Bought: e.Bought}))
+	return id, tx.etx.Err()
 }
 
 // MergeContacts puts contact from into contact into, two records of one

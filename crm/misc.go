@@ -21,7 +21,7 @@ type Competitor struct {
 
 func (*Competitor) RecordKind() Kind { return KindCompetitor }
 func (c *Competitor) label() string  { return c.Name }
-func (c *Competitor) indexes() []ientry {
+func (c *Competitor) indexes() []IndexEntry {
 	return nameEntries(KindCompetitor, c.ID, c.Name, c.Brands, nil)
 }
 
@@ -65,7 +65,7 @@ type Response struct {
 
 func (*Campaign) RecordKind() Kind { return KindCampaign }
 func (c *Campaign) label() string  { return c.Name }
-func (c *Campaign) indexes() []ientry {
+func (c *Campaign) indexes() []IndexEntry {
 	return nameEntries(KindCampaign, c.ID, c.Name, nil, nil)
 }
 
@@ -218,8 +218,8 @@ type Document struct {
 
 func (*Document) RecordKind() Kind { return KindDocument }
 func (d *Document) label() string  { return d.Name }
-func (d *Document) indexes() []ientry {
-	return []ientry{{bkt: bktByAccount, key: linkKey(d.Account, KindDocument, d.ID)}}
+func (d *Document) indexes() []IndexEntry {
+	return []IndexEntry{{Index: IxAccount, Key: linkKey(d.Account, KindDocument, d.ID)}}
 }
 
 func (d *Document) validate(tx *Tx, old Record) error {
@@ -248,7 +248,7 @@ func (tx *Tx) AttachDocument(d *Document, data []byte) error {
 	if err := tx.save(d); err != nil {
 		return err
 	}
-	return tx.btx.Bucket(bktDocData).Put(itob(d.ID), data)
+	return tx.etx.State(spaceDocData).Put(itob(d.ID), data)
 }
 
 // DocumentData returns a document's content.
@@ -257,7 +257,7 @@ func (tx *Tx) DocumentData(id int64) (*Document, []byte, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	return d, tx.btx.Bucket(bktDocData).Get(itob(id)), nil
+	return d, tx.etx.State(spaceDocData).Get(itob(id)), tx.etx.Err()
 }
 
 // FormatID formats a record id as people type it (without the #).

@@ -111,10 +111,10 @@ type Opportunity struct {
 func (*Opportunity) RecordKind() Kind { return KindOpp }
 func (o *Opportunity) label() string  { return o.Name }
 
-func (o *Opportunity) indexes() []ientry {
-	ix := []ientry{{bkt: bktStage, key: append([]byte{byte(o.Stage)}, itob(o.ID)...)}}
+func (o *Opportunity) indexes() []IndexEntry {
+	ix := []IndexEntry{{Index: IxStage, Key: append([]byte{byte(o.Stage)}, itob(o.ID)...)}}
 	if o.Account != 0 {
-		ix = append(ix, ientry{bkt: bktByAccount, key: linkKey(o.Account, KindOpp, o.ID)})
+		ix = append(ix, IndexEntry{Index: IxAccount, Key: linkKey(o.Account, KindOpp, o.ID)})
 	}
 	return ix
 }

@@ -1,7 +1,6 @@
 package crm
 
 import (
-	"bytes"
 	"encoding/json"
 	"sort"
 	"time"
@@ -11,38 +10,29 @@ import (
 // order, until fn returns false. It reads the whole bucket: for reports and
 // exports, not for the message path.
 func (tx *Tx) Each(k Kind, fn func(Record) bool) error {
-	c := tx.btx.Bucket(recBucket(k)).Cursor()
-	for key, v := c.First(); key != nil; key, v = c.Next() {
+	var err error
+	serr := tx.etx.Scan(k, func(_ int64, v []byte) bool {
 		r := newRecord(k)
-		if err := json.Unmarshal(v, r); err != nil {
-			return err
+		if err = json.Unmarshal(v, r); err != nil {
+			return false
 		}
-		if !tx.canRead(r) {
-			continue
-		}
-		if !fn(r) {
-			return nil
-		}
-	}
-	return nil
+		return !tx.canRead(r) || fn(r)
+	})
+	return firstErr(err, serr, tx.etx.Err())
 }
 
 // OwnedBy lists the ids of records of kind k owned by user, through the owner
 // index, keeping those the actor may see.
 func (tx *Tx) OwnedBy(k Kind, owner int64, fn func(Record) bool) error {
-	prefix := ownerKey(k, owner, 0)
-	prefix = prefix[:len(prefix)-8]
-	c := tx.btx.Bucket(bktOwner).Cursor()
-	for key, _ := c.Seek(prefix); key != nil && bytes.HasPrefix(key, prefix); key, _ = c.Next() {
-		r, err := tx.load(k, int64(btou(key[len(prefix):])))
-		if err != nil {
-			return err
+	var err error
+	oerr := tx.etx.OwnedBy(k, owner, func(id int64) bool {
+		var r Record
+		if r, err = tx.load(k, id); err != nil {
+			return false
 		}
-		if tx.canRead(r) && !fn(r) {
-			return nil
-		}
-	}
-	return nil
+		return !tx.canRead(r) || fn(r)
+	})
+	return firstErr(err, oerr, tx.etx.Err())
 }
 
 // Agenda is what a user has to do: his open activities due by the end of the
@@ -83,18 +73,15 @@ func (tx *Tx) AgendaAt(user int64, now time.Time, loc *time.Location) (*Agenda, 
 
 // OppsByStage calls fn for the opportunities at stage s the actor may see.
 func (tx *Tx) OppsByStage(s Stage, fn func(*Opportunity) bool) error {
-	prefix := []byte{byte(s)}
-	c := tx.btx.Bucket(bktStage).Cursor()
-	for key, _ := c.Seek(prefix); key != nil && bytes.HasPrefix(key, prefix); key, _ = c.Next() {
-		o, err := loadAs[Opportunity](tx, int64(btou(key[1:])))
-		if err != nil {
-			return err
+	var err error
+	serr := tx.etx.ByStage(s, func(id int64) bool {
+		var o *Opportunity
+		if o, err = loadAs[Opportunity](tx, id); err != nil {
+			return false
 		}
-		if tx.canRead(o) && !fn(o) {
-			return nil
-		}
-	}
-	return nil
+		return !tx.canRead(o) || fn(o)
+	})
+	return firstErr(err, serr, tx.etx.Err())
 }
 
 // LinkedTo lists the records of kind k linked to an account (contacts,
@@ -119,20 +106,26 @@ func (tx *Tx) UserByPhone(phone string) (*User, error) {
 	if !ok {
 		return nil, Errorf(ENOTFOUND, "%q is not a phone number.", phone)
 	}
-	v := tx.btx.Bucket(bktUserPhone).Get([]byte(key))
-	if v == nil {
+	id := tx.etx.Unique(IxUserPhone, []byte(key))
+	if id == 0 {
+		if err := tx.etx.Err(); err != nil {
+			return nil, err
+		}
 		return nil, Errorf(ENOTFOUND, "No user with phone %s.", key)
 	}
-	return loadAs[User](tx, int64(btou(v)))
+	return loadAs[User](tx, id)
 }
 
 // UserByEmail finds the user with an email address (case-insensitive).
 func (tx *Tx) UserByEmail(email string) (*User, error) {
-	v := tx.btx.Bucket(bktUserEmail).Get([]byte(normText(email)))
-	if v == nil {
+	id := tx.etx.Unique(IxUserEmail, []byte(normText(email)))
+	if id == 0 {
+		if err := tx.etx.Err(); err != nil {
+			return nil, err
+		}
 		return nil, Errorf(ENOTFOUND, "No user with email %s.", email)
 	}
-	return loadAs[User](tx, int64(btou(v)))
+	return loadAs[User](tx, id)
 }
 
 // User reads a user as the actor.

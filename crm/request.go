@@ -35,9 +35,9 @@ type Request struct {
 func (*Request) RecordKind() Kind { return KindRequest }
 func (r *Request) label() string  { return r.Subject }
 
-func (r *Request) indexes() []ientry {
+func (r *Request) indexes() []IndexEntry {
 	if r.Status == ReqPending {
-		return []ientry{{bkt: bktPending, key: itob(r.ID)}}
+		return []IndexEntry{{Index: IxPending, Key: itob(r.ID)}}
 	}
 	return nil
 }
@@ -133,12 +133,12 @@ func (tx *Tx) DecideRequest(id int64, approve bool, note string) (*Request, erro
 // PendingRequests lists the requests waiting for a decision that the actor may see.
 func (tx *Tx) PendingRequests() ([]*Request, error) {
 	var out []*Request
-	c := tx.btx.Bucket(bktPending).Cursor()
-	for k, _ := c.First(); k != nil; k, _ = c.Next() {
-		r, err := loadAs[Request](tx, int64(btou(k)))
+	err := tx.etx.Pending(func(id int64) bool {
+		r, err := loadAs[Request](tx, id)
 		if err == nil && tx.canRead(r) {
 			out = append(out, r)
 		}
-	}
-	return out, nil
+		return true
+	})
+	return out, firstErr(err, tx.etx.Err())
 }

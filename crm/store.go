@@ -14,6 +14,14 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
+// State spaces of crm (ETx.State): on bbolt each is the bucket of that name.
+const (
+	spaceConv           = "conv"            // user id → conversation state (pending choice, last day seen)
+	spaceDocData        = "doc_data"        // document id → content
+	spaceUnresolved     = "unresolved"      // id → Unresolved: messages not carried out
+	spaceUnresolvedOpen = "unresolved_open" // user id → Unresolved: his numbered question not answered yet
+)
+
 // Bucket names. Records live in one bucket per kind ("rec/<kind>"), keyed by
 // 8-byte big-endian id; secondary indexes are kept in the same transaction as
 // the record they point to.
@@ -84,20 +92,23 @@ type Options struct {
 	Verify bool
 }
 
-// Store is the CRM's database: a bbolt file, the rules, the access policy and
-// the single writer that commits whatever has queued up as one transaction.
+// Store is the CRM's database: an engine (a bbolt file, or PostgreSQL:
+// OpenEngine), the rules and the access policy. On the bbolt file a single
+// writer commits whatever has queued up as one transaction.
 type Store struct {
-	db     *bolt.DB
+	db     *bolt.DB // the bbolt file (Open); nil on another engine
 	eng    Engine
 	now    func() time.Time
 	policy Policy
 	loc    *time.Location
 
-	writes   chan *writeReq
+	writes   chan *writeReq // the single writer's queue (Open); nil: Update runs directly (OpenEngine)
 	maxBatch int
 	closing  chan struct{}
 	wg       sync.WaitGroup
 	closeMu  sync.Once
+	directMu sync.RWMutex // the direct path's updates hold it shared; Close takes it to set closed
+	closed   bool
 
 	stats   writerCounters
 	decoded decoded  // decoded records, checked against the stored bytes
@@ -168,7 +179,10 @@ func (s *Store) WriterStats() WriterStats {
 		Run: time.Duration(s.stats.runNs.Load()), Commit: time.Duration(s.stats.commitNs.Load())}
 }
 
-// Open opens (creating if needed) the database at path and starts its writer.
+// Open opens (creating if needed) the bbolt database at path, upgrades its
+// schema and starts its writer. The file's handling (its checks before it is
+// mapped, the lock, the schema upgrade) is bbolt's alone: OpenEngine opens a
+// store on another engine.
 func Open(path string, o Options) (*Store, error) {
 	if o.Timeout == 0 {
 		o.Timeout = 2 * time.Second
@@ -198,20 +212,8 @@ func Open(path string, o Options) (*Store, error) {
 	} else if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	s := &Store{db: db, eng: &boltEngine{db: db}, now: o.Now, policy: o.Policy, loc: o.Location,
-		writes: make(chan *writeReq, 4096), maxBatch: o.MaxBatch, closing: make(chan struct{})}
-	if s.now == nil {
-		s.now = time.Now
-	}
-	if s.policy == nil {
-		s.policy = DefaultPolicy()
-	}
-	if s.loc == nil {
-		s.loc, _ = time.LoadLocation("Asia/Shanghai")
-		if s.loc == nil {
-			s.loc = time.UTC
-		}
-	}
+	s := newStore(&boltEngine{db: db}, o)
+	s.db, s.writes, s.maxBatch = db, make(chan *writeReq, 4096), o.MaxBatch
 	if s.maxBatch <= 0 {
 		s.maxBatch = 1000
 	}
@@ -274,20 +276,33 @@ func (s *Store) migrate(from int) error {
 	})
 }
 
-// Close stops the writer after the queued writes and closes the file.
+// Close stops the writer after the queued writes (on the direct path: waits
+// for the updates under way) and closes the engine.
 func (s *Store) Close() error {
 	var err error
 	s.closeMu.Do(func() {
+		s.directMu.Lock()
+		s.closed = true
+		s.directMu.Unlock()
 		close(s.closing)
 		s.wg.Wait()
-		err = s.db.Close()
+		err = s.eng.Close()
 	})
 	return err
 }
 
 // DB gives the bbolt handle to code that keeps its own buckets in the same
 // file (the outbox, message claims). It must not touch crm's buckets.
+//
+// Deprecated: nil on another engine than bbolt; use Engine.
 func (s *Store) DB() *bolt.DB { return s.db }
+
+// PruneUnresolved is Store.PruneUnresolved on a bbolt handle.
+//
+// Deprecated: use Store.PruneUnresolved.
+func PruneUnresolved(db *bolt.DB, cutoff time.Time) (int, error) {
+	return (&Store{eng: &boltEngine{db: db}}).PruneUnresolved(context.Background(), cutoff)
+}
 
 // Now returns the store's clock reading.
 func (s *Store) Now() time.Time { return s.now() }
@@ -298,11 +313,21 @@ func (s *Store) Location() *time.Location { return s.loc }
 // Policy returns the access policy in force.
 func (s *Store) Policy() Policy { return s.policy }
 
-// Path returns the database file's path.
-func (s *Store) Path() string { return s.db.Path() }
+// Path returns the database file's path ("" on another engine than bbolt).
+func (s *Store) Path() string {
+	if s.db == nil {
+		return ""
+	}
+	return s.db.Path()
+}
 
-// Backup writes a consistent copy of the database to w while writes go on.
+// Backup writes a consistent copy of the bbolt database to w while writes go
+// on. On another engine it fails with ErrNotBolt (PostgreSQL's backup is
+// pg_dump).
 func (s *Store) Backup(w io.Writer) (int64, error) {
+	if s.db == nil {
+		return 0, notBolt("backup", "pg_dump")
+	}
 	var n int64
 	err := s.db.View(func(tx *bolt.Tx) error {
 		var err error
@@ -314,7 +339,11 @@ func (s *Store) Backup(w io.Writer) (int64, error) {
 
 // BackupFile writes a consistent copy of the database to path (through a
 // temporary file renamed into place, so a failed backup leaves no torn file).
+// bbolt only, as Backup.
 func (s *Store) BackupFile(path string) (int64, error) {
+	if s.db == nil {
+		return 0, notBolt("backup", "pg_dump")
+	}
 	tmp := path + ".tmp"
 	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
 	if err != nil {
@@ -366,6 +395,9 @@ func (s *Store) Update(ctx context.Context, meta Meta, fn func(*Tx) error) (*Cha
 	if meta.Actor == nil {
 		return nil, Errorf(EINTERNAL, "no actor")
 	}
+	if s.writes == nil {
+		return s.updateDirect(ctx, meta, fn)
+	}
 	r := &writeReq{ctx: ctx, meta: meta, fn: fn, done: make(chan struct{})}
 	select {
 	case s.writes <- r:
@@ -380,8 +412,8 @@ func (s *Store) Update(ctx context.Context, meta Meta, fn func(*Tx) error) (*Cha
 
 // View runs fn in a read-only transaction as actor.
 func (s *Store) View(actor *User, fn func(*Tx) error) error {
-	return s.db.View(func(btx *bolt.Tx) error {
-		return fn(&Tx{s: s, btx: btx, etx: &boltTx{btx: btx}, meta: Meta{Actor: actor}, now: s.now()})
+	return s.eng.View(context.Background(), func(etx ETx) error {
+		return fn(&Tx{s: s, etx: etx, meta: Meta{Actor: actor}, now: s.now()})
 	})
 }
 
@@ -426,12 +458,13 @@ func (s *Store) writer() {
 func (s *Store) commit(batch []*writeReq) {
 	pending := batch
 	s.stats.requests.Add(int64(len(batch)))
+	var lexNotes []lexChange // of the requests carried out in this attempt
 	for len(pending) > 0 {
 		now := s.now()
 		var failedAt = -1
 		t0 := time.Now()
 		var t1 time.Time
-		s.lex.resetLex()
+		lexNotes = lexNotes[:0]
 		err := s.db.Update(func(btx *bolt.Tx) error {
 			defer func() { t1 = time.Now() }()
 			fillAppendOnly(btx)
@@ -441,7 +474,7 @@ func (s *Store) commit(batch []*writeReq) {
 					continue
 				}
 				etx := &boltTx{btx: btx}
-				tx := &Tx{s: s, btx: btx, etx: etx, meta: r.meta, now: now, writable: true}
+				tx := &Tx{s: s, etx: etx, meta: r.meta, now: now, writable: true}
 				err := safeRun(tx, r.fn)
 				if err == nil {
 					err = tx.finish()
@@ -455,6 +488,7 @@ func (s *Store) commit(batch []*writeReq) {
 					continue
 				}
 				r.err, r.cs = nil, tx.cs
+				lexNotes = append(lexNotes, tx.lexNotes...)
 				if tx.cs != nil && tx.cs.ID == 0 {
 					r.cs = nil // events without changes are not a change set
 				}
@@ -483,7 +517,7 @@ func (s *Store) commit(batch []*writeReq) {
 		default:
 			s.noteCommit(nil)
 			s.stats.commits.Add(1)
-			s.lex.publishLex()
+			s.lex.publishLex(lexNotes)
 			for _, r := range pending {
 				close(r.done)
 			}

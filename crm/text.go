@@ -134,16 +134,16 @@ func nameKey(k Kind, tok string, id int64) []byte {
 // nameEntries are the lookup index entries of a record: its name's tokens,
 // its aliases' tokens and its phone numbers (whole and by trailing digits,
 // from the last 4 up).
-func nameEntries(k Kind, id int64, name string, aliases, phones []string) []ientry {
-	var out []ientry
+func nameEntries(k Kind, id int64, name string, aliases, phones []string) []IndexEntry {
+	var out []IndexEntry
 	seen := map[string]bool{}
 	add := func(text string, field byte, pos, ntok int) {
 		if text == "" || seen[text] {
 			return
 		}
 		seen[text] = true
-		out = append(out, ientry{bkt: bktName, key: nameKey(k, text, id),
-			val: []byte{field, byte(min(pos, 255)), byte(min(ntok, 255))}})
+		out = append(out, IndexEntry{Index: IxName, Key: nameKey(k, text, id),
+			Val: []byte{field, byte(min(pos, 255)), byte(min(ntok, 255))}})
 	}
 	words := func(s string, field byte) {
 		toks := tokenize(s, true)

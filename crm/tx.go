@@ -13,8 +13,7 @@ import (
 // every change recorded in the request's change set.
 type Tx struct {
 	s        *Store
-	btx      *bolt.Tx
-	etx      ETx
+	etx      ETx // the engine's transaction: every read and write of crm goes through it
 	meta     Meta
 	now      time.Time
 	writable bool
@@ -26,6 +25,7 @@ type Tx struct {
 	idPending   []int           // events emitted before their record had an id
 	users       map[int64]*User // users read in this request (owners, managers)
 	notices     []Notice        // notices queued by the rules, sent with the reply (notify)
+	lexNotes    []lexChange     // records whose names changed: told to the lexicons at commit
 	// set while a rule-owning method saves a change that plain saves refuse
 	approving, converting, staging, reassigning bool
 }
@@ -42,9 +42,14 @@ func (tx *Tx) Actor() *User { return tx.meta.Actor }
 //
 // Handing out the transaction counts as a write: a request that fails
 // afterwards is rolled back whole, its foreign writes with it.
+//
+// Deprecated: bbolt only (nil on another engine); use State.
 func (tx *Tx) Bolt() *bolt.Tx {
 	tx.dirty = true
-	return tx.btx
+	if bt, ok := tx.etx.(*boltTx); ok {
+		return bt.btx
+	}
+	return nil
 }
 
 // Peek reads key in a bucket kept by another package in the same file (a
@@ -52,11 +57,10 @@ func (tx *Tx) Bolt() *bolt.Tx {
 // is refused without rolling back the requests committed with it. nil when
 // the bucket or the key is missing. The value is valid until the
 // transaction ends and must not be modified.
+//
+// Deprecated: use State(space).Get.
 func (tx *Tx) Peek(bucket, key []byte) []byte {
-	if b := tx.btx.Bucket(bucket); b != nil {
-		return b.Get(key)
-	}
-	return nil
+	return tx.etx.State(string(bucket)).Get(key)
 }
 
 // ChangeSet returns the change set so far (nil before the first write).
@@ -69,14 +73,6 @@ func (tx *Tx) Emit(e Event) {
 		tx.idPending = append(tx.idPending, len(tx.cs.Events))
 	}
 	tx.cs.Events = append(tx.cs.Events, e)
-}
-
-// ientry is one secondary index entry of a record.
-type ientry struct {
-	bkt    []byte
-	key    []byte
-	unique bool   // key → record id, at most one record per key
-	val    []byte // the value of a non-unique entry (the name index keeps ranking hints)
 }
 
 func newRecord(k Kind) Record {
@@ -109,7 +105,7 @@ func newRecord(k Kind) Record {
 
 // load reads a record of kind k without an access check.
 func (tx *Tx) load(k Kind, id int64) (Record, error) {
-	v := tx.btx.Bucket(recBucket(k)).Get(itob(id))
+	v := tx.etx.Get(k, id)
 	if v == nil {
 		return nil, Errorf(ENOTFOUND, "No %s #%d.", kindName(k), id)
 	}
@@ -138,7 +134,7 @@ func (tx *Tx) decode(k Kind, id int64, v []byte) (Record, error) {
 
 // exists reports whether a record of kind k with id is stored.
 func (tx *Tx) exists(k Kind, id int64) bool {
-	return id > 0 && tx.btx.Bucket(recBucket(k)).Get(itob(id)) != nil
+	return id > 0 && tx.etx.Get(k, id) != nil
 }
 
 // linkable reports whether a record may point to account id: it exists and
@@ -198,10 +194,10 @@ func getAs[T any, P interface {
 }
 
 // indexesOf returns every index entry of r: its own and the common ones.
-func indexesOf(r Record) []ientry {
+func indexesOf(r Record) []IndexEntry {
 	ix := r.indexes()
 	if o := r.ownedBy(); o.User != 0 && r.RecordKind() != KindUser {
-		ix = append(ix, ientry{bkt: bktOwner, key: ownerKey(r.RecordKind(), o.User, r.RecordID())})
+		ix = append(ix, IndexEntry{Index: IxOwner, Key: ownerKey(r.RecordKind(), o.User, r.RecordID())})
 	}
 	return ix
 }
@@ -221,27 +217,47 @@ func (tx *Tx) put(r Record) error {
 		return Errorf(EINTERNAL, "write in a read-only transaction")
 	}
 	k := r.RecordKind()
-	b := tx.btx.Bucket(recBucket(k))
 	var before []byte
 	var old Record
+	var oldIx []IndexEntry
 	if k == KindUser {
 		delete(tx.users, r.RecordID())
 	}
+	if r.RecordID() != 0 {
+		if v := tx.etx.Get(k, r.RecordID()); v != nil {
+			before = bytes.Clone(v)
+			var err error
+			if old, err = tx.decode(k, r.RecordID(), v); err != nil {
+				return err
+			}
+			oldIx = indexesOf(old)
+		}
+	}
+	// unique keys (a phone, a serial number) do not depend on the id: they
+	// are checked before a new id is taken, so a refused record writes nothing
+	for _, e := range uniqueEntries(r) {
+		if hasEntry(oldIx, e) {
+			continue
+		}
+		if holder := tx.etx.Unique(e.Index, e.Key); holder != 0 && holder != r.RecordID() {
+			return tx.uniqueConflict(e, k, holder)
+		}
+	}
+	if err := tx.etx.Err(); err != nil {
+		return err
+	}
+	create := old == nil
 	if r.RecordID() == 0 {
-		seq, err := b.NextSequence()
+		id, err := tx.etx.NextID(k)
+		tx.dirty = true
 		if err != nil {
 			return err
 		}
-		r.setID(int64(seq))
-	} else if v := b.Get(itob(r.RecordID())); v != nil {
-		before = bytes.Clone(v)
-		var err error
-		if old, err = tx.decode(k, r.RecordID(), v); err != nil {
-			return err
-		}
-	} else if uint64(r.RecordID()) > b.Sequence() {
+		r.setID(id)
+	} else if old == nil {
 		// an import that keeps its ids: ids stay unique and are never reused
-		if err := b.SetSequence(uint64(r.RecordID())); err != nil {
+		tx.dirty = true
+		if err := tx.etx.KeepID(k, r.RecordID()); err != nil {
 			return err
 		}
 	}
@@ -255,40 +271,14 @@ func (tx *Tx) put(r Record) error {
 	}
 	bs.Updated = tx.now
 
-	newIx := indexesOf(r)
-	var oldIx []ientry
-	if old != nil {
-		oldIx = indexesOf(old)
-	}
-	for _, e := range newIx {
-		if !e.unique || hasEntry(oldIx, e) {
-			continue
-		}
-		if v := tx.btx.Bucket(e.bkt).Get(e.key); v != nil && int64(btou(v)) != r.RecordID() {
-			return tx.uniqueConflict(e, k, int64(btou(v)))
-		}
-	}
-	tx.dirty = true
-	if err := tx.dropEntries(oldIx, newIx); err != nil {
-		return err
-	}
-	for _, e := range newIx {
-		if hasEntry(oldIx, e) {
-			continue // stored already: a Put would rewrite its page for nothing
-		}
-		val := e.val
-		if e.unique {
-			val = itob(r.RecordID())
-		}
-		if err := tx.btx.Bucket(e.bkt).Put(e.key, val); err != nil {
-			return err
-		}
-	}
 	data, err := json.Marshal(r)
 	if err != nil {
 		return err
 	}
-	if err := b.Put(itob(r.RecordID()), data); err != nil {
+	tx.dirty = true
+	w := RecordWrite{Kind: k, ID: r.RecordID(), Data: data, Record: r, Create: create,
+		Index: indexesOf(r), OldIndex: oldIx}
+	if err := tx.etx.Put(&w); err != nil {
 		return err
 	}
 	if cachedKind(k) {
@@ -297,7 +287,7 @@ func (tx *Tx) put(r Record) error {
 		tx.s.decoded.put(k, r.RecordID(), data, cloneRecord(r))
 	}
 	if lexKind(k) && lexChanged(old, r) {
-		tx.s.lex.noteLex(k, r.RecordID())
+		tx.noteLex(k, r.RecordID())
 	}
 	op := OpUpdate
 	if old == nil {
@@ -306,49 +296,45 @@ func (tx *Tx) put(r Record) error {
 	return tx.recordChange(k, r.RecordID(), op, before, data)
 }
 
+// uniqueEntries are r's entries in unique indexes (users' phones and
+// e-mail, machines' identities).
+func uniqueEntries(r Record) []IndexEntry {
+	switch r := r.(type) {
+	case *User:
+		return r.uniqueEntries()
+	case *Equipment:
+		return r.uniqueEntries()
+	}
+	return nil
+}
+
 // hasEntry reports whether ix holds e with the same value: the entry an
 // update would write is stored already.
-func hasEntry(ix []ientry, e ientry) bool {
+func hasEntry(ix []IndexEntry, e IndexEntry) bool {
 	for _, o := range ix {
-		if bytes.Equal(o.bkt, e.bkt) && bytes.Equal(o.key, e.key) && o.unique == e.unique && bytes.Equal(o.val, e.val) {
+		if o.Index == e.Index && bytes.Equal(o.Key, e.Key) && o.Unique == e.Unique && bytes.Equal(o.Val, e.Val) {
 			return true
 		}
 	}
 	return false
 }
 
-// dropEntries removes the index entries of old that are not among keep.
-func (tx *Tx) dropEntries(old, keep []ientry) error {
-	for _, e := range old {
-		found := false
-		for _, n := range keep {
-			if bytes.Equal(n.bkt, e.bkt) && bytes.Equal(n.key, e.key) {
-				found = true
-				break
-			}
-		}
-		if !found {
-			if err := tx.btx.Bucket(e.bkt).Delete(e.key); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
 // remove deletes r and its indexes, recording the change (undo brings it back).
 func (tx *Tx) remove(k Kind, id int64) error {
-	old, err := tx.load(k, id)
+	v := tx.etx.Get(k, id)
+	if v == nil {
+		if err := tx.etx.Err(); err != nil {
+			return err
+		}
+		return Errorf(ENOTFOUND, "No %s #%d.", kindName(k), id)
+	}
+	before := bytes.Clone(v)
+	old, err := tx.decode(k, id, before)
 	if err != nil {
 		return err
 	}
 	tx.dirty = true
-	if err := tx.dropEntries(indexesOf(old), nil); err != nil {
-		return err
-	}
-	b := tx.btx.Bucket(recBucket(k))
-	before := bytes.Clone(b.Get(itob(id)))
-	if err := b.Delete(itob(id)); err != nil {
+	if err := tx.etx.Delete(k, id, indexesOf(old)); err != nil {
 		return err
 	}
 	return tx.recordChange(k, id, OpDelete, before, nil)
@@ -358,7 +344,7 @@ func (tx *Tx) remove(k Kind, id int64) error {
 // user's phone) record id of kind k holds already. The rule is global, but
 // the refusal names the holder only to whoever may see it: to others it
 // says neither its id nor where it is.
-func (tx *Tx) uniqueConflict(e ientry, k Kind, id int64) error {
+func (tx *Tx) uniqueConflict(e IndexEntry, k Kind, id int64) error {
 	if holder, err := tx.load(k, id); err == nil && tx.canRead(holder) {
 		return Errorf(ECONFLICT, "%s is already used by %s #%d.", uniqueLabel(e), kindName(k), id)
 	}
@@ -366,18 +352,18 @@ func (tx *Tx) uniqueConflict(e ientry, k Kind, id int64) error {
 		withHint("ask your manager to check it")
 }
 
-func uniqueLabel(e ientry) string {
-	switch {
-	case bytes.Equal(e.bkt, bktUserPhone):
-		return "Phone " + string(e.key)
-	case bytes.Equal(e.bkt, bktUserEmail):
-		return "Email " + string(e.key)
-	case bytes.Equal(e.bkt, bktEqSerial):
-		return "Serial number " + string(e.key)
-	case bytes.Equal(e.bkt, bktEqIdent):
+func uniqueLabel(e IndexEntry) string {
+	switch e.Index {
+	case IxUserPhone:
+		return "Phone " + string(e.Key)
+	case IxUserEmail:
+		return "Email " + string(e.Key)
+	case IxEqSerial:
+		return "Serial number " + string(e.Key)
+	case IxEqIdent:
 		return "This brand, model and purchase date"
 	}
-	return string(e.key)
+	return string(e.Key)
 }
 
 // kindName is how a kind is named in replies.

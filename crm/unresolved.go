@@ -1,12 +1,10 @@
 package crm
 
 import (
-	"bytes"
+	"context"
 	"encoding/json"
 	"sort"
 	"time"
-
-	bolt "go.etcd.io/bbolt"
 
 	"github.com/fieldcrm/fieldcrm/parser"
 )
@@ -17,11 +15,6 @@ import (
 // unresolved). The pipeline tells the store the outcome of every message in
 // the transaction that stores its answer (NoteHandled): nothing answered is
 // lost.
-
-var (
-	bktUnresolved     = []byte("unresolved")      // id → Unresolved: messages not carried out
-	bktUnresolvedOpen = []byte("unresolved_open") // user id → Unresolved: his numbered question not answered yet
-)
 
 // Causes of an unresolved message.
 const (
@@ -96,12 +89,11 @@ func (tx *Tx) NoteHandled(h Handled) error {
 	}
 	uid := itob(tx.meta.Actor.ID)
 	var open *Unresolved
-	if b := tx.btx.Bucket(bktUnresolvedOpen); b != nil {
-		if v := b.Get(uid); v != nil {
-			open = &Unresolved{}
-			if json.Unmarshal(v, open) != nil {
-				open = nil
-			}
+	main, ob := tx.etx.State(spaceUnresolved), tx.etx.State(spaceUnresolvedOpen)
+	if v := ob.Get(uid); v != nil {
+		open = &Unresolved{}
+		if json.Unmarshal(v, open) != nil {
+			open = nil
 		}
 	}
 	cv := tx.loadConv()
@@ -109,17 +101,9 @@ func (tx *Tx) NoteHandled(h Handled) error {
 		return nil // the common case: carried out, no question around
 	}
 	tx.dirty = true
-	main, err := tx.btx.CreateBucketIfNotExists(bktUnresolved)
-	if err != nil {
-		return err
-	}
-	ob, err := tx.btx.CreateBucketIfNotExists(bktUnresolvedOpen)
-	if err != nil {
-		return err
-	}
 	entry := func() *Unresolved {
 		return &Unresolved{User: tx.meta.Actor.ID, Channel: h.Channel, From: h.From, MessageID: h.MessageID,
-			At: h.At, Text: h.Text, Reply: h.Reply, Verb: h.Verb, CSAfter: int64(tx.btx.Bucket(bktChangeSets).Sequence())}
+			At: h.At, Text: h.Text, Reply: h.Reply, Verb: h.Verb, CSAfter: tx.etx.LastChangeSet()}
 	}
 	answered := false
 	if open != nil && (cv.Choice == nil || !cv.Choice.At.Equal(open.ChoiceAt)) {
@@ -175,7 +159,7 @@ func (tx *Tx) NoteHandled(h Handled) error {
 	return nil
 }
 
-func putUnresolved(b *bolt.Bucket, e *Unresolved) error {
+func putUnresolved(b Bucket, e *Unresolved) error {
 	data, err := json.Marshal(e)
 	if err != nil {
 		return err
@@ -224,10 +208,11 @@ func (tx *Tx) UnresolvedList(f UnresolvedFilter) ([]*Unresolved, error) {
 		}
 		out = append(out, e)
 	}
-	for _, bk := range [][]byte{bktUnresolved, bktUnresolvedOpen} {
-		if b := tx.btx.Bucket(bk); b != nil {
-			b.ForEach(func(_, v []byte) error { keep(v, bytes.Equal(bk, bktUnresolvedOpen)); return nil })
-		}
+	for _, sp := range []string{spaceUnresolved, spaceUnresolvedOpen} {
+		tx.etx.State(sp).Scan(nil, nil, false, func(_, v []byte) bool { keep(v, sp == spaceUnresolvedOpen); return true })
+	}
+	if err := tx.etx.Err(); err != nil {
+		return nil, err
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if !out[i].At.Equal(out[j].At) {
@@ -264,64 +249,60 @@ func (tx *Tx) MarkRerun(id int64, r Rerun) error {
 		return err
 	}
 	tx.dirty = true
-	main, err := tx.btx.CreateBucketIfNotExists(bktUnresolved)
-	if err != nil {
-		return err
-	}
-	if ob := tx.btx.Bucket(bktUnresolvedOpen); ob != nil {
-		if v := ob.Get(itob(e.User)); v != nil {
-			var o Unresolved
-			if json.Unmarshal(v, &o) == nil && o.ID == id {
-				if err := ob.Delete(itob(e.User)); err != nil {
-					return err
-				}
+	ob := tx.etx.State(spaceUnresolvedOpen)
+	if v := ob.Get(itob(e.User)); v != nil {
+		var o Unresolved
+		if json.Unmarshal(v, &o) == nil && o.ID == id {
+			if err := ob.Delete(itob(e.User)); err != nil {
+				return err
 			}
 		}
 	}
 	e.Rerun = &r
-	return putUnresolved(main, e)
+	return putUnresolved(tx.etx.State(spaceUnresolved), e)
 }
 
 // LaterChanges returns the change sets e's sender made within d after it
 // (at most 10, oldest first): he may have sent it again in other words.
 func (tx *Tx) LaterChanges(e *Unresolved, d time.Duration) []*ChangeSet {
 	var out []*ChangeSet
-	c := tx.btx.Bucket(bktChangeSets).Cursor()
 	seen := 0
-	for k, v := c.Seek(itob(e.CSAfter + 1)); k != nil && len(out) < 10 && seen < 100_000; k, v = c.Next() {
+	tx.etx.ChangeSetsAfter(e.CSAfter, func(_ int64, v []byte) bool {
+		if len(out) >= 10 || seen >= 100_000 {
+			return false
+		}
 		seen++
 		var cs ChangeSet
 		if json.Unmarshal(v, &cs) != nil {
-			continue
+			return true
 		}
 		if cs.At.Sub(e.At) > d {
-			break
+			return false
 		}
 		if cs.User == e.User && cs.UndoOf == 0 {
 			out = append(out, &cs)
 		}
-	}
+		return true
+	})
 	return out
 }
 
 // PruneUnresolved deletes the unresolved messages received before cutoff
 // (and the open questions asked before it). It returns how many went.
-func PruneUnresolved(db *bolt.DB, cutoff time.Time) (n int, err error) {
-	err = db.Update(func(btx *bolt.Tx) error {
-		for _, bk := range [][]byte{bktUnresolved, bktUnresolvedOpen} {
-			b := btx.Bucket(bk)
-			if b == nil {
-				continue
-			}
+func (s *Store) PruneUnresolved(ctx context.Context, cutoff time.Time) (n int, err error) {
+	err = s.eng.Update(ctx, func(etx ETx) error {
+		n = 0
+		for _, sp := range []string{spaceUnresolved, spaceUnresolvedOpen} {
+			b := etx.State(sp)
 			var old [][]byte
-			b.ForEach(func(k, v []byte) error {
+			b.Scan(nil, nil, false, func(k, v []byte) bool {
 				var e struct {
 					At time.Time `json:"at"`
 				}
 				if json.Unmarshal(v, &e) != nil || e.At.Before(cutoff) {
 					old = append(old, append([]byte(nil), k...))
 				}
-				return nil
+				return true
 			})
 			for _, k := range old {
 				if err := b.Delete(k); err != nil {
@@ -338,11 +319,7 @@ func PruneUnresolved(db *bolt.DB, cutoff time.Time) (n int, err error) {
 // OpenQuestion returns the message of user's numbered question still
 // waiting for its answer (nil when none).
 func (tx *Tx) OpenQuestion(user int64) *Unresolved {
-	b := tx.btx.Bucket(bktUnresolvedOpen)
-	if b == nil {
-		return nil
-	}
-	v := b.Get(itob(user))
+	v := tx.etx.State(spaceUnresolvedOpen).Get(itob(user))
 	if v == nil {
 		return nil
 	}

@@ -236,10 +236,10 @@ func TestPruneUnresolved(t *testing.T) {
 	}
 	w.clk.Advance(24 * time.Hour)
 	w.send("+8613800000002", "plugh")
-	if n, err := crm.PruneUnresolved(w.s.DB(), t0.Add(-time.Hour)); err != nil || n != 0 {
+	if n, err := w.s.PruneUnresolved(context.Background(), t0.Add(-time.Hour)); err != nil || n != 0 {
 		t.Fatalf("pruned %d (%v) before all", n, err)
 	}
-	n, err := crm.PruneUnresolved(w.s.DB(), t0.Add(time.Hour))
+	n, err := w.s.PruneUnresolved(context.Background(), t0.Add(time.Hour))
 	if err != nil || n != 2 {
 		t.Fatalf("pruned %d (%v), want the two of the first day (one an open question)", n, err)
 	}

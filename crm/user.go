@@ -68,15 +68,19 @@ func (u *User) label() string  { return u.Name }
 // A user is "owned" by himself: D-level readers are his branch and department.
 func (u *User) ownedBy() ownerOf { return ownerOf{u.ID, u.Branch, u.Dept} }
 
-func (u *User) indexes() []ientry {
-	var ix []ientry
+func (u *User) indexes() []IndexEntry {
+	return append(u.uniqueEntries(), nameEntries(KindUser, u.ID, u.Name, nil, nil)...)
+}
+
+// uniqueEntries are the user's phones and e-mail: each is one user's.
+func (u *User) uniqueEntries() []IndexEntry {
+	var ix []IndexEntry
 	for _, p := range u.Phones {
-		ix = append(ix, ientry{bkt: bktUserPhone, key: []byte(p), unique: true})
+		ix = append(ix, IndexEntry{Index: IxUserPhone, Key: []byte(p), Unique: true})
 	}
 	if u.Email != "" {
-		ix = append(ix, ientry{bkt: bktUserEmail, key: []byte(u.Email), unique: true})
+		ix = append(ix, IndexEntry{Index: IxUserEmail, Key: []byte(u.Email), Unique: true})
 	}
-	ix = append(ix, nameEntries(KindUser, u.ID, u.Name, nil, nil)...)
 	return ix
 }
 

@@ -77,7 +77,8 @@ func readMeta(b []byte) boltMeta {
 // runs bbolt's own consistency check (every page reachable once, nothing
 // out of bounds): slow on a large file, meant for files fieldcrm did not
 // write (a backup to restore, a copy to check). The errors wrap
-// ErrDamaged and say what is wrong in a sentence.
+// ErrDamaged and say what is wrong in a sentence. It is for bbolt files
+// only (a PostgreSQL database is checked with fieldcrm check --db).
 func ValidateFile(path string, deep bool) error {
 	f, err := os.Open(path)
 	if err != nil {

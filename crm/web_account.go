@@ -81,10 +81,13 @@ func (tx *Tx) HistoryOfRecord(k Kind, id int64) ([]*ChangeSet, error) {
 		return nil, Errorf(ENOTFOUND, "No %s #%d that you can see.", kindName(k), id)
 	}
 	key := recKey(k, id)
-	var out []*ChangeSet
-	c := tx.btx.Bucket(bktRecHist).Cursor()
-	for hk, _ := c.Seek(key); hk != nil && bytes.HasPrefix(hk, key) && len(hk) == len(key)+8; hk, _ = c.Next() {
-		cs, err := tx.changeSetPart(int64(btou(hk[len(key):])), [][]byte{key})
+	var ids []int64
+	if err := tx.etx.History(k, id, false, func(cs int64) bool { ids = append(ids, cs); return true }); err != nil {
+		return nil, err
+	}
+	out := make([]*ChangeSet, 0, len(ids))
+	for _, csid := range ids {
+		cs, err := tx.changeSetPart(csid, [][]byte{key})
 		if err != nil {
 			return nil, err
 		}
@@ -97,14 +100,12 @@ func (tx *Tx) HistoryOfRecord(k Kind, id int64) ([]*ChangeSet, error) {
 // (recKey) to the keys it touched.
 func (tx *Tx) changeSetsOf(keys [][]byte) map[int64][][]byte {
 	out := map[int64][][]byte{}
-	c := tx.btx.Bucket(bktRecHist).Cursor()
 	for _, key := range keys {
-		for hk, _ := c.Seek(key); hk != nil && bytes.HasPrefix(hk, key); hk, _ = c.Next() {
-			if len(hk) == len(key)+8 {
-				id := int64(btou(hk[len(key):]))
-				out[id] = append(out[id], key)
-			}
-		}
+		k, id := Kind(key[:len(key)-9]), int64(btou(key[len(key)-8:]))
+		tx.etx.History(k, id, false, func(cs int64) bool {
+			out[cs] = append(out[cs], key)
+			return true
+		})
 	}
 	return out
 }
@@ -120,8 +121,11 @@ const bigChangeSet = 32 << 10
 // (field names are only ever written unquoted-structurally by
 // encoding/json, so a pattern with its quotes cannot match inside a string).
 func (tx *Tx) changeSetPart(id int64, keys [][]byte) (*ChangeSet, error) {
-	v := tx.btx.Bucket(bktChangeSets).Get(itob(id))
+	v := tx.etx.ChangeSet(id)
 	if v == nil {
+		if err := tx.etx.Err(); err != nil {
+			return nil, err
+		}
 		return nil, Errorf(ENOTFOUND, "No change #%d.", id)
 	}
 	want := func(k Kind, rid int64) bool {

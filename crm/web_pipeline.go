@@ -1,7 +1,6 @@
 package crm
 
 import (
-	"bytes"
 	"slices"
 	"strings"
 )
@@ -100,14 +99,12 @@ func (tx *Tx) usersWhere(keep func(*User) bool) []*User {
 // eachUser calls fn for every user, without an access check (the callers
 // check what they keep).
 func (tx *Tx) eachUser(fn func(*User)) {
-	c := tx.btx.Bucket(recBucket(KindUser)).Cursor()
-	for k, v := c.First(); k != nil; k, v = c.Next() {
-		r, err := tx.decode(KindUser, int64(btou(k)), v)
-		if err != nil {
-			continue
+	tx.etx.Scan(KindUser, func(id int64, v []byte) bool {
+		if r, err := tx.decode(KindUser, id, v); err == nil {
+			fn(r.(*User))
 		}
-		fn(r.(*User))
-	}
+		return true
+	})
 }
 
 func sortUsers(us []*User) {
@@ -121,10 +118,9 @@ func sortUsers(us []*User) {
 
 // ownsAny reports whether owner owns any record of kind k (the owner index).
 func (tx *Tx) ownsAny(k Kind, owner int64) bool {
-	prefix := ownerKey(k, owner, 0)
-	prefix = prefix[:len(prefix)-8]
-	key, _ := tx.btx.Bucket(bktOwner).Cursor().Seek(prefix)
-	return key != nil && bytes.HasPrefix(key, prefix)
+	found := false
+	tx.etx.OwnedBy(k, owner, func(int64) bool { found = true; return false })
+	return found
 }
 
 // OppWritable reports whether the actor may change (move) opportunity o:

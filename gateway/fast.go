@@ -16,6 +16,14 @@ import (
 // parallel: queries are answered in full (only the claim of the message and
 // the pages for MORE are written), and a write's account named by an
 // unambiguous name is looked up first, so that the writer finds it by id.
+//
+// Those reads decide nothing for good, so running them again (the same
+// message delivered twice, to one node or to two) is harmless: the claim of
+// the message is checked again and written in the one transaction that
+// stores the answer (storedClaim, finish), and a delivery that finds it
+// there returns the stored answer, not its own. A name looked up first is
+// still checked by the writer (the account may have gone meanwhile: "not
+// found", as without the lookup).
 
 // queryVerbs answer without changing records.
 var queryVerbs = map[parser.Verb]bool{
@@ -54,13 +62,9 @@ func (p *Pipeline) fastQuery(ctx context.Context, in Inbound, user *crm.User, cm
 	}
 	_, err = p.cfg.Store.Update(ctx, meta, func(tx *crm.Tx) error {
 		res = &Result{User: user, Verb: string(cmd.Verb)}
-		if in.ID != "" {
-			if v := tx.Peek(bktClaims, claimKey(in.Channel, in.ID)); v != nil {
-				var c claim
-				json.Unmarshal(v, &c)
-				*res = Result{Reply: c.Reply, Segments: c.Segments, User: user, Dup: true, Verb: c.Verb, Code: c.Code, Queued: c.Queued}
-				return nil
-			}
+		if c := storedClaim(tx, in); c != nil { // checked and written in this one transaction
+			*res = c.result(user)
+			return nil
 		}
 		if out.Paged {
 			if err := p.savePages(tx, user, locale, rest); err != nil {
@@ -136,5 +140,5 @@ func (p *Pipeline) render(locale string, out *crm.Outcome) (text string, rest []
 
 func (p *Pipeline) savePages(tx *crm.Tx, user *crm.User, locale string, rest []string) error {
 	data, _ := json.Marshal(pages{Rest: rest, Locale: locale, At: tx.Now()})
-	return tx.Bolt().Bucket(bktPages).Put(u64key(user.ID), data)
+	return tx.State(spPages).Put(u64key(user.ID), data)
 }

@@ -14,8 +14,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/fieldcrm/fieldcrm/crm"
 	"github.com/fieldcrm/fieldcrm/gateway/outbox"
 	"github.com/fieldcrm/fieldcrm/parser"
@@ -32,9 +30,10 @@ const (
 	ChannelCLI = "cli"
 )
 
-var (
-	bktClaims = []byte("gw/claims") // channel 0 message id → claim: the message was applied and this was answered
-	bktPages  = []byte("gw/pages")  // user id → the rest of a long answer, for MORE
+// State spaces (crm.ETx.State; on bbolt, buckets of these names).
+const (
+	spClaims = "gw/claims" // channel 0 message id → claim: the message was applied and this was answered
+	spPages  = "gw/pages"  // user id → the rest of a long answer, for MORE
 )
 
 // Inbound is one received message, whatever the channel.
@@ -114,7 +113,7 @@ type Pipeline struct {
 	cfg Config
 }
 
-// New makes a pipeline and creates its buckets.
+// New makes a pipeline (its state spaces are made at their first write).
 func New(cfg Config) (*Pipeline, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
@@ -140,18 +139,7 @@ func New(cfg Config) (*Pipeline, error) {
 	if cfg.Kick == nil {
 		cfg.Kick = func() {}
 	}
-	err := cfg.Store.DB().Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bktClaims, bktPages, bktUnknown} {
-			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err == nil {
-		err = outbox.Init(cfg.Store.DB())
-	}
-	if err != nil {
+	if err := outbox.Init(cfg.Store.DB()); err != nil {
 		return nil, err
 	}
 	return &Pipeline{cfg: cfg}, nil
@@ -230,13 +218,9 @@ func (p *Pipeline) handle(ctx context.Context, in Inbound, opt Options) (*Result
 	run := func(apply bool) (*crm.ChangeSet, error) {
 		return p.cfg.Store.Update(ctx, meta, func(tx *crm.Tx) error {
 			res = &Result{User: user}
-			if in.ID != "" {
-				if v := tx.Peek(bktClaims, claimKey(in.Channel, in.ID)); v != nil {
-					var c claim
-					json.Unmarshal(v, &c)
-					*res = Result{Reply: c.Reply, Segments: c.Segments, User: user, Dup: true, Verb: c.Verb, Code: c.Code, Queued: c.Queued}
-					return nil
-				}
+			if c := storedClaim(tx, in); c != nil { // checked and written in this one transaction
+				*res = c.result(user)
+				return nil
 			}
 			locale := user.Locale
 			if cmd != nil && cmd.Lang == "zh" {
@@ -298,8 +282,9 @@ func (p *Pipeline) handle(ctx context.Context, in Inbound, opt Options) (*Result
 		refusal = err
 		_, err = p.cfg.Store.Update(ctx, meta, func(tx *crm.Tx) error {
 			res = &Result{User: user, Verb: string(cmd.Verb), Code: crm.ErrorCode(refusal)}
-			if in.ID != "" && tx.Peek(bktClaims, claimKey(in.Channel, in.ID)) != nil {
-				return nil // a concurrent delivery got there first
+			if c := storedClaim(tx, in); c != nil { // a concurrent delivery got there first: its answer
+				*res = c.result(user)
+				return nil
 			}
 			locale := user.Locale
 			if cmd.Lang == "zh" {
@@ -363,7 +348,31 @@ func (p *Pipeline) finish(tx *crm.Tx, in Inbound, user *crm.User, res *Result, t
 		return nil
 	}
 	data, _ := json.Marshal(claim{Reply: text, Segments: res.Segments, User: user.ID, Verb: res.Verb, Code: res.Code, At: now, Queued: res.Queued})
-	return tx.Bolt().Bucket(bktClaims).Put(claimKey(in.Channel, in.ID), data)
+	return tx.State(spClaims).Put(claimKey(in.Channel, in.ID), data)
+}
+
+// storedClaim reads, in the request's transaction, the claim of an earlier
+// delivery of in (nil for a new message or one without an id). Checked at
+// the start of the transaction that writes the claim (finish): two
+// deliveries at once are serialised by the engine (bbolt's single writer; a
+// conflict on PostgreSQL, retried), so the second finds the first's claim.
+func storedClaim(tx *crm.Tx, in Inbound) *claim {
+	if in.ID == "" {
+		return nil
+	}
+	v := tx.State(spClaims).Get(claimKey(in.Channel, in.ID))
+	if v == nil {
+		return nil
+	}
+	c := &claim{}
+	json.Unmarshal(v, c)
+	return c
+}
+
+// result is the answer to a delivery of a message already handled: the
+// stored one.
+func (c *claim) result(user *crm.User) Result {
+	return Result{Reply: c.Reply, Segments: c.Segments, User: user, Dup: true, Verb: c.Verb, Code: c.Code, Queued: c.Queued}
 }
 
 // QueueReply puts an already decided reply in the outbox (idempotent by the
@@ -406,10 +415,7 @@ func (p *Pipeline) sender(in Inbound) (*crm.User, *claim, error) {
 		} else if err != nil || in.ID == "" {
 			return err
 		}
-		if v := tx.Peek(bktClaims, claimKey(in.Channel, in.ID)); v != nil {
-			c = &claim{}
-			return json.Unmarshal(v, c)
-		}
+		c = storedClaim(tx, in)
 		return nil
 	})
 	return u, c, err
@@ -421,14 +427,10 @@ type StoredClaim claim
 
 // Claim reads what was stored for message id on channel (nil, nil when the
 // message was never applied).
-func Claim(db *bolt.DB, channel, id string) (*StoredClaim, error) {
+func Claim(eng crm.Engine, channel, id string) (*StoredClaim, error) {
 	var c *StoredClaim
-	err := db.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bktClaims)
-		if b == nil {
-			return nil
-		}
-		if v := b.Get(claimKey(channel, id)); v != nil {
+	err := eng.View(context.Background(), func(tx crm.ETx) error {
+		if v := tx.State(spClaims).Get(claimKey(channel, id)); v != nil {
 			c = &StoredClaim{}
 			return json.Unmarshal(v, c)
 		}
@@ -478,7 +480,7 @@ func (p *Pipeline) word(tx *crm.Tx, user *crm.User, locale string, out *crm.Outc
 }
 
 func (p *Pipeline) nextPage(tx *crm.Tx, user *crm.User, locale string) (string, error) {
-	b := tx.Bolt().Bucket(bktPages)
+	b := tx.State(spPages)
 	var pg pages
 	if v := b.Get(u64key(user.ID)); v != nil {
 		json.Unmarshal(v, &pg)

@@ -1,10 +1,11 @@
 package gateway
 
 import (
+	"context"
 	"encoding/json"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
+	"github.com/fieldcrm/fieldcrm/crm"
 )
 
 // ClaimRetention is how long the claim of a handled message is kept: long
@@ -16,32 +17,27 @@ const ClaimRetention = 30 * 24 * time.Hour
 // its claim is gone would be applied again: keep cutoff well past the
 // providers' retry window.
 // It returns how many claims were deleted.
-func PruneClaims(db *bolt.DB, cutoff time.Time) (n int, err error) {
-	err = db.Update(func(tx *bolt.Tx) error {
-		for _, bk := range [][]byte{bktClaims, bktPages} {
-			b := tx.Bucket(bk)
-			if b == nil {
-				continue
-			}
+func PruneClaims(eng crm.Engine, cutoff time.Time) (n int, err error) {
+	err = eng.Update(context.Background(), func(tx crm.ETx) error {
+		n = 0
+		for _, space := range []string{spClaims, spPages} {
+			b := tx.State(space)
 			var old [][]byte
-			err := b.ForEach(func(k, v []byte) error {
+			b.Scan(nil, nil, false, func(k, v []byte) bool {
 				var at struct {
 					At time.Time `json:"at"`
 				}
 				if json.Unmarshal(v, &at) != nil || at.At.Before(cutoff) {
 					old = append(old, append([]byte(nil), k...))
 				}
-				return nil
+				return true
 			})
-			if err != nil {
-				return err
-			}
 			for _, k := range old {
 				if err := b.Delete(k); err != nil {
 					return err
 				}
 			}
-			if string(bk) == string(bktClaims) {
+			if space == spClaims {
 				n = len(old)
 			}
 		}

@@ -9,19 +9,21 @@ package gateway
 // Senders not answered cost nothing: no write, no lock.
 
 import (
+	"context"
 	"encoding/binary"
 	"log/slog"
 	"strings"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
+	"github.com/fieldcrm/fieldcrm/crm"
 	"github.com/fieldcrm/fieldcrm/templates"
 )
 
-// bktUnknown holds, per channel and sender, when he was last answered, and
-// under hourKey the current hour's count of answers.
-var bktUnknown = []byte("gw/unknown") // channel 0 sender → unix seconds of the last answer
+// spUnknown holds, per channel and sender, when he was last answered, and
+// under hourKey the current hour's count of answers. Both are in the
+// database, read and written in one Update: several nodes on one database
+// share them (nothing of the throttle is kept in a process).
+const spUnknown = "gw/unknown" // channel 0 sender → unix seconds of the last answer
 
 var hourKey = []byte("\x00hour") // → unix seconds of the hour's start, answers in it
 
@@ -44,25 +46,30 @@ func (p *Pipeline) answerUnknown(in Inbound, log *slog.Logger) bool {
 	}
 	now := p.cfg.Now()
 	key := []byte(in.Channel + "\x00" + in.From)
-	db := p.cfg.Store.DB()
-	recent := func(tx *bolt.Tx) bool {
-		b := tx.Bucket(bktUnknown)
-		v := b.Get(key)
+	eng := p.cfg.Store.Engine()
+	recent := func(tx crm.ETx) bool {
+		v := tx.State(spUnknown).Get(key)
 		return len(v) == 8 && now.Sub(time.Unix(int64(binary.BigEndian.Uint64(v)), 0)) < p.cfg.UnknownEvery
 	}
+	// a read first: most senders of a flood are not answered, and cost no write
 	var told bool
-	db.View(func(tx *bolt.Tx) error { told = recent(tx); return nil })
+	eng.View(context.Background(), func(tx crm.ETx) error { told = recent(tx); return nil })
 	if told {
 		log.Warn("message from an unknown sender", slog.String("from", in.From), slog.Bool("answered", false),
 			slog.String("why", "answered within the last "+p.cfg.UnknownEvery.String()))
 		return false
 	}
 	answer, capped := false, false
-	err := db.Update(func(tx *bolt.Tx) error {
+	// then the decision, read and written in one transaction (serializable on
+	// PostgreSQL: two nodes answering at once conflict, and the retry reads
+	// the winner's answer)
+	err := eng.Update(context.Background(), func(tx crm.ETx) error {
+		// fn may run again: what it reports starts afresh
+		answer, capped = false, false
 		if recent(tx) { // another delivery got there first
 			return nil
 		}
-		b := tx.Bucket(bktUnknown)
+		b := tx.State(spUnknown)
 		hour := now.Truncate(time.Hour).Unix()
 		var n uint64
 		if v := b.Get(hourKey); len(v) == 16 && int64(binary.BigEndian.Uint64(v)) == hour {
@@ -97,14 +104,14 @@ func (p *Pipeline) answerUnknown(in Inbound, log *slog.Logger) bool {
 
 // pruneUnknown deletes the senders last answered before cutoff. The answers
 // are capped per hour, so there are never many to scan.
-func pruneUnknown(b *bolt.Bucket, cutoff time.Time) error {
+func pruneUnknown(b crm.Bucket, cutoff time.Time) error {
 	var old [][]byte
-	c := b.Cursor()
-	for k, v := c.First(); k != nil; k, v = c.Next() {
+	b.Scan(nil, nil, false, func(k, v []byte) bool {
 		if len(v) == 8 && time.Unix(int64(binary.BigEndian.Uint64(v)), 0).Before(cutoff) {
 			old = append(old, append([]byte(nil), k...))
 		}
-	}
+		return true
+	})
 	for _, k := range old {
 		if err := b.Delete(k); err != nil {
 			return err

@@ -210,7 +210,7 @@ func TestFortnight(t *testing.T) {
 		}
 		return nil
 	})
-	runs, err := scheduler.LastRuns(w.st.DB())
+	runs, err := scheduler.LastRuns(w.st.Engine())
 	if err != nil || len(runs) != len(scheduler.Jobs) {
 		t.Errorf("last runs: %v %v", runs, err)
 	}

@@ -59,7 +59,7 @@ func (s *Scheduler) Overdue(ctx context.Context, now time.Time) (Counts, error) 
 	summaryOn := s.jobs[JobSummary] != nil && s.jobs[JobSummary].Schedule != nil
 	err = chunks(ids, s.cfg.Chunk, func(part []int64) error {
 		return s.update(ctx, "scheduler: overdue reminders", c, func(tx *crm.Tx, c Counts) error {
-			marks := tx.Bolt().Bucket(bktReminded)
+			marks := tx.State(spReminded)
 			byOwner := map[int64][]*crm.Activity{}
 			var owners []int64
 			for _, id := range part {
@@ -150,13 +150,13 @@ func (s *Scheduler) fitOverdue(u *crm.User, d *OverdueData) {
 // only matters on its own day).
 func pruneReminded(tx *crm.Tx, now time.Time) int {
 	cut := now.Add(-48 * time.Hour).UTC().Format("2006-01-02")
-	b := tx.Bolt().Bucket(bktReminded)
+	b := tx.State(spReminded)
 	var old [][]byte
-	b.ForEach(func(k, v []byte) error {
+	b.Scan(nil, nil, false, func(k, v []byte) bool {
 		if string(v) < cut {
 			old = append(old, append([]byte(nil), k...))
 		}
-		return nil
+		return true
 	})
 	for _, k := range old {
 		b.Delete(k)
@@ -189,7 +189,7 @@ func (s *Scheduler) escalationDeadline(at, due time.Time, urgent bool, prior tim
 }
 
 func priorEscalation(tx *crm.Tx, id int64) time.Time {
-	if v := tx.Bolt().Bucket(bktEscalated).Get(itob(id)); v != nil {
+	if v := tx.State(spEscalated).Get(itob(id)); v != nil {
 		return time.Unix(0, int64(binary.BigEndian.Uint64(v)))
 	}
 	return time.Time{}
@@ -250,7 +250,7 @@ func (s *Scheduler) Escalate(ctx context.Context, now time.Time) (Counts, error)
 			if _, err := tx.MarkEscalated(a.ID, now); err != nil {
 				return err
 			}
-			if err := tx.Bolt().Bucket(bktEscalated).Put(itob(a.ID), itob(deadline.UnixNano())); err != nil {
+			if err := tx.State(spEscalated).Put(itob(a.ID), itob(deadline.UnixNano())); err != nil {
 				return err
 			}
 			loc := mgr.Location(s.loc)
@@ -645,7 +645,7 @@ func (s *Scheduler) Digest(ctx context.Context, now time.Time) (Counts, error) {
 		d.NewLeads, d.OverdueN, d.EscalatedN = len(d.Leads), len(d.Overdue), len(d.Escalated)
 		var st digestState
 		base, first := [8]int{}, true
-		if v := tx.Bolt().Bucket(bktDigest).Get(itob(u.ID)); v != nil && jsonUnmarshal(v, &st) == nil {
+		if v := tx.State(spDigest).Get(itob(u.ID)); v != nil && jsonUnmarshal(v, &st) == nil {
 			first = false
 			base = st.Counts
 			if st.Date == localDate(now, loc) {
@@ -667,7 +667,7 @@ func (s *Scheduler) Digest(ctx context.Context, now time.Time) (Counts, error) {
 		}
 		next := digestState{Date: localDate(now, loc), Counts: cur, Prev: base}
 		return m, func(tx *crm.Tx) error {
-			return tx.Bolt().Bucket(bktDigest).Put(itob(u.ID), jsonMarshal(next))
+			return tx.State(spDigest).Put(itob(u.ID), jsonMarshal(next))
 		}, nil
 	})
 	return c, err

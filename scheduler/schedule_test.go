@@ -89,7 +89,7 @@ func TestCron(t *testing.T) {
 			t.Fatal(err)
 		}
 		synctest.Wait()
-		runs, _ := scheduler.LastRuns(st.DB())
+		runs, _ := scheduler.LastRuns(st.Engine())
 		if r, ok := runs["summary"]; !ok || !r.At.Equal(start) {
 			t.Errorf("summary not made up on start: %+v", runs)
 		}
@@ -98,7 +98,7 @@ func TestCron(t *testing.T) {
 		}
 		time.Sleep(24*time.Hour + time.Minute)
 		synctest.Wait()
-		runs, _ = scheduler.LastRuns(st.DB())
+		runs, _ = scheduler.LastRuns(st.Engine())
 		day2 := time.Date(2000, 1, 2, 0, 0, 0, 0, sh)
 		for job, want := range map[string]time.Time{
 			"summary":  day2.Add(7*time.Hour + 30*time.Minute),

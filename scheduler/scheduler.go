@@ -9,11 +9,18 @@
 // job's bookkeeping, so a restart, a re-run or two overlapping runs never send
 // it twice.
 //
-// Buckets (in the CRM's bbolt file, all prefixed "sched/"):
+// Several nodes may run a Scheduler on one database (PostgreSQL): cron fires
+// on each, and each run of a job at a slot (its scheduled time) is claimed
+// first in sched/slots, so one node runs it and the others skip it
+// (slots.go).
 //
-//	sched/runs       job name → last run (time, duration, counts, error)
+// State spaces (crm.ETx.State; buckets of these names in a bbolt file):
+//
+//	sched/runs       job name → last run (time, slot, node, duration, counts, error)
+//	sched/slots      job 0 slot (unix seconds) → the claim of that run
 //	sched/digest     manager id → the stage counts of his last digest
 //	sched/escalated  activity id → deadline of its last escalation
+//	sched/reminded   activity id → local date of its last overdue reminder
 package scheduler
 
 import (
@@ -28,7 +35,6 @@ import (
 	"time"
 
 	"github.com/robfig/cron/v3"
-	bolt "go.etcd.io/bbolt"
 
 	"github.com/fieldcrm/fieldcrm/crm"
 	"github.com/fieldcrm/fieldcrm/gateway/outbox"
@@ -67,12 +73,13 @@ var DefaultSchedules = map[string]string{
 // EnvName is the environment variable that sets a job's schedule.
 func EnvName(job string) string { return "FIELDCRM_SCHEDULE_" + strings.ToUpper(job) }
 
-var (
-	bktRuns      = []byte("sched/runs")
-	bktDigest    = []byte("sched/digest")
-	bktEscalated = []byte("sched/escalated")
-	bktReminded  = []byte("sched/reminded") // activity id → local date of its last overdue reminder
-	allBuckets   = [][]byte{bktRuns, bktDigest, bktEscalated, bktReminded}
+// State spaces.
+const (
+	spRuns      = "sched/runs"
+	spSlots     = "sched/slots"
+	spDigest    = "sched/digest"
+	spEscalated = "sched/escalated"
+	spReminded  = "sched/reminded" // activity id → local date of its last overdue reminder
 )
 
 // Config configures a Scheduler. Zero fields take the defaults in brackets.
@@ -114,6 +121,13 @@ type Config struct {
 	// OutboxRetention is how long sent, failed and dead outbox entries are
 	// kept [90 days].
 	OutboxRetention time.Duration
+	// Node names this process among the nodes sharing the database, in the
+	// claims of job slots and the run records [host/pid/random].
+	Node string
+	// SlotStale is how long a node's claim of a job's slot holds when the
+	// run never finished (the node died): past it, a node making up missed
+	// runs on start takes the slot over [30 min].
+	SlotStale time.Duration
 }
 
 // Counts is what one run did, by name: "sms", "email", "dup", "skipped" …
@@ -143,9 +157,11 @@ func (c Counts) String() string {
 
 // RunInfo is a job's last run, kept in sched/runs.
 type RunInfo struct {
-	At       time.Time     `json:"at"`       // the "now" it ran as of
-	Started  time.Time     `json:"started"`  // wall clock
-	Duration time.Duration `json:"duration"` // wall clock
+	At       time.Time     `json:"at"`             // the "now" it ran as of
+	Slot     time.Time     `json:"slot,omitzero"`  // the scheduled time it ran for (zero: run by hand)
+	Node     string        `json:"node,omitempty"` // the node that ran it
+	Started  time.Time     `json:"started"`        // wall clock
+	Duration time.Duration `json:"duration"`       // wall clock
 	Counts   Counts        `json:"counts"`
 	Error    string        `json:"error,omitempty"`
 }
@@ -175,7 +191,8 @@ type Scheduler struct {
 	wg     sync.WaitGroup
 }
 
-// New checks the schedules and creates the scheduler's buckets.
+// New checks the schedules (the scheduler's state spaces are made at their
+// first write).
 func New(cfg Config) (*Scheduler, error) {
 	if cfg.Store == nil || cfg.Templates == nil {
 		return nil, errors.New("scheduler: Store and Templates are required")
@@ -216,6 +233,12 @@ func New(cfg Config) (*Scheduler, error) {
 	if cfg.OutboxRetention == 0 {
 		cfg.OutboxRetention = 90 * 24 * time.Hour
 	}
+	if cfg.Node == "" {
+		cfg.Node = nodeName()
+	}
+	if cfg.SlotStale <= 0 {
+		cfg.SlotStale = 30 * time.Minute
+	}
 	s := &Scheduler{cfg: cfg, log: cfg.Log.With(slog.String("part", "scheduler")), loc: cfg.Location, jobs: map[string]*Job{}}
 	fns := map[string]func(context.Context, time.Time) (Counts, error){
 		JobOverdue: s.Overdue, JobEscalate: s.Escalate, JobTakeBack: s.TakeBack, JobSummary: s.Summary,
@@ -249,18 +272,7 @@ func New(cfg Config) (*Scheduler, error) {
 		sort.Strings(probs)
 		return nil, fmt.Errorf("scheduler: %s", strings.Join(probs, "; "))
 	}
-	err := cfg.Store.DB().Update(func(tx *bolt.Tx) error {
-		for _, b := range allBuckets {
-			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err == nil {
-		err = outbox.Init(cfg.Store.DB())
-	}
-	if err != nil {
+	if err := outbox.Init(cfg.Store.DB()); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -302,8 +314,15 @@ func ParseSchedule(spec string, loc *time.Location) (cron.Schedule, error) {
 func (s *Scheduler) Job(name string) *Job { return s.jobs[name] }
 
 // Run runs job name as of now, records the run in sched/runs and wakes the
-// outbox. It is what cron calls, and what `fieldcrm jobs run` calls.
+// outbox. It is what `fieldcrm jobs run` calls: a run by hand, claiming no
+// slot (cron's runs claim theirs: RunSlot).
 func (s *Scheduler) Run(ctx context.Context, name string, now time.Time) (Counts, error) {
+	return s.run(ctx, name, time.Time{}, now)
+}
+
+// run runs job name as of now for slot (zero: by hand) and records the run;
+// the slot, claimed before, is marked done with it.
+func (s *Scheduler) run(ctx context.Context, name string, slot, now time.Time) (Counts, error) {
 	j := s.jobs[name]
 	if j == nil {
 		return nil, fmt.Errorf("scheduler: no job %q (jobs: %s)", name, strings.Join(Jobs, ", "))
@@ -313,11 +332,11 @@ func (s *Scheduler) Run(ctx context.Context, name string, now time.Time) (Counts
 	if counts == nil {
 		counts = Counts{}
 	}
-	info := RunInfo{At: now, Started: start, Duration: time.Since(start), Counts: counts}
+	info := RunInfo{At: now, Slot: slot, Node: s.cfg.Node, Started: start, Duration: time.Since(start), Counts: counts}
 	if err != nil {
 		info.Error = err.Error()
 	}
-	if perr := s.putRun(name, info); perr != nil && err == nil {
+	if perr := s.putRun(ctx, name, info); perr != nil && err == nil {
 		err = perr
 	}
 	if counts["sms"]+counts["email"] > 0 {
@@ -335,36 +354,40 @@ func (s *Scheduler) Run(ctx context.Context, name string, now time.Time) (Counts
 	return counts, err
 }
 
-func (s *Scheduler) putRun(name string, info RunInfo) error {
+// putRun records the run as the job's last and, for a slot, marks its
+// claim done (and drops the job's claims older than slotRetention), in one
+// transaction.
+func (s *Scheduler) putRun(ctx context.Context, name string, info RunInfo) error {
 	data, err := json.Marshal(info)
 	if err != nil {
 		return err
 	}
-	return s.cfg.Store.DB().Update(func(tx *bolt.Tx) error {
-		b, err := tx.CreateBucketIfNotExists(bktRuns)
-		if err != nil {
+	return s.cfg.Store.Engine().Update(ctx, func(tx crm.ETx) error {
+		if err := tx.State(spRuns).Put([]byte(name), data); err != nil {
 			return err
 		}
-		return b.Put([]byte(name), data)
+		if info.Slot.IsZero() {
+			return nil
+		}
+		return s.slotDone(tx, name, info.Slot, info.At)
 	})
 }
 
 // LastRuns returns the last run of each job that ran.
-func LastRuns(db *bolt.DB) (map[string]RunInfo, error) {
-	out := map[string]RunInfo{}
-	err := db.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bktRuns)
-		if b == nil {
-			return nil
-		}
-		return b.ForEach(func(k, v []byte) error {
+func LastRuns(eng crm.Engine) (map[string]RunInfo, error) {
+	var out map[string]RunInfo
+	err := eng.View(context.Background(), func(tx crm.ETx) error {
+		out = map[string]RunInfo{}
+		var err error
+		tx.State(spRuns).Scan(nil, nil, false, func(k, v []byte) bool {
 			var r RunInfo
-			if err := json.Unmarshal(v, &r); err != nil {
-				return err
+			if err = json.Unmarshal(v, &r); err != nil {
+				return false
 			}
 			out[string(k)] = r
-			return nil
+			return true
 		})
+		return err
 	})
 	return out, err
 }
@@ -386,47 +409,51 @@ func (s *Scheduler) Start(ctx context.Context) error {
 		if j.Schedule == nil {
 			continue
 		}
-		s.cron.Schedule(j.Schedule, cron.FuncJob(func() { s.Run(s.ctx, name, s.cfg.Now()) }))
+		s.cron.Schedule(j.Schedule, cron.FuncJob(func() {
+			now := s.cfg.Now()
+			s.RunSlot(s.ctx, name, lastFire(j.Schedule, now), now)
+		}))
 	}
 	s.cron.Start()
 	// catch up in the background, through the same chain (no overlap with a
 	// cron-started run of the same job)
 	now := s.cfg.Now()
-	runs, err := LastRuns(s.cfg.Store.DB())
+	runs, err := LastRuns(s.cfg.Store.Engine())
 	if err != nil {
 		return err
 	}
 	for _, name := range Jobs {
 		j := s.jobs[name]
-		if !s.missed(j, runs[name], now) {
+		fire, ok := s.missed(j, runs[name], now)
+		if !ok {
 			continue
 		}
-		s.log.Info("making up a run missed during downtime", slog.String("job", name))
+		s.log.Info("making up a run missed during downtime", slog.String("job", name), slog.Time("slot", fire))
 		s.wg.Add(1)
 		go func() {
 			defer s.wg.Done()
-			s.Run(s.ctx, name, now)
+			s.RunSlot(s.ctx, name, fire, now) // another node starting too makes it up once
 		}()
 	}
 	return nil
 }
 
 // missed reports whether job j's last fire time before now, today, was not
-// run and now is still within the job's window.
-func (s *Scheduler) missed(j *Job, last RunInfo, now time.Time) bool {
+// run and now is still within the job's window; fire is that time.
+func (s *Scheduler) missed(j *Job, last RunInfo, now time.Time) (fire time.Time, ok bool) {
 	if j.Schedule == nil || j.Window == 0 {
-		return false
+		return time.Time{}, false
 	}
 	local := now.In(s.loc)
 	midnight := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, s.loc)
 	if local.Sub(midnight) >= j.Window {
-		return false
+		return time.Time{}, false
 	}
-	fire := j.Schedule.Next(midnight.Add(-time.Second))
+	fire = j.Schedule.Next(midnight.Add(-time.Second))
 	if fire.After(now) {
-		return false // not due yet today
+		return time.Time{}, false // not due yet today
 	}
-	return last.At.Before(fire)
+	return fire, last.At.Before(fire)
 }
 
 // Stop stops cron and waits for the running jobs to finish.

@@ -5,11 +5,10 @@ package web
 // Only administrators and data administrators reach these pages.
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"time"
-
-	bolt "go.etcd.io/bbolt"
 
 	"github.com/fieldcrm/fieldcrm/crm"
 	"github.com/fieldcrm/fieldcrm/crm/csvio"
@@ -68,7 +67,7 @@ func (s *Server) adminIndex(w http.ResponseWriter, r *http.Request, sess *Sessio
 		s.internal(w, r, sess, err)
 		return
 	}
-	d.Sessions = s.liveSessions(now)
+	d.Sessions = s.liveSessions(r.Context(), now)
 	b, err := outbox.Pending(s.cfg.Store.DB(), now)
 	if err != nil {
 		s.internal(w, r, sess, err)
@@ -85,19 +84,16 @@ func (s *Server) adminIndex(w http.ResponseWriter, r *http.Request, sess *Sessio
 func (s *Server) word(loc, key string) string { return templates.WebText(loc, key) }
 
 // liveSessions counts the sessions that still sign someone in.
-func (s *Server) liveSessions(now time.Time) int {
+func (s *Server) liveSessions(ctx context.Context, now time.Time) int {
 	n := 0
-	s.cfg.Store.DB().View(func(btx *bolt.Tx) error {
-		b := btx.Bucket(bktSessions)
-		if b == nil {
-			return nil
-		}
-		return b.ForEach(func(_, v []byte) error {
+	s.cfg.Store.Engine().View(ctx, func(tx crm.ETx) error {
+		n = 0
+		return tx.State(spSessions).Scan(nil, nil, false, func(_, v []byte) bool {
 			var x Session
 			if json.Unmarshal(v, &x) == nil && now.Sub(x.Seen) <= SessionIdle && now.Sub(x.Created) <= SessionMax {
 				n++
 			}
-			return nil
+			return true
 		})
 	})
 	return n

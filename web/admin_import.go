@@ -22,8 +22,6 @@ import (
 	"strings"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/fieldcrm/fieldcrm/crm"
 	"github.com/fieldcrm/fieldcrm/crm/csvio"
 )
@@ -40,7 +38,7 @@ const (
 	previewRows = 20
 )
 
-var bktUploads = []byte("web/uploads") // random id → upload
+const spUploads = "web/uploads" // random id → upload (a State space)
 
 // upload is a file waiting for its confirmation, with what its preview said.
 type upload struct {
@@ -204,11 +202,8 @@ func (s *Server) adminImportPreview(w http.ResponseWriter, r *http.Request, sess
 	u.Creates, u.Updates, u.Unchanged = res.Created, res.Updated, res.Unchanged
 	id := newID(16)
 	now := s.cfg.Now()
-	if err := s.update(r.Context(), func(_ *crm.Tx, btx *bolt.Tx) error {
-		b, err := btx.CreateBucketIfNotExists(bktUploads)
-		if err != nil {
-			return err
-		}
+	if err := s.update(r.Context(), func(tx *crm.Tx) error {
+		b := tx.State(spUploads)
 		for _, k := range expiredUploads(b, now) {
 			b.Delete(k)
 		}
@@ -225,14 +220,14 @@ func (s *Server) adminImportPreview(w http.ResponseWriter, r *http.Request, sess
 }
 
 // expiredUploads lists the files never confirmed within UploadTTL.
-func expiredUploads(b *bolt.Bucket, now time.Time) [][]byte {
+func expiredUploads(b crm.Bucket, now time.Time) [][]byte {
 	var old [][]byte
-	b.ForEach(func(k, v []byte) error {
+	b.Scan(nil, nil, false, func(k, v []byte) bool {
 		var x upload
 		if json.Unmarshal(v, &x) != nil || now.Sub(x.Created) > UploadTTL {
 			old = append(old, slices.Clone(k))
 		}
-		return nil
+		return true
 	})
 	return old
 }
@@ -242,17 +237,15 @@ func expiredUploads(b *bolt.Bucket, now time.Time) [][]byte {
 func (s *Server) pruneUploads(ctx context.Context) {
 	now := s.cfg.Now()
 	var n int
-	s.cfg.Store.DB().View(func(btx *bolt.Tx) error {
-		if b := btx.Bucket(bktUploads); b != nil {
-			n = len(expiredUploads(b, now))
-		}
+	s.cfg.Store.Engine().View(ctx, func(tx crm.ETx) error {
+		n = len(expiredUploads(tx.State(spUploads), now))
 		return nil
 	})
 	if n == 0 {
 		return
 	}
-	if err := s.update(ctx, func(_ *crm.Tx, btx *bolt.Tx) error {
-		b := btx.Bucket(bktUploads)
+	if err := s.update(ctx, func(tx *crm.Tx) error {
+		b := tx.State(spUploads)
 		for _, k := range expiredUploads(b, now) {
 			if err := b.Delete(k); err != nil {
 				return err
@@ -306,10 +299,10 @@ func (s *Server) adminImportConfirm(w http.ResponseWriter, r *http.Request, sess
 	now := s.cfg.Now()
 	// take the file: a confirmation sent twice imports once
 	var u *upload
-	err := s.update(ctx, func(_ *crm.Tx, btx *bolt.Tx) error {
+	err := s.update(ctx, func(tx *crm.Tx) error {
 		u = nil
-		b := btx.Bucket(bktUploads)
-		if b == nil || len(id) != 32 {
+		b := tx.State(spUploads)
+		if len(id) != 32 {
 			return nil
 		}
 		v := b.Get([]byte(id))
@@ -354,13 +347,9 @@ func (s *Server) adminImportConfirm(w http.ResponseWriter, r *http.Request, sess
 		u.Bad, u.Creates, u.Updates, u.Unchanged = lines, check.Created, check.Updated, check.Unchanged
 		u.Created = now
 		nid := newID(16)
-		if err := s.update(r.Context(), func(_ *crm.Tx, btx *bolt.Tx) error {
-			b, err := btx.CreateBucketIfNotExists(bktUploads)
-			if err != nil {
-				return err
-			}
+		if err := s.update(r.Context(), func(tx *crm.Tx) error {
 			v, _ := json.Marshal(u)
-			return b.Put([]byte(nid), v)
+			return tx.State(spUploads).Put([]byte(nid), v)
 		}); err != nil {
 			s.internal(w, r, sess, err)
 			return

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/xuri/excelize/v2"
-	bolt "go.etcd.io/bbolt"
 
 	"github.com/fieldcrm/fieldcrm/crm"
 	"github.com/fieldcrm/fieldcrm/crm/csvio"
@@ -235,10 +234,8 @@ func TestAdminImportExpires(t *testing.T) {
 
 func uploads(t *testing.T, e *env) int {
 	n := 0
-	e.Store.DB().View(func(tx *bolt.Tx) error {
-		if b := tx.Bucket([]byte("web/uploads")); b != nil {
-			n = b.Stats().KeyN
-		}
+	e.Store.Engine().View(context.Background(), func(tx crm.ETx) error {
+		n = tx.State("web/uploads").Count()
 		return nil
 	})
 	return n

@@ -16,8 +16,6 @@ import (
 
 	"crypto/rand"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/fieldcrm/fieldcrm/crm"
 	"github.com/fieldcrm/fieldcrm/gateway/outbox"
 	"github.com/fieldcrm/fieldcrm/templates"
@@ -49,10 +47,13 @@ const (
 	seenEvery           = 10 * time.Minute    // how often a session's last use is written
 )
 
-var (
-	bktLogins   = []byte("web/logins")   // sha256(login id) → login
-	bktSessions = []byte("web/sessions") // sha256(session id) → Session
-	bktLimits   = []byte("web/limits")   // "addr|…" or "user|…" → limit
+// State spaces (crm.ETx.State). Everything of a sign-in is in the
+// database, read and written in the request's one transaction: several
+// nodes on one database share the sessions, the codes and the limits.
+const (
+	spLogins   = "web/logins"   // sha256(login id) → login
+	spSessions = "web/sessions" // sha256(session id) → Session
+	spLimits   = "web/limits"   // "addr|…", "user|…" or "all" → limit
 )
 
 const (
@@ -60,17 +61,6 @@ const (
 	loginCookie   = "fc_login"
 	preCookie     = "fc_pre"
 )
-
-func initBuckets(st *crm.Store) error {
-	return st.DB().Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bktLogins, bktSessions, bktLimits} {
-			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-}
 
 // login is a sign-in under way: the code sent, for whom.
 type login struct {
@@ -101,10 +91,10 @@ type Session struct {
 	User *crm.User `json:"-"`
 }
 
-func (s *Server) update(ctx context.Context, fn func(tx *crm.Tx, btx *bolt.Tx) error) error {
-	_, err := s.cfg.Store.Update(ctx, crm.Meta{Actor: crm.System, Channel: "web"}, func(tx *crm.Tx) error {
-		return fn(tx, tx.Bolt())
-	})
+// update runs fn as one request of the console's own (sessions, sign-in
+// codes, uploads). fn may run more than once: it resets what it reports.
+func (s *Server) update(ctx context.Context, fn func(tx *crm.Tx) error) error {
+	_, err := s.cfg.Store.Update(ctx, crm.Meta{Actor: crm.System, Channel: "web"}, fn)
 	return err
 }
 
@@ -119,7 +109,7 @@ func (s *Server) session(r *http.Request) *Session {
 	now := s.cfg.Now()
 	var sess *Session
 	s.cfg.Store.View(crm.System, func(tx *crm.Tx) error {
-		v := tx.Peek(bktSessions, []byte(key))
+		v := tx.State(spSessions).Get([]byte(key))
 		if v == nil {
 			return nil
 		}
@@ -138,8 +128,8 @@ func (s *Server) session(r *http.Request) *Session {
 	if sess != nil && now.Sub(sess.Seen) > seenEvery {
 		sess.Seen = now
 		data, _ := json.Marshal(sess)
-		s.update(r.Context(), func(_ *crm.Tx, btx *bolt.Tx) error {
-			b := btx.Bucket(bktSessions)
+		s.update(r.Context(), func(tx *crm.Tx) error {
+			b := tx.State(spSessions)
 			if b.Get([]byte(key)) == nil {
 				return nil // revoked meanwhile
 			}
@@ -255,19 +245,20 @@ func (s *Server) signin(w http.ResponseWriter, r *http.Request) {
 	code := sixDigits()
 	var refused bool
 	var sent string
-	err := s.update(r.Context(), func(tx *crm.Tx, btx *bolt.Tx) error {
+	// the limits are counted in the transaction that queues the code
+	err := s.update(r.Context(), func(tx *crm.Tx) error {
 		refused, sent = false, ""
-		if !takeLimit(btx, "addr|"+addr, now, MaxCodesPerHour) {
+		if !takeLimit(tx, "addr|"+addr, now, MaxCodesPerHour) {
 			refused = true
 			return nil
 		}
 		u := userByAddress(tx, addr, isEmail)
 		lg := login{Expires: now.Add(CodeTTL)}
-		if u != nil && takeLimit(btx, fmt.Sprintf("user|%d", u.ID), now, MaxCodesPerHour) && s.takeAll(btx, now) {
+		if u != nil && takeLimit(tx, fmt.Sprintf("user|%d", u.ID), now, MaxCodesPerHour) && s.takeAll(tx, now) {
 			lg.User = u.ID
 			lg.Code = hex.EncodeToString(hash(id + "\x00" + code))
 			var err error
-			if sent, err = s.sendCode(btx, u, addr, isEmail, id, code, now); err != nil {
+			if sent, err = s.sendCode(tx, u, addr, isEmail, id, code, now); err != nil {
 				return err
 			}
 			if sent == "" {
@@ -275,7 +266,7 @@ func (s *Server) signin(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		data, _ := json.Marshal(lg)
-		return btx.Bucket(bktLogins).Put(hash(id), data)
+		return tx.State(spLogins).Put(hash(id), data)
 	})
 	if err != nil {
 		s.cfg.Log.Error("sign-in code not stored", slog.Any("error", err))
@@ -314,7 +305,7 @@ func userByAddress(tx *crm.Tx, addr string, isEmail bool) *crm.User {
 // sendCode queues the code for u: to the number or address he typed when it
 // is his and can be reached, else by SMS to his first number, else by e-mail.
 // It returns where it went ("" when he cannot be reached).
-func (s *Server) sendCode(btx *bolt.Tx, u *crm.User, addr string, isEmail bool, id, code string, now time.Time) (string, error) {
+func (s *Server) sendCode(tx *crm.Tx, u *crm.User, addr string, isEmail bool, id, code string, now time.Time) (string, error) {
 	data := templates.SigninCodeData{Code: code, Minutes: int(CodeTTL / time.Minute)}
 	body, err := s.cfg.Templates.SMS(u.Locale, "signin_code", data)
 	if err != nil {
@@ -336,7 +327,7 @@ func (s *Server) sendCode(btx *bolt.Tx, u *crm.User, addr string, isEmail bool, 
 		if err != nil {
 			return "", err
 		}
-		_, _, err = outbox.Enqueue(btx, &outbox.Entry{Channel: outbox.ChannelEmail, To: u.Email, UserID: u.ID,
+		_, _, err = outbox.Enqueue(tx.Bolt(), &outbox.Entry{Channel: outbox.ChannelEmail, To: u.Email, UserID: u.ID,
 			Subject: subject, Text: text, HTML: html, Key: "signin|" + id}, now)
 		return u.Email, err
 	}
@@ -344,14 +335,14 @@ func (s *Server) sendCode(btx *bolt.Tx, u *crm.User, addr string, isEmail bool, 
 		return "", nil
 	}
 	segs, _ := templates.Segments(body)
-	_, _, err = outbox.Enqueue(btx, &outbox.Entry{Channel: outbox.ChannelSMS, To: smsTo, From: s.cfg.SMSFrom, UserID: u.ID,
+	_, _, err = outbox.Enqueue(tx.Bolt(), &outbox.Entry{Channel: outbox.ChannelSMS, To: smsTo, From: s.cfg.SMSFrom, UserID: u.ID,
 		Body: body, Key: "signin|" + id, Segments: segs}, now)
 	return smsTo, err
 }
 
 // takeAll counts one code against MaxCodesSentPerHour (logged once it binds).
-func (s *Server) takeAll(btx *bolt.Tx, now time.Time) bool {
-	if takeLimit(btx, "all", now, MaxCodesSentPerHour) {
+func (s *Server) takeAll(tx *crm.Tx, now time.Time) bool {
+	if takeLimit(tx, "all", now, MaxCodesSentPerHour) {
 		return true
 	}
 	s.cfg.Log.Warn("sign-in code not sent: the codes of the hour for everyone are spent", slog.Int("max", MaxCodesSentPerHour))
@@ -359,8 +350,8 @@ func (s *Server) takeAll(btx *bolt.Tx, now time.Time) bool {
 }
 
 // takeLimit counts one code for key; false when the hour's max codes are spent.
-func takeLimit(btx *bolt.Tx, key string, now time.Time, max int) bool {
-	b := btx.Bucket(bktLimits)
+func takeLimit(tx *crm.Tx, key string, now time.Time, max int) bool {
+	b := tx.State(spLimits)
 	var l limit
 	if v := b.Get([]byte(key)); v != nil {
 		json.Unmarshal(v, &l)
@@ -417,8 +408,9 @@ func (s *Server) code(w http.ResponseWriter, r *http.Request) {
 	var outcome string // "ok", "wrong", "expired"
 	sess := &Session{ID: newID(32), CSRF: newID(16), Created: now, Seen: now, Agent: trunc(r.UserAgent(), 200), IP: clientIP(r)}
 	sess.Key = hex.EncodeToString(hash(sess.ID))
-	err = s.update(r.Context(), func(_ *crm.Tx, btx *bolt.Tx) error {
-		b := btx.Bucket(bktLogins)
+	err = s.update(r.Context(), func(tx *crm.Tx) error {
+		outcome, user = "", 0 // fn may run again
+		b := tx.State(spLogins)
 		v := b.Get(hash(id))
 		var lg login
 		if v == nil || json.Unmarshal(v, &lg) != nil || now.After(lg.Expires) {
@@ -437,9 +429,9 @@ func (s *Server) code(w http.ResponseWriter, r *http.Request) {
 			data, _ := json.Marshal(sess)
 			// a session the browser had is ended: the new id replaces it
 			if old, err := r.Cookie(sessionCookie); err == nil {
-				btx.Bucket(bktSessions).Delete([]byte(hex.EncodeToString(hash(old.Value))))
+				tx.State(spSessions).Delete([]byte(hex.EncodeToString(hash(old.Value))))
 			}
-			return btx.Bucket(bktSessions).Put([]byte(sess.Key), data)
+			return tx.State(spSessions).Put([]byte(sess.Key), data)
 		}
 		lg.Attempts++
 		if lg.Attempts >= MaxCodeTries {
@@ -475,8 +467,8 @@ func (s *Server) code(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) signout(w http.ResponseWriter, r *http.Request, sess *Session) {
-	if err := s.update(r.Context(), func(_ *crm.Tx, btx *bolt.Tx) error {
-		return btx.Bucket(bktSessions).Delete([]byte(sess.Key))
+	if err := s.update(r.Context(), func(tx *crm.Tx) error {
+		return tx.State(spSessions).Delete([]byte(sess.Key))
 	}); err != nil {
 		s.fail(w, r, sess, http.StatusInternalServerError, "err.internal")
 		return
@@ -503,17 +495,17 @@ func (s *Server) sessions(w http.ResponseWriter, r *http.Request, sess *Session)
 	var rows []SessionRow
 	now := s.cfg.Now()
 	s.cfg.Store.View(crm.System, func(tx *crm.Tx) error {
-		return tx.Bolt().Bucket(bktSessions).ForEach(func(k, v []byte) error {
+		return tx.State(spSessions).Scan(nil, nil, false, func(k, v []byte) bool {
 			var x Session
 			if json.Unmarshal(v, &x) != nil || now.Sub(x.Seen) > SessionIdle || now.Sub(x.Created) > SessionMax {
-				return nil
+				return true
 			}
 			row := SessionRow{Key: string(k), UserID: x.UserID, Created: x.Created, Seen: x.Seen, Agent: x.Agent, IP: x.IP, Mine: string(k) == sess.Key}
 			if u, err := tx.User(x.UserID); err == nil {
 				row.User = u.Name
 			}
 			rows = append(rows, row)
-			return nil
+			return true
 		})
 	})
 	sort.Slice(rows, func(i, j int) bool { return rows[i].Seen.After(rows[j].Seen) })
@@ -523,8 +515,9 @@ func (s *Server) sessions(w http.ResponseWriter, r *http.Request, sess *Session)
 func (s *Server) revoke(w http.ResponseWriter, r *http.Request, sess *Session) {
 	key := r.PostFormValue("key")
 	var name string
-	err := s.update(r.Context(), func(_ *crm.Tx, btx *bolt.Tx) error {
-		b := btx.Bucket(bktSessions)
+	err := s.update(r.Context(), func(tx *crm.Tx) error {
+		name = "" // fn may run again
+		b := tx.State(spSessions)
 		v := b.Get([]byte(key))
 		if v == nil {
 			return nil

@@ -75,9 +75,6 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := initBuckets(cfg.Store); err != nil {
-		return nil, err
-	}
 	s := &Server{cfg: cfg, pages: pages, mux: http.NewServeMux(), cop: http.NewCrossOriginProtection()}
 	s.cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, nil, http.StatusForbidden, "err.csrf")

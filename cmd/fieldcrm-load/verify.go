@@ -1,13 +1,12 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"regexp"
 	"strings"
 	"time"
-
-	bolt "go.etcd.io/bbolt"
 
 	"github.com/fieldcrm/fieldcrm/crm"
 	"github.com/fieldcrm/fieldcrm/gateway"
@@ -59,7 +58,6 @@ func verify(path string, lr *loadRun, api []twiliotest.Message, kills int, now t
 		return nil, err
 	}
 	defer s.Close()
-	db := s.DB()
 	c := &counts{Kills: kills, FakeSent: len(api), Outcomes: map[string]int{}}
 	// every index agrees with the records after the kills
 	if rep, err := s.Check(false); err != nil {
@@ -72,28 +70,28 @@ func verify(path string, lr *loadRun, api []twiliotest.Message, kills int, now t
 	perMsg := map[string]int{}
 	tokens := map[string]int{}
 	sids := map[string]bool{}
-	err = db.View(func(tx *bolt.Tx) error {
-		if b := tx.Bucket([]byte("gw/claims")); b != nil {
-			c.Claims = b.Stats().KeyN
-			b.ForEach(func(k, _ []byte) error {
-				sids[strings.TrimPrefix(string(k), "sms\x00")] = true
-				return nil
-			})
-		}
-		err := tx.Bucket([]byte("changesets")).ForEach(func(_, v []byte) error {
+	err = s.Engine().View(context.Background(), func(tx crm.ETx) error {
+		claims := tx.State("gw/claims")
+		c.Claims = claims.Count()
+		claims.Scan(nil, nil, false, func(k, _ []byte) bool {
+			sids[strings.TrimPrefix(string(k), "sms\x00")] = true
+			return true
+		})
+		var err error
+		tx.ChangeSetsAfter(0, func(_ int64, v []byte) bool {
 			var cs crm.ChangeSet
-			if err := json.Unmarshal(v, &cs); err != nil {
-				return err
+			if err = json.Unmarshal(v, &cs); err != nil {
+				return false
 			}
 			if cs.MessageID != "" && len(cs.Changes) > 0 {
 				perMsg[cs.MessageID]++
 			}
-			return nil
+			return true
 		})
 		if err != nil {
 			return err
 		}
-		return tx.Bucket([]byte("rec/activity")).ForEach(func(_, v []byte) error {
+		return tx.Scan(crm.KindActivity, func(_ int64, v []byte) bool {
 			seen := map[string]bool{} // a token counts once per activity
 			for _, m := range reToken.FindAllSubmatch(v, -1) {
 				if t := string(m[1]); !seen[t] {
@@ -101,7 +99,7 @@ func verify(path string, lr *loadRun, api []twiliotest.Message, kills int, now t
 					tokens[t]++
 				}
 			}
-			return nil
+			return true
 		})
 	})
 	if err != nil {
@@ -118,7 +116,7 @@ func verify(path string, lr *loadRun, api []twiliotest.Message, kills int, now t
 				continue
 			}
 			c.Acked++
-			cl, err := gateway.Claim(db, gateway.ChannelSMS, o.sid)
+			cl, err := gateway.Claim(s.Engine(), gateway.ChannelSMS, o.sid)
 			if err != nil {
 				return nil, err
 			}
@@ -163,7 +161,7 @@ func verify(path string, lr *loadRun, api []twiliotest.Message, kills int, now t
 	}
 
 	// the outbox against what the fake API accepted
-	entries, err := outbox.List(db, outbox.Filter{Limit: 1 << 30})
+	entries, err := outbox.List(s.DB(), outbox.Filter{Limit: 1 << 30})
 	if err != nil {
 		return nil, err
 	}

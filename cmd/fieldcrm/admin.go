@@ -88,7 +88,7 @@ var createsDB = map[string]bool{"user add": true, "import": true, "campaign add"
 // check first (crm.ValidateFile): a damaged file is refused with a sentence
 // before anything reads or writes it.
 func openStore(fs *flag.FlagSet, path string, stderr io.Writer) (*crm.Store, bool) {
-	s, err := crm.Open(path, crm.Options{MustExist: !createsDB[fs.Name()], Verify: true})
+	s, err := openDB(path, crm.Options{MustExist: !createsDB[fs.Name()], Verify: true})
 	if err != nil {
 		fmt.Fprintf(stderr, "fieldcrm %s: %s\n", fs.Name(), openError(path, err))
 		return nil, false

@@ -124,7 +124,7 @@ func envSecret(getenv func(string) string, name string) (string, error) {
 
 func (c *Config) vars(from *string, rate *string) []envVar {
 	vars := []envVar{
-		{"FIELDCRM_DB", "database file", &c.DB, "fieldcrm.db"},
+		{"FIELDCRM_DB", "database: a file (bbolt, embedded), or a postgres:// URL (PostgreSQL, several nodes)", &c.DB, "fieldcrm.db"},
 		{"FIELDCRM_ADDR", "address to listen on", &c.Addr, "127.0.0.1:8080"},
 		{"FIELDCRM_PUBLIC_URL", "public base URL that Twilio calls, e.g. https://crm.example.com", &c.PublicURL, ""},
 		{"FIELDCRM_TZ", "default time zone", &c.TZ, "Asia/Shanghai"},

@@ -45,8 +45,6 @@ import (
 	"testing"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/fieldcrm/fieldcrm/crm"
 	"github.com/fieldcrm/fieldcrm/gateway"
 	"github.com/fieldcrm/fieldcrm/templates"
@@ -214,10 +212,8 @@ func e2eRun(t *testing.T, c e2eCase, seed string, tpl *templates.Set) (problems 
 
 func e2eCSSeq(t *testing.T, s *crm.Store) uint64 {
 	var n uint64
-	s.DB().View(func(tx *bolt.Tx) error {
-		if b := tx.Bucket([]byte("changesets")); b != nil {
-			n = b.Sequence()
-		}
+	s.Engine().View(context.Background(), func(tx crm.ETx) error {
+		n = uint64(tx.LastChangeSet())
 		return nil
 	})
 	return n

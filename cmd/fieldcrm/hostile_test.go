@@ -367,7 +367,7 @@ func TestHostileUnknownSenders(t *testing.T) {
 			if after := hostileRecords(t, e.m.Store); !e2eMapsEqual(before, after) {
 				t.Errorf("the store changed: %v → %v", before, after)
 			}
-			if c, _ := gateway.Claim(e.m.Store.DB(), gateway.ChannelSMS, sid); c != nil {
+			if c, _ := gateway.Claim(e.m.Store.Engine(), gateway.ChannelSMS, sid); c != nil {
 				t.Errorf("an unknown sender's message was claimed")
 			}
 		})

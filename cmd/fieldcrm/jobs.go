@@ -60,7 +60,7 @@ func jobOpen(path string, at time.Time, email bool, loc *time.Location) (*crm.St
 	if !at.IsZero() {
 		opts.Now = func() time.Time { return at }
 	}
-	st, err := crm.Open(path, opts)
+	st, err := openDB(path, opts)
 	if err != nil {
 		return nil, nil, errors.New(openError(path, err))
 	}
@@ -94,7 +94,7 @@ func runJobsList(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		return 1
 	}
 	defer st.Close()
-	runs, err := scheduler.LastRuns(st.DB())
+	runs, err := scheduler.LastRuns(st.Engine())
 	if err != nil {
 		fmt.Fprintln(stderr, "fieldcrm jobs list:", err)
 		return 1

@@ -18,7 +18,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-	bolt "go.etcd.io/bbolt"
 
 	"github.com/fieldcrm/fieldcrm/crm"
 	"github.com/fieldcrm/fieldcrm/gateway"
@@ -55,15 +54,15 @@ type ops struct {
 	jobRuns     *prometheus.CounterVec
 	limitHolds  *prometheus.CounterVec
 	jobSecs     *prometheus.HistogramVec
-	scrapeStore func() *bolt.DB
+	scrapeStore func() *crm.Store
 	now         func() time.Time
 
 	disk        *diskWatch             // free space next to the database (disk.go)
 	writeHealth func() crm.WriteHealth // the store's commits
 }
 
-func newOps(db func() *bolt.DB, now func() time.Time, adminToken string) *ops {
-	o := &ops{reg: prometheus.NewRegistry(), adminToken: adminToken, scrapeStore: db, now: now}
+func newOps(st func() *crm.Store, now func() time.Time, adminToken string) *ops {
+	o := &ops{reg: prometheus.NewRegistry(), adminToken: adminToken, scrapeStore: st, now: now}
 	o.mailIn = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "fieldcrm_email_in_total",
 		Help: "E-mails taken from the mailbox, by outcome (applied, dup, auto, unknown, unverified, unreadable, too_big, empty)."},
 		[]string{"outcome"})
@@ -190,11 +189,11 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(descWriteFail, prometheus.CounterValue, float64(h.Failures))
 		ch <- prometheus.MustNewConstMetric(descWriteBad, prometheus.GaugeValue, bad)
 	}
-	db := c.o.scrapeStore()
+	store := c.o.scrapeStore()
 	failed := 0.0
-	if db == nil {
+	if store == nil {
 		failed = 1
-	} else if st, err := outbox.Pending(db, c.o.now()); err != nil {
+	} else if st, err := outbox.Pending(store.DB(), c.o.now()); err != nil {
 		failed = 1
 	} else {
 		for _, s := range outbox.States {
@@ -205,7 +204,7 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(descHeld, prometheus.GaugeValue, float64(st.Held))
 		ch <- prometheus.MustNewConstMetric(descOldHeld, prometheus.GaugeValue, st.OldestHeld.Seconds())
 		ch <- prometheus.MustNewConstMetric(descLimited, prometheus.GaugeValue, float64(st.Limited))
-		runs, err := scheduler.LastRuns(db)
+		runs, err := scheduler.LastRuns(store.Engine())
 		if err != nil {
 			failed = 1
 		}
@@ -296,10 +295,8 @@ func (m *Main) readyz(w http.ResponseWriter, r *http.Request) {
 	}
 	storeErr := errors.New("not open")
 	if m.Store != nil {
-		storeErr = m.Store.DB().View(func(tx *bolt.Tx) error {
-			if tx.Bucket([]byte("meta")) == nil {
-				return errors.New("no meta bucket")
-			}
+		storeErr = m.Store.Engine().View(r.Context(), func(tx crm.ETx) error {
+			tx.LastID(crm.KindUser) // a read: its failure is the transaction's (Err)
 			return nil
 		})
 		// reading works on a full disk: what fails is writing, so the
@@ -360,9 +357,9 @@ func (m *Main) adminAuth(w http.ResponseWriter, r *http.Request) bool {
 	return true
 }
 
-// adminBackup streams a consistent copy of the database (bbolt tx.WriteTo in
-// one read transaction: writers go on meanwhile). Content-Length is the size
-// of the copy, so a client sees a truncated transfer.
+// adminBackup streams a consistent copy of the database (Store.Backup: one
+// read transaction, writers go on meanwhile). The body is chunked, so a
+// client sees a truncated transfer (no final chunk).
 func (m *Main) adminBackup(w http.ResponseWriter, r *http.Request) {
 	if !m.adminAuth(w, r) {
 		return
@@ -372,15 +369,11 @@ func (m *Main) adminBackup(w http.ResponseWriter, r *http.Request) {
 	rc.SetWriteDeadline(time.Now().Add(time.Hour))
 	start := time.Now()
 	var n int64
-	err := m.Store.DB().View(func(tx *bolt.Tx) error {
-		w.Header().Set("Content-Type", "application/octet-stream")
-		w.Header().Set("Content-Length", strconv.FormatInt(tx.Size(), 10))
-		w.Header().Set("Content-Disposition", `attachment; filename="fieldcrm.db"`)
-		w.Header().Set("Cache-Control", "no-store")
-		var err error
-		n, err = tx.WriteTo(w)
-		return err
-	})
+	h := w.Header()
+	h.Set("Content-Type", "application/octet-stream")
+	h.Set("Content-Disposition", `attachment; filename="fieldcrm.db"`)
+	h.Set("Cache-Control", "no-store")
+	n, err := m.Store.Backup(w)
 	if err != nil {
 		m.ops.backups.WithLabelValues("error").Inc()
 		m.Log.Error("backup failed", slog.Int64("bytes", n), slog.Any("error", err))

@@ -52,7 +52,7 @@ func (m *Main) runScheduler(ctx context.Context, tpl *templates.Set) {
 // what it keeps of handled e-mail (the scheduler's prune job).
 func (m *Main) prune(ctx context.Context, now time.Time) (scheduler.Counts, error) {
 	c := scheduler.Counts{}
-	n, err := gateway.PruneClaims(m.Store.DB(), now.Add(-gateway.ClaimRetention))
+	n, err := gateway.PruneClaims(m.Store.Engine(), now.Add(-gateway.ClaimRetention))
 	c["claims"] = n
 	if err != nil {
 		return c, err

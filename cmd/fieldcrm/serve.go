@@ -71,7 +71,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if now == nil {
 		now = time.Now
 	}
-	m.Store, err = crm.Open(cfg.DB, crm.Options{Now: now, Location: cfg.location})
+	m.Store, err = openDB(cfg.DB, crm.Options{Now: now, Location: cfg.location}) // db.go: a file, or postgres://
 	if err != nil {
 		return err
 	}
@@ -101,11 +101,13 @@ func (m *Main) Run(ctx context.Context) (err error) {
 			return err
 		}
 	}
-	m.ops = newOps(m.Store.DB, now, tok)
+	m.ops = newOps(func() *crm.Store { return m.Store }, now, tok)
 	m.ops.writeHealth = m.Store.WriteHealth
-	m.ops.disk = newDiskWatch(cfg.DB, cfg.MinFree, m.Log.With(slog.String("part", "disk")))
-	m.ops.reg.MustRegister(m.ops.disk)
-	m.ops.disk.check(now())
+	if !isPostgres(cfg.DB) { // PostgreSQL's disk is the server's, watched by whoever runs it
+		m.ops.disk = newDiskWatch(cfg.DB, cfg.MinFree, m.Log.With(slog.String("part", "disk")))
+		m.ops.reg.MustRegister(m.ops.disk)
+		m.ops.disk.check(now())
+	}
 	mailOn := cfg.Mail.Enabled()
 	if mailOn {
 		if err := m.setupMail(tpl, now); err != nil {
@@ -154,7 +156,12 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	m.consoleListening()
 	m.wg.Add(4)
-	go func() { defer m.wg.Done(); m.ops.disk.run(wctx, time.Minute, now) }()
+	go func() {
+		defer m.wg.Done()
+		if m.ops.disk != nil {
+			m.ops.disk.run(wctx, time.Minute, now)
+		}
+	}()
 	m.ops.schedUp.Store(true)
 	go func() { defer m.wg.Done(); defer m.ops.schedUp.Store(false); m.runScheduler(wctx, tpl) }() // stopped by Close (cancel, then wait)
 	m.ops.outboxUp.Store(true)
@@ -178,7 +185,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		m.wg.Add(1)
 		go func() { defer m.wg.Done(); m.runMail(wctx) }()
 	}
-	m.Log.Info("fieldcrm serving", slog.String("addr", m.ln.Addr().String()), slog.String("db", cfg.DB),
+	m.Log.Info("fieldcrm serving", slog.String("addr", m.ln.Addr().String()), slog.String("db", redactURL(cfg.DB)),
 		slog.String("public_url", cfg.PublicURL), slog.String("email", emailState),
 		slog.String("version", readBuildStamp().String()))
 	return nil

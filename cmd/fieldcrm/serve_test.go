@@ -120,7 +120,7 @@ type e2eTeamIDs struct {
 // e2eStart starts a Main on a fresh database with the team seeded.
 func e2eStart(t testing.TB, publicURL string, tweak func(*Config, *Main)) *e2eEnv {
 	t.Helper()
-	e := &e2eEnv{t: t, db: t.TempDir() + "/crm.db", api: twiliotest.NewServer(t), clock: e2eNewClock(),
+	e := &e2eEnv{t: t, db: testDB(t), api: twiliotest.NewServer(t), clock: e2eNewClock(),
 		publicURL: publicURL, tweak: tweak}
 	e.run()
 	e.team = e2eSeedTeam(t, e.m.Store)
@@ -301,11 +301,10 @@ func e2eCounts(t testing.TB, s *crm.Store) map[string]int {
 		}
 		return nil
 	})
-	s.DB().View(func(tx *bolt.Tx) error {
-		for _, b := range []string{"changesets", "outbox/entries", "gw/claims", "gw/pages"} {
-			if bk := tx.Bucket([]byte(b)); bk != nil {
-				n[b] = bk.Stats().KeyN
-			}
+	s.Engine().View(context.Background(), func(tx crm.ETx) error {
+		tx.ChangeSetsAfter(0, func(int64, []byte) bool { n["changesets"]++; return true })
+		for _, b := range []string{"outbox/entries", "gw/claims", "gw/pages"} {
+			n[b] = tx.State(b).Count()
 		}
 		return nil
 	})
@@ -505,7 +504,7 @@ func TestServeVisitReport(t *testing.T) {
 	}
 
 	// the claim keeps the reply and its segment count (point 14)
-	c, err := gateway.Claim(e.m.Store.DB(), gateway.ChannelSMS, sid)
+	c, err := gateway.Claim(e.m.Store.Engine(), gateway.ChannelSMS, sid)
 	if err != nil || c == nil {
 		t.Fatalf("claim of %s: %v %v", sid, c, err)
 	}
@@ -570,7 +569,7 @@ func TestServeSignature(t *testing.T) {
 			if after := e2eCounts(t, e.m.Store); !e2eMapsEqual(before, after) {
 				t.Errorf("something was stored:\nbefore %v\nafter  %v", before, after)
 			}
-			if cl, err := gateway.Claim(e.m.Store.DB(), gateway.ChannelSMS, sid); cl != nil || err != nil {
+			if cl, err := gateway.Claim(e.m.Store.Engine(), gateway.ChannelSMS, sid); cl != nil || err != nil {
 				t.Errorf("message claimed: %+v %v", cl, err)
 			}
 		})
@@ -611,7 +610,7 @@ func TestServeRetriedWebhook(t *testing.T) {
 	if d := after["changesets"] - before["changesets"]; d != 1 {
 		t.Errorf("%d change sets, want 1", d)
 	}
-	if c, _ := gateway.Claim(e.m.Store.DB(), gateway.ChannelSMS, sid); c == nil || c.Reply != first {
+	if c, _ := gateway.Claim(e.m.Store.Engine(), gateway.ChannelSMS, sid); c == nil || c.Reply != first {
 		t.Errorf("claim %+v", c)
 	}
 
@@ -626,7 +625,7 @@ func TestServeRetriedWebhook(t *testing.T) {
 		if after["gw/claims"] != before["gw/claims"]+1 || after["changesets"] != before["changesets"] || after["activity"] != before["activity"] {
 			t.Errorf("a refused message and its retry:\nbefore %v\nafter  %v", before, after)
 		}
-		if c, _ := gateway.Claim(e.m.Store.DB(), gateway.ChannelSMS, sid); c == nil || c.Code == "" || c.Reply != first {
+		if c, _ := gateway.Claim(e.m.Store.Engine(), gateway.ChannelSMS, sid); c == nil || c.Code == "" || c.Reply != first {
 			t.Errorf("claim of a refusal %+v", c)
 		}
 	})
@@ -660,7 +659,7 @@ func TestServeRetriedWebhook(t *testing.T) {
 		if d := after["activity"] - before["activity"]; d != 1 {
 			t.Errorf("%d activities from %d deliveries of one message, want 1", d, n)
 		}
-		c, _ := gateway.Claim(e.m.Store.DB(), gateway.ChannelSMS, sid)
+		c, _ := gateway.Claim(e.m.Store.Engine(), gateway.ChannelSMS, sid)
 		if c == nil || !strings.HasPrefix(c.Reply, "OK visit") {
 			t.Fatalf("claim %+v", c)
 		}
@@ -688,7 +687,7 @@ func TestServeUnknownSender(t *testing.T) {
 	if after := e2eCounts(t, e.m.Store); !e2eMapsEqual(before, after) {
 		t.Errorf("an unknown sender stored something:\nbefore %v\nafter  %v", before, after)
 	}
-	if c, _ := gateway.Claim(e.m.Store.DB(), gateway.ChannelSMS, sid); c != nil {
+	if c, _ := gateway.Claim(e.m.Store.Engine(), gateway.ChannelSMS, sid); c != nil {
 		t.Errorf("unknown sender's message claimed: %+v", c)
 	}
 	e.clock.Advance(2 * time.Hour) // a day after the first answer
@@ -1213,7 +1212,7 @@ func TestServePagedToday(t *testing.T) {
 			t.Errorf("page %d is %d segments: %q", pages, n, reply)
 		}
 		if pages == 1 {
-			if c, _ := gateway.Claim(e.m.Store.DB(), gateway.ChannelSMS, sid); c == nil || c.Segments != n || c.Reply != reply {
+			if c, _ := gateway.Claim(e.m.Store.Engine(), gateway.ChannelSMS, sid); c == nil || c.Segments != n || c.Reply != reply {
 				t.Errorf("claim of the first page: %+v, want %d segments", c, n)
 			}
 		}
@@ -1263,7 +1262,7 @@ func TestServeChinese(t *testing.T) {
 	if want := time.Date(2026, 12, 1, 18, 0, 0, 0, e2eShanghai); !next.Due.Equal(want) || next.FollowUpOf != v.ID || next.Account != e.team.Huaxin {
 		t.Errorf("follow-up due %v (want %v): %+v", next.Due.In(e2eShanghai), want, next)
 	}
-	if c, _ := gateway.Claim(e.m.Store.DB(), gateway.ChannelSMS, sid); c == nil || c.Segments != 1 || c.Reply != reply {
+	if c, _ := gateway.Claim(e.m.Store.Engine(), gateway.ChannelSMS, sid); c == nil || c.Segments != 1 || c.Reply != reply {
 		t.Errorf("claim %+v", c)
 	}
 }
@@ -1274,7 +1273,7 @@ func TestServeClaimSegments(t *testing.T) {
 	for _, body := range []string{"HELP", "V acme; met Zhang Wei", "FOO bar", "今天", "ACCT acme"} {
 		for _, from := range []string{e2eWangPhone, e2eLiPhone} {
 			reply, sid := e.sms(from, body)
-			c, err := gateway.Claim(e.m.Store.DB(), gateway.ChannelSMS, sid)
+			c, err := gateway.Claim(e.m.Store.Engine(), gateway.ChannelSMS, sid)
 			if err != nil || c == nil {
 				t.Fatalf("%s: no claim: %v", body, err)
 			}
@@ -1361,7 +1360,7 @@ func TestServeGracefulShutdown(t *testing.T) {
 	}
 	// the answered message was committed: a new Main on the file has it
 	e.run()
-	if c, _ := gateway.Claim(e.m.Store.DB(), gateway.ChannelSMS, form.Get("MessageSid")); c == nil || !strings.HasPrefix(c.Reply, "OK visit") {
+	if c, _ := gateway.Claim(e.m.Store.Engine(), gateway.ChannelSMS, form.Get("MessageSid")); c == nil || !strings.HasPrefix(c.Reply, "OK visit") {
 		t.Errorf("claim after the restart: %+v", c)
 	}
 }

@@ -75,7 +75,7 @@ func runUnresolved(ctx context.Context, args []string, stdout, stderr io.Writer)
 			return usageError(fs, stderr, "bad --since %q: want 2026-11-01, 2026-11-01T09:00 or 7d", *since)
 		}
 	}
-	s, err := crm.Open(*db, crm.Options{Now: func() time.Time { return now }, Location: loc})
+	s, err := openDB(*db, crm.Options{Now: func() time.Time { return now }, Location: loc})
 	if err != nil {
 		fmt.Fprintln(stderr, "fieldcrm unresolved:", err)
 		return 1

@@ -88,7 +88,7 @@ func (w *lateWorld) post(t *testing.T, sid, body string) (*http.Response, string
 }
 
 func (w *lateWorld) claimed(t *testing.T, sid string) bool {
-	c, err := gateway.Claim(w.store.DB(), gateway.ChannelSMS, sid)
+	c, err := gateway.Claim(w.store.Engine(), gateway.ChannelSMS, sid)
 	if err != nil {
 		t.Fatal(err)
 	}
