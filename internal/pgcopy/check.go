@@ -191,7 +191,7 @@ func (c *checker) history() error {
 	rows.Close()
 	// and the other way: every record a change set changed has it in its history
 	rows, err = c.q.Query(c.ctx, `SELECT c.id, ch->>'kind', (ch->>'id')::bigint
-		FROM changesets c CROSS JOIN LATERAL jsonb_array_elements(coalesce(c.data->'changes', '[]')) ch
+		FROM changesets c CROSS JOIN LATERAL json_array_elements(coalesce(c.data->'changes', '[]')) ch
 		LEFT JOIN record_history h ON h.kind = ch->>'kind' AND h.id = (ch->>'id')::bigint AND h.changeset = c.id
 		WHERE h.changeset IS NULL ORDER BY c.id`)
 	if err != nil {
