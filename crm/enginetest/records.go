@@ -218,6 +218,10 @@ func sameJSON(got []byte, want crm.Record) error {
 	if !reflect.DeepEqual(g, wv) {
 		return fmt.Errorf("%s #%d:\n got %s\nwant %s", want.RecordKind(), want.RecordID(), got, wb)
 	}
+	// the very bytes crm wrote: crm reads some of its JSON by its bytes
+	if !bytes.Equal(got, wb) {
+		return fmt.Errorf("%s #%d: the same JSON, other bytes:\n got %s\nwant %s", want.RecordKind(), want.RecordID(), got, wb)
+	}
 	return nil
 }
 

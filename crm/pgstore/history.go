@@ -74,6 +74,6 @@ func LastChange(ctx context.Context, q Querier, kind string, id int64) (int64, e
 
 // MarkUndone records on change set id that undo undid it.
 func MarkUndone(ctx context.Context, q Querier, id, undo int64) error {
-	_, err := q.Exec(ctx, "UPDATE changesets SET undone_by = $2, data = jsonb_set(data, '{undone_by}', to_jsonb($2::bigint)) WHERE id = $1", id, undo)
+	_, err := q.Exec(ctx, "UPDATE changesets SET undone_by = $2, data = jsonb_set(data::jsonb, '{undone_by}', to_jsonb($2::bigint))::json WHERE id = $1", id, undo)
 	return err
 }

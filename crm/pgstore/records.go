@@ -241,7 +241,7 @@ func Get(ctx context.Context, q Querier, kind string, id int64) (*Row, error) {
 			r.Cols[c] = v
 		}
 	}
-	// jsonb keeps the keys in its own order: the same record, other bytes
+	// json keeps the text as written (schema 3)
 	r.Data = []byte(vals[len(vals)-1].(string))
 	return r, rows.Err()
 }

@@ -191,7 +191,7 @@ func (c *checker) history() error {
 	rows.Close()
 	// and the other way: every record a change set changed has it in its history
 	rows, err = c.q.Query(c.ctx, `SELECT c.id, ch->>'kind', (ch->>'id')::bigint
-		FROM changesets c CROSS JOIN LATERAL jsonb_array_elements(coalesce(c.data->'changes', '[]')) ch
+		FROM changesets c CROSS JOIN LATERAL json_array_elements(coalesce(c.data->'changes', '[]')) ch
 		LEFT JOIN record_history h ON h.kind = ch->>'kind' AND h.id = (ch->>'id')::bigint AND h.changeset = c.id
 		WHERE h.changeset IS NULL ORDER BY c.id`)
 	if err != nil {
@@ -358,6 +358,22 @@ func (c *checker) others() error {
 	}
 	for _, id := range ids {
 		c.problem("phones", "user_phones: user #%d does not exist", id)
+	}
+	// every named record is in the name index (a copy made by a fieldcrm
+	// of schema 1 lost its index on the upgrade to schema 2)
+	for _, k := range []crm.Kind{crm.KindUser, crm.KindAccount, crm.KindContact} {
+		rows, err := c.q.Query(c.ctx, "SELECT r.id FROM "+pgstore.Tables[string(k)].Name+` r
+			WHERE r.name <> '' AND NOT EXISTS (SELECT 1 FROM name_tokens n WHERE n.kind = $1 AND n.id = r.id) ORDER BY r.id`, string(k))
+		if err != nil {
+			return err
+		}
+		ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			c.problem("names", "%s #%d is not in the name index: messages naming it would not find it (copy the bbolt file again: fieldcrm migrate --replace)", k, id)
+		}
 	}
 	docs := map[int64]int64{} // id → size
 	rows, err = c.q.Query(c.ctx, "SELECT id, size FROM documents")

@@ -193,4 +193,12 @@ func TestCopyGatewayState(t *testing.T) {
 	if err != nil || len(rep.Problems) > 0 {
 		t.Fatalf("check: %v %+v", err, rep)
 	}
+	// an account that lost its name entries is found
+	if _, err := pool.Exec(ctx, "DELETE FROM name_tokens WHERE kind = 'account' AND id = (SELECT min(id) FROM accounts)"); err != nil {
+		t.Fatal(err)
+	}
+	rep, err = pgcopy.Check(ctx, pool)
+	if err != nil || len(rep.Problems) != 1 || !strings.Contains(rep.Problems[0], "is not in the name index") {
+		t.Errorf("check after dropping an account's names: %v %q", err, rep.Problems)
+	}
 }
