@@ -62,6 +62,9 @@ const viaEngine = "via-engine"
 // writer (crm.Open), or, within TestViaEngine, on its engine without the
 // writer (crm.OpenEngine, as on PostgreSQL).
 func openTestStore(tb testing.TB, path string, o crm.Options) (*crm.Store, error) {
+	if strings.Contains(tb.Name(), "/"+viaPostgres+"/") {
+		return openPostgresStore(tb, o)
+	}
 	if strings.Contains(tb.Name(), "/"+viaEngine+"/") {
 		return crm.OpenDirect(path, o)
 	}

@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/fieldcrm/fieldcrm/crm"
-	"github.com/fieldcrm/fieldcrm/internal/pgtest"
+	"github.com/fieldcrm/fieldcrm/crm/pgstore/pgstoretest"
 )
 
 // The end-to-end tests run on either engine: bbolt by default, PostgreSQL
@@ -23,7 +23,7 @@ func onPostgres() bool { return os.Getenv(testEngineEnv) == "postgres" }
 func testDB(t testing.TB) string {
 	t.Helper()
 	if onPostgres() {
-		return pgtest.DB(t)
+		return pgstoretest.DB(t)
 	}
 	return filepath.Join(t.TempDir(), "crm.db")
 }

@@ -22,11 +22,11 @@ import (
 	"time"
 
 	"github.com/fieldcrm/fieldcrm/crm"
+	"github.com/fieldcrm/fieldcrm/crm/pgstore/pgstoretest"
 	"github.com/fieldcrm/fieldcrm/gateway"
 	"github.com/fieldcrm/fieldcrm/gateway/outbox"
 	"github.com/fieldcrm/fieldcrm/gateway/twilio"
 	"github.com/fieldcrm/fieldcrm/gateway/twilio/twiliotest"
-	"github.com/fieldcrm/fieldcrm/internal/pgtest"
 	"github.com/fieldcrm/fieldcrm/scheduler"
 	"github.com/fieldcrm/fieldcrm/templates"
 )
@@ -34,7 +34,7 @@ import (
 // nodesStart starts n Mains on one new PostgreSQL database and seeds the team.
 func nodesStart(t *testing.T, n int) []*e2eEnv {
 	t.Helper()
-	db := pgtest.DB(t)
+	db := pgstoretest.DB(t)
 	api := twiliotest.NewServer(t)
 	clock := e2eNewClock()
 	nodes := make([]*e2eEnv, n)
