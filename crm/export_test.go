@@ -1,5 +1,7 @@
 package crm
 
+import "time"
+
 // OpenDirect opens the bbolt file at path as Open does (created, upgraded),
 // then returns a Store on its engine without the single writer
 // (OpenEngine): every Update one engine transaction, as on PostgreSQL. Close
@@ -25,3 +27,11 @@ func (s *Store) stopWriter() {
 
 // IsDirect reports whether s runs updates without the single writer.
 func IsDirect(s *Store) bool { return s.writes == nil }
+
+// SetLexFeedEvery changes how often a node reads the names other nodes
+// wrote (lexicon_feed.go), for a test; it returns the previous value.
+func SetLexFeedEvery(d time.Duration) time.Duration {
+	old := lexFeedEvery
+	lexFeedEvery = d
+	return old
+}

@@ -149,6 +149,7 @@ func (s *Store) Lexicon(u *User) (*parser.Lexicon, error) {
 	if u == nil {
 		return nil, nil
 	}
+	s.feedLexicon(context.Background())
 	key, as := s.scopeOf(u)
 	c := &s.lex
 	c.buildMu.Lock() // one build at a time; the writer only waits for mu

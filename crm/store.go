@@ -113,6 +113,7 @@ type Store struct {
 	stats   writerCounters
 	decoded decoded  // decoded records, checked against the stored bytes
 	lex     lexCache // the senders' lexicons (lexicon.go)
+	lexFeed lexFeed  // on a shared engine, the names other nodes wrote (lexicon_feed.go)
 	health  atomic.Pointer[WriteHealth]
 }
 
