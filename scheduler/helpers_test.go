@@ -49,8 +49,17 @@ type world struct {
 
 func newWorld(tb testing.TB) *world {
 	tb.Helper()
+	return newWorldOn(tb, func(o crm.Options) (*crm.Store, error) {
+		o.NoSync = true
+		return crm.Open(filepath.Join(tb.TempDir(), "crm.db"), o)
+	})
+}
+
+// newWorldOn is newWorld on the store open makes.
+func newWorldOn(tb testing.TB, open func(crm.Options) (*crm.Store, error)) *world {
+	tb.Helper()
 	w := &world{clk: &clock{t: day0}, tpl: templates.MustNew()}
-	st, err := crm.Open(filepath.Join(tb.TempDir(), "crm.db"), crm.Options{Now: w.clk.Now, NoSync: true, Location: sh})
+	st, err := open(crm.Options{Now: w.clk.Now, Location: sh})
 	if err != nil {
 		tb.Fatal(err)
 	}

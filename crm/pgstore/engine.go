@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -63,6 +64,9 @@ type Engine struct {
 	seq  *pgxpool.Pool // statements outside the transactions: sequences
 	o    EngineOptions
 	brk  string // a defect put in on purpose, for the conformance suite's own test (export_test.go)
+
+	seqMu sync.Mutex
+	seqs  map[string]*seqBlock // per space: the numbers this engine took and has not given yet
 }
 
 var _ crm.Engine = (*Engine)(nil)

@@ -109,18 +109,51 @@ func (b *bucket) Scan(from, to []byte, desc bool, fn func(k, v []byte) bool) err
 // outside the transaction (as a PostgreSQL sequence is): two transactions
 // that each take a number of one space do not conflict, and a rolled-back
 // one leaves a gap.
+// seqBlockSize is how many numbers of a space an engine takes at once: a
+// space's sequence costs a round trip per block, not per number (an outbox
+// entry's id, say). Numbers stay unique and increasing for each engine;
+// between nodes they interleave, and the unused rest of a block is a gap
+// when the engine closes, as a PostgreSQL sequence's cache is.
+const seqBlockSize = 32
+
+type seqBlock struct{ next, end int64 }
+
 func (b *bucket) NextSequence() (uint64, error) {
 	if !b.t.writable {
 		return 0, b.t.fail(errReadOnly)
 	}
 	b.t.dirty = true
-	v, err := b.t.seqStatement(`INSERT INTO kv_seq (space, last) VALUES ($1, 1)
-		ON CONFLICT (space) DO UPDATE SET last = kv_seq.last + 1 RETURNING last`, b.space)
-	return uint64(v), err
+	e := b.t.e
+	e.seqMu.Lock()
+	defer e.seqMu.Unlock()
+	blk := e.seqs[b.space]
+	if blk == nil || blk.next > blk.end {
+		v, err := b.t.seqStatement(`INSERT INTO kv_seq (space, last) VALUES ($1, $2)
+			ON CONFLICT (space) DO UPDATE SET last = kv_seq.last + $2 RETURNING last`, b.space, int64(seqBlockSize))
+		if err != nil {
+			return 0, err
+		}
+		blk = &seqBlock{next: v - seqBlockSize + 1, end: v}
+		if e.seqs == nil {
+			e.seqs = map[string]*seqBlock{}
+		}
+		e.seqs[b.space] = blk
+	}
+	v := blk.next
+	blk.next++
+	return uint64(v), nil
 }
 
+// Sequence is the last number given: the space's counter, less what this
+// engine took and has not given yet.
 func (b *bucket) Sequence() uint64 {
 	v, _ := b.t.seqStatement("SELECT last FROM kv_seq WHERE space = $1", b.space)
+	e := b.t.e
+	e.seqMu.Lock()
+	defer e.seqMu.Unlock()
+	if blk := e.seqs[b.space]; blk != nil && blk.end == v {
+		return uint64(blk.next - 1)
+	}
 	return uint64(v)
 }
 
@@ -134,6 +167,12 @@ func (b *bucket) SetSequence(v uint64) error {
 	b.t.dirty = true
 	_, err := b.t.seqStatement(`INSERT INTO kv_seq (space, last) VALUES ($1, $2)
 		ON CONFLICT (space) DO UPDATE SET last = greatest(kv_seq.last, EXCLUDED.last) RETURNING last`, b.space, int64(v))
+	e := b.t.e
+	e.seqMu.Lock()
+	if blk := e.seqs[b.space]; blk != nil && blk.next <= int64(v) {
+		delete(e.seqs, b.space) // numbers up to v are taken: the block's are no longer above them
+	}
+	e.seqMu.Unlock()
 	return err
 }
 
