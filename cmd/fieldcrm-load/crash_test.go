@@ -75,7 +75,10 @@ func TestCrash(t *testing.T) {
 // while the other keeps serving. Every webhook answered 200 is stored once
 // with one change set, both nodes gave the same answer to a message posted
 // to both, every outbox entry was sent, and sent twice only when caught in
-// a killed node's send window. It needs FIELDCRM_CRASH_TEST=1 and a
+// a killed node's send window. An entry a killed node was sending waits
+// out its lease (60 s) before another node sends it again: rather than wait,
+// the harness restarts both nodes with their clock 61 s on (see Main.run),
+// which keeps the test near 35 s. It needs FIELDCRM_CRASH_TEST=1 and a
 // PostgreSQL server (FIELDCRM_TEST_PG; with FIELDCRM_PG_TEST=1 a missing one
 // fails the test):
 //
