@@ -21,7 +21,10 @@
 // balancer): the senders take the nodes in turn, a retry goes to another
 // node, and one message in twenty is posted to two nodes at once. Each kill
 // then kill -9s one node (the nodes in turn) and restarts it; the others
-// keep serving. -compare runs bbolt on one node, PostgreSQL on one node and
+// keep serving. An outbox entry a killed node was sending stays under its
+// lease (60 s) until another node takes it over; at the end the harness does
+// not wait that out but restarts the nodes with their clock 61 s on
+// (-wait-leases waits instead). -compare runs bbolt on one node, PostgreSQL on one node and
 // PostgreSQL on two nodes with the same senders and duration, and prints
 // their figures as ratios to bbolt's.
 //
