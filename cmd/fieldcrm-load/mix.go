@@ -120,7 +120,7 @@ func newSalesmen(n int) []*salesman {
 // per salesman a manager, 4 English-named accounts and 1 Chinese-named one
 // with contacts, machines, opportunities, and openPerUser open activities.
 func seed(path string, users []*salesman, clock func() time.Time) error {
-	s, err := crm.Open(path, crm.Options{Now: clock})
+	s, err := openStore(path, crm.Options{Now: clock})
 	if err != nil {
 		return err
 	}

@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -208,4 +209,39 @@ func (s *server) pending() (int, error) {
 		n -= int(f)
 	}
 	return n, nil
+}
+
+// startAll starts the nodes one after the other.
+func startAll(srvs []*server) error {
+	for _, s := range srvs {
+		if err := s.start(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// stopAll stops every node at once (SIGTERM) and waits for all of them.
+func stopAll(srvs []*server) error {
+	errs := make([]error, len(srvs))
+	var wg sync.WaitGroup
+	for i, s := range srvs {
+		wg.Go(func() { errs[i] = s.stop() })
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// pendingAll is the largest count of due outbox entries any node reports:
+// zero only when every node answers zero.
+func pendingAll(srvs []*server) (int, error) {
+	most := 0
+	for _, s := range srvs {
+		n, err := s.pending()
+		if err != nil {
+			return -1, fmt.Errorf("%s: %w", s.addr, err)
+		}
+		most = max(most, n)
+	}
+	return most, nil
 }
