@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net/url"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -27,38 +26,18 @@ import (
 const pgServerEnv = "FIELDCRM_TEST_PG"
 
 // isPostgres reports whether db names a PostgreSQL database.
-func isPostgres(db string) bool {
-	return strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://")
-}
+func isPostgres(db string) bool { return pgstore.IsURL(db) }
 
-// openStore opens db: the bbolt file, or PostgreSQL through crm/pgstore's
-// engine (its migrations applied).
+// openStore opens db: the bbolt file, or PostgreSQL (its migrations applied).
 func openStore(db string, o crm.Options) (*crm.Store, error) {
 	if !isPostgres(db) {
 		return crm.Open(db, o)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	eng, err := pgstore.OpenEngine(ctx, db, pgstore.EngineOptions{})
-	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", redact(db), err)
-	}
-	s, err := crm.OpenEngine(eng, o)
-	if err != nil {
-		eng.Close()
-		return nil, fmt.Errorf("open %s: %w", redact(db), err)
-	}
-	return s, nil
+	return pgstore.OpenStore(db, o)
 }
 
 // redact leaves a URL's password out of messages.
-func redact(db string) string {
-	u, err := url.Parse(db)
-	if err != nil {
-		return "the database URL"
-	}
-	return u.Redacted()
-}
+func redact(db string) string { return pgstore.Redact(db) }
 
 // pgServer is $FIELDCRM_TEST_PG, or an error saying how to get one.
 func pgServer() (string, error) {

@@ -1,11 +1,7 @@
 package main
 
 import (
-	"context"
 	"errors"
-	"fmt"
-	"strings"
-	"time"
 
 	"github.com/fieldcrm/fieldcrm/crm"
 	"github.com/fieldcrm/fieldcrm/crm/pgstore"
@@ -16,9 +12,7 @@ import (
 // URL is PostgreSQL, which several fieldcrm processes (nodes) share.
 
 // isPostgres reports whether db names a PostgreSQL database.
-func isPostgres(db string) bool {
-	return strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://")
-}
+func isPostgres(db string) bool { return pgstore.IsURL(db) }
 
 // errBoltOnly refuses a bbolt file operation on PostgreSQL.
 var errBoltOnly = errors.New("this works on a bbolt database file; on PostgreSQL use the server's own tools (pg_dump, pg_restore)")
@@ -29,16 +23,5 @@ func openDB(db string, o crm.Options) (*crm.Store, error) {
 	if !isPostgres(db) {
 		return crm.Open(db, o)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	eng, err := pgstore.OpenEngine(ctx, db, pgstore.EngineOptions{})
-	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", redactURL(db), err)
-	}
-	s, err := crm.OpenEngine(eng, o)
-	if err != nil {
-		eng.Close()
-		return nil, fmt.Errorf("open %s: %w", redactURL(db), err)
-	}
-	return s, nil
+	return pgstore.OpenStore(db, o)
 }

@@ -2,8 +2,6 @@ package pgstore_test
 
 import (
 	"context"
-	"crypto/sha256"
-	"fmt"
 	"net"
 	"sync/atomic"
 	"testing"
@@ -11,35 +9,14 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/fieldcrm/fieldcrm/crm/pgstore"
-	"github.com/fieldcrm/fieldcrm/internal/pgtest"
+	"github.com/fieldcrm/fieldcrm/crm/pgstore/pgstoretest"
 )
 
 // t0 is the tests' clock: no test reads the wall clock for what it checks.
 var t0 = time.Date(2026, 12, 7, 9, 30, 0, 0, time.UTC)
 
-// newDB returns a fresh database's URL, migrated: a copy of a template
-// migrated once (and kept on the server under the migrations' hash).
-func newDB(t testing.TB) string {
-	t.Helper()
-	ms, err := pgstore.Migrations()
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := sha256.New()
-	for _, m := range ms {
-		fmt.Fprintf(h, "%d %s\n%s\n", m.Version, m.Name, m.SQL)
-	}
-	return pgtest.DBFrom(t, fmt.Sprintf("pgstore_%x", h.Sum(nil)[:8]), func(ctx context.Context, dsn string) error {
-		p, err := pgxpool.New(ctx, dsn)
-		if err != nil {
-			return err
-		}
-		defer p.Close()
-		_, err = pgstore.Migrate(ctx, p)
-		return err
-	})
-}
+// newDB returns a fresh database's URL, migrated (pgstoretest.DB).
+func newDB(t testing.TB) string { return pgstoretest.DB(t) }
 
 // newPool opens a pool of at most size connections (a "node").
 func newPool(t testing.TB, dsn string, size int32) *pgxpool.Pool {
