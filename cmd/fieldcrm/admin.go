@@ -28,7 +28,7 @@ func defaultDB() string {
 // newFlags returns a flag set for a command; synopsis and about make its -h.
 func newFlags(name, synopsis, about string) (*flag.FlagSet, *string) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	db := fs.String("db", defaultDB(), "database `file` (default from $FIELDCRM_DB)")
+	db := fs.String("db", defaultDB(), "database `file` or postgres:// URL (default from $FIELDCRM_DB)")
 	fs.Usage = func() {
 		w := fs.Output()
 		fmt.Fprintf(w, "usage: fieldcrm %s\n", synopsis)

@@ -85,7 +85,7 @@ type session struct {
 
 func openSession(db string, now func() time.Time, kick func(), logw io.Writer) (*session, error) {
 	loc, _ := time.LoadLocation(envDefault("FIELDCRM_TZ", "Asia/Shanghai"))
-	store, err := crm.Open(db, crm.Options{Now: now, Location: loc})
+	store, err := openDB(db, crm.Options{Now: now, Location: loc})
 	if err != nil {
 		return nil, err
 	}

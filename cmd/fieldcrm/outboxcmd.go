@@ -78,7 +78,7 @@ func openOutbox(name, db string, stderr io.Writer) (*outboxEnv, bool) {
 		fmt.Fprintf(stderr, "fieldcrm %s: %v\n", name, err)
 		return nil, false
 	}
-	st, err := crm.Open(db, crm.Options{MustExist: true, Verify: true, Location: loc})
+	st, err := openDB(db, crm.Options{MustExist: true, Verify: true, Location: loc})
 	if err != nil {
 		msg := openError(db, err)
 		if strings.Contains(err.Error(), "in use by another") {

@@ -24,7 +24,7 @@ func runSMS(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 func runSMSIn(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("sms", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	db := fs.String("db", envDefault("FIELDCRM_DB", "fieldcrm.db"), "database file (env FIELDCRM_DB)")
+	db := fs.String("db", envDefault("FIELDCRM_DB", "fieldcrm.db"), "database file or postgres:// URL (env FIELDCRM_DB)")
 	from := fs.String("from", "", "the sender's phone number (a registered user's)")
 	id := fs.String("id", "", "message id, to test duplicate delivery (default: a new one)")
 	nowFlag := fs.String("now", "", "the time the message arrives: RFC 3339 or 2006-01-02T15:04 in $FIELDCRM_TZ (default: now)")

@@ -92,10 +92,10 @@ var knownSpaces = map[string]bool{
 	"doc_data": true, "conv": true, "unresolved": true, "unresolved_open": true,
 	"gw/claims": true, "gw/pages": true, "gw/unknown": true,
 	"outbox/entries": true, "outbox/state": true, "outbox/keys": true, "outbox/provider": true, "outbox/early": true,
-	"outbox/recipients": true, "outbox/blocked": true,
-	"sched/runs": true, "sched/digest": true, "sched/escalated": true, "sched/reminded": true,
+	"outbox/recipients": true, "outbox/blocked": true, "outbox/senders": true,
+	"sched/runs": true, "sched/digest": true, "sched/escalated": true, "sched/reminded": true, "sched/slots": true,
 	"web/sessions": true, "web/logins": true, "web/limits": true, "web/uploads": true,
-	"mail/done": true, "mail/explained": true, "mail/replies": true, "mail/raw": true, "mail/meta": true, "mail/imap": true,
+	"mail/done": true, "mail/explained": true, "mail/replies": true, "mail/raw": true, "mail/meta": true, "mail/imap": true, "mail/lease": true,
 }
 
 // Copy applies pgstore's migrations to dst and copies src into it in one
