@@ -234,7 +234,7 @@ func New(cfg Config) (*Scheduler, error) {
 		cfg.OutboxRetention = 90 * 24 * time.Hour
 	}
 	if cfg.Node == "" {
-		cfg.Node = nodeName()
+		cfg.Node = crm.NewNode(cfg.Store.Engine())
 	}
 	if cfg.SlotStale <= 0 {
 		cfg.SlotStale = 30 * time.Minute

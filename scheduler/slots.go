@@ -18,13 +18,10 @@ package scheduler
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/binary"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"os"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -144,13 +141,4 @@ func lastFire(sch cron.Schedule, now time.Time) time.Time {
 		}
 	}
 	return time.Time{}
-}
-
-// nodeName names this process: host, pid and a random part (two
-// schedulers in one process are two nodes).
-func nodeName() string {
-	host, _ := os.Hostname()
-	var r [4]byte
-	rand.Read(r[:])
-	return fmt.Sprintf("%s/%d/%s", host, os.Getpid(), hex.EncodeToString(r[:]))
 }

@@ -29,46 +29,12 @@ package outbox
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"fmt"
 	"log/slog"
-	"os"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/fieldcrm/fieldcrm/crm"
 )
-
-// process names this process on the leases its workers take: host, pid and
-// a random part (a pid is reused after a restart, a host name by clones).
-var process = func() string {
-	host, _ := os.Hostname()
-	var r [4]byte
-	_, _ = rand.Read(r[:])
-	return fmt.Sprintf("%s/%d/%s", host, os.Getpid(), hex.EncodeToString(r[:]))
-}()
-
-var (
-	workers atomic.Int64
-	opened  sync.Map // crm.Engine → its name: the process and a number
-	engines atomic.Int64
-)
-
-// home names the opening of eng in this process: the workers on it share
-// the name.
-func home(eng crm.Engine) string {
-	if v, ok := opened.Load(eng); ok {
-		return v.(string)
-	}
-	v, _ := opened.LoadOrStore(eng, fmt.Sprintf("%s/%d", process, engines.Add(1)))
-	return v.(string)
-}
-
-// newNode names a new worker on eng: its home and its number.
-func newNode(eng crm.Engine) string { return fmt.Sprintf("%s#%d", home(eng), workers.Add(1)) }
 
 // holds reports whether e is still under the lease p took.
 func (w *Worker) holds(e *Entry, p *pick) bool {
@@ -130,7 +96,7 @@ func (w *Worker) recoverInDoubt(ctx context.Context, atStart bool) error {
 			if err != nil {
 				return err
 			}
-			gone := atStart && !w.eng.Shared() && !strings.HasPrefix(e.LeasedBy, home(w.eng)+"#")
+			gone := atStart && !w.eng.Shared() && !strings.HasPrefix(e.LeasedBy, crm.Opening(w.eng)+"#")
 			if e.LeaseUntil.After(now) && !gone {
 				continue // its node may still be sending it
 			}

@@ -394,7 +394,7 @@ func TestRestartTakesOverAtOnce(t *testing.T) {
 	defer db.Close()
 	p := newHTTPProvider(t)
 	w := New(db, Config{Rate: -1}, map[string]Sender{ChannelSMS: p}, nil, clk.now)
-	if !strings.HasPrefix(w.Node(), process) || w.Node() == old.Node() {
+	if !strings.HasPrefix(w.Node(), crm.Opening(db)+"#") || strings.HasPrefix(old.Node(), crm.Opening(db)+"#") { // a new opening: the old one is gone
 		t.Fatalf("nodes %q and %q", old.Node(), w.Node())
 	}
 	runNode(t, w)

@@ -190,7 +190,7 @@ func New(eng crm.Engine, cfg Config, senders map[string]Sender, logger *slog.Log
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	w := &Worker{eng: eng, cfg: cfg, senders: senders, log: logger, now: now, node: newNode(eng),
+	w := &Worker{eng: eng, cfg: cfg, senders: senders, log: logger, now: now, node: crm.NewNode(eng),
 		kick: make(chan struct{}, 1), done: make(chan struct{}, 1),
 		inflight: map[int64]bool{}}
 	for ch := range senders {

@@ -21,16 +21,11 @@ package imapwatch
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/fieldcrm/fieldcrm/crm"
@@ -48,29 +43,6 @@ type lease struct {
 
 // errLeaseLost ends a session whose lease another watcher took over.
 var errLeaseLost = errors.New("imapwatch: another node took the mailbox over")
-
-var (
-	process = func() string {
-		host, _ := os.Hostname()
-		var r [4]byte
-		_, _ = rand.Read(r[:])
-		return fmt.Sprintf("%s/%d/%s", host, os.Getpid(), hex.EncodeToString(r[:]))
-	}()
-	opened   sync.Map // crm.Engine → the name of its opening in this process
-	openings atomic.Int64
-	watchers atomic.Int64
-)
-
-// home names the opening of db in this process.
-func home(db crm.Engine) string {
-	if v, ok := opened.Load(db); ok {
-		return v.(string)
-	}
-	v, _ := opened.LoadOrStore(db, fmt.Sprintf("%s/%d", process, openings.Add(1)))
-	return v.(string)
-}
-
-func newNode(db crm.Engine) string { return fmt.Sprintf("%s#%d", home(db), watchers.Add(1)) }
 
 func (s *store) readLease(tx crm.ETx) lease {
 	var l lease
@@ -95,7 +67,7 @@ func (s *store) putLease(tx crm.ETx, l lease) error {
 func (s *store) acquire(node string, now time.Time, ttl time.Duration, atStart bool) (cur lease, ok bool, err error) {
 	err = s.db.Update(context.Background(), func(tx crm.ETx) error {
 		cur, ok = s.readLease(tx), false
-		gone := atStart && !s.db.Shared() && !strings.HasPrefix(cur.Holder, home(s.db)+"#")
+		gone := atStart && !s.db.Shared() && !strings.HasPrefix(cur.Holder, crm.Opening(s.db)+"#")
 		if cur.Holder != node && cur.Holder != "" && cur.Until.After(now) && !gone {
 			return nil
 		}

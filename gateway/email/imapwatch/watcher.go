@@ -158,7 +158,7 @@ func New(cfg Config, h Handler) (*Watcher, error) {
 		handle:  h,
 		log:     cfg.Log.With("component", "imapwatch", "addr", cfg.Addr, "folder", cfg.Folder),
 		store:   st,
-		node:    newNode(cfg.DB),
+		node:    crm.NewNode(cfg.DB),
 		wake:    make(chan struct{}, 1),
 		retries: retries{m: make(map[uint32]retry)},
 	}, nil
