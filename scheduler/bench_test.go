@@ -129,30 +129,7 @@ func BenchmarkSummary(b *testing.B) {
 	users := benchSize("FIELDCRM_BENCH_USERS", 10_000)
 	w := newWorld(b)
 	w.clk.Set(at(0, 9, 0))
-	for start := 0; start < users; start += 100 {
-		w.update(b, crm.System, func(tx *crm.Tx) error {
-			for i := start; i < min(users, start+100); i++ {
-				u := &crm.User{Name: "Salesman " + strconv.Itoa(i), Phones: []string{"+86139" + strconv.Itoa(10000000+i)}, Email: "s" + strconv.Itoa(i) + "@example.com",
-					Role: crm.RoleSalesman, Base: crm.Base{Branch: "SY", Dept: "m"}, Manager: w.liu.ID}
-				if err := tx.SaveUser(u); err != nil {
-					return err
-				}
-				for j := range 100 {
-					due := at(1, 10, 0).Add(time.Duration(j) * 24 * time.Hour) // today, then later
-					switch j {
-					case 1:
-						due = at(1, 15, 0)
-					case 2:
-						due = at(0, 11, 0) // overdue
-					}
-					if err := tx.CreateActivity(&crm.Activity{Base: crm.Base{Owner: u.ID}, Type: crm.ActVisit, Subject: "visit " + strconv.Itoa(j), Due: due}); err != nil {
-						return err
-					}
-				}
-			}
-			return nil
-		})
-	}
+	seedSalesmen(b, w, users, 100, 100)
 	s := w.scheduler(b, nil)
 	ctx := context.Background()
 	now := at(1, 6, 30)
@@ -232,4 +209,34 @@ func BenchmarkSummary(b *testing.B) {
 	})
 	b.Logf("users %d x 100 activities; baseline (agendas only) %v; first run %v (%v), peak heap +%d MiB",
 		users, time.Duration(base), firstTook, first, firstPeak>>20)
+}
+
+// seedSalesmen stores users salesmen of Liu's, perUser open visits each (the
+// second today at 15:00, the third overdue, the first today at 10:00, the
+// rest a day apart after it), chunk salesmen a transaction.
+func seedSalesmen(b *testing.B, w *world, users, perUser, chunk int) {
+	for start := 0; start < users; start += chunk {
+		w.update(b, crm.System, func(tx *crm.Tx) error {
+			for i := start; i < min(users, start+chunk); i++ {
+				u := &crm.User{Name: "Salesman " + strconv.Itoa(i), Phones: []string{"+86139" + strconv.Itoa(10000000+i)}, Email: "s" + strconv.Itoa(i) + "@example.com",
+					Role: crm.RoleSalesman, Base: crm.Base{Branch: "SY", Dept: "m"}, Manager: w.liu.ID}
+				if err := tx.SaveUser(u); err != nil {
+					return err
+				}
+				for j := range perUser {
+					due := at(1, 10, 0).Add(time.Duration(j) * 24 * time.Hour) // today, then later
+					switch j {
+					case 1:
+						due = at(1, 15, 0)
+					case 2:
+						due = at(0, 11, 0) // overdue
+					}
+					if err := tx.CreateActivity(&crm.Activity{Base: crm.Base{Owner: u.ID}, Type: crm.ActVisit, Subject: "visit " + strconv.Itoa(j), Due: due}); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		})
+	}
 }

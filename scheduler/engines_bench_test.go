@@ -3,7 +3,6 @@ package scheduler_test
 import (
 	"context"
 	"path/filepath"
-	"strconv"
 	"testing"
 	"time"
 
@@ -46,30 +45,7 @@ func BenchmarkSummaryEngines(b *testing.B) {
 		b.Run(e.name, func(b *testing.B) {
 			w := newWorldOn(b, e.open(b))
 			w.clk.Set(at(0, 9, 0))
-			for start := 0; start < users; start += 500 {
-				w.update(b, crm.System, func(tx *crm.Tx) error {
-					for i := start; i < min(users, start+500); i++ {
-						u := &crm.User{Name: "Salesman " + strconv.Itoa(i), Phones: []string{"+86139" + strconv.Itoa(10000000+i)}, Email: "s" + strconv.Itoa(i) + "@example.com",
-							Role: crm.RoleSalesman, Base: crm.Base{Branch: "SY", Dept: "m"}, Manager: w.liu.ID}
-						if err := tx.SaveUser(u); err != nil {
-							return err
-						}
-						for j := range 10 {
-							due := at(1, 10, 0).Add(time.Duration(j) * 24 * time.Hour)
-							switch j {
-							case 1:
-								due = at(1, 15, 0)
-							case 2:
-								due = at(0, 11, 0) // overdue
-							}
-							if err := tx.CreateActivity(&crm.Activity{Base: crm.Base{Owner: u.ID}, Type: crm.ActVisit, Subject: "visit " + strconv.Itoa(j), Due: due}); err != nil {
-								return err
-							}
-						}
-					}
-					return nil
-				})
-			}
+			seedSalesmen(b, w, users, 10, 500)
 			s := w.scheduler(b, nil)
 			now := at(1, 6, 30)
 			w.clk.Set(now)
