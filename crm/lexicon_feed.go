@@ -19,7 +19,13 @@ import (
 // lexFeedEvery is how often at most (a var for tests).
 var lexFeedEvery = 2 * time.Second
 
-const lexFeedMargin = 1000
+// lexFeedMargin is how far back a look reads: a change set that took its id
+// before this many others committed and still commits after them is missed
+// (an import, say) until the node's name table is read again; its names are
+// only missing from how messages are split, never from lookups. Every look
+// reads this many change sets again, so it is kept small: the transactions
+// in flight at once are a few per node.
+const lexFeedMargin = 256
 
 type lexFeed struct {
 	mu   sync.Mutex
